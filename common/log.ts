@@ -1,0 +1,52 @@
+import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type { Logger };
+
+/** Every path where a credential, cookie or token could appear in a log record. */
+export const REDACT_PATHS = [
+  'password', '*.password', '*.*.password',
+  'secret', '*.secret', 'clientSecret', '*.clientSecret',
+  'token', '*.token', 'accessToken', '*.accessToken', 'access_token', '*.access_token',
+  'cookie', '*.cookie', 'headers.cookie', 'headers["set-cookie"]', 'headers.authorization',
+  '*.headers.cookie', '*.headers.authorization', 'authorization', '*.authorization',
+  'sessionKey', '*.sessionKey',
+];
+
+/** Scrubs credentials out of free text (error messages, response snippets) before it is logged or shown. */
+export function redactText(text: string): string {
+  return text
+    .replace(/(vmware_soap_session=)("?)[^";\s]+/gi, '$1$2[redacted]')
+    .replace(/(Authorization:\s*(?:Basic|Bearer|Negotiate|NTLM)\s+)[A-Za-z0-9+/=._-]+/gi, '$1[redacted]')
+    .replace(/(<(?:\w+:)?password>)[^<]*(<\/(?:\w+:)?password>)/gi, '$1[redacted]$2')
+    .replace(/("(?:password|secret|token|access_token|client_secret)"\s*:\s*")[^"]*(")/gi, '$1[redacted]$2')
+    .replace(/(client_secret=)[^&\s]+/gi, '$1[redacted]');
+}
+
+export interface LogOptions {
+  level?: string;
+  /** Readable output for a person at a terminal; JSON lines otherwise (service mode). */
+  pretty?: boolean;
+  name?: string;
+}
+
+/** One logger for the whole process, written to stderr so stdout stays free for command output. */
+export function createLogger(opts: LogOptions = {}): Logger {
+  const level = opts.level ?? process.env.COLLECTOR_LOG_LEVEL ?? 'info';
+  const usePretty = opts.pretty ?? (process.stderr.isTTY === true && !process.env.INVOCATION_ID);
+  const base = { level, name: opts.name, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  if (usePretty) {
+    return pino(base, pretty({ destination: 2, colorize: true, sync: true, ignore: 'pid,hostname' }));
+  }
+  return pino(base, pino.destination({ fd: 2, sync: false }));
+}
+
+let shared: Logger | undefined;
+/** The process-wide logger; the CLI configures it once from --log-level and the config. */
+export function logger(): Logger {
+  shared ??= createLogger();
+  return shared;
+}
+export function setLogger(l: Logger): void {
+  shared = l;
+}

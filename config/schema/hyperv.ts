@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { secretRef, sourceName, tlsSettings } from './common.js';
+
+export const hypervSource = z
+  .object({
+    name: sourceName,
+    kind: z.literal('hyperv'),
+    /** A standalone host, or a failover cluster name (set cluster: true) that expands to its nodes. */
+    host: z.string().min(1, { error: 'expected the Hyper-V host or cluster name' }),
+    cluster: z.boolean().default(false),
+    /** Extra hosts polled under the same credentials (standalone hosts sharing an account). */
+    hosts: z.array(z.string().min(1)).default([]),
+    port: z.number().int().min(1).max(65535).optional(),
+    transport: z.enum(['https', 'http'], { error: 'expected https (port 5986) or http (port 5985, NTLM with message encryption)' }).default('https'),
+    auth: z.enum(['ntlm', 'basic'], { error: 'expected ntlm or basic (basic only over https)' }).default('ntlm'),
+    username: z.string().min(1, { error: 'expected the account, e.g. HV01\\collector or DOMAIN\\collector' }),
+    password: secretRef,
+    tls: tlsSettings,
+    /** Do not fall back from HTTPS 5986 to HTTP 5985. */
+    httpsOnly: z.boolean().default(false),
+    enabled: z.boolean().default(true),
+    pollIntervalSec: z.number().int().min(30).max(1800).default(30),
+    inventoryIntervalSec: z.number().int().min(60).max(86_400).default(900),
+    timeoutSec: z.number().int().min(5).max(600).default(60),
+    /** Hosts polled at once. */
+    concurrency: z.number().int().min(1).max(64).default(16),
+  })
+  .strict()
+  .refine((s) => !(s.auth === 'basic' && s.transport === 'http'), {
+    error: 'Basic authentication over plain HTTP would send the password in the clear, and Windows refuses it by default. Fix: use transport: https, or auth: ntlm (message encryption over http)',
+    path: ['auth'],
+  });
+export type HypervSourceConfig = z.infer<typeof hypervSource>;

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { vcenterSource } from './vcenter.js';
+import { hypervSource } from './hyperv.js';
+import { redisSettings, rollupSettings } from './pipeline.js';
+import { assessmentSettings } from './assessment.js';
+import { logSettings } from './appliance.js';
+
+export const sourceConfig = z.discriminatedUnion('kind', [vcenterSource, hypervSource], {
+  error: 'expected kind: vcenter or kind: hyperv',
+});
+
+export const configSchema = z
+  .object({
+    redis: redisSettings,
+    sources: z
+      .array(sourceConfig)
+      .default([])
+      .refine((list) => new Set(list.map((s) => s.name)).size === list.length, {
+        error: 'source names must be unique. Fix: give each source its own name',
+      }),
+    rollup: rollupSettings,
+    assessment: assessmentSettings,
+    log: logSettings,
+  })
+  .strict();
+
+export type CollectorConfig = z.infer<typeof configSchema>;
+export type SourceConfig = z.infer<typeof sourceConfig>;
+export type { VcenterSourceConfig } from './vcenter.js';
+export type { HypervSourceConfig } from './hyperv.js';

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a role needs, only those missing (apt-get update runs only then).
+#   scripts/system-deps.sh run    -> what the appliance and its lab need (redis-server)
+#   scripts/system-deps.sh test   -> plus the independent peers the tests use
+set -euo pipefail
+role="${1:-run}"
+pkgs=(redis-server)
+if [ "$role" = "test" ]; then
+  # govmomi's vCenter simulator (Go), VMware's pyVmomi, pywinrm and Dell's wsl as independent peers; Chromium for UI tests.
+  pkgs+=(golang-go golang-github-vmware-govmomi-dev python3-pyvmomi python3-winrm wsl chromium)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
