@@ -16,8 +16,8 @@ async function main(): Promise<void> {
   const dir = join(here, 'commands');
   const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
   for (const f of files) {
-    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { register?: (p: Command) => void };
-    mod.register?.(program);
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { register?: (p: Command) => void | Promise<void> };
+    await mod.register?.(program);
   }
   await program.parseAsync(process.argv);
 }

@@ -6,6 +6,7 @@ import { UserError } from '../common/errors.js';
 import { configSchema, type CollectorConfig } from './schema/index.js';
 
 export type { CollectorConfig };
+export type { SourceConfig, VcenterSourceConfig, HypervSourceConfig } from "./schema/index.js";
 
 /** One problem in a config file: the key, the bad value and the fix, in words. */
 export interface ConfigProblem {
