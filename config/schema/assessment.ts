@@ -8,6 +8,14 @@ export const assessmentSettings = z
     comfortFactor: z.number().min(1).max(5).default(1.3),
     targetRegion: z.string().min(1).default('westus2'),
     storageType: z.enum(['automatic', 'premium', 'standard-ssd', 'standard-hdd']).default('automatic'),
+    /** Newer catalogue files than the built-in ones (assessment/catalog/*.json); see docs/assessment.md. */
+    catalog: z
+      .object({
+        vmSizes: z.string().min(1, { error: 'expected the path of a vm-sizes JSON file' }).optional(),
+        diskTiers: z.string().min(1, { error: 'expected the path of a disk-tiers JSON file' }).optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
-  .default({ sizingCriterion: 'performance-based', percentile: 95, history: '1d', comfortFactor: 1.3, targetRegion: 'westus2', storageType: 'automatic' });
+  .default({ sizingCriterion: 'performance-based', percentile: 95, history: '1d', comfortFactor: 1.3, targetRegion: 'westus2', storageType: 'automatic', catalog: {} });

@@ -4,6 +4,7 @@ import { hypervSource } from './hyperv.js';
 import { redisSettings, rollupSettings } from './pipeline.js';
 import { assessmentSettings } from './assessment.js';
 import { logSettings } from './appliance.js';
+import { sinkSettings } from './sink.js';
 
 export const sourceConfig = z.discriminatedUnion('kind', [vcenterSource, hypervSource], {
   error: 'expected kind: vcenter or kind: hyperv',
@@ -21,6 +22,7 @@ export const configSchema = z
     rollup: rollupSettings,
     assessment: assessmentSettings,
     log: logSettings,
+    sink: sinkSettings,
   })
   .strict();
 
