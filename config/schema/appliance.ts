@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretRef } from './common.js';
 
 export const logSettings = z
   .object({
@@ -6,3 +7,29 @@ export const logSettings = z
   })
   .strict()
   .default({ level: 'info' });
+
+/** The management web app (appliance/web): HTTPS on one port, with health and metrics endpoints. */
+export const webSettings = z
+  .object({
+    enabled: z.boolean({ error: 'expected true or false' }).default(true),
+    /** Azure Migrate's appliance configuration manager uses 44368; we keep it. */
+    port: z.number().int().min(1).max(65535).default(44368),
+    host: z.string().min(1).default('0.0.0.0'),
+    /** Key file, generated certificate, admin password hash; relative paths are from the config file's folder. */
+    dataDir: z.string().min(1).default('.collector'),
+    /** PEM certificate and key to serve; a self-signed pair is generated in dataDir when absent. */
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    /** Admin password from a reference; when absent it is set in the browser on first start. */
+    adminPassword: secretRef.optional(),
+    /** Bearer token /metrics requires when set. */
+    metricsToken: secretRef.optional(),
+    sessionHours: z.number().min(0.25).max(24 * 30).default(12),
+  })
+  .strict()
+  .refine((w) => (w.certFile === undefined) === (w.keyFile === undefined), {
+    error: 'certFile and keyFile go together. Fix: set both, or neither to use a generated self-signed certificate',
+    path: ['certFile'],
+  })
+  .default({ enabled: true, port: 44368, host: '0.0.0.0', dataDir: '.collector', sessionHours: 12 });
+export type WebSettings = z.infer<typeof webSettings>;

@@ -3,7 +3,7 @@ import { vcenterSource } from './vcenter.js';
 import { hypervSource } from './hyperv.js';
 import { redisSettings, rollupSettings } from './pipeline.js';
 import { assessmentSettings } from './assessment.js';
-import { logSettings } from './appliance.js';
+import { logSettings, webSettings } from './appliance.js';
 import { sinkSettings } from './sink.js';
 
 export const sourceConfig = z.discriminatedUnion('kind', [vcenterSource, hypervSource], {
@@ -23,6 +23,7 @@ export const configSchema = z
     assessment: assessmentSettings,
     log: logSettings,
     sink: sinkSettings,
+    web: webSettings,
   })
   .strict();
 
