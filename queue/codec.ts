@@ -1,0 +1,80 @@
+import { isMetricName, type MetricName, type Sample } from '../collectors/model.js';
+
+/**
+ * The job payload for one sample batch, columnar: samples are grouped per series (machine, metric,
+ * instance, interval) and carry delta-encoded timestamps and their values, so a 50-VM QueryPerf
+ * response is a few hundred short arrays instead of tens of thousands of objects.
+ *   { v: 1, n: samples, g: [[machine, metric, instance, intervalSec, firstTs, [dt...], [value...]], ...] }
+ */
+export interface EncodedBatch {
+  v: 1;
+  n: number;
+  g: [string, string, string, number, number, number[], number[]][];
+}
+
+/** A decoded group: one series' samples from one batch. */
+export interface SeriesBatch {
+  machine: string;
+  metric: MetricName;
+  instance: string;
+  intervalSec: number;
+  ts: number[];
+  values: number[];
+}
+
+export function encodeBatch(samples: readonly Sample[]): EncodedBatch {
+  const groups = new Map<string, { s: Sample; ts: number[]; values: number[] }>();
+  for (const s of samples) {
+    const k = `${s.machine}\u0000${s.metric}\u0000${s.instance}\u0000${s.intervalSec}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { s, ts: [], values: [] }));
+    g.ts.push(s.ts);
+    g.values.push(s.value);
+  }
+  const out: EncodedBatch = { v: 1, n: samples.length, g: [] };
+  for (const { s, ts, values } of groups.values()) {
+    const first = ts[0]!;
+    const deltas = new Array<number>(ts.length);
+    let prev = first;
+    for (let i = 0; i < ts.length; i++) {
+      deltas[i] = ts[i]! - prev;
+      prev = ts[i]!;
+    }
+    out.g.push([s.machine, s.metric, s.instance, s.intervalSec, first, deltas, values]);
+  }
+  return out;
+}
+
+/** Decodes and checks a payload; a malformed one throws (the job fails visibly instead of writing garbage). */
+export function decodeBatch(data: unknown): SeriesBatch[] {
+  const b = data as Partial<EncodedBatch> | null;
+  if (!b || b.v !== 1 || !Array.isArray(b.g)) throw new Error('sample batch: unknown payload format (expected { v: 1, g: [...] })');
+  const out: SeriesBatch[] = [];
+  for (const g of b.g) {
+    if (!Array.isArray(g) || g.length !== 7) throw new Error('sample batch: malformed group');
+    const [machine, metric, instance, intervalSec, first, deltas, values] = g;
+    if (typeof machine !== 'string' || typeof instance !== 'string' || !isMetricName(String(metric))) {
+      throw new Error(`sample batch: bad series ${JSON.stringify([machine, metric, instance])}`);
+    }
+    if (!Array.isArray(deltas) || !Array.isArray(values) || deltas.length !== values.length) throw new Error('sample batch: timestamps and values differ in length');
+    const ts = new Array<number>(deltas.length);
+    let t = first;
+    for (let i = 0; i < deltas.length; i++) {
+      t += deltas[i]!;
+      ts[i] = t;
+    }
+    out.push({ machine, metric: metric as MetricName, instance, intervalSec, ts, values });
+  }
+  return out;
+}
+
+/** Back to plain samples (tests, tools). */
+export function batchSamples(groups: SeriesBatch[]): Sample[] {
+  const out: Sample[] = [];
+  for (const g of groups) {
+    for (let i = 0; i < g.ts.length; i++) {
+      out.push({ machine: g.machine, metric: g.metric, instance: g.instance, ts: g.ts[i]!, value: g.values[i]!, intervalSec: g.intervalSec });
+    }
+  }
+  return out;
+}
