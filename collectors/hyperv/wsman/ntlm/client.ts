@@ -40,8 +40,11 @@ export class NtlmClientContext {
     return this.#negotiate;
   }
 
-  /** Answers a CHALLENGE with an AUTHENTICATE message and derives the session keys. */
-  authenticate(challengeBuf: Buffer): Buffer {
+  /**
+   * Answers a CHALLENGE with an AUTHENTICATE message and derives the session keys. The channel
+   * binding may be given here because over HTTPS it is known only once the TLS socket exists.
+   */
+  authenticate(challengeBuf: Buffer, channelBinding = this.#opts.channelBinding): Buffer {
     if (!this.#negotiate) throw new Error('negotiate() must be called before authenticate()');
     const challenge = decodeChallenge(challengeBuf);
     if (!(challenge.flags & F.EXTENDED_SESSIONSECURITY) || !(challenge.flags & F.NTLM)) {
@@ -66,7 +69,7 @@ export class NtlmClientContext {
       v.writeUInt32LE(avFlags);
       pairs.push({ id: AvId.Flags, value: v });
     }
-    if (this.#opts.channelBinding) pairs.push({ id: AvId.ChannelBindings, value: this.#opts.channelBinding });
+    if (channelBinding) pairs.push({ id: AvId.ChannelBindings, value: channelBinding });
     const avBytes = serverPairs.length || pairs.length ? encodeAvPairs(pairs) : Buffer.alloc(0);
 
     const ntowf = ntowfv2(this.#opts.password, user, domain);
@@ -74,8 +77,8 @@ export class NtlmClientContext {
     const r = computeNtlmv2(ntowf, challenge.serverChallenge, clientChallenge, temp);
 
     const flags = challenge.flags;
-    let exportedSessionKey = r.sessionBaseKey;
-    let encryptedRandomSessionKey = Buffer.alloc(0);
+    let exportedSessionKey: Buffer = r.sessionBaseKey;
+    let encryptedRandomSessionKey: Buffer = Buffer.alloc(0);
     if (flags & F.KEY_EXCH) {
       exportedSessionKey = t.randomSessionKey ?? randomBytes(16);
       encryptedRandomSessionKey = encryptSessionKey(r.sessionBaseKey, exportedSessionKey);

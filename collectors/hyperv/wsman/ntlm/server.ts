@@ -38,7 +38,7 @@ export class NtlmServerContext {
   readonly #opts: NtlmServerOptions;
   #negotiate: Buffer | undefined;
   #challenge: Buffer | undefined;
-  #serverChallenge = Buffer.alloc(0);
+  #serverChallenge: Buffer = Buffer.alloc(0);
 
   constructor(opts: NtlmServerOptions) {
     this.#opts = opts;
@@ -78,7 +78,7 @@ export class NtlmServerContext {
       throw new NtlmAuthFailure(`wrong password for ${account}`);
     }
     const flags = msg.flags;
-    let exportedSessionKey = r.sessionBaseKey;
+    let exportedSessionKey: Buffer = r.sessionBaseKey;
     if (flags & F.KEY_EXCH) {
       if (msg.encryptedRandomSessionKey.length !== 16) throw new NtlmAuthFailure('KEY_EXCH without a 16-byte session key');
       exportedSessionKey = rc4(r.sessionBaseKey, msg.encryptedRandomSessionKey);

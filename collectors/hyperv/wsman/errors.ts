@@ -1,0 +1,114 @@
+// Typed WS-Management errors: each says what went wrong on which host and what the administrator can do.
+import { UserError } from '../../../common/errors.js';
+
+/** The parts of a SOAP fault a caller may branch on. */
+export interface FaultInfo {
+  /** s:Sender / s:Receiver (local name). */
+  code: string;
+  /** Local name of the subcode, e.g. AccessDenied, InvalidEnumerationContext. */
+  subcode: string;
+  /** Namespace of the subcode. */
+  subcodeNamespace: string;
+  /** WSManFault/@Code (decimal), the number Windows documents in wsmerror.h / WMI HRESULTs. */
+  wsmanFaultCode: number | null;
+  /** w:FaultDetail URI when present. */
+  detail: string | null;
+  /** The most specific message text (innermost f:Message, else s:Reason). */
+  message: string;
+  machine: string | null;
+}
+
+export class WsmanError extends UserError {
+  readonly endpoint: string;
+  readonly fault: FaultInfo | null;
+  constructor(endpoint: string, message: string, opts: { fix?: string; code?: string; cause?: unknown; fault?: FaultInfo | null } = {}) {
+    super(`${endpoint}: ${message}`, { fix: opts.fix, code: opts.code ?? 'WSMAN_ERROR', cause: opts.cause });
+    this.name = 'WsmanError';
+    this.endpoint = endpoint;
+    this.fault = opts.fault ?? null;
+  }
+}
+
+/** HTTP 401: the host refused the credentials (or the scheme). Do not retry blindly: accounts lock out. */
+export class WsmanAuthError extends WsmanError {
+  constructor(endpoint: string, message: string, fix?: string) {
+    super(endpoint, message, {
+      code: 'WSMAN_AUTH',
+      fix:
+        fix ??
+        'Check the username (HOST\\user for a local account, DOMAIN\\user for a domain account) and the password. The collector does not retry with the same credentials, to avoid locking the account out.',
+    });
+    this.name = 'WsmanAuthError';
+  }
+}
+
+export const REQUIRED_GROUPS = ['Remote Management Users', 'Hyper-V Administrators', 'Performance Monitor Users'] as const;
+
+/** Authenticated, but not allowed: the account lacks group memberships. */
+export class WsmanAccessDeniedError extends WsmanError {
+  constructor(endpoint: string, message: string, fault: FaultInfo | null) {
+    super(endpoint, `access denied (${message.trim()})`, {
+      code: 'WSMAN_ACCESS_DENIED',
+      fault,
+      fix: `Use a member of the local Administrators group, or add the account on this host to the groups ${REQUIRED_GROUPS.map((g) => `"${g}"`).join(', ')} (Azure Migrate's MicrosoftAzureMigrate-Hyper-V.ps1 does the same).`,
+    });
+    this.name = 'WsmanAccessDeniedError';
+  }
+}
+
+/** The request (or the whole round trip) took longer than allowed. */
+export class WsmanTimeoutError extends WsmanError {
+  constructor(endpoint: string, message: string, fault: FaultInfo | null = null, cause?: unknown) {
+    super(endpoint, message, {
+      code: 'WSMAN_TIMEOUT',
+      fault,
+      cause,
+      fix: 'The host is slow or overloaded; raise timeoutSec for this source, or check the host (WMI service, CPU).',
+    });
+    this.name = 'WsmanTimeoutError';
+  }
+}
+
+/** The enumeration context expired, was already used, or is unknown: restart the whole Enumerate. */
+export class WsmanEnumerationContextError extends WsmanError {
+  constructor(endpoint: string, message: string, fault: FaultInfo | null) {
+    super(endpoint, `enumeration context no longer valid (${message.trim()})`, {
+      code: 'WSMAN_ENUMERATION_CONTEXT',
+      fault,
+      fix: 'Restart the enumeration; the host forgets contexts that stay idle longer than its EnumerationTimeoutms (60 s by default).',
+    });
+    this.name = 'WsmanEnumerationContextError';
+  }
+}
+
+/** The WMI namespace does not exist, e.g. root/virtualization/v2 on a host without the Hyper-V role. */
+export class WsmanInvalidNamespaceError extends WsmanError {
+  constructor(endpoint: string, message: string, fault: FaultInfo | null, resourceUri?: string) {
+    super(endpoint, `invalid WMI namespace${resourceUri ? ` for ${resourceUri}` : ''} (${message.trim()})`, {
+      code: 'WSMAN_INVALID_NAMESPACE',
+      fault,
+      fix: 'For root/virtualization/v2: the Hyper-V role is not installed on this host (or it is Windows Server 2012, which is not supported). Point the source at a Hyper-V host running Windows Server 2012 R2 or later.',
+    });
+    this.name = 'WsmanInvalidNamespaceError';
+  }
+}
+
+/** Could not talk WS-Man at all: connection refused or reset, DNS, TLS handshake, plaintext refused, bad framing. */
+export class WsmanTransportError extends WsmanError {
+  constructor(endpoint: string, message: string, fix: string, cause?: unknown) {
+    super(endpoint, message, { code: 'WSMAN_TRANSPORT', fix, cause });
+    this.name = 'WsmanTransportError';
+  }
+}
+
+/** Any other SOAP fault, with its code, subcode and WSManFault code. */
+export class WsmanFault extends WsmanError {
+  constructor(endpoint: string, fault: FaultInfo, fix?: string) {
+    super(
+      endpoint,
+      `WS-Management fault ${fault.subcode || fault.code}${fault.wsmanFaultCode !== null ? ` (code ${fault.wsmanFaultCode})` : ''}: ${fault.message.trim()}`,
+      { code: 'WSMAN_FAULT', fault, fix: fix ?? 'See the message from the host; this is usually a request the host does not support.' },
+    );
+    this.name = 'WsmanFault';
+  }
+}

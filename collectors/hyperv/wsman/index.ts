@@ -1,0 +1,17 @@
+// Public surface of the WS-Management stack (client and server side). No Hyper-V knowledge here.
+export type { CimValue, CimInstance, EndpointReference } from './cim.js';
+export {
+  wmiResourceUri, wqlString, isCimInstance, isEndpointReference,
+  propArray, propString, propStrings, propBigInt, propNumber, propBoolean,
+} from './cim.js';
+export { parseEmbeddedInstance, renderEmbeddedInstance, CimXmlError } from './cimxml.js';
+export { WsmanClient, type WsmanClientOptions } from './client.js';
+export {
+  WsmanError, WsmanAuthError, WsmanAccessDeniedError, WsmanTimeoutError, WsmanEnumerationContextError,
+  WsmanInvalidNamespaceError, WsmanTransportError, WsmanFault, REQUIRED_GROUPS, type FaultInfo,
+} from './errors.js';
+export { NS, WQL_DIALECT, WMI_BASE } from './namespaces.js';
+export {
+  WsmanServerFault, type WsmanBackend, type RenderedItem, type WsmanServerOptions, type WsmanServerHandle,
+  type WsmanServerStats, type WsmanServerFaultKind, type EnumerateRequest, type GetRequest, type InvokeRequest,
+} from './server/types.js';

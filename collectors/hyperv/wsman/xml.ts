@@ -1,0 +1,112 @@
+// The one XML reader of the WS-Man stack (client responses, server requests, CIM-XML): saxes with
+// namespaces into a small element tree. Writing is done with strings and escapeXml().
+import { SaxesParser, type SaxesTagNS } from 'saxes';
+
+export interface XmlElement {
+  local: string;
+  /** Namespace URI ('' when unqualified). */
+  ns: string;
+  prefix: string;
+  /** Attributes by local name; namespaced attributes are also stored as "{uri}local". */
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  text: string;
+  parent: XmlElement | null;
+  /** Namespace declarations made on this element (prefix -> uri). */
+  bindings: Record<string, string> | null;
+}
+
+export class XmlSyntaxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'XmlSyntaxError';
+  }
+}
+
+export function parseXml(text: string): XmlElement {
+  const parser = new SaxesParser({ xmlns: true, position: false });
+  let root: XmlElement | null = null;
+  let cur: XmlElement | null = null;
+  let error: Error | null = null;
+  parser.on('opentag', (tag: SaxesTagNS) => {
+    const attrs: Record<string, string> = {};
+    for (const a of Object.values(tag.attributes)) {
+      if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
+      attrs[a.local] = a.value;
+      if (a.uri) attrs[`{${a.uri}}${a.local}`] = a.value;
+    }
+    const bindings = tag.ns && Object.keys(tag.ns).length ? tag.ns : null;
+    const el: XmlElement = { local: tag.local, ns: tag.uri ?? '', prefix: tag.prefix, attrs, children: [], text: '', parent: cur, bindings };
+    if (cur) cur.children.push(el);
+    else root = el;
+    cur = el;
+  });
+  parser.on('text', (t: string) => {
+    if (cur) cur.text += t;
+  });
+  parser.on('cdata', (t: string) => {
+    if (cur) cur.text += t;
+  });
+  parser.on('closetag', () => {
+    cur = cur?.parent ?? null;
+  });
+  parser.on('error', (e: Error) => {
+    error ??= e;
+  });
+  try {
+    parser.write(text).close();
+  } catch (e) {
+    error ??= e as Error;
+  }
+  if (error) throw new XmlSyntaxError(`invalid XML: ${(error as Error).message}`);
+  if (!root) throw new XmlSyntaxError('invalid XML: no root element');
+  return root;
+}
+
+/** First child with this local name (and namespace, when given). */
+export function child(el: XmlElement | null | undefined, local: string, ns?: string): XmlElement | undefined {
+  if (!el) return undefined;
+  for (const c of el.children) if (c.local === local && (ns === undefined || c.ns === ns)) return c;
+  return undefined;
+}
+
+export function children(el: XmlElement | null | undefined, local: string, ns?: string): XmlElement[] {
+  if (!el) return [];
+  return el.children.filter((c) => c.local === local && (ns === undefined || c.ns === ns));
+}
+
+/** Follows a path of local names. */
+export function path(el: XmlElement | null | undefined, ...locals: string[]): XmlElement | undefined {
+  let cur: XmlElement | undefined = el ?? undefined;
+  for (const l of locals) cur = child(cur, l);
+  return cur;
+}
+
+/** Depth-first search for the first descendant with this local name. */
+export function find(el: XmlElement, local: string): XmlElement | undefined {
+  for (const c of el.children) {
+    if (c.local === local) return c;
+    const deep = find(c, local);
+    if (deep) return deep;
+  }
+  return undefined;
+}
+
+/** Resolves a QName's prefix (as in `<s:Value>w:AccessDenied</s:Value>`) in the element's scope. */
+export function resolveQName(el: XmlElement, qname: string): { ns: string; local: string } {
+  const i = qname.indexOf(':');
+  const prefix = i < 0 ? '' : qname.slice(0, i);
+  const local = i < 0 ? qname : qname.slice(i + 1);
+  for (let e: XmlElement | null = el; e; e = e.parent) {
+    const uri = e.bindings?.[prefix];
+    if (uri !== undefined) return { ns: uri, local };
+  }
+  return { ns: '', local };
+}
+
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+/** Escapes text or attribute values for XML (all five special characters). */
+export function escapeXml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+}
