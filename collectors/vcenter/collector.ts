@@ -1,24 +1,106 @@
+import { UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { VcenterSourceConfig } from '../../config/load.js';
+import { resolveSecret } from '../../config/secrets.js';
 import type { Machine, PollStats, SampleSink, SourceCollector, SourceSummary } from '../model.js';
+import { readInventory, type PerfTarget } from './inventory.js';
+import { PerfPoller } from './perf.js';
+import { VimSession } from './session.js';
+import { VimClient } from './soap/client.js';
+import { loadLedger, saveLedger } from './state-file.js';
 
-// Placeholder so the build stays green while the real collector lands.
+export interface VcenterCollectorOptions {
+  log: Logger;
+  /** Called after each inventory page (objects in the page), for progress on a terminal. */
+  onInventoryPage?: (objects: number) => void;
+}
+
+/** One vCenter: one keep-alive connection pool, one session, inventory and realtime perf. */
 export class VcenterCollector implements SourceCollector {
   readonly name: string;
   readonly kind = 'vcenter' as const;
   readonly pollIntervalSec: number;
-  constructor(
-    private readonly cfg: VcenterSourceConfig,
-    private readonly opts: { log: Logger },
-  ) {
+  readonly client: VimClient;
+  readonly session: VimSession;
+  readonly perf: PerfPoller;
+  readonly #cfg: VcenterSourceConfig;
+  readonly #opts: VcenterCollectorOptions;
+  #targets: PerfTarget[] | null = null;
+  #discoveredAt = 0;
+
+  constructor(cfg: VcenterSourceConfig, opts: VcenterCollectorOptions) {
+    this.#cfg = cfg;
+    this.#opts = opts;
     this.name = cfg.name;
     this.pollIntervalSec = cfg.pollIntervalSec;
+    const log = opts.log.child({ source: cfg.name });
+    this.client = new VimClient({
+      url: cfg.url,
+      tls: cfg.tls,
+      timeoutSec: cfg.timeoutSec,
+      connections: cfg.perf.concurrency + 1,
+      log,
+      tlsKeyPath: `${cfg.name}.tls`,
+    });
+    this.session = new VimSession(this.client, {
+      username: cfg.username,
+      password: () => resolveSecret(cfg.password, `${cfg.name}.password`),
+      log,
+    });
+    const ledger = cfg.perf.stateFile ? loadLedger(cfg.perf.stateFile) : undefined;
+    this.perf = new PerfPoller(this.session, { ...cfg.perf, log }, ledger);
   }
+
+  /** The configured URL without any user info: safe for logs and outputs. */
+  get endpoint(): string {
+    const u = new URL(this.#cfg.url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  }
+
   async discover(): Promise<{ source: SourceSummary; machines: Machine[] }> {
-    throw new Error('vCenter discovery is not implemented yet');
+    await this.session.ensure();
+    const content = await this.session.serviceContent();
+    const inv = await readInventory(this.session, { source: this.name, pageSize: this.#cfg.inventory.pageSize, onPage: this.#opts.onInventoryPage });
+    this.#targets = inv.targets;
+    this.#discoveredAt = Date.now();
+    const about: Record<string, string> = {};
+    for (const k of ['instanceUuid', 'fullName', 'version', 'build', 'apiType', 'apiVersion']) if (content.about[k]) about[k] = content.about[k]!;
+    if (!about.instanceUuid) {
+      throw new UserError(`${this.client.endpoint} reports no about.instanceUuid; it is not a vCenter Server.`, {
+        fix: 'Point url at vCenter (https://<vcenter>/sdk); standalone ESXi hosts are not supported.',
+        code: 'VCENTER_NOT_VCENTER',
+      });
+    }
+    return {
+      source: {
+        name: this.name,
+        kind: 'vcenter',
+        endpoint: this.endpoint,
+        about,
+        machines: inv.machines.length,
+        templatesSkipped: inv.templatesSkipped,
+        discoveredAt: new Date(this.#discoveredAt).toISOString(),
+        errors: inv.problems,
+      },
+      machines: inv.machines,
+    };
   }
-  async poll(_sink: SampleSink): Promise<PollStats> {
-    throw new Error('vCenter polling is not implemented yet');
+
+  /** One perf cycle; discovers first when the inventory is missing or older than inventoryIntervalSec. */
+  async poll(sink: SampleSink): Promise<PollStats> {
+    if (!this.#targets || Date.now() - this.#discoveredAt > this.#cfg.inventoryIntervalSec * 1000) await this.discover();
+    const requestsBefore = this.client.requests;
+    const stats = await this.perf.poll(this.#targets!, sink);
+    if (this.perf.missingCounters.length) stats.errors.push(`counters missing on this vCenter: ${this.perf.missingCounters.join(', ')}`);
+    if (this.#cfg.perf.stateFile) saveLedger(this.#cfg.perf.stateFile, this.perf.ledger);
+    this.#opts.log.debug({ source: this.name, ...stats, roundTrips: this.client.requests - requestsBefore }, 'vCenter poll done');
+    return stats;
   }
-  async close(): Promise<void> {}
+
+  async close(): Promise<void> {
+    await this.session.logout();
+    await this.client.close();
+  }
 }

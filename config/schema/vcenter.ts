@@ -28,6 +28,8 @@ export const vcenterSource = z
         concurrency: z.number().int().min(1).max(16).default(4),
         /** Extra 20-second samples re-read before the high-water mark, because vCenter can post late. */
         lookbackSamples: z.number().int().min(0).max(30).default(3),
+        /** File keeping the per-series high-water marks, so a restart neither repeats nor skips samples. */
+        stateFile: z.string().min(1).optional(),
       })
       .strict()
       .default({ vmsPerQuery: 50, concurrency: 4, lookbackSamples: 3 }),

@@ -1,0 +1,104 @@
+// Exactly-once bookkeeping for 20-second samples: per (machine, metric, instance) the newest
+// timestamp seen (the high-water mark) and a bit per earlier slot inside the look-back, so a
+// re-read overlap is dropped while a sample vCenter posted late is still taken once.
+
+const SLOT_MS = 20_000;
+/** Slots behind the high-water mark that are remembered (bits of a 31-bit mask). */
+export const LEDGER_SLOTS = 31;
+
+export interface LedgerEntry {
+  hwm: number;
+  mask: number;
+}
+
+export interface LedgerState {
+  version: 1;
+  /** machine -> "metric|instance" -> [hwm epoch ms, mask] */
+  machines: Record<string, Record<string, [number, number]>>;
+}
+
+export class SampleLedger {
+  readonly #machines = new Map<string, Map<string, LedgerEntry>>();
+
+  /** The entry for one series, created empty on first use (look it up once per series, not per value). */
+  entry(machine: string, series: string): LedgerEntry {
+    let m = this.#machines.get(machine);
+    if (!m) this.#machines.set(machine, (m = new Map()));
+    let e = m.get(series);
+    if (!e) m.set(series, (e = { hwm: 0, mask: 0 }));
+    return e;
+  }
+
+  /** True the first time a timestamp is offered for the series; false for a repeat. */
+  static accept(e: LedgerEntry, ts: number): boolean {
+    if (e.hwm === 0) {
+      e.hwm = ts;
+      e.mask = 0;
+      return true;
+    }
+    if (ts > e.hwm) {
+      const shift = Math.round((ts - e.hwm) / SLOT_MS);
+      e.mask = shift > LEDGER_SLOTS ? 0 : (((e.mask << shift) | (1 << (shift - 1))) & 0x7fffffff) >>> 0;
+      e.hwm = ts;
+      return true;
+    }
+    const back = Math.round((e.hwm - ts) / SLOT_MS);
+    if (back <= 0 || back > LEDGER_SLOTS) return false; // the mark itself, or older than anything re-read
+    const bit = 1 << (back - 1);
+    if (e.mask & bit) return false;
+    e.mask = (e.mask | bit) >>> 0;
+    return true;
+  }
+
+  /** Oldest high-water mark of a machine's series (0 when nothing was seen): the start of its next window. */
+  lowWater(machine: string): number {
+    const m = this.#machines.get(machine);
+    if (!m || m.size === 0) return 0;
+    let low = Infinity;
+    for (const e of m.values()) if (e.hwm > 0 && e.hwm < low) low = e.hwm;
+    return low === Infinity ? 0 : low;
+  }
+
+  /** Forgets machines that are gone and series older than `before` (out of the realtime window anyway). */
+  prune(keep: Set<string>, before: number): void {
+    for (const [machine, m] of this.#machines) {
+      if (!keep.has(machine)) {
+        this.#machines.delete(machine);
+        continue;
+      }
+      for (const [k, e] of m) if (e.hwm < before) m.delete(k);
+    }
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const m of this.#machines.values()) n += m.size;
+    return n;
+  }
+
+  toJSON(): LedgerState {
+    const machines: LedgerState['machines'] = {};
+    for (const [machine, m] of this.#machines) {
+      const out: Record<string, [number, number]> = {};
+      for (const [k, e] of m) out[k] = [e.hwm, e.mask];
+      machines[machine] = out;
+    }
+    return { version: 1, machines };
+  }
+
+  static fromJSON(state: unknown): SampleLedger {
+    const ledger = new SampleLedger();
+    const s = state as Partial<LedgerState> | null;
+    if (!s || s.version !== 1 || typeof s.machines !== 'object' || !s.machines) return ledger;
+    for (const [machine, series] of Object.entries(s.machines)) {
+      for (const [k, v] of Object.entries(series ?? {})) {
+        if (Array.isArray(v) && Number.isFinite(v[0]) && Number.isFinite(v[1])) {
+          const e = ledger.entry(machine, k);
+          e.hwm = v[0];
+          e.mask = v[1] >>> 0;
+        }
+      }
+    }
+    return ledger;
+  }
+}

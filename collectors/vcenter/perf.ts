@@ -1,0 +1,182 @@
+import type { Logger } from '../../common/log.js';
+import type { MetricName, PollStats, Sample, SampleSink } from '../model.js';
+import type { PerfTarget } from './inventory.js';
+import { SampleLedger } from './ledger.js';
+import type { VimSession } from './session.js';
+import { child, childrenNamed, textOf, type XmlNode } from './soap/parser.js';
+import { el, moRef } from './soap/xml.js';
+
+/** The 8 counters Azure Migrate uses, with the conversion to our vocabulary applied once, here. */
+export const COUNTERS: ReadonlyArray<{ name: string; metric: MetricName; scope: 'machine' | 'disk' | 'nic'; multiply: number; divide: number }> = [
+  { name: 'cpu.usage.average', metric: 'cpu.usage.percent', scope: 'machine', multiply: 1, divide: 100 }, // hundredths of %
+  { name: 'mem.usage.average', metric: 'memory.usage.percent', scope: 'machine', multiply: 1, divide: 100 },
+  { name: 'virtualDisk.read.average', metric: 'disk.read.bytesPerSec', scope: 'disk', multiply: 1024, divide: 1 }, // KBps
+  { name: 'virtualDisk.write.average', metric: 'disk.write.bytesPerSec', scope: 'disk', multiply: 1024, divide: 1 },
+  { name: 'virtualDisk.numberReadAveraged.average', metric: 'disk.read.opsPerSec', scope: 'disk', multiply: 1, divide: 1 },
+  { name: 'virtualDisk.numberWriteAveraged.average', metric: 'disk.write.opsPerSec', scope: 'disk', multiply: 1, divide: 1 },
+  { name: 'net.received.average', metric: 'net.received.bytesPerSec', scope: 'nic', multiply: 1024, divide: 1 }, // KBps
+  { name: 'net.transmitted.average', metric: 'net.transmitted.bytesPerSec', scope: 'nic', multiply: 1024, divide: 1 },
+];
+
+export const REALTIME_INTERVAL_SEC = 20;
+/** vCenter keeps realtime samples for about an hour. */
+export const REALTIME_WINDOW_MS = 3600_000;
+
+type Counter = (typeof COUNTERS)[number] & { id: number };
+
+/** Reads PerformanceManager.perfCounter once and maps the 8 counter names to this vCenter's ids. */
+export async function resolveCounters(session: VimSession): Promise<{ counters: Counter[]; missing: string[] }> {
+  const content = await session.serviceContent();
+  const spec =
+    `<specSet><propSet>${el('type', 'PerformanceManager')}${el('pathSet', 'perfCounter')}</propSet>` +
+    `<objectSet>${moRef('obj', content.perfManager)}</objectSet></specSet><options/>`;
+  const res = await session.call('RetrievePropertiesEx', content.propertyCollector, spec);
+  const ids = new Map<string, number>();
+  for (const obj of childrenNamed(child(res, 'returnval'), 'objects')) {
+    for (const p of childrenNamed(obj, 'propSet')) {
+      for (const info of child(p, 'val')?.children ?? []) {
+        const group = textOf(child(info, 'groupInfo'), 'key');
+        const name = textOf(child(info, 'nameInfo'), 'key');
+        const rollup = textOf(info, 'rollupType');
+        const key = Number(textOf(info, 'key'));
+        if (group && name && rollup && Number.isFinite(key)) ids.set(`${group}.${name}.${rollup}`, key);
+      }
+    }
+  }
+  const counters: Counter[] = [];
+  const missing: string[] = [];
+  for (const c of COUNTERS) {
+    const id = ids.get(c.name);
+    if (id === undefined) missing.push(c.name);
+    else counters.push({ ...c, id });
+  }
+  return { counters, missing };
+}
+
+export interface PerfOptions {
+  vmsPerQuery: number;
+  concurrency: number;
+  lookbackSamples: number;
+  log: Logger;
+}
+
+/**
+ * Polls realtime stats for powered-on VMs: QueryPerf in batches of vmsPerQuery with at most
+ * `concurrency` in flight, each VM asked from its high-water mark minus the look-back (up to the
+ * one-hour realtime window) until vCenter's now; the ledger lets every sample out exactly once.
+ */
+export class PerfPoller {
+  readonly ledger: SampleLedger;
+  #counters: Counter[] | null = null;
+  #byId = new Map<number, Counter>();
+  missingCounters: string[] = [];
+
+  constructor(
+    private readonly session: VimSession,
+    private readonly opts: PerfOptions,
+    ledger?: SampleLedger,
+  ) {
+    this.ledger = ledger ?? new SampleLedger();
+  }
+
+  /** Counter ids are per session's vCenter; resolved once, again only after forget(). */
+  forgetCounters(): void {
+    this.#counters = null;
+  }
+
+  async #ensureCounters(): Promise<Counter[]> {
+    if (this.#counters) return this.#counters;
+    const { counters, missing } = await resolveCounters(this.session);
+    this.#counters = counters;
+    this.#byId = new Map(counters.map((c) => [c.id, c]));
+    this.missingCounters = missing;
+    if (missing.length) this.opts.log.warn({ missing }, 'vCenter lacks some performance counters; they are not collected');
+    return counters;
+  }
+
+  async poll(targets: PerfTarget[], sink: SampleSink): Promise<PollStats> {
+    const counters = await this.#ensureCounters();
+    const stats: PollStats = { machinesPolled: 0, samples: 0, requests: 0, errors: [] };
+    const on = targets.filter((t) => t.poweredOn);
+    if (on.length === 0 || counters.length === 0) return stats;
+    const now = await this.session.currentTime();
+    const endSec = Math.floor(now / 1000);
+    const oldest = now - REALTIME_WINDOW_MS;
+    const lookbackMs = this.opts.lookbackSamples * REALTIME_INTERVAL_SEC * 1000;
+    const metricIds = counters
+      .map((c) => `<metricId>${el('counterId', c.id)}${el('instance', c.scope === 'machine' ? '' : '*')}</metricId>`)
+      .join('');
+
+    const batches: PerfTarget[][] = [];
+    for (let i = 0; i < on.length; i += this.opts.vmsPerQuery) batches.push(on.slice(i, i + this.opts.vmsPerQuery));
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++]!;
+        const specs = batch
+          .map((t) => {
+            const low = this.ledger.lowWater(t.machine);
+            const startMs = Math.max(low ? low - lookbackMs : oldest, oldest);
+            const startSec = Math.floor(startMs / 1000);
+            const maxSample = Math.max(1, Math.ceil((endSec - startSec) / REALTIME_INTERVAL_SEC));
+            return `<querySpec>${moRef('entity', { type: 'VirtualMachine', value: t.moref })}${el('startTime', iso(startSec))}${el('endTime', iso(endSec))}${el('maxSample', maxSample)}${metricIds}${el('intervalId', REALTIME_INTERVAL_SEC)}</querySpec>`;
+          })
+          .join('');
+        stats.requests++;
+        let res: XmlNode;
+        try {
+          res = await this.session.call('QueryPerf', (await this.session.serviceContent()).perfManager, specs);
+        } catch (err) {
+          stats.errors.push(`QueryPerf for ${batch.length} VMs (${batch[0]!.moref}...): ${(err as Error).message}`);
+          continue;
+        }
+        const byMoref = new Map(batch.map((t) => [t.moref, t]));
+        const samples = this.#decode(res, byMoref);
+        stats.machinesPolled += batch.length;
+        stats.samples += samples.length;
+        if (samples.length) await sink(samples);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, batches.length) }, worker));
+    this.ledger.prune(new Set(targets.map((t) => t.machine)), oldest - lookbackMs);
+    return stats;
+  }
+
+  #decode(res: XmlNode, byMoref: Map<string, PerfTarget>): Sample[] {
+    const out: Sample[] = [];
+    for (const em of res.children ?? []) {
+      const target = byMoref.get(child(em, 'entity')?.text ?? '');
+      if (!target) continue;
+      const infos = childrenNamed(em, 'sampleInfo');
+      const stamps = infos.map((i) => Date.parse(textOf(i, 'timestamp') ?? ''));
+      const intervals = infos.map((i) => Number(textOf(i, 'interval') ?? REALTIME_INTERVAL_SEC));
+      for (const series of em.children ?? []) {
+        if (series.name !== 'value') continue;
+        const id = child(series, 'id');
+        const counter = this.#byId.get(Number(textOf(id, 'counterId')));
+        if (!counter) continue;
+        const raw = textOf(id, 'instance') ?? '';
+        let instance: string | undefined;
+        if (counter.scope === 'machine') instance = raw === '' ? '' : undefined;
+        else if (counter.scope === 'disk') instance = target.diskByInstance.get(raw);
+        else instance = target.nicIds.has(raw) ? raw : undefined; // "" is the VM aggregate: per NIC only
+        if (instance === undefined) continue;
+        const entry = this.ledger.entry(target.machine, `${counter.metric}|${instance}`);
+        let k = 0;
+        for (const v of series.children ?? []) {
+          const ts = stamps[k];
+          const intervalSec = intervals[k++] || REALTIME_INTERVAL_SEC;
+          const value = Number(v.text);
+          if (value < 0 || !Number.isFinite(value) || ts === undefined || !Number.isFinite(ts)) continue; // -1: no data
+          if (!SampleLedger.accept(entry, ts)) continue;
+          out.push({ machine: target.machine, metric: counter.metric, instance, ts, value: (value * counter.multiply) / counter.divide, intervalSec });
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function iso(sec: number): string {
+  return new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+}

@@ -1,0 +1,179 @@
+import type { TLSSocket } from 'node:tls';
+import { Pool, buildConnector } from 'undici';
+import type { Logger } from '../../../common/log.js';
+import { checkPinnedPeer, explainTlsFailure, tlsOptions, type TlsSettings } from '../../../common/tls.js';
+import { BadResponseError, NotVimEndpointError, UnreachableError, VimFault, VimTimeoutError } from './errors.js';
+import { DEFAULT_LIMITS, TreeParser, XmlRejected, child, type ParseLimits, type XmlNode } from './parser.js';
+import { envelope, type MoRef } from './xml.js';
+
+export interface VimClientOptions {
+  /** https://host[:port]/sdk */
+  url: string;
+  tls: TlsSettings;
+  timeoutSec: number;
+  /** Connections kept alive to this vCenter (bounded concurrency needs no more). */
+  connections?: number;
+  limits?: ParseLimits;
+  log?: Logger;
+  /** Config key of the tls block, for error messages. */
+  tlsKeyPath?: string;
+}
+
+// vim25 6.0 exists on every supported vCenter (6.0 - 8.x) and has every property we read.
+const SOAP_ACTION = 'urn:vim25/6.0';
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+/**
+ * The vim25 wire: one keep-alive connection pool per vCenter, hand-built envelopes, streaming
+ * saxes parsing and SOAP faults as VimFault. It knows sessions only as an opaque cookie.
+ */
+export class VimClient {
+  readonly endpoint: string;
+  readonly host: string;
+  readonly port: number;
+  /** Round trips made, for poll statistics. */
+  requests = 0;
+  readonly #path: string;
+  readonly #pool: Pool;
+  readonly #opts: VimClientOptions;
+  #cookie: string | null = null;
+
+  constructor(opts: VimClientOptions) {
+    this.#opts = opts;
+    const u = new URL(opts.url);
+    this.host = u.hostname.replace(/^\[|\]$/g, '');
+    this.port = Number(u.port || 443);
+    this.endpoint = `${u.hostname}:${this.port}`;
+    this.#path = u.pathname && u.pathname !== '/' ? u.pathname : '/sdk';
+    // No TLS session resumption: a resumed session may not expose the peer certificate, and pinning needs it.
+    const base = buildConnector({ ...tlsOptions(opts.tls, opts.tlsKeyPath), timeout: opts.timeoutSec * 1000, maxCachedSessions: 0 });
+    const endpoint = this.endpoint;
+    // Pinning is checked on every new connection, before a byte of the request (or a password) is sent.
+    const connect: buildConnector.connector = (options, callback) =>
+      base(options, (err, socket) => {
+        if (err || !socket) return callback(err ?? new Error('no socket'), null);
+        try {
+          checkPinnedPeer(socket as TLSSocket, opts.tls, endpoint);
+        } catch (pinErr) {
+          socket.destroy();
+          return callback(pinErr as Error, null);
+        }
+        callback(null, socket);
+      });
+    this.#pool = new Pool(u.origin, {
+      connect,
+      connections: opts.connections ?? 4,
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      headersTimeout: opts.timeoutSec * 1000,
+      bodyTimeout: opts.timeoutSec * 1000,
+    });
+  }
+
+  get hasSession(): boolean {
+    return this.#cookie !== null;
+  }
+
+  /** Forgets the session cookie (after Logout or when the server dropped it). */
+  clearSession(): void {
+    this.#cookie = null;
+  }
+
+  /** Calls a vim25 method; resolves with the `<MethodResponse>` element, rejects with VimFault or a UserError. */
+  async call(method: string, self: MoRef, body = ''): Promise<XmlNode> {
+    const xml = envelope(method, self, body);
+    const headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8', soapaction: SOAP_ACTION };
+    if (this.#cookie) headers.cookie = this.#cookie;
+    this.requests++;
+    const started = Date.now();
+    let res: Awaited<ReturnType<Pool['request']>>;
+    try {
+      res = await this.#pool.request({ path: this.#path, method: 'POST', headers, body: xml });
+    } catch (err) {
+      throw await this.#transportError(err, method);
+    }
+    this.#takeCookie(res.headers['set-cookie']);
+    const type = String(res.headers['content-type'] ?? '');
+    if (!/xml/i.test(type)) {
+      const peek = await readSome(res.body, 200);
+      throw new NotVimEndpointError(this.endpoint, `${method} got HTTP ${res.statusCode} with ${type || 'no content type'}${peek ? ` ("${peek}")` : ''}, not a SOAP answer`);
+    }
+    const parser = new TreeParser(this.#opts.limits ?? DEFAULT_LIMITS);
+    let root: XmlNode;
+    try {
+      for await (const chunk of res.body) parser.write(chunk as Uint8Array);
+      root = parser.end();
+    } catch (err) {
+      res.body.destroy();
+      if (err instanceof XmlRejected) throw new BadResponseError(this.endpoint, method, err.message);
+      throw await this.#transportError(err, method);
+    }
+    this.#opts.log?.trace({ method, ms: Date.now() - started, status: res.statusCode }, 'vim25 call');
+    if (root.name !== 'Envelope') throw new NotVimEndpointError(this.endpoint, `${method} got an XML document <${root.name}>, not a SOAP envelope`);
+    const content = child(root, 'Body')?.children?.[0];
+    if (!content) throw new BadResponseError(this.endpoint, method, 'the SOAP body is empty');
+    if (content.name === 'Fault') throw toFault(method, content);
+    if (res.statusCode !== 200) throw new BadResponseError(this.endpoint, method, `HTTP ${res.statusCode} without a SOAP fault`);
+    return content;
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close().catch(() => this.#pool.destroy());
+  }
+
+  #takeCookie(header: string | string[] | undefined): void {
+    for (const line of Array.isArray(header) ? header : header ? [header] : []) {
+      const m = /^\s*(vmware_soap_session=[^;]*)/i.exec(line);
+      if (m) this.#cookie = m[1]!;
+    }
+  }
+
+  async #transportError(err: unknown, method: string): Promise<Error> {
+    const tlsErr = await explainTlsFailure(err, this.host, this.port);
+    if (tlsErr) return tlsErr;
+    const code = findCode(err);
+    if (code && TIMEOUT_CODES.has(code)) return new VimTimeoutError(this.endpoint, method, this.#opts.timeoutSec);
+    if (code && UNREACHABLE_CODES.has(code)) return new UnreachableError(this.endpoint, `${code}${messageOf(err)}`);
+    if (err instanceof Error && err.name === 'UserError') return err;
+    return new UnreachableError(this.endpoint, `${code ?? 'error'}${messageOf(err)}`);
+  }
+}
+
+function findCode(err: unknown): string | undefined {
+  let cur: unknown = err;
+  for (let i = 0; i < 5 && cur; i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function messageOf(err: unknown): string {
+  const m = err instanceof Error ? err.message : '';
+  return m ? ` (${m})` : '';
+}
+
+async function readSome(body: AsyncIterable<unknown> & { destroy(): void }, max: number): Promise<string> {
+  let text = '';
+  try {
+    for await (const chunk of body) {
+      text += Buffer.from(chunk as Uint8Array).toString('utf8');
+      if (text.length >= max) break;
+    }
+  } catch {
+    /* the peek is only for the message */
+  }
+  body.destroy();
+  return text.replace(/\s+/g, ' ').trim().slice(0, max);
+}
+
+function toFault(method: string, fault: XmlNode): VimFault {
+  const faultString = child(fault, 'faultstring')?.text ?? '';
+  const detail = child(fault, 'detail')?.children?.[0];
+  const faultType = detail ? (detail.type ?? detail.name.replace(/Fault$/, '')) : 'ServerFault';
+  const fields: Record<string, string> = {};
+  for (const c of detail?.children ?? []) if (!c.children) fields[c.name] = c.text;
+  return new VimFault(method, faultType, faultString.trim(), fields);
+}
