@@ -4,6 +4,7 @@
 // Windows refuses (unknown namespace or class, bad WQL, a concrete class with a filter).
 import { clusterClasses, inventoryClasses, vhdSettingData, NS_CIMV2, NS_CLUSTER, NS_VIRTUALIZATION, type SimInstance, type SimValue } from './cim-inventory.js';
 import { perfClasses, PERF_CLASSES, type SeriesIntegrator } from './cim-perf.js';
+import { renderEmbeddedInstance, WsmanServerFault, type CimInstance, type RenderedItem, type WsmanBackend, type WsmanServerFaultKind } from '../../collectors/hyperv/wsman/index.js';
 import { matches, parseWql, project, WqlError } from './wql.js';
 import type { HypervWorld, SimHost } from './world.js';
 
@@ -11,25 +12,14 @@ export const WMI_URI_BASE = 'http://schemas.microsoft.com/wbem/wsman/1/wmi/';
 export const DMTF_WILDCARD_URI = 'http://schemas.dmtf.org/wbem/wscim/1/*';
 export const WQL_DIALECT = 'http://schemas.microsoft.com/wbem/wsman/1/WQL';
 
-export type FaultKind = 'AccessDenied' | 'InvalidNamespace' | 'InvalidClass' | 'InvalidQuery' | 'CannotProcessFilter' | 'InvalidSelectors' | 'InvalidParameter';
-
-/** How the backend reports a fault; the lab wires this to the WS-Man server's fault type. */
-export type FaultFactory = (kind: FaultKind, message: string) => Error;
-
-export interface SimRenderedItem {
-  className: string;
-  namespaceUri: string;
-  properties: Record<string, SimValue>;
-  fragment: boolean;
+function fault(kind: WsmanServerFaultKind, message: string): WsmanServerFault {
+  return new WsmanServerFault(kind, message);
 }
 
 export interface HostBackendOptions {
   world: HypervWorld;
   host: SimHost;
   integrator: SeriesIntegrator;
-  fault: FaultFactory;
-  /** Renders embedded instances (KVP items, SettingData) as CIM-XML strings. */
-  renderEmbedded: (inst: SimInstance, types?: Record<string, string>) => string;
   /** Authenticated users that are not administrators: every operation is denied, as Windows does. */
   deniedUsers?: string[];
 }
@@ -41,12 +31,12 @@ const EMBEDDED_TYPES: Record<string, Record<string, string>> = {
   Msvm_VirtualHardDiskSettingData: { Type: 'uint16', Format: 'uint16', MaxInternalSize: 'uint64', BlockSize: 'uint32', LogicalSectorSize: 'uint32', PhysicalSectorSize: 'uint32', IsPmemCompatible: 'boolean' },
 };
 
-export class HypervHostBackend {
+export class HypervHostBackend implements WsmanBackend {
   constructor(private readonly opts: HostBackendOptions) {}
 
   private checkUser(user: string): void {
     const denied = this.opts.deniedUsers ?? [];
-    if (denied.some((d) => d.toLowerCase() === user.toLowerCase())) throw this.opts.fault('AccessDenied', 'Access is denied.');
+    if (denied.some((d) => d.toLowerCase() === user.toLowerCase())) throw fault('AccessDenied', 'Access is denied.');
   }
 
   /** Splits a resource URI into (namespace, class or "*"), accepting the DMTF wildcard + __cimnamespace form. */
@@ -59,14 +49,14 @@ export class HypervHostBackend {
     } else if (resourceUri.toLowerCase().startsWith(WMI_URI_BASE)) {
       const rest = resourceUri.slice(WMI_URI_BASE.length);
       const slash = rest.lastIndexOf('/');
-      if (slash < 0) throw this.opts.fault('InvalidParameter', `The WS-Management service cannot process the request because the resource URI ${resourceUri} names no class.`);
+      if (slash < 0) throw fault('InvalidResourceURI', `The WS-Management service cannot process the request because the resource URI ${resourceUri} names no class.`);
       ns = rest.slice(0, slash);
       cls = rest.slice(slash + 1);
     } else {
-      throw this.opts.fault('InvalidParameter', `The WS-Management service cannot process the request. The resource URI ${resourceUri} is not supported.`);
+      throw fault('InvalidResourceURI', `The WS-Management service cannot process the request. The resource URI ${resourceUri} is not supported.`);
     }
     const known = NAMESPACES.find((n) => n.toLowerCase() === ns.toLowerCase());
-    if (!known || (known === NS_CLUSTER && !this.opts.host.cluster)) throw this.opts.fault('InvalidNamespace', `Invalid namespace ${ns.replace(/\//g, '\\')}`);
+    if (!known || (known === NS_CLUSTER && !this.opts.host.cluster)) throw fault('InvalidNamespace', `Invalid namespace ${ns.replace(/\//g, '\\')}`);
     return { ns: known, cls };
   }
 
@@ -74,7 +64,7 @@ export class HypervHostBackend {
     const { world, host, integrator } = this.opts;
     let table: Map<string, SimInstance[]> | null;
     if (ns === NS_CIMV2) {
-      if (!PERF_SET.has(cls.toLowerCase())) throw this.opts.fault('InvalidClass', `Invalid class ${cls}`);
+      if (!PERF_SET.has(cls.toLowerCase())) throw fault('InvalidClass', `Invalid class ${cls}`);
       table = perfClasses(world, host, integrator, world.clock(), cls);
     } else if (ns === NS_CLUSTER) {
       table = clusterClasses(world, host);
@@ -85,7 +75,7 @@ export class HypervHostBackend {
     if (!key) {
       // Classes Windows has but this host has no instance of (e.g. no VMs) answer empty; unknown ones fault.
       if (ns === NS_VIRTUALIZATION && KNOWN_EMPTY.has(cls.toLowerCase())) return [];
-      throw this.opts.fault('InvalidClass', `Invalid class ${cls}`);
+      throw fault('InvalidClass', `Invalid class ${cls}`);
     }
     return table!.get(key)!;
   }
@@ -100,65 +90,65 @@ export class HypervHostBackend {
     return this.invCache.table;
   }
 
-  private render(ns: string, inst: SimInstance, fragment: boolean, properties: Record<string, SimValue>): SimRenderedItem {
+  private render(ns: string, inst: SimInstance, fragment: boolean, properties: Record<string, SimValue>): RenderedItem {
     const out: Record<string, SimValue> = {};
     for (const [k, v] of Object.entries(properties)) {
       if (Array.isArray(v) && v.some((x) => typeof x === 'object' && x !== null && 'className' in x)) {
-        out[k] = (v as SimInstance[]).map((x) => this.opts.renderEmbedded(x, EMBEDDED_TYPES[x.className]));
+        out[k] = (v as SimInstance[]).map((x) => renderEmbeddedInstance(x, EMBEDDED_TYPES[x.className]));
       } else out[k] = v;
     }
-    return { className: inst.className, namespaceUri: `${WMI_URI_BASE}${ns}/${inst.className}`, properties: out, fragment };
+    return { className: inst.className, namespaceUri: `${WMI_URI_BASE}${ns}`, properties: out, fragment };
   }
 
-  enumerate(req: { resourceUri: string; filter?: { dialect: string; text: string }; selectors: Record<string, string>; user: string }): SimRenderedItem[] {
+  enumerate(req: { resourceUri: string; filter?: { dialect: string; text: string }; selectors: Record<string, string>; user: string }): RenderedItem[] {
     this.checkUser(req.user);
     const { ns, cls } = this.resolve(req.resourceUri, req.selectors);
     if (!req.filter) {
-      if (cls === '*') throw this.opts.fault('InvalidParameter', 'The WS-Management service cannot process the request because the class name "*" needs a filter.');
+      if (cls === '*') throw fault('InvalidResourceURI', 'The WS-Management service cannot process the request because the class name "*" needs a filter.');
       return this.classesOf(ns, cls).map((i) => this.render(ns, i, false, i.properties));
     }
-    if (cls !== '*') throw this.opts.fault('CannotProcessFilter', 'The WS-Management service cannot process the request because the resource URI cannot contain keys and the class name must be "*" when a filter is used.');
-    if (req.filter.dialect !== WQL_DIALECT) throw this.opts.fault('CannotProcessFilter', `The filter dialect ${req.filter.dialect} is not supported; use ${WQL_DIALECT}.`);
+    if (cls !== '*') throw fault('CannotProcessFilter', 'The WS-Management service cannot process the request because the resource URI cannot contain keys and the class name must be "*" when a filter is used.');
+    if (req.filter.dialect !== WQL_DIALECT) throw fault('CannotProcessFilter', `The filter dialect ${req.filter.dialect} is not supported; use ${WQL_DIALECT}.`);
     try {
       const q = parseWql(req.filter.text);
-      const out: SimRenderedItem[] = [];
+      const out: RenderedItem[] = [];
       for (const inst of this.classesOf(ns, q.className)) {
         if (!matches(q.where, inst.properties, q.className)) continue;
         out.push(this.render(ns, inst, q.properties !== null, project(inst.properties, q.properties, q.className)));
       }
       return out;
     } catch (err) {
-      if (err instanceof WqlError) throw this.opts.fault('InvalidQuery', `Invalid query: ${err.message}`);
+      if (err instanceof WqlError) throw fault('InvalidQuery', `Invalid query: ${err.message}`);
       throw err;
     }
   }
 
-  get(req: { resourceUri: string; selectors: Record<string, string>; user: string }): SimRenderedItem {
+  get(req: { resourceUri: string; selectors: Record<string, string>; user: string }): RenderedItem {
     this.checkUser(req.user);
     const { ns, cls } = this.resolve(req.resourceUri, req.selectors);
-    if (cls === '*') throw this.opts.fault('InvalidParameter', 'Get needs a concrete class in the resource URI.');
+    if (cls === '*') throw fault('InvalidResourceURI', 'Get needs a concrete class in the resource URI.');
     const sel = Object.entries(req.selectors).filter(([k]) => k !== '__cimnamespace');
-    if (sel.length === 0) throw this.opts.fault('InvalidSelectors', 'The WS-Management service cannot process the request because the request contained invalid selectors for the resource.');
+    if (sel.length === 0) throw fault('InvalidSelectors', 'The WS-Management service cannot process the request because the request contained invalid selectors for the resource.');
     const found = this.classesOf(ns, cls).find((i) => sel.every(([k, v]) => String(lookup(i.properties, k) ?? '').toLowerCase() === v.toLowerCase()));
-    if (!found) throw this.opts.fault('InvalidSelectors', 'The WS-Management service cannot process the request because the request contained invalid selectors for the resource.');
+    if (!found) throw fault('InvalidSelectors', 'The WS-Management service cannot process the request because the request contained invalid selectors for the resource.');
     return this.render(ns, found, false, found.properties);
   }
 
-  invoke(req: { resourceUri: string; method: string; selectors: Record<string, string>; params: Record<string, string | string[]>; user: string }): SimRenderedItem {
+  invoke(req: { resourceUri: string; method: string; selectors: Record<string, string>; params: Record<string, string | string[]>; user: string }): RenderedItem {
     this.checkUser(req.user);
     const { ns, cls } = this.resolve(req.resourceUri, req.selectors);
     if (ns !== NS_VIRTUALIZATION || cls.toLowerCase() !== 'msvm_imagemanagementservice' || req.method !== 'GetVirtualHardDiskSettingData') {
-      throw this.opts.fault('InvalidParameter', `The method ${req.method} of ${cls} is not supported by this host.`);
+      throw fault('ActionNotSupported', `The method ${req.method} of ${cls} is not supported by this host.`);
     }
     const path = req.params.Path;
-    if (typeof path !== 'string' || !path) throw this.opts.fault('InvalidParameter', 'GetVirtualHardDiskSettingData needs the Path parameter.');
+    if (typeof path !== 'string' || !path) throw fault('InvalidResourceURI', 'GetVirtualHardDiskSettingData needs the Path parameter.');
     const sd = vhdSettingData(this.opts.world, this.opts.host, path);
     const outClass = `${req.method}_OUTPUT`;
     // 32779 = "File not found" in the Msvm job return codes; Windows answers the method, not a fault.
     const properties: Record<string, SimValue> = sd
-      ? { Job: null, ReturnValue: '0', SettingData: this.opts.renderEmbedded(sd, EMBEDDED_TYPES[sd.className]) }
+      ? { Job: null, ReturnValue: '0', SettingData: renderEmbeddedInstance(sd, EMBEDDED_TYPES[sd.className]) }
       : { Job: null, ReturnValue: '32779', SettingData: null };
-    return { className: outClass, namespaceUri: `${WMI_URI_BASE}${ns}/${cls}`, properties, fragment: false };
+    return { className: outClass, namespaceUri: `${WMI_URI_BASE}${ns}`, properties, fragment: false };
   }
 }
 

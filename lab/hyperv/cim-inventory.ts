@@ -1,15 +1,13 @@
 // The root/virtualization/v2 and root/MSCluster classes a Hyper-V host answers, built from the
 // simulated world with the shapes and key formats Windows uses (winrm.md §3.2): InstanceIDs
 // "Microsoft:<VMGUID>\...", MACs as 12 hex digits, GUIDs upper case, KVP items as embedded CIM-XML.
+import type { CimInstance, CimValue } from '../../collectors/hyperv/wsman/index.js';
 import { stableUuid } from '../estate.js';
 import type { SimHost, SimVm, HypervWorld } from './world.js';
 
-/** A CIM value as the simulator holds it (same shape as the WS-Man layer's CimValue). */
-export type SimValue = string | null | SimValue[] | { datetime: string } | SimInstance;
-export interface SimInstance {
-  className: string;
-  properties: Record<string, SimValue>;
-}
+/** CIM values as the simulator holds them: the WS-Man layer's own types (embedded instances as objects until rendered). */
+export type SimValue = CimValue;
+export type SimInstance = CimInstance;
 
 export const NS_VIRTUALIZATION = 'root/virtualization/v2';
 export const NS_CIMV2 = 'root/cimv2';

@@ -1,0 +1,250 @@
+// Hyper-V performance from the raw counter classes (root/cimv2): two readings 30 s apart become rates
+// with the formulas of winrm.md §3.3, in BigInt until the final division. The first reading of an
+// instance only primes; a counter that went backwards (VM restart, instance re-created) drops the pair.
+import type { Sample } from '../model.js';
+import { propBigInt, propNumber, propString, type CimInstance } from './wsman/index.js';
+
+export const NS_CIMV2 = 'root/cimv2';
+const TIMES = 'Timestamp_PerfTime, Frequency_PerfTime, Timestamp_Sys100NS';
+export const VP_CLASS = 'Win32_PerfRawData_HvStats_HyperVHypervisorVirtualProcessor';
+export const MEMORY_CLASS = 'Win32_PerfRawData_BalancerStats_HyperVDynamicMemoryVM';
+export const STORAGE_CLASS = 'Win32_PerfRawData_Counters_HyperVVirtualStorageDevice';
+export const NETWORK_CLASS = 'Win32_PerfRawData_NvspNicStats_HyperVVirtualNetworkAdapter';
+
+/** Projections keep the responses small: only the counters used, always with Name and the time base. */
+export const PERF_QUERIES = {
+  vp: `SELECT Name, PercentGuestRunTime, PercentGuestRunTime_Base, ${TIMES} FROM ${VP_CLASS}`,
+  memory: `SELECT Name, CurrentPressure, GuestVisiblePhysicalMemory, ${TIMES} FROM ${MEMORY_CLASS}`,
+  storage: `SELECT Name, ReadBytesPersec, WriteBytesPersec, ReadOperationsPerSec, WriteOperationsPerSec, ${TIMES} FROM ${STORAGE_CLASS}`,
+  network: `SELECT Name, BytesReceivedPersec, BytesSentPersec, ${TIMES} FROM ${NETWORK_CLASS}`,
+} as const;
+export type PerfClassKey = keyof typeof PERF_QUERIES;
+export type PerfReadings = Record<PerfClassKey, CimInstance[]>;
+
+/** What the inventory tells the sampler about the VMs of one host. */
+export interface PerfMapping {
+  /** VM name (as the counters name it) -> machine id and startup memory. */
+  vmByName(name: string): { machine: string; memoryMB: number } | null;
+  /** Storage instance name (VHD path with "\" -> "-", lower case) -> machine and disk id. */
+  diskByInstance(instance: string): { machine: string; disk: string } | null;
+  /** NIC GUID (lower case) -> machine and NIC id. */
+  nicByGuid(guid: string): { machine: string; nic: string } | null;
+}
+
+/** 100 ns intervals between 1601-01-01 and 1970-01-01. */
+const FILETIME_UNIX_EPOCH = 116_444_736_000_000_000n;
+
+/** Storage counter instance name for a VHD path, as Windows forms it (lower case for lookups). */
+export function storageInstanceKey(path: string): string {
+  return path.replace(/\\/g, '-').toLowerCase();
+}
+
+/** "<VM name>:Hv VP <n>" -> VM name; VM names may contain ':' and spaces, so only the suffix is cut. */
+export function vmNameOfVp(instance: string): string | null {
+  const m = /^(.*):Hv VP \d+$/.exec(instance);
+  return m ? m[1]! : null;
+}
+
+const GUID_RE = /[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}/g;
+
+/** The NIC GUID in an adapter instance name "<VM>_<adapter>_<VMGUID>--<NICGUID>": the last GUID. */
+export function nicGuidOfInstance(instance: string): string | null {
+  const all = instance.match(GUID_RE);
+  return all ? all[all.length - 1]!.toLowerCase() : null;
+}
+
+interface Timing {
+  perf: bigint;
+  freq: bigint;
+  sys: bigint | null;
+}
+
+function timing(i: CimInstance): Timing | null {
+  const perf = propBigInt(i, 'Timestamp_PerfTime');
+  const freq = propBigInt(i, 'Frequency_PerfTime');
+  if (perf === null || freq === null || freq <= 0n) return null;
+  return { perf, freq, sys: propBigInt(i, 'Timestamp_Sys100NS') };
+}
+
+/** The end of the interval in epoch ms (from the host's clock), or the poll time when absent. */
+function endMs(t: Timing, fallbackMs: number): number {
+  if (t.sys === null || t.sys <= FILETIME_UNIX_EPOCH) return fallbackMs;
+  return Number((t.sys - FILETIME_UNIX_EPOCH) / 10_000n);
+}
+
+/** Ratio of two BigInts as a Number without losing precision on large numerators. */
+function ratio(num: bigint, den: bigint): number {
+  const scaled = (num * 1_000_000n) / den;
+  return Number(scaled) / 1_000_000;
+}
+
+/** 6 decimals is far below any unit that matters and keeps values stable for comparison. */
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** Per-host sampler: keeps the previous raw reading of every counter instance between polls. */
+export class PerfSampler {
+  private prev = new Map<string, CimInstance>();
+
+  /** Instances seen in the last reading; exposed for tests and diagnostics. */
+  get primed(): number {
+    return this.prev.size;
+  }
+
+  /**
+   * Turns the current readings into samples against the previous ones, then keeps the current
+   * readings for next time. Unmapped instances are counted in `unmapped` (the caller refreshes
+   * the inventory when there are some).
+   */
+  sample(cur: PerfReadings, map: PerfMapping, pollMs: number): { samples: Sample[]; unmapped: string[]; resets: number } {
+    const samples: Sample[] = [];
+    const unmapped: string[] = [];
+    let resets = 0;
+    const next = new Map<string, CimInstance>();
+    const keep = (cls: string, i: CimInstance): CimInstance | undefined => {
+      const name = propString(i, 'Name') ?? '';
+      const key = `${cls}|${name}`;
+      const before = this.prev.get(key);
+      next.set(key, i);
+      return before;
+    };
+    const interval = (t0: Timing, t1: Timing): number | null => {
+      const dt = t1.perf - t0.perf;
+      if (dt <= 0n || t1.freq !== t0.freq) return null;
+      return ratio(dt, t1.freq);
+    };
+
+    // CPU: 100 * sum(dGuestRunTime) / sum(dBase) over the VM's virtual processors.
+    const byVm = new Map<string, { n: bigint; d: bigint; t0: Timing; t1: Timing; broken: boolean }>();
+    for (const i of cur.vp) {
+      const name = propString(i, 'Name') ?? '';
+      const before = keep('vp', i);
+      const vm = vmNameOfVp(name);
+      if (vm === null) continue; // _Total and anything that is not a VM's processor
+      if (!before) continue;
+      const n1 = propBigInt(i, 'PercentGuestRunTime');
+      const b1 = propBigInt(i, 'PercentGuestRunTime_Base');
+      const n0 = propBigInt(before, 'PercentGuestRunTime');
+      const b0 = propBigInt(before, 'PercentGuestRunTime_Base');
+      const t0 = timing(before);
+      const t1 = timing(i);
+      if (n1 === null || b1 === null || n0 === null || b0 === null || !t0 || !t1) continue;
+      const acc = byVm.get(vm) ?? { n: 0n, d: 0n, t0, t1, broken: false };
+      if (n1 < n0 || b1 <= b0) acc.broken = true;
+      else {
+        acc.n += n1 - n0;
+        acc.d += b1 - b0;
+      }
+      byVm.set(vm, acc);
+    }
+    for (const [vm, acc] of byVm) {
+      const target = map.vmByName(vm);
+      if (!target) {
+        unmapped.push(`vp:${vm}`);
+        continue;
+      }
+      const sec = interval(acc.t0, acc.t1);
+      if (acc.broken || acc.d <= 0n || sec === null) {
+        resets++;
+        continue;
+      }
+      const value = Math.min(100, Math.max(0, round6(100 * ratio(acc.n, acc.d))));
+      samples.push({ machine: target.machine, metric: 'cpu.usage.percent', instance: '', ts: endMs(acc.t1, pollMs), value, intervalSec: Math.round(sec) });
+    }
+
+    // Memory: used MB = CurrentPressure x GuestVisiblePhysicalMemory / 100, as a percent of startup memory.
+    for (const i of cur.memory) {
+      const name = propString(i, 'Name') ?? '';
+      const before = keep('memory', i);
+      const target = map.vmByName(name);
+      if (!target) {
+        if (name && name !== '_Total') unmapped.push(`memory:${name}`);
+        continue;
+      }
+      const t0 = before ? timing(before) : null;
+      const t1 = timing(i);
+      const sec = t0 && t1 ? interval(t0, t1) : null;
+      const pressure = propNumber(i, 'CurrentPressure');
+      const visible = propNumber(i, 'GuestVisiblePhysicalMemory');
+      if (sec === null || !t1 || pressure === null || visible === null || target.memoryMB <= 0) continue;
+      const usedMB = (pressure * visible) / 100;
+      const value = Math.min(100, Math.max(0, round6((usedMB / target.memoryMB) * 100)));
+      samples.push({ machine: target.machine, metric: 'memory.usage.percent', instance: '', ts: endMs(t1, pollMs), value, intervalSec: Math.round(sec) });
+    }
+
+    // Counters: (N1 - N0) / ((T1 - T0) / F).
+    const rates = (cls: string, list: CimInstance[], props: Array<[string, Sample['metric']]>, target: (name: string) => { machine: string; instance: string } | null): void => {
+      for (const i of list) {
+        const name = propString(i, 'Name') ?? '';
+        const before = keep(cls, i);
+        const to = target(name);
+        if (!to) continue;
+        if (!before) continue;
+        const t0 = timing(before);
+        const t1 = timing(i);
+        if (!t0 || !t1) continue;
+        const dt = t1.perf - t0.perf;
+        if (dt <= 0n || t0.freq !== t1.freq) {
+          resets++;
+          continue;
+        }
+        const out: Sample[] = [];
+        let broken = false;
+        for (const [prop, metric] of props) {
+          const n1 = propBigInt(i, prop);
+          const n0 = propBigInt(before, prop);
+          if (n1 === null || n0 === null) continue;
+          if (n1 < n0) {
+            broken = true;
+            break;
+          }
+          const value = round6(ratio((n1 - n0) * t1.freq, dt));
+          out.push({ machine: to.machine, metric, instance: to.instance, ts: endMs(t1, pollMs), value, intervalSec: Math.round(ratio(dt, t1.freq)) });
+        }
+        if (broken) resets++;
+        else samples.push(...out);
+      }
+    };
+    rates(
+      'storage',
+      cur.storage,
+      [
+        ['ReadBytesPersec', 'disk.read.bytesPerSec'],
+        ['WriteBytesPersec', 'disk.write.bytesPerSec'],
+        ['ReadOperationsPerSec', 'disk.read.opsPerSec'],
+        ['WriteOperationsPerSec', 'disk.write.opsPerSec'],
+      ],
+      (name) => {
+        const d = map.diskByInstance(name.toLowerCase());
+        if (!d) {
+          unmapped.push(`storage:${name}`);
+          return null;
+        }
+        return { machine: d.machine, instance: d.disk };
+      },
+    );
+    rates(
+      'network',
+      cur.network,
+      [
+        ['BytesReceivedPersec', 'net.received.bytesPerSec'],
+        ['BytesSentPersec', 'net.transmitted.bytesPerSec'],
+      ],
+      (name) => {
+        // Host-side adapters (the switch's own ports, teamed NICs) belong to no VM.
+        if (name.startsWith('__') || name.startsWith('Default Switch_')) return null;
+        const guid = nicGuidOfInstance(name);
+        const n = guid ? map.nicByGuid(guid) : null;
+        if (!n) {
+          unmapped.push(`network:${name}`);
+          return null;
+        }
+        return { machine: n.machine, instance: n.nic };
+      },
+    );
+
+    this.prev = next;
+    return { samples, unmapped, resets };
+  }
+}

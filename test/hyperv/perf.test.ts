@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { readInventory, readPerf } from '../../collectors/hyperv/host-reader.js';
+import { joinInventory } from '../../collectors/hyperv/inventory.js';
+import { InventoryMapping } from '../../collectors/hyperv/perf-mapping.js';
+import { nicGuidOfInstance, PerfSampler, vmNameOfVp } from '../../collectors/hyperv/perf.js';
+import type { Sample } from '../../collectors/model.js';
+import { loadEstate } from '../../lab/estate.js';
+import { workloadValue } from '../../lab/workload.js';
+import { guestVisibleMemoryMB, seriesKey } from '../../lab/hyperv/cim-perf.js';
+import { HypervWorld, SLOT_SEC } from '../../lab/hyperv/world.js';
+import { directReader } from './sim/direct.js';
+
+const estate = loadEstate('lab/estates/sample.yaml');
+const SLOT = SLOT_SEC * 1000;
+const T0 = Math.floor(Date.UTC(2026, 10, 2, 9, 0, 0) / SLOT) * SLOT;
+
+/** The samples the estate prescribes for a VM over the slot starting at t0 (memory: the slot holding t1). */
+function truth(world: HypervWorld, vmName: string, t0: number): Map<string, number> {
+  const v = world.vmByName(vmName);
+  const vm = v.vm;
+  const w = vm.workload;
+  const k = (s: Parameters<typeof seriesKey>[2], inst = ''): number => seriesKey(estate.seed, vm.name, s, inst);
+  const out = new Map<string, number>();
+  out.set('cpu.usage.percent|', workloadValue(w.cpu, k('cpu'), t0, SLOT_SEC, true));
+  const gv = guestVisibleMemoryMB(vm);
+  const pressure = Math.round((workloadValue(w.memory, k('memory'), t0 + SLOT, SLOT_SEC, true) * vm.memoryMB) / gv);
+  out.set('memory.usage.percent|', (pressure * gv) / vm.memoryMB);
+  v.disks.forEach((d) => {
+    const id = d.virtualDiskId.toLowerCase();
+    const inst = String(2000 + d.index);
+    out.set(`disk.read.bytesPerSec|${id}`, workloadValue(w.diskReadBytesPerSec, k('diskReadBytesPerSec', inst), t0, SLOT_SEC, false));
+    out.set(`disk.write.bytesPerSec|${id}`, workloadValue(w.diskWriteBytesPerSec, k('diskWriteBytesPerSec', inst), t0, SLOT_SEC, false));
+    out.set(`disk.read.opsPerSec|${id}`, workloadValue(w.diskReadOpsPerSec, k('diskReadOpsPerSec', inst), t0, SLOT_SEC, false));
+    out.set(`disk.write.opsPerSec|${id}`, workloadValue(w.diskWriteOpsPerSec, k('diskWriteOpsPerSec', inst), t0, SLOT_SEC, false));
+  });
+  v.nics.forEach((n) => {
+    const id = n.guid.toLowerCase();
+    const inst = String(4000 + n.index);
+    out.set(`net.received.bytesPerSec|${id}`, workloadValue(w.netReceivedBytesPerSec, k('netReceivedBytesPerSec', inst), t0, SLOT_SEC, false));
+    out.set(`net.transmitted.bytesPerSec|${id}`, workloadValue(w.netTransmittedBytesPerSec, k('netTransmittedBytesPerSec', inst), t0, SLOT_SEC, false));
+  });
+  return out;
+}
+
+describe('Hyper-V perf sampler (simulator data, no wire)', () => {
+  it('primes on the first reading, then yields the workload of each slot for every VM, disk and NIC', async () => {
+    let now = T0;
+    const world = new HypervWorld(estate, () => now);
+    const reader = directReader(world, 'hv02');
+    const machines = joinInventory(await readInventory(reader, new Map()), { source: 's', host: 'hv02', cluster: 'HVCLU01' });
+    const mapping = new InventoryMapping(machines);
+    const sampler = new PerfSampler();
+    const first = sampler.sample(await readPerf(reader), mapping, now);
+    expect(first.samples).toEqual([]);
+    expect(first.unmapped).toEqual([]);
+    for (let k = 0; k < 4; k++) {
+      const t0 = now;
+      now += SLOT;
+      const { samples, unmapped, resets } = sampler.sample(await readPerf(reader), mapping, now);
+      expect(unmapped).toEqual([]);
+      expect(resets).toBe(0);
+      for (const v of world.vmsOn('hv02').filter((x) => x.powerState === 'poweredOn')) {
+        const want = truth(world, v.vm.name, t0);
+        const got = new Map(samples.filter((s) => s.machine === machines.find((m) => m.name === v.vm.name)!.id).map((s) => [`${s.metric}|${s.instance}`, s]));
+        expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
+        for (const [key, value] of want) {
+          const s = got.get(key)!;
+          expect(Math.abs(s.value - value), `${v.vm.name} ${key}`).toBeLessThan(key.startsWith('cpu') ? 1e-6 : 0.05);
+          expect(s.ts).toBe(now);
+          expect(s.intervalSec).toBe(30);
+        }
+      }
+    }
+  });
+
+  it('drops the pair when a VM restarts instead of producing a spike, and resumes after', async () => {
+    let now = T0;
+    const world = new HypervWorld(estate, () => now);
+    const reader = directReader(world, 'hv01');
+    const machines = joinInventory(await readInventory(reader, new Map()), { source: 's', host: 'hv01', cluster: null });
+    const mapping = new InventoryMapping(machines);
+    const sampler = new PerfSampler();
+    sampler.sample(await readPerf(reader), mapping, now);
+    now += SLOT;
+    world.restartVm('hv-web01');
+    now += SLOT;
+    const after: Sample[] = sampler.sample(await readPerf(reader), mapping, now).samples;
+    const web = machines.find((m) => m.name === 'hv-web01')!.id;
+    expect(after.filter((s) => s.machine === web && s.metric !== 'memory.usage.percent')).toEqual([]);
+    expect(after.some((s) => s.machine !== web && s.metric === 'cpu.usage.percent')).toBe(true);
+    now += SLOT;
+    const resumed = sampler.sample(await readPerf(reader), mapping, now).samples.filter((s) => s.machine === web);
+    expect(resumed.find((s) => s.metric === 'cpu.usage.percent')!.value).toBeCloseTo(truth(world, 'hv-web01', now - SLOT).get('cpu.usage.percent|')!, 6);
+  });
+
+  it('parses instance names robustly', () => {
+    expect(vmNameOfVp('hv:app 02:Hv VP 3')).toBe('hv:app 02');
+    expect(vmNameOfVp('_Total')).toBeNull();
+    expect(nicGuidOfInstance('a_b_Network Adapter_A1B2C3D4-1111-2222-3333-444455556666--0E2C7A9B-1111-2222-3333-444455556666')).toBe('0e2c7a9b-1111-2222-3333-444455556666');
+    expect(nicGuidOfInstance('__DEVICE')).toBeNull();
+  });
+});
