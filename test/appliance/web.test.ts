@@ -233,6 +233,25 @@ describe('web app: pages', () => {
     await client.post('/sources/closed/remove', { _csrf: csrf });
   });
 
+  it('shows the assessment and downloads it as JSON and as the Azure Migrate CSV', async () => {
+    const r = await client.get('/assessment');
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('Readiness');
+    expect(r.text).toContain('id="download-json"');
+    const json = await client.get('/assessment/download.json');
+    expect(json.headers['content-disposition']).toMatch(/attachment; filename="assessment-\d+\.json"/);
+    const a = JSON.parse(json.text);
+    expect(a.machines.map((m: { name: string }) => m.name).sort()).toEqual(['big01', 'old01', 'sql01', 'web01']);
+    expect(a.machines.find((m: { name: string }) => m.name === 'big01').readiness.category).toBe('Not ready');
+    expect(a.summary.machines).toBe(4);
+    const csv = await client.get('/assessment/download.csv');
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const { parse } = await import('csv-parse/sync');
+    const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
+    expect(rows.map((x) => x['Server name']).sort()).toEqual(['big01', 'old01', 'sql01', 'web01']);
+    expect(rows.find((x) => x['Server name'] === 'sql01')!.Cores).toBe('8');
+  });
+
   it('shows health and the queue dashboard behind the login, and signs out', async () => {
     const h = await client.get('/health');
     expect(h.status).toBe(200);
