@@ -164,6 +164,7 @@ export class PerfPoller {
         const entry = this.ledger.entry(target.machine, `${counter.metric}|${instance}`);
         let k = 0;
         for (const v of series.children ?? []) {
+          if (v.name !== 'value') continue; // the series' own <id> comes first
           const ts = stamps[k];
           const intervalSec = intervals[k++] || REALTIME_INTERVAL_SEC;
           const value = Number(v.text);

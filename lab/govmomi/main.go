@@ -17,8 +17,13 @@ package main
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -26,6 +31,8 @@ import (
 	"io"
 	"io/ioutil"
 	"log"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -138,8 +145,8 @@ func (pc *PagingPC) CancelRetrievePropertiesEx(ctx *simulator.Context, r *types.
 // ---- deterministic realtime performance -----------------------------------------------------
 
 type LabPerf struct {
-	simulator.PerformanceManager // by value: the property collector digs the mo type out of field 0
-	names map[int32]string // counter key -> "group.name.rollup"
+	simulator.PerformanceManager                  // by value: the property collector digs the mo type out of field 0
+	names                        map[int32]string // counter key -> "group.name.rollup"
 }
 
 const realtimeSamples = 180 // one hour of 20-second samples
@@ -428,7 +435,11 @@ func main() {
 
 	model.DelayConfig.Delay = *delay
 	model.Service.Listen = &url.URL{Host: "127.0.0.1:0", User: url.UserPassword(*user, *pass)}
-	model.Service.TLS = new(tls.Config)
+	cert, err := labCertificate()
+	if err != nil {
+		log.Fatalf("creating the TLS certificate: %v", err)
+	}
+	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 	mux := http.NewServeMux()
 	model.Service.ServeMux = mux
 	mux.HandleFunc("/lab/clock", func(w http.ResponseWriter, r *http.Request) {
@@ -494,8 +505,7 @@ func main() {
 		sdk.ServeHTTP(w, r)
 	})
 
-	cert := server.Certificate()
-	sum := sha256.Sum256(cert.Raw)
+	sum := sha256.Sum256(server.Certificate().Raw)
 	var hexParts []string
 	for _, b := range sum {
 		hexParts = append(hexParts, fmt.Sprintf("%02X", b))
@@ -525,6 +535,34 @@ func main() {
 		}()
 	}
 	<-done
+}
+
+// labCertificate makes a fresh self-signed ECDSA P-256 certificate for 127.0.0.1/localhost
+// (the simulator's built-in test certificate has a key too weak for today's OpenSSL defaults).
+// A new key per start also means a new thumbprint, which the pinning tests rely on.
+func labCertificate() (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: "vcsim-lab", Organization: []string{"assessment-collector lab"}},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(30 * 24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+		DNSNames:              []string{"localhost"},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
 
 func mustAtoi(s string) int {

@@ -1,0 +1,55 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import type { Logger } from '../../../common/log.js';
+import { vcenterSource, type VcenterSourceConfig } from '../../../config/schema/vcenter.js';
+import type { Sim } from './sim.js';
+
+let envCounter = 0;
+
+/** A vCenter source config for the simulator; the password goes through an env reference, as in production. */
+export function simConfig(sim: Sim, overrides: Record<string, unknown> = {}): VcenterSourceConfig {
+  const env = `VCSIM_TEST_PASSWORD_${process.pid}_${envCounter++}`;
+  process.env[env] = sim.password;
+  return vcenterSource.parse({
+    name: 'lab-vc',
+    kind: 'vcenter',
+    url: sim.url,
+    username: sim.username,
+    password: { env },
+    tls: { thumbprint: sim.thumbprint },
+    ...overrides,
+  });
+}
+
+/** A logger that keeps every line, so tests can check that secrets never reach the log. */
+export function capturingLogger(): { log: Logger; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      text += chunk;
+      cb();
+    },
+  });
+  return { log: pino({ level: 'trace' }, stream), text: () => text };
+}
+
+/** FNV-1a 32-bit, as the simulator wrapper computes its perf values. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(text, 'utf8')) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** The raw value the simulator serves for a sample, or null when it serves -1 ("no data"). */
+export function simRawValue(moref: string, counter: string, instance: string, tsSec: number): number | null {
+  const v = fnv1a(`${moref}|${counter}|${instance}|${tsSec}`);
+  if (v % 97 === 0) return null;
+  if (counter.startsWith('cpu.') || counter.startsWith('mem.')) return v % 10001;
+  if (counter === 'virtualDisk.read.average' || counter === 'virtualDisk.write.average') return v % 100000;
+  if (counter.startsWith('virtualDisk.number')) return v % 5000;
+  if (counter.startsWith('net.')) return v % 50000;
+  return v % 1000;
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VcenterCollector } from '../../collectors/vcenter/collector.js';
+import { COUNTERS } from '../../collectors/vcenter/perf.js';
+import type { Machine, Sample } from '../../collectors/model.js';
+import { capturingLogger, simConfig, simRawValue } from './helpers/lab.js';
+import { simAvailable, startSim, type Sim } from './helpers/sim.js';
+
+const counterOf = new Map(COUNTERS.map((c) => [c.metric, c]));
+
+describe.skipIf(!simAvailable())('vCenter perf against govmomi simulator (deterministic QueryPerf)', () => {
+  let sim: Sim;
+  let dir: string;
+  const logs = capturingLogger();
+
+  beforeAll(async () => {
+    sim = await startSim({ datacenters: 1, clusters: 1, clusterHosts: 2, hosts: 1, vms: 3, poweredOff: 0.25, templates: 1 });
+    dir = mkdtempSync(join(tmpdir(), 'vc-perf-'));
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('captures every 20-s sample exactly once across polls at any cadence and a restart, converted at the edge', async () => {
+    const stateFile = join(dir, 'state.json');
+    const cfg = simConfig(sim, { perf: { vmsPerQuery: 2, concurrency: 2, lookbackSamples: 3, stateFile } });
+    await sim.control('/lab/stats?reset=1');
+    const all: Sample[] = [];
+    const sink = (batch: Sample[]) => void all.push(...batch);
+
+    const a = new VcenterCollector(cfg, { log: logs.log });
+    const { machines } = await a.discover();
+    const s1 = await a.poll(sink); // first poll: backfills the realtime hour
+    expect(s1.errors).toEqual([]);
+    await sim.control('/lab/clock?advance=21');
+    await a.poll(sink); // the 20-s cadence
+    await sim.control('/lab/clock?advance=47');
+    await a.poll(sink);
+    await sim.control('/lab/clock?advance=390');
+    const s4 = await a.poll(sink); // a slow cadence: minutes between polls
+    expect(s4.samples).toBeGreaterThan(0);
+    expect(a.session.logins).toBe(1); // one session for all polls
+    await a.close();
+
+    await sim.control('/lab/clock?advance=130');
+    const b = new VcenterCollector(cfg, { log: logs.log }); // a restart: new instance, same state file
+    await b.poll(sink);
+    await sim.control('/lab/clock?advance=20');
+    await b.poll(sink);
+    const now: number = (await sim.control('/lab/clock')).now;
+    await b.close();
+
+    const stats = await sim.control('/lab/stats');
+    expect(stats.queryPerfMaxEntities).toBeLessThanOrEqual(2);
+    expect(stats.calls.Login).toBe(2);
+
+    // No duplicates.
+    const keys = all.map((s) => `${s.machine}|${s.metric}|${s.instance}|${s.ts}`);
+    expect(new Set(keys).size).toBe(keys.length);
+
+    // Every value is the simulator's raw value converted once; -1 never passes.
+    const byId = new Map<string, Machine>(machines.map((m) => [m.id, m]));
+    const instanceName = (m: Machine, metric: string, instance: string): string => {
+      if (metric.startsWith('disk.')) {
+        const d = m.disks.find((x) => x.id === instance)!;
+        return `scsi0:${d.unitNumber}`;
+      }
+      return instance;
+    };
+    for (const s of all) {
+      const m = byId.get(s.machine)!;
+      expect(m.powerState).toBe('poweredOn');
+      const c = counterOf.get(s.metric)!;
+      const raw = simRawValue(m.moref!, c.name, instanceName(m, s.metric, s.instance), s.ts / 1000);
+      expect(raw).not.toBeNull();
+      expect(s.value).toBe((raw! * c.multiply) / c.divide);
+      expect(s.intervalSec).toBe(20);
+      expect(s.ts % 20_000).toBe(0);
+    }
+
+    // No gaps: each series is every 20-s slot from an hour before the first poll to the last
+    // poll, except exactly the slots where the simulator serves -1.
+    const newest = Math.floor(now / 20_000) * 20_000;
+    const on = machines.filter((m) => m.powerState === 'poweredOn');
+    expect(on.length).toBeGreaterThan(0);
+    expect(machines.length).toBeGreaterThan(on.length); // some powered off: never polled
+    const bySeries = new Map<string, number[]>();
+    for (const s of all) {
+      const k = `${s.machine}|${s.metric}|${s.instance}`;
+      (bySeries.get(k) ?? bySeries.set(k, []).get(k)!).push(s.ts);
+    }
+    let expectedSeries = 0;
+    for (const m of on) {
+      for (const c of COUNTERS) {
+        const instances = c.scope === 'machine' ? [''] : c.scope === 'disk' ? m.disks.map((d) => d.id) : m.nics.map((n) => n.id);
+        for (const inst of instances) {
+          expectedSeries++;
+          const got = (bySeries.get(`${m.id}|${c.metric}|${inst}`) ?? []).sort((x, y) => x - y);
+          expect(got.length).toBeGreaterThan(170);
+          const first = got[0]!;
+          const expected: number[] = [];
+          for (let ts = first; ts <= newest; ts += 20_000) {
+            if (simRawValue(m.moref!, c.name, instanceName(m, c.metric, inst), ts / 1000) !== null) expected.push(ts);
+          }
+          expect(got).toEqual(expected);
+        }
+      }
+    }
+    expect(bySeries.size).toBe(expectedSeries);
+    expect(logs.text()).not.toContain(sim.password);
+  });
+});
