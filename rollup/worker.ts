@@ -1,0 +1,85 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../common/log.js';
+import type { CollectorConfig } from '../config/load.js';
+import { decodeBatch } from '../queue/codec.js';
+import { createRedis } from '../queue/redis.js';
+import { SAMPLES_QUEUE, bullPrefix } from '../queue/samples-queue.js';
+import { PointStore } from './point-store.js';
+
+export interface WorkerStats {
+  jobs: number;
+  samples: number;
+  skipped: number;
+  failures: number;
+  lastJobAt: number | null;
+}
+
+/**
+ * The rollup worker: consumes sample batches and merges them into the point store. Any number of
+ * workers, in any number of processes and machines, can share one Redis; a batch rolled up twice
+ * (redelivery, stalled-job recovery after a crash) changes nothing the second time.
+ */
+export class RollupWorker {
+  readonly stats: WorkerStats = { jobs: 0, samples: 0, skipped: 0, failures: 0, lastJobAt: null };
+  readonly #worker: Worker;
+  readonly #store: PointStore;
+  readonly #redis: Redis;
+  readonly #bullConnection: Redis;
+  readonly #log: Logger;
+
+  constructor(config: CollectorConfig, opts: { log: Logger; concurrency?: number; autorun?: boolean }) {
+    this.#log = opts.log;
+    this.#redis = createRedis(config.redis, { forWorker: true, name: 'collector-rollup' });
+    this.#redis.on('error', () => {}); // reconnects on its own; BullMQ's worker logs the state
+    this.#store = new PointStore(this.#redis, config.redis.prefix, { retentionDays: config.rollup.retentionDays });
+    const r = config.rollup;
+    this.#bullConnection = createRedis(config.redis, { forWorker: true, name: 'collector-worker' });
+    this.#bullConnection.on('error', () => {});
+    this.#worker = new Worker(SAMPLES_QUEUE, (job: Job) => this.#process(job), {
+      connection: this.#bullConnection,
+      prefix: bullPrefix(config.redis.prefix),
+      concurrency: opts.concurrency ?? r.workerConcurrency,
+      stalledInterval: r.stalledIntervalSec * 1000,
+      lockDuration: r.lockDurationSec * 1000,
+      maxStalledCount: r.maxStalledCount,
+      autorun: opts.autorun ?? true,
+    });
+    let down = false;
+    this.#worker.on('error', (err) => {
+      if (!down) this.#log.warn({ err: err.message }, 'rollup worker: Redis error; retrying');
+      down = true;
+    });
+    this.#worker.on('ready', () => {
+      if (down) this.#log.info('rollup worker: Redis reachable again');
+      down = false;
+    });
+    this.#worker.on('failed', (job, err) => {
+      this.stats.failures++;
+      this.#log.warn({ job: job?.id, attempt: job?.attemptsMade, err: err.message }, 'rollup job failed; it will be retried');
+    });
+  }
+
+  async #process(job: Job): Promise<{ samples: number; skipped: number; changed: number }> {
+    const groups = decodeBatch(job.data);
+    const r = await this.#store.apply(groups);
+    this.stats.jobs++;
+    this.stats.samples += r.samples;
+    this.stats.skipped += r.skipped;
+    this.stats.lastJobAt = Date.now();
+    if (r.skipped > 0) this.#log.debug({ job: job.id, skipped: r.skipped }, 'samples older than the retention or not finite were skipped');
+    return r;
+  }
+
+  /** Resolves once the worker is connected and consuming. */
+  waitUntilReady(): Promise<unknown> {
+    return this.#worker.waitUntilReady();
+  }
+
+  /** Graceful: stops taking jobs, lets in-flight jobs finish (drain), then disconnects. */
+  async close(): Promise<void> {
+    await this.#worker.close();
+    this.#redis.disconnect();
+    this.#bullConnection.disconnect();
+  }
+}
