@@ -1,9 +1,9 @@
-import { UserError } from '../../common/errors.js';
+// The Hyper-V source collector (WinRM/CIM): see docs/hyperv.md.
 import type { Logger } from '../../common/log.js';
 import type { HypervSourceConfig } from '../../config/schema/hyperv.js';
 import type { SourceCollector } from '../model.js';
+import { HypervCollector } from './collector.js';
 
-/** Placeholder until the Hyper-V collector lands (same session). */
-export function createHypervCollector(cfg: HypervSourceConfig, _opts: { log: Logger }): SourceCollector {
-  throw new UserError(`source ${cfg.name}: the Hyper-V collector is not yet available in this build.`, { fix: 'Use a newer build.' });
+export function createHypervCollector(cfg: HypervSourceConfig, opts: { log: Logger }): SourceCollector {
+  return new HypervCollector(cfg, opts.log.child({ source: cfg.name, kind: 'hyperv' }));
 }

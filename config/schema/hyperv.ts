@@ -16,6 +16,23 @@ export const hypervSource = z
     username: z.string().min(1, { error: 'expected the account, e.g. HV01\\collector or DOMAIN\\collector' }),
     password: secretRef,
     tls: tlsSettings,
+    /**
+     * Where to reach hosts by name, for names DNS does not resolve (the lab's simulated hosts, or a
+     * cluster's nodes): { hv01: { address: 127.0.0.1, httpsPort: 55001, httpPort: 55002 } } or the
+     * shorthand "127.0.0.1:55001" (the port of the configured transport). Names are case-insensitive.
+     */
+    hostMap: z
+      .record(
+        z.string().min(1),
+        z.union(
+          [
+            z.string().regex(/^[^\s:]+(:\d{1,5})?$/),
+            z.object({ address: z.string().min(1), httpsPort: z.number().int().min(1).max(65535).optional(), httpPort: z.number().int().min(1).max(65535).optional() }).strict(),
+          ],
+          { error: 'expected "address[:port]" or { address, httpsPort, httpPort }. Fix: e.g. hv01: "127.0.0.1:55001"' },
+        ),
+      )
+      .default({}),
     /** Do not fall back from HTTPS 5986 to HTTP 5985. */
     httpsOnly: z.boolean().default(false),
     enabled: z.boolean().default(true),

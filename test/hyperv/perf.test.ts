@@ -5,42 +5,12 @@ import { InventoryMapping } from '../../collectors/hyperv/perf-mapping.js';
 import { nicGuidOfInstance, PerfSampler, vmNameOfVp } from '../../collectors/hyperv/perf.js';
 import type { Sample } from '../../collectors/model.js';
 import { loadEstate } from '../../lab/estate.js';
-import { workloadValue } from '../../lab/workload.js';
-import { guestVisibleMemoryMB, seriesKey } from '../../lab/hyperv/cim-perf.js';
 import { HypervWorld, SLOT_SEC } from '../../lab/hyperv/world.js';
-import { directReader } from './sim/direct.js';
+import { directReader, truth } from './sim/direct.js';
 
 const estate = loadEstate('lab/estates/sample.yaml');
 const SLOT = SLOT_SEC * 1000;
 const T0 = Math.floor(Date.UTC(2026, 10, 2, 9, 0, 0) / SLOT) * SLOT;
-
-/** The samples the estate prescribes for a VM over the slot starting at t0 (memory: the slot holding t1). */
-function truth(world: HypervWorld, vmName: string, t0: number): Map<string, number> {
-  const v = world.vmByName(vmName);
-  const vm = v.vm;
-  const w = vm.workload;
-  const k = (s: Parameters<typeof seriesKey>[2], inst = ''): number => seriesKey(estate.seed, vm.name, s, inst);
-  const out = new Map<string, number>();
-  out.set('cpu.usage.percent|', workloadValue(w.cpu, k('cpu'), t0, SLOT_SEC, true));
-  const gv = guestVisibleMemoryMB(vm);
-  const pressure = Math.round((workloadValue(w.memory, k('memory'), t0 + SLOT, SLOT_SEC, true) * vm.memoryMB) / gv);
-  out.set('memory.usage.percent|', (pressure * gv) / vm.memoryMB);
-  v.disks.forEach((d) => {
-    const id = d.virtualDiskId.toLowerCase();
-    const inst = String(2000 + d.index);
-    out.set(`disk.read.bytesPerSec|${id}`, workloadValue(w.diskReadBytesPerSec, k('diskReadBytesPerSec', inst), t0, SLOT_SEC, false));
-    out.set(`disk.write.bytesPerSec|${id}`, workloadValue(w.diskWriteBytesPerSec, k('diskWriteBytesPerSec', inst), t0, SLOT_SEC, false));
-    out.set(`disk.read.opsPerSec|${id}`, workloadValue(w.diskReadOpsPerSec, k('diskReadOpsPerSec', inst), t0, SLOT_SEC, false));
-    out.set(`disk.write.opsPerSec|${id}`, workloadValue(w.diskWriteOpsPerSec, k('diskWriteOpsPerSec', inst), t0, SLOT_SEC, false));
-  });
-  v.nics.forEach((n) => {
-    const id = n.guid.toLowerCase();
-    const inst = String(4000 + n.index);
-    out.set(`net.received.bytesPerSec|${id}`, workloadValue(w.netReceivedBytesPerSec, k('netReceivedBytesPerSec', inst), t0, SLOT_SEC, false));
-    out.set(`net.transmitted.bytesPerSec|${id}`, workloadValue(w.netTransmittedBytesPerSec, k('netTransmittedBytesPerSec', inst), t0, SLOT_SEC, false));
-  });
-  return out;
-}
 
 describe('Hyper-V perf sampler (simulator data, no wire)', () => {
   it('primes on the first reading, then yields the workload of each slot for every VM, disk and NIC', async () => {

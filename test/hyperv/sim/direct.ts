@@ -4,8 +4,11 @@ import type { CimReader } from '../../../collectors/hyperv/host-reader.js';
 import type { CimInstance } from '../../../collectors/hyperv/wsman/index.js';
 import { machineId, type Machine } from '../../../collectors/model.js';
 import { HypervHostBackend } from '../../../lab/hyperv/backend.js';
-import { SeriesIntegrator } from '../../../lab/hyperv/cim-perf.js';
-import type { HypervWorld, SimVm } from '../../../lab/hyperv/world.js';
+import { SLOT_SEC, type HypervWorld, type SimVm } from '../../../lab/hyperv/world.js';
+import { workloadValue } from '../../../lab/workload.js';
+import { guestVisibleMemoryMB, SeriesIntegrator, seriesKey } from '../../../lab/hyperv/cim-perf.js';
+
+const SLOT = SLOT_SEC * 1000;
 
 export function directReader(world: HypervWorld, hostName: string, counter?: { n: number }): CimReader {
   const backend = new HypervHostBackend({
@@ -74,3 +77,32 @@ export function expectedMachine(v: SimVm, source: string, cluster: string | null
     generation: vm.generation,
   };
 }
+
+/** The samples the estate prescribes for a VM over the slot starting at t0 (memory: the slot holding t1). */
+export function truth(world: HypervWorld, vmName: string, t0: number): Map<string, number> {
+  const v = world.vmByName(vmName);
+  const vm = v.vm;
+  const w = vm.workload;
+  const k = (s: Parameters<typeof seriesKey>[2], inst = ''): number => seriesKey(world.estate.seed, vm.name, s, inst);
+  const out = new Map<string, number>();
+  out.set('cpu.usage.percent|', workloadValue(w.cpu, k('cpu'), t0, SLOT_SEC, true));
+  const gv = guestVisibleMemoryMB(vm);
+  const pressure = Math.round((workloadValue(w.memory, k('memory'), t0 + SLOT, SLOT_SEC, true) * vm.memoryMB) / gv);
+  out.set('memory.usage.percent|', (pressure * gv) / vm.memoryMB);
+  v.disks.forEach((d) => {
+    const id = d.virtualDiskId.toLowerCase();
+    const inst = String(2000 + d.index);
+    out.set(`disk.read.bytesPerSec|${id}`, workloadValue(w.diskReadBytesPerSec, k('diskReadBytesPerSec', inst), t0, SLOT_SEC, false));
+    out.set(`disk.write.bytesPerSec|${id}`, workloadValue(w.diskWriteBytesPerSec, k('diskWriteBytesPerSec', inst), t0, SLOT_SEC, false));
+    out.set(`disk.read.opsPerSec|${id}`, workloadValue(w.diskReadOpsPerSec, k('diskReadOpsPerSec', inst), t0, SLOT_SEC, false));
+    out.set(`disk.write.opsPerSec|${id}`, workloadValue(w.diskWriteOpsPerSec, k('diskWriteOpsPerSec', inst), t0, SLOT_SEC, false));
+  });
+  v.nics.forEach((n) => {
+    const id = n.guid.toLowerCase();
+    const inst = String(4000 + n.index);
+    out.set(`net.received.bytesPerSec|${id}`, workloadValue(w.netReceivedBytesPerSec, k('netReceivedBytesPerSec', inst), t0, SLOT_SEC, false));
+    out.set(`net.transmitted.bytesPerSec|${id}`, workloadValue(w.netTransmittedBytesPerSec, k('netTransmittedBytesPerSec', inst), t0, SLOT_SEC, false));
+  });
+  return out;
+}
+
