@@ -78,3 +78,24 @@ export function propBoolean(inst: CimInstance, name: string): boolean | null {
   if (t === 'false' || t === '0') return false;
   return null;
 }
+
+/**
+ * Reads the WMI namespace and class a resource URI addresses, in either form Windows accepts:
+ * `.../wsman/1/wmi/root/cimv2/Win32_X` (or `/*`), or DSP0227's `http://schemas.dmtf.org/wbem/wscim/1/*`
+ * (or `.../cim-schema/2/<Class>`) with a `__cimnamespace` selector. Returns null for other URIs.
+ */
+export function parseWmiResourceUri(resourceUri: string, selectors: Record<string, string> = {}): { namespace: string; className: string } | null {
+  const uri = resourceUri.trim();
+  if (uri.toLowerCase().startsWith(`${WMI_BASE.toLowerCase()}/`)) {
+    const rest = uri.slice(WMI_BASE.length + 1).replace(/\/+$/, '');
+    const i = rest.lastIndexOf('/');
+    if (i <= 0) return null;
+    return { namespace: rest.slice(0, i), className: rest.slice(i + 1) };
+  }
+  const dmtf = /^http:\/\/schemas\.dmtf\.org\/wbem\/wscim\/1\/(?:\*|cim-schema\/2\/([A-Za-z_]\w*))$/i.exec(uri);
+  if (dmtf) {
+    const ns = (selectors.__cimnamespace ?? 'root/cimv2').replace(/\\/g, '/');
+    return { namespace: ns, className: dmtf[1] ?? '*' };
+  }
+  return null;
+}

@@ -15,3 +15,6 @@ export {
   WsmanServerFault, type WsmanBackend, type RenderedItem, type WsmanServerOptions, type WsmanServerHandle,
   type WsmanServerStats, type WsmanServerFaultKind, type EnumerateRequest, type GetRequest, type InvokeRequest,
 } from './server/types.js';
+export { startWsmanServer } from './server/server.js';
+export { parseWmiResourceUri } from './cim.js';
+export { connectWithFallback } from './fallback.js';

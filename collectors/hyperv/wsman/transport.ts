@@ -44,6 +44,11 @@ function headerList(v: string | string[] | undefined): string[] {
   return Array.isArray(v) ? v : [v];
 }
 
+function isStaleSocket(e: unknown): boolean {
+  const code = (e as { code?: string } | undefined)?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE';
+}
+
 export class WsmanTransport {
   readonly endpoint: string;
   readonly #opts: TransportOptions;
@@ -94,7 +99,7 @@ export class WsmanTransport {
 
   /** Sends one SOAP envelope and returns the (decrypted) reply. Requests on one host are serialised. */
   send(xml: string): Promise<TransportResponse> {
-    const run = this.#queue.then(() => this.#exchange(xml));
+    const run = this.#queue.then(() => this.#exchangeRetryingStaleSocket(xml));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -107,6 +112,21 @@ export class WsmanTransport {
 
   get #account(): string {
     return this.#opts.username;
+  }
+
+  /**
+   * A keep-alive socket the host closed while idle fails the next request with a reset; that
+   * request never reached the host's WS-Man layer, so it is sent once more on a new connection.
+   */
+  async #exchangeRetryingStaleSocket(xml: string): Promise<TransportResponse> {
+    try {
+      return await this.#exchange(xml);
+    } catch (e) {
+      if (!(e instanceof WsmanTransportError) || !isStaleSocket(e.cause)) throw e;
+      this.#session = undefined;
+      this.#opts.log?.debug({ endpoint: this.endpoint }, 'WS-Man: connection closed by the host, reconnecting');
+      return this.#exchange(xml);
+    }
   }
 
   async #exchange(xml: string): Promise<TransportResponse> {

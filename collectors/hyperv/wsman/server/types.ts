@@ -81,6 +81,8 @@ export interface WsmanServerHandle {
   httpPort?: number;
   httpsPort?: number;
   stats(): WsmanServerStats;
+  /** Closes every open connection (as a host restart or idle timeout does); clients must re-authenticate. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
