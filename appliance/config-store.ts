@@ -67,6 +67,13 @@ export class ConfigStore {
     });
   }
 
+  /** Sets one setting (e.g. ['redis', 'url']) keeping the rest of the file and its comments. */
+  setIn(path: string[], value: unknown): Promise<CollectorConfig> {
+    return this.#mutate((doc) => {
+      doc.setIn(path, doc.createNode(value));
+    });
+  }
+
   removeSource(name: string): Promise<CollectorConfig> {
     return this.#mutate((doc) => {
       const seq = sourcesSeq(doc);

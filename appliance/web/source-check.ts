@@ -29,6 +29,15 @@ export function endpointOf(cfg: SourceConfig): { host: string; port: number; tls
     return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 443, tls: true };
   }
   const https = cfg.transport === 'https';
+  // hostMap (names DNS does not resolve, e.g. the lab's hosts) says where the host really answers.
+  const mapped = Object.entries((cfg as { hostMap?: Record<string, string | { address: string; httpsPort?: number; httpPort?: number }> }).hostMap ?? {}).find(
+    ([name]) => name.toLowerCase() === cfg.host.toLowerCase(),
+  )?.[1];
+  if (typeof mapped === 'string') {
+    const [address, port] = mapped.split(':');
+    return { host: address!, port: port ? Number(port) : (cfg.port ?? (https ? 5986 : 5985)), tls: https };
+  }
+  if (mapped) return { host: mapped.address, port: (https ? mapped.httpsPort : mapped.httpPort) ?? cfg.port ?? (https ? 5986 : 5985), tls: https };
   return { host: cfg.host, port: cfg.port ?? (https ? 5986 : 5985), tls: https };
 }
 

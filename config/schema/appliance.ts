@@ -12,8 +12,8 @@ export const logSettings = z
 export const webSettings = z
   .object({
     enabled: z.boolean({ error: 'expected true or false' }).default(true),
-    /** Azure Migrate's appliance configuration manager uses 44368; we keep it. */
-    port: z.number().int().min(1).max(65535).default(44368),
+    /** Azure Migrate's appliance configuration manager uses 44368; we keep it. 0: any free port (tests). */
+    port: z.number().int().min(0).max(65535).default(44368),
     host: z.string().min(1).default('0.0.0.0'),
     /** Key file, generated certificate, admin password hash; relative paths are from the config file's folder. */
     dataDir: z.string().min(1).default('.collector'),
