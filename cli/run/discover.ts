@@ -1,0 +1,57 @@
+import { errorMessage, UserError } from '../../common/errors.js';
+import { redactText } from '../../common/log.js';
+import type { SourceConfig } from '../../config/load.js';
+import { createCollector } from '../../collectors/factory.js';
+import type { Inventory, Machine, SourceSummary } from '../../collectors/model.js';
+import { setup, writeOutput, type CommonOptions } from '../shared.js';
+import { progress, selectSources, sourceEndpoint } from './sources.js';
+
+
+export async function runDiscover(opts: CommonOptions & { out: string; source?: string[] }): Promise<void> {
+  const { config, log } = setup(opts);
+  const sources = selectSources(config.sources, opts.source);
+  const results = await Promise.all(sources.map((cfg) => discoverOne(cfg, log)));
+  const inventory: Inventory & { generatedAt: string } = {
+    generatedAt: new Date().toISOString(),
+    sources: results.map((r) => r.source),
+    machines: results.flatMap((r) => r.machines),
+  };
+  await writeOutput(opts.out, `${JSON.stringify(inventory, null, 2)}\n`);
+  for (const s of inventory.sources) {
+    const line = s.errors.length
+      ? `${s.name}: FAILED: ${s.errors.join('; ')}`
+      : `${s.name}: ${s.machines} machine(s)${s.templatesSkipped ? `, ${s.templatesSkipped} template(s) skipped` : ''}`;
+    process.stderr.write(`${redactText(line)}\n`);
+  }
+  if (inventory.sources.length > 0 && inventory.sources.every((s) => s.errors.length > 0 && s.machines === 0)) {
+    throw new UserError('discovery failed for every source (see the errors above).', { fix: 'Fix the errors listed for each source; `collector config check` validates the file and its secrets.', code: 'DISCOVER_FAILED' });
+  }
+}
+
+async function discoverOne(cfg: SourceConfig, log: import('../../common/log.js').Logger): Promise<{ source: SourceSummary; machines: Machine[] }> {
+  const tick = progress(cfg.name, 'objects read');
+  let collector;
+  try {
+    const options = { log, onInventoryPage: tick }; // the vCenter collector reports inventory pages
+    collector = await createCollector(cfg, options);
+    return await collector.discover();
+  } catch (err) {
+    const fix = err instanceof UserError && err.fix ? ` Fix: ${err.fix}` : '';
+    return {
+      source: {
+        name: cfg.name,
+        kind: cfg.kind,
+        endpoint: sourceEndpoint(cfg),
+        about: {},
+        machines: 0,
+        templatesSkipped: 0,
+        discoveredAt: new Date().toISOString(),
+        errors: [redactText(`${errorMessage(err)}${fix}`)],
+      },
+      machines: [],
+    };
+  } finally {
+    tick.done();
+    await collector?.close().catch(() => undefined);
+  }
+}
