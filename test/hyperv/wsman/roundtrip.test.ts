@@ -95,8 +95,10 @@ describe('WS-Man client and server on loopback', () => {
   });
 
   it('HTTPS + NTLM with channel binding, CA-verified', async () => {
+    const bound = server.stats().channelBound;
     const c = client({ scheme: 'https' });
     const items = await c.enumerateAll(ALL, { wql: 'SELECT Name FROM Test_Thing' });
+    expect(server.stats().channelBound - bound).toBe(1);
     expect(items.map((x) => x.properties.Name)).toEqual(Array.from({ length: COUNT }, (_, i) => `thing-${i}`));
     await c.close();
   });

@@ -32,6 +32,8 @@ export interface NtlmAcceptResult {
   /** "DOMAIN\user" as sent (or "user" without a domain). */
   account: string;
   session: NtlmSession;
+  /** True when the client sent a channel binding and it matched this server's certificate. */
+  channelBound: boolean;
 }
 
 export class NtlmServerContext {
@@ -96,6 +98,7 @@ export class NtlmServerContext {
     if (this.#opts.channelBinding && cbt && !cbt.equals(Buffer.alloc(16)) && !cbt.equals(this.#opts.channelBinding)) {
       throw new NtlmAuthFailure('channel binding mismatch: the client saw a different TLS certificate');
     }
-    return { account, session: new NtlmSession(exportedSessionKey, flags, 'server') };
+    const channelBound = !!(this.#opts.channelBinding && cbt && cbt.equals(this.#opts.channelBinding));
+    return { account, session: new NtlmSession(exportedSessionKey, flags, 'server'), channelBound };
   }
 }

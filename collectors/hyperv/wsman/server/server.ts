@@ -55,7 +55,7 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
   const host = opts.host ?? '127.0.0.1';
   const computerName = opts.computerName ?? 'WSMANSIM';
   const lookup = userLookup(opts.users);
-  const stats: WsmanServerStats = { requests: 0, authentications: 0, authFailures: 0, connections: 0, openContexts: 0, faults: 0, plaintextRefused: 0 };
+  const stats: WsmanServerStats = { requests: 0, authentications: 0, authFailures: 0, channelBound: 0, connections: 0, openContexts: 0, faults: 0, plaintextRefused: 0 };
   const dispatcher = new Dispatcher({
     backend: opts.backend,
     enumerationTimeoutMs: opts.enumerationTimeoutMs ?? 60_000,
@@ -140,6 +140,7 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
             state.user = ok.account;
             state.ntlm = undefined;
             stats.authentications++;
+            if (ok.channelBound) stats.channelBound++;
           } catch (e) {
             stats.authFailures++;
             state.ntlm = undefined;

@@ -71,6 +71,8 @@ export interface WsmanServerStats {
   /** Successful NTLM / Basic authentications (one per connection for NTLM). */
   authentications: number;
   authFailures: number;
+  /** NTLM authentications over HTTPS whose channel binding (CBT) matched the server certificate. */
+  channelBound: number;
   connections: number;
   openContexts: number;
   faults: number;
