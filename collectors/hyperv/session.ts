@@ -5,7 +5,7 @@ import type { Logger } from '../../common/log.js';
 import type { Secret } from '../../common/secret.js';
 import type { HypervSourceConfig } from '../../config/schema/hyperv.js';
 import type { CimReader } from './host-reader.js';
-import { WsmanClient, WsmanTimeoutError, WsmanTransportError } from './wsman/index.js';
+import { connectWithFallback, type WsmanClient } from './wsman/index.js';
 
 export interface HostAddress {
   address: string;
@@ -28,18 +28,8 @@ export function hostAddress(cfg: HypervSourceConfig, name: string): HostAddress 
   return { address: entry.address, httpsPort: entry.httpsPort ?? defHttps, httpPort: entry.httpPort ?? defHttp };
 }
 
-/** Nothing answered on the HTTPS port: the case where Windows' HTTP listener may still be there. */
-function isUnreachable(err: unknown): boolean {
-  if (err instanceof WsmanTimeoutError && !err.fault) return true;
-  if (!(err instanceof WsmanTransportError)) return false;
-  const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'ECONNRESET' || code === 'EHOSTUNREACH';
-}
-
 export class HostSession {
   private client: WsmanClient | null = null;
-  private scheme: 'https' | 'http';
-  private fellBack = false;
   requests = 0;
 
   constructor(
@@ -48,35 +38,41 @@ export class HostSession {
     private readonly password: () => Secret,
     private readonly log: Logger,
     readonly where: HostAddress = hostAddress(cfg, name),
-  ) {
-    this.scheme = cfg.transport;
-  }
+  ) {}
 
+  /** Where the host is reached (after any fallback), never with credentials. */
   get endpoint(): string {
-    return `${this.scheme}://${this.where.address}:${this.scheme === 'https' ? this.where.httpsPort : this.where.httpPort}/wsman`;
+    if (this.client) return this.client.endpoint;
+    return this.cfg.transport === 'https' ? `https://${this.where.address}:${this.where.httpsPort}/wsman` : `http://${this.where.address}:${this.where.httpPort}/wsman`;
   }
 
-  private open(): WsmanClient {
+  private async open(): Promise<WsmanClient> {
     if (!this.client) {
-      this.client = new WsmanClient({
-        host: this.where.address,
-        port: this.scheme === 'https' ? this.where.httpsPort : this.where.httpPort,
-        scheme: this.scheme,
-        auth: this.scheme === 'http' ? 'ntlm' : this.cfg.auth,
-        username: this.cfg.username,
-        password: this.password(),
-        tls: this.cfg.tls,
-        timeoutMs: this.cfg.timeoutSec * 1000,
-        operationTimeoutSec: Math.max(5, this.cfg.timeoutSec - 5),
-        log: this.log,
-      });
+      const https = this.cfg.transport === 'https';
+      this.client = await connectWithFallback(
+        {
+          host: this.where.address,
+          port: https ? this.where.httpsPort : this.where.httpPort,
+          httpPort: this.where.httpPort,
+          scheme: this.cfg.transport,
+          auth: https ? this.cfg.auth : 'ntlm',
+          username: this.cfg.username,
+          password: this.password(),
+          tls: this.cfg.tls,
+          timeoutMs: this.cfg.timeoutSec * 1000,
+          operationTimeoutSec: Math.max(5, this.cfg.timeoutSec - 5),
+          log: this.log,
+        },
+        this.cfg.httpsOnly,
+      );
     }
     return this.client;
   }
 
-  /** Runs requests on the host's session, falling back to HTTP once if HTTPS is unreachable. */
+  /** Runs requests on the host's one keep-alive session (opened on first use, HTTPS falling back to HTTP). */
   async run<T>(fn: (reader: CimReader) => Promise<T>): Promise<T> {
-    const counting = (c: WsmanClient): CimReader => ({
+    const c = await this.open();
+    return await fn({
       enumerateAll: (uri, opts) => {
         this.requests++;
         return c.enumerateAll(uri, opts);
@@ -86,17 +82,6 @@ export class HostSession {
         return c.invoke(uri, method, sel, params);
       },
     });
-    try {
-      return await fn(counting(this.open()));
-    } catch (err) {
-      const canFallBack = this.scheme === 'https' && !this.cfg.httpsOnly && !this.fellBack && this.cfg.auth === 'ntlm' && isUnreachable(err);
-      if (!canFallBack) throw err;
-      this.log.warn({ host: this.name, endpoint: this.endpoint }, 'Hyper-V: HTTPS (5986) unreachable, falling back to HTTP (5985) with NTLM message encryption; set httpsOnly to forbid this');
-      await this.close();
-      this.scheme = 'http';
-      this.fellBack = true;
-      return await fn(counting(this.open()));
-    }
   }
 
   async close(): Promise<void> {
