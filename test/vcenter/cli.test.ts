@@ -1,0 +1,96 @@
+import Ajv2020 from 'ajv/dist/2020.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { simAvailable, startSim, type Sim } from './helpers/sim.js';
+
+const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ allErrors: true, strict: false, formats: { 'date-time': true } });
+const validateInventory = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', 'inventory.schema.json'), 'utf8')));
+const validateSample = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', 'sample.schema.json'), 'utf8')));
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe.skipIf(!simAvailable())('collector discover / collect (built CLI) against the simulator', () => {
+  let sim: Sim;
+  let dir: string;
+  let deadPort: number;
+  const env = { VC_LAB_PASSWORD: '' };
+
+  const source = (name: string, port: number, extra = '') => `
+  - name: ${name}
+    kind: vcenter
+    url: https://127.0.0.1:${port}/sdk
+    username: ${sim.username}
+    password: { env: VC_LAB_PASSWORD }
+    tls: { thumbprint: "${sim.thumbprint}" }
+    timeoutSec: 10${extra}`;
+
+  beforeAll(async () => {
+    sim = await startSim({ datacenters: 2, clusters: 1, clusterHosts: 2, hosts: 1, vms: 2, poweredOff: 0.25, templates: 1 });
+    env.VC_LAB_PASSWORD = sim.password;
+    dir = mkdtempSync(join(tmpdir(), 'vc-cli-'));
+    deadPort = await closedPort();
+    writeFileSync(join(dir, 'good.yaml'), `sources:${source('lab-vc', sim.port, '\n    inventory: { pageSize: 10 }')}${source('gone-vc', deadPort)}\n`);
+    writeFileSync(join(dir, 'bad.yaml'), `sources:${source('gone-vc', deadPort)}\n`);
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('discover writes every source and machine; a failing source is reported and the others still run', async () => {
+    const out = join(dir, 'inventory.json');
+    const r = await runCli(['discover', '--config', join(dir, 'good.yaml'), '--out', out], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const inv = JSON.parse(readFileSync(out, 'utf8'));
+    expect(validateInventory(inv), JSON.stringify(validateInventory.errors)).toBe(true);
+    const good = inv.sources.find((s: any) => s.name === 'lab-vc');
+    const gone = inv.sources.find((s: any) => s.name === 'gone-vc');
+    expect(good.machines).toBe(sim.vms);
+    expect(good.templatesSkipped).toBe(sim.templates);
+    expect(good.errors).toEqual([]);
+    expect(gone.errors.join(' ')).toMatch(new RegExp(`cannot reach 127.0.0.1:${deadPort}`));
+    expect(inv.machines).toHaveLength(sim.vms);
+    expect(r.stderr).toMatch(/gone-vc: FAILED/);
+    expect(r.stdout + r.stderr + readFileSync(out, 'utf8')).not.toContain(sim.password);
+  });
+
+  it('discover exits non-zero when every source fails', async () => {
+    const r = await runCli(['discover', '--config', join(dir, 'bad.yaml'), '--out', join(dir, 'bad.json')], { env });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/every source/);
+  });
+
+  it('collect --once writes schema-valid samples; a second run with --state-dir repeats none', async () => {
+    const cfg = join(dir, 'one.yaml');
+    writeFileSync(cfg, `sources:${source('lab-vc', sim.port)}\n`);
+    const state = join(dir, 'state');
+    const first = join(dir, 's1.ndjson');
+    const r1 = await runCli(['collect', '--config', cfg, '--once', '--state-dir', state, '--out', first], { env });
+    expect(r1.code, r1.stderr).toBe(0);
+    const lines1 = readFileSync(first, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines1.length).toBeGreaterThan(1000); // the backfilled hour
+    for (const s of lines1) expect(validateSample(s), JSON.stringify(validateSample.errors)).toBe(true);
+
+    await sim.control('/lab/clock?advance=60');
+    const second = join(dir, 's2.ndjson');
+    const r2 = await runCli(['collect', '--config', cfg, '--once', '--state-dir', state, '--out', second], { env });
+    expect(r2.code, r2.stderr).toBe(0);
+    const lines2 = readFileSync(second, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    expect(lines2.length).toBeGreaterThan(0);
+    const key = (s: any) => `${s.machine}|${s.metric}|${s.instance}|${s.ts}`;
+    const seen = new Set(lines1.map(key));
+    for (const s of lines2) expect(seen.has(key(s))).toBe(false);
+    const newest = Math.max(...lines1.map((s) => s.ts));
+    expect(Math.min(...lines2.map((s) => s.ts))).toBeGreaterThan(newest - 20_000 * 4);
+  });
+});
