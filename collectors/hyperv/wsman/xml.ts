@@ -23,19 +23,28 @@ export class XmlSyntaxError extends Error {
   }
 }
 
+const NO_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 export function parseXml(text: string): XmlElement {
   const parser = new SaxesParser({ xmlns: true, position: false });
   let root: XmlElement | null = null;
   let cur: XmlElement | null = null;
   let error: Error | null = null;
   parser.on('opentag', (tag: SaxesTagNS) => {
-    const attrs: Record<string, string> = {};
-    for (const a of Object.values(tag.attributes)) {
+    // Hot path (tens of thousands of elements per poll): no intermediate arrays, shared empty objects.
+    let attrs: Record<string, string> = NO_ATTRS;
+    for (const key in tag.attributes) {
+      const a = tag.attributes[key];
       if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
+      if (attrs === NO_ATTRS) attrs = {};
       attrs[a.local] = a.value;
       if (a.uri) attrs[`{${a.uri}}${a.local}`] = a.value;
     }
-    const bindings = tag.ns && Object.keys(tag.ns).length ? tag.ns : null;
+    let bindings: Record<string, string> | null = null;
+    for (const _ in tag.ns) {
+      bindings = tag.ns;
+      break;
+    }
     const el: XmlElement = { local: tag.local, ns: tag.uri ?? '', prefix: tag.prefix, attrs, children: [], text: '', parent: cur, bindings };
     if (cur) cur.children.push(el);
     else root = el;
