@@ -1,3 +1,4 @@
+import { UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { MetricName, PollStats, Sample, SampleSink } from '../model.js';
 import type { PerfTarget } from './inventory.js';
@@ -42,6 +43,13 @@ export async function resolveCounters(session: VimSession): Promise<{ counters: 
         if (group && name && rollup && Number.isFinite(key)) ids.set(`${group}.${name}.${rollup}`, key);
       }
     }
+  }
+  if (ids.size === 0) {
+    // Not "every counter missing": an empty perfCounter means we could not read it (e.g. no session).
+    throw new UserError(`${session.client.endpoint}: PerformanceManager.perfCounter came back empty.`, {
+      fix: 'Check that the account can read performance data (the read-only role at the vCenter root is enough).',
+      code: 'VCENTER_NO_COUNTERS',
+    });
   }
   const counters: Counter[] = [];
   const missing: string[] = [];
@@ -95,11 +103,12 @@ export class PerfPoller {
   }
 
   async poll(targets: PerfTarget[], sink: SampleSink): Promise<PollStats> {
+    // vCenter's clock first: it bounds the window and, as the session's first call, re-logs in if needed.
+    const now = await this.session.currentTime();
     const counters = await this.#ensureCounters();
     const stats: PollStats = { machinesPolled: 0, samples: 0, requests: 0, errors: [] };
     const on = targets.filter((t) => t.poweredOn);
     if (on.length === 0 || counters.length === 0) return stats;
-    const now = await this.session.currentTime();
     const endSec = Math.floor(now / 1000);
     const oldest = now - REALTIME_WINDOW_MS;
     const lookbackMs = this.opts.lookbackSamples * REALTIME_INTERVAL_SEC * 1000;

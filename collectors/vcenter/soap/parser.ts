@@ -29,6 +29,10 @@ export class XmlRejected extends Error {
   }
 }
 
+function sizeText(bytes: number): string {
+  return bytes >= 1048576 ? `${Math.round(bytes / 1048576)} MB` : `${Math.round(bytes / 1024)} KB`;
+}
+
 function local(name: string): string {
   const i = name.indexOf(':');
   return i < 0 ? name : name.slice(i + 1);
@@ -91,7 +95,7 @@ export class TreeParser {
     if (this.#error) return;
     this.#bytes += chunk.byteLength;
     if (this.#bytes > this.limits.maxBytes) {
-      this.#error = new XmlRejected(`the response is larger than ${Math.round(this.limits.maxBytes / 1048576)} MB`);
+      this.#error = new XmlRejected(`the response is larger than ${sizeText(this.limits.maxBytes)}`);
       throw this.#error;
     }
     try {
