@@ -11,6 +11,8 @@ export interface SourceStatus {
   machines: number | null;
   lastDiscoveryAt: number | null;
   lastPollAt: number | null;
+  /** End of the last poll (or discovery) that succeeded. */
+  lastSuccessAt: number | null;
   lastPollMs: number | null;
   lastPollSamples: number;
   polls: number;
@@ -18,6 +20,8 @@ export interface SourceStatus {
   skippedPolls: number;
   samples: number;
   batches: number;
+  /** Failed polls and discoveries. */
+  errors: number;
   lastError: string | null;
 }
 
@@ -57,8 +61,8 @@ export class SourceScheduler {
     this.#o = opts;
     this.#log = opts.log.child({ source: opts.name });
     this.#status = {
-      name: opts.name, kind: null, state: 'waiting', machines: null, lastDiscoveryAt: null, lastPollAt: null, lastPollMs: null,
-      lastPollSamples: 0, polls: 0, skippedPolls: 0, samples: 0, batches: 0, lastError: null,
+      name: opts.name, kind: null, state: 'waiting', machines: null, lastDiscoveryAt: null, lastPollAt: null, lastSuccessAt: null, lastPollMs: null,
+      lastPollSamples: 0, polls: 0, skippedPolls: 0, samples: 0, batches: 0, errors: 0, lastError: null,
     };
   }
 
@@ -136,6 +140,7 @@ export class SourceScheduler {
         this.#log.debug({ samples, requests: stats.requests, ms: this.#status.lastPollMs }, 'poll done');
         this.#ok();
       } catch (err) {
+        this.#status.lastPollAt = Date.now();
         this.#fail('poll failed', err);
       } finally {
         this.#polling = null;
@@ -147,6 +152,7 @@ export class SourceScheduler {
     if (this.#failing) this.#log.info('source healthy again');
     this.#failing = false;
     this.#status.lastError = null;
+    this.#status.lastSuccessAt = Date.now();
     if (!this.#stopped) this.#status.state = 'running';
   }
 
@@ -155,6 +161,7 @@ export class SourceScheduler {
     // Logged once per state change (and when the reason changes), not on every poll.
     if (!this.#failing || this.#status.lastError !== msg) this.#log.error({ err: errorMessage(err) }, what);
     this.#failing = true;
+    this.#status.errors++;
     this.#status.lastError = msg;
     if (!this.#stopped) this.#status.state = 'failing';
   }

@@ -1,0 +1,233 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createCollector } from '../collectors/factory.js';
+import { SourceScheduler, staggerMs, type SourceStatus } from '../collectors/scheduler.js';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import type { CollectorConfig } from '../config/load.js';
+import { InventoryStore } from '../queue/inventory-store.js';
+import { createRedis } from '../queue/redis.js';
+import { SampleProducer, type ProducerStats } from '../queue/sample-producer.js';
+import { createSamplesQueue, queueStatus, type QueueStatus } from '../queue/samples-queue.js';
+import { RollupWorker, type WorkerStats } from '../rollup/worker.js';
+
+/**
+ * `collector run` is a small composition of roles, each with start() and stop(). Roles start in the
+ * order they were added and stop in the same order: the intake (collectors) stops first, then the
+ * workers drain what is in flight. Another role (the web app, the Azure sink) is one more add().
+ */
+export interface Role {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The poll counters the web app and /metrics read per source. */
+export interface PollCounters {
+  lastPollAt: number | null;
+  lastSuccessAt: number | null;
+  polls: number;
+  samples: number;
+  errors: number;
+  lastError: string | null;
+}
+
+/** Collectors on their cadence feeding the samples queue through the bounded buffer. */
+export class CollectorsRole implements Role {
+  readonly name = 'collectors';
+  readonly queue: Queue;
+  readonly producer: SampleProducer;
+  readonly #connection: Redis;
+  readonly #inventory: InventoryStore;
+  readonly #schedulers = new Map<string, SourceScheduler>();
+  #config: CollectorConfig;
+  readonly #log: Logger;
+
+  constructor(config: CollectorConfig, deps: { log: Logger; redis: Redis; create?: typeof createCollector; staggerSpanMs?: number }) {
+    this.#config = config;
+    this.#log = deps.log;
+    this.#create = deps.create ?? createCollector;
+    this.#staggerSpanMs = deps.staggerSpanMs ?? 10_000;
+    const { queue, connection } = createSamplesQueue(config);
+    connection.on('error', () => {}); // the producer logs Redis state changes once
+    this.queue = queue;
+    this.#connection = connection;
+    this.producer = new SampleProducer(queue, { maxBufferedSamples: config.rollup.bufferMaxSamples, log: deps.log });
+    this.#inventory = new InventoryStore(deps.redis, config.redis.prefix);
+  }
+  readonly #create: typeof createCollector;
+  readonly #staggerSpanMs: number;
+
+  async start(): Promise<void> {
+    const sources = this.#config.sources.filter((s) => s.enabled);
+    sources.forEach((s, i) => this.#startSource(s.name, staggerMs(i, sources.length, this.#staggerSpanMs)));
+    this.#log.info({ sources: sources.map((s) => s.name) }, sources.length ? 'collectors started' : 'no enabled sources: nothing to collect');
+  }
+
+  #startSource(name: string, delayMs: number): void {
+    const cfg = this.#config.sources.find((s) => s.name === name);
+    if (!cfg || !cfg.enabled) return;
+    const sched = new SourceScheduler({
+      name,
+      create: () => this.#create(cfg, { log: this.#log.child({ source: name }) }),
+      inventory: this.#inventory,
+      sink: (batch) => this.producer.push(batch),
+      pollIntervalMs: cfg.pollIntervalSec * 1000,
+      inventoryIntervalMs: cfg.inventoryIntervalSec * 1000,
+      startDelayMs: delayMs,
+      log: this.#log,
+    });
+    this.#schedulers.set(name, sched);
+    sched.start();
+  }
+
+  /** Restarts the named sources' schedulers with a new config (the web app calls this after an edit). */
+  async restartSources(config: CollectorConfig, changed: string[]): Promise<void> {
+    this.#config = config;
+    for (const name of changed) {
+      const old = this.#schedulers.get(name);
+      this.#schedulers.delete(name);
+      if (old) await old.stop();
+      this.#startSource(name, 0);
+    }
+  }
+
+  statuses(): SourceStatus[] {
+    return [...this.#schedulers.values()].map((s) => s.status());
+  }
+
+  pollCounters(source: string): PollCounters | null {
+    const s = this.#schedulers.get(source)?.status();
+    if (!s) return null;
+    return { lastPollAt: s.lastPollAt, lastSuccessAt: s.lastSuccessAt, polls: s.polls, samples: s.samples, errors: s.errors, lastError: s.lastError };
+  }
+
+  /** Stop polling (in-flight polls finish and are enqueued), close collectors (Logout), deliver the buffer. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.#schedulers.values()].map((s) => s.stop()));
+    await this.producer.close(15_000);
+    await this.queue.close();
+    this.#connection.disconnect();
+  }
+}
+
+/** Rollup workers consuming the samples queue. */
+export class WorkersRole implements Role {
+  readonly name = 'workers';
+  worker: RollupWorker | null = null;
+  constructor(private readonly config: CollectorConfig, private readonly deps: { log: Logger; concurrency?: number }) {}
+
+  async start(): Promise<void> {
+    this.worker = new RollupWorker(this.config, { log: this.deps.log, concurrency: this.deps.concurrency });
+    this.deps.log.info({ concurrency: this.deps.concurrency ?? this.config.rollup.workerConcurrency }, 'rollup workers started');
+  }
+
+  /** Stops taking jobs and lets the jobs in flight finish. */
+  async stop(): Promise<void> {
+    await this.worker?.close();
+  }
+}
+
+export interface ServiceOptions {
+  collect?: boolean;
+  rollup?: boolean;
+  concurrency?: number;
+  /** Tests inject synthetic collectors. */
+  createCollector?: typeof createCollector;
+  staggerSpanMs?: number;
+}
+
+export class ApplianceService {
+  readonly roles: Role[] = [];
+  /** A general-purpose connection (inventory, status reads) shared by the roles. */
+  readonly redis: Redis;
+  collectors: CollectorsRole | null = null;
+  workers: WorkersRole | null = null;
+  #started: Role[] = [];
+
+  constructor(readonly config: CollectorConfig, readonly log: Logger) {
+    this.redis = createRedis(config.redis, { name: 'collector-service' });
+    this.redis.on('error', () => {});
+  }
+
+  add(role: Role): this {
+    this.roles.push(role);
+    return this;
+  }
+
+  async start(): Promise<void> {
+    for (const r of this.roles) {
+      await r.start();
+      this.#started.push(r);
+    }
+  }
+
+  /** Stops every started role in order, logging (not throwing) a role that fails to stop. */
+  async stop(): Promise<void> {
+    for (const r of this.#started.splice(0)) {
+      try {
+        await r.stop();
+      } catch (err) {
+        this.log.error({ role: r.name, err: errorMessage(err) }, 'role failed to stop cleanly');
+      }
+    }
+    this.redis.disconnect();
+  }
+
+  queues(): Queue[] {
+    return this.collectors ? [this.collectors.queue] : [];
+  }
+
+  async status(): Promise<{ sources: SourceStatus[]; queue: QueueStatus | null; producer: ProducerStats | null; worker: WorkerStats | null }> {
+    let queue: QueueStatus | null = null;
+    const q = this.collectors?.queue;
+    if (q) queue = await queueStatus(q).catch(() => null);
+    return {
+      sources: this.collectors?.statuses() ?? [],
+      queue,
+      producer: this.collectors?.producer.stats() ?? null,
+      worker: this.workers?.worker ? { ...this.workers.worker.stats } : null,
+    };
+  }
+}
+
+/** Builds the service for `collector run` / `collector worker`: collectors and/or workers. */
+export function buildService(config: CollectorConfig, log: Logger, opts: ServiceOptions = {}): ApplianceService {
+  const svc = new ApplianceService(config, log);
+  if (opts.collect ?? true) {
+    svc.collectors = new CollectorsRole(config, { log, redis: svc.redis, create: opts.createCollector, staggerSpanMs: opts.staggerSpanMs });
+    svc.add(svc.collectors);
+  }
+  if (opts.rollup ?? true) {
+    svc.workers = new WorkersRole(config, { log, concurrency: opts.concurrency });
+    svc.add(svc.workers);
+  }
+  return svc;
+}
+
+/**
+ * Runs until SIGTERM or SIGINT: then stops polling, drains in-flight jobs, closes the collectors
+ * (Logout) and returns. A second signal exits at once.
+ */
+export async function runUntilSignal(svc: ApplianceService, opts: { onStarted?: () => void; onStopping?: () => void } = {}): Promise<void> {
+  await svc.start();
+  opts.onStarted?.();
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (stopping) {
+        svc.log.warn({ signal: sig }, 'second signal: exiting without draining');
+        process.exit(1);
+      }
+      stopping = true;
+      svc.log.info({ signal: sig }, 'stopping: finishing polls and in-flight rollup jobs');
+      opts.onStopping?.();
+      svc.stop().then(resolve, (err) => {
+        svc.log.error({ err: errorMessage(err) }, 'stop failed');
+        resolve();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
