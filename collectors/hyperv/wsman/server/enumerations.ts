@@ -56,7 +56,14 @@ export class EnumerationTable {
   firstBatch(id: string, user: string, maxElements: number, maxEnvelopeSize: number): { batch: Batch; id: string | null } {
     const e = this.#contexts.get(id);
     if (!e) throw new WsmanServerFault('InvalidEnumerationContext', 'The enumeration context is not valid.');
-    const batch = takeBatch(e, maxElements, maxEnvelopeSize);
+    let batch: Batch;
+    try {
+      batch = takeBatch(e, maxElements, maxEnvelopeSize);
+    } catch (err) {
+      // A fault on the first batch ends the enumeration: the client never learns this id.
+      this.#contexts.delete(id);
+      throw err;
+    }
     if (batch.done) {
       this.#contexts.delete(id);
       return { batch, id: null };
