@@ -9,9 +9,9 @@
 //   floor(i/15), unit 0-6, 8-15), there is no "" aggregate;
 // - net.*: the NIC's device key ("4000", "4001" ...), plus "" = the sum over the VM's NICs.
 // Timestamps are the END of each 20-s interval, on 20-s boundaries, for the last hour (180 samples).
-import type { EstateVm } from '../estate.js';
+import type { EstateVm, WorkloadKey } from '../estate.js';
 import { COUNTER_BY_KEY, HISTORICAL_INTERVALS, REALTIME_INTERVAL_SEC, REALTIME_SAMPLES } from './perf-counters.js';
-import { HOST_CPU_MHZ, diskSlot, estateRate, toHundredths, toKBps, toOps } from './truth.js';
+import { HOST_CPU_MHZ, diskSlot, seriesRate, toHundredths, toKBps, toOps } from './truth.js';
 import { faults } from './soap.js';
 import type { LabInventory } from './model.js';
 import { parseMoRef } from './property-collector.js';
@@ -29,37 +29,46 @@ export interface PerfSeries {
 /** Every realtime series a powered-on VM has; empty for a VM that is off (or a template). */
 export function vmSeries(seed: number, vm: EstateVm): PerfSeries[] {
   if (vm.powerState !== 'poweredOn' || vm.template) return [];
-  const rate = (series: Parameters<typeof estateRate>[2], instance: string, t: number) => estateRate(seed, vm, series, instance, t);
+  const rate = (series: WorkloadKey, instance: string) => seriesRate(seed, vm, series, instance);
+  const cpu = rate('cpu', '');
+  const mem = rate('memory', '');
+  const disks = vm.disks.map((d, i) => ({
+    instance: diskSlot(i).instance,
+    readBytes: rate('diskReadBytesPerSec', d.id),
+    writeBytes: rate('diskWriteBytesPerSec', d.id),
+    readOps: rate('diskReadOpsPerSec', d.id),
+    writeOps: rate('diskWriteOpsPerSec', d.id),
+  }));
+  const nics = vm.nics.map((n) => ({ id: n.id, rx: rate('netReceivedBytesPerSec', n.id), tx: rate('netTransmittedBytesPerSec', n.id) }));
   const out: PerfSeries[] = [
-    { counterId: 2, instance: '', value: (t) => toHundredths(rate('cpu', '', t)) },
-    { counterId: 6, instance: '', value: (t) => Math.round((rate('cpu', '', t) / 100) * vm.cpus * HOST_CPU_MHZ) },
-    { counterId: 24, instance: '', value: (t) => toHundredths(rate('memory', '', t)) },
-    { counterId: 125, instance: '', value: (t) => vm.disks.reduce((s, d) => s + toKBps(rate('diskReadBytesPerSec', d.id, t)) + toKBps(rate('diskWriteBytesPerSec', d.id, t)), 0) },
+    { counterId: 2, instance: '', value: (t) => toHundredths(cpu(t)) },
+    { counterId: 6, instance: '', value: (t) => Math.round((cpu(t) / 100) * vm.cpus * HOST_CPU_MHZ) },
+    { counterId: 24, instance: '', value: (t) => toHundredths(mem(t)) },
+    { counterId: 125, instance: '', value: (t) => disks.reduce((s, d) => s + toKBps(d.readBytes(t)) + toKBps(d.writeBytes(t)), 0) },
   ];
-  vm.disks.forEach((d, i) => {
-    const instance = diskSlot(i).instance;
+  for (const d of disks) {
     out.push(
-      { counterId: 171, instance, value: (t) => toOps(rate('diskReadOpsPerSec', d.id, t)) },
-      { counterId: 172, instance, value: (t) => toOps(rate('diskWriteOpsPerSec', d.id, t)) },
-      { counterId: 173, instance, value: (t) => toKBps(rate('diskReadBytesPerSec', d.id, t)) },
-      { counterId: 174, instance, value: (t) => toKBps(rate('diskWriteBytesPerSec', d.id, t)) },
+      { counterId: 171, instance: d.instance, value: (t) => toOps(d.readOps(t)) },
+      { counterId: 172, instance: d.instance, value: (t) => toOps(d.writeOps(t)) },
+      { counterId: 173, instance: d.instance, value: (t) => toKBps(d.readBytes(t)) },
+      { counterId: 174, instance: d.instance, value: (t) => toKBps(d.writeBytes(t)) },
     );
-  });
-  const rx = (id: string, t: number) => toKBps(rate('netReceivedBytesPerSec', id, t));
-  const tx = (id: string, t: number) => toKBps(rate('netTransmittedBytesPerSec', id, t));
-  const sum = (f: (id: string, t: number) => number) => (t: number) => vm.nics.reduce((s, n) => s + f(n.id, t), 0);
-  if (vm.nics.length) {
+  }
+  const sum = (f: (n: (typeof nics)[number], t: number) => number) => (t: number) => nics.reduce((s, n) => s + f(n, t), 0);
+  const rx = (n: (typeof nics)[number], t: number) => toKBps(n.rx(t));
+  const tx = (n: (typeof nics)[number], t: number) => toKBps(n.tx(t));
+  if (nics.length) {
     out.push(
       { counterId: 148, instance: '', value: sum(rx) },
       { counterId: 149, instance: '', value: sum(tx) },
-      { counterId: 143, instance: '', value: sum((id, t) => rx(id, t) + tx(id, t)) },
+      { counterId: 143, instance: '', value: sum((n, t) => rx(n, t) + tx(n, t)) },
     );
   }
-  for (const n of vm.nics) {
+  for (const n of nics) {
     out.push(
-      { counterId: 148, instance: n.id, value: (t) => rx(n.id, t) },
-      { counterId: 149, instance: n.id, value: (t) => tx(n.id, t) },
-      { counterId: 143, instance: n.id, value: (t) => rx(n.id, t) + tx(n.id, t) },
+      { counterId: 148, instance: n.id, value: (t) => rx(n, t) },
+      { counterId: 149, instance: n.id, value: (t) => tx(n, t) },
+      { counterId: 143, instance: n.id, value: (t) => rx(n, t) + tx(n, t) },
     );
   }
   return out;

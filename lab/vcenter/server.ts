@@ -1,6 +1,5 @@
 // HTTPS for the lab vCenter: POST /sdk carries SOAP, GET /sdk/vimServiceVersions.xml and
 // /sdk/vimService.wsdl describe the API. Responses stream in ~64 KB chunks with back-pressure.
-import { once } from 'node:events';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../common/log.js';
@@ -31,6 +30,19 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
   return Buffer.concat(parts).toString('utf8');
 }
 
+/** Waits until the socket takes more data (or the client went away), leaving no listener behind. */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 async function writeStreamed(res: ServerResponse, parts: Iterable<string>): Promise<void> {
   let buf = '';
   for (const p of parts) {
@@ -38,7 +50,7 @@ async function writeStreamed(res: ServerResponse, parts: Iterable<string>): Prom
     if (buf.length >= CHUNK) {
       const ok = res.write(buf);
       buf = '';
-      if (!ok) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!ok) await drainOrClose(res);
       if (res.destroyed) return;
     }
   }

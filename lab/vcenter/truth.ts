@@ -27,8 +27,15 @@ export function scsiControllerCount(disks: number): number {
  * every simulator that uses this key.
  */
 export function estateRate(seed: number, vm: EstateVm, series: WorkloadKey, instance: string, endMs: number, slotSec = 20): number {
+  return seriesRate(seed, vm, series, instance, slotSec)(endMs);
+}
+
+/** estateRate for one series as a function of the slot end, with the series key hashed once. */
+export function seriesRate(seed: number, vm: EstateVm, series: WorkloadKey, instance: string, slotSec = 20): (endMs: number) => number {
   const percent = series === 'cpu' || series === 'memory';
-  return workloadValue(vm.workload[series], hash32(`${seed}|${vm.name}|${series}|${instance}`), endMs - slotSec * 1000, slotSec, percent);
+  const spec = vm.workload[series];
+  const key = hash32(`${seed}|${vm.name}|${series}|${instance}`);
+  return (endMs) => workloadValue(spec, key, endMs - slotSec * 1000, slotSec, percent);
 }
 
 /** vSphere units: hundredths of a percent, KBps (rounded, as vCenter stores integers), ops/s. */
