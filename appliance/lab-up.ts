@@ -20,7 +20,20 @@ export interface LabOptions {
   webPort?: number;
   /** YAML list of more sources (e.g. docker-compose's vcsim) added to the generated config. */
   extraSources?: string;
+  /** Start the simulators but leave adding them as sources to the admin (a guided demo, the browser test). */
+  noLabSources?: boolean;
   log: Logger;
+}
+
+/** Where a simulator answers and with which account, for adding it by hand. */
+export interface LabEndpoint {
+  kind: 'vcenter' | 'hyperv';
+  name: string;
+  address: string;
+  port: number;
+  username: string;
+  passwordFile: string;
+  thumbprint: string;
 }
 
 export interface PreparedLab {
@@ -31,6 +44,7 @@ export interface PreparedLab {
   redis: PrivateRedis | null;
   vcenters: VcenterLab[];
   hyperv: HypervLab | null;
+  endpoints: LabEndpoint[];
   close(): Promise<void>;
 }
 
@@ -74,6 +88,7 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
     }
 
     const sources: Record<string, unknown>[] = [];
+    const endpoints: LabEndpoint[] = [];
     const vcenters: VcenterLab[] = [];
     const vcNames = [...new Set(estate.hosts.filter((h) => h.platform === 'vmware').map((h) => h.vcenter ?? 'vc01'))];
     for (const vc of vcNames) {
@@ -81,6 +96,7 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
       const lab = await startVcenterLab({ estate, vcenter: vc, users: [{ username: VCENTER_USER, password: pw.value }], log: opts.log });
       cleanups.push(() => lab.close());
       vcenters.push(lab);
+      endpoints.push({ kind: 'vcenter', name: vc, address: lab.url, port: lab.port, username: VCENTER_USER, passwordFile: pw.file, thumbprint: lab.thumbprint });
       sources.push({ name: `${LAB_PREFIX}${vc}`, kind: 'vcenter', url: lab.url, username: VCENTER_USER, password: { file: pw.file }, tls: { thumbprint: lab.thumbprint } });
     }
 
@@ -90,6 +106,9 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
       hyperv = await startHypervLab({ estate, users: { [HYPERV_USER]: pw.value }, log: opts.log });
       cleanups.push(() => hyperv!.close());
       const hostMap = hyperv.hostMap();
+      for (const e of hyperv.endpoints) {
+        if (e.httpsPort) endpoints.push({ kind: 'hyperv', name: e.host, address: '127.0.0.1', port: e.httpsPort, username: HYPERV_USER, passwordFile: pw.file, thumbprint: hyperv.certificateThumbprint });
+      }
       const base = { kind: 'hyperv', transport: 'https', auth: 'ntlm', username: HYPERV_USER, password: { file: pw.file }, tls: { thumbprint: hyperv.certificateThumbprint }, hostMap };
       const clusters = [...new Set(hyperv.endpoints.map((e) => e.cluster).filter((c): c is string => !!c))];
       for (const c of clusters) sources.push({ name: `${LAB_PREFIX}${c.toLowerCase()}`, host: c, cluster: true, ...base });
@@ -115,15 +134,70 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
     await store.setIn(['redis', 'url'], redisUrl);
     if (opts.webPort !== undefined) await store.setIn(['web', 'port'], opts.webPort);
     if (opts.webHost !== undefined) await store.setIn(['web', 'host'], opts.webHost);
+    if (opts.noLabSources) sources.splice(0, sources.length, ...sources.filter((s) => !String(s.name).startsWith(LAB_PREFIX)));
     const wanted = new Set(sources.map((s) => String(s.name)));
     for (const s of store.sources()) if (s.name.startsWith(LAB_PREFIX) && !wanted.has(s.name)) await store.removeSource(s.name);
     for (const s of sources) {
       const exists = store.rawSource(String(s.name)) !== null;
       await store.upsertSource(s, exists ? String(s.name) : undefined);
     }
-    return { configFile, config: store.read(), adminPassword: admin.value, estate, redis, vcenters, hyperv, close };
+    return { configFile, config: store.read(), adminPassword: admin.value, estate, redis, vcenters, hyperv, endpoints, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+export interface RunningLab {
+  lab: PreparedLab;
+  url: string;
+  thumbprint: string;
+  adminPassword: string;
+  /** Human-readable summary printed by `collector lab up`. */
+  banner: string;
+  stop(): Promise<void>;
+}
+
+/** `collector lab up`: the prepared lab plus the service with collectors, workers and the web app. */
+export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
+  const lab = await prepareLab(opts);
+  const { buildService } = await import('./service.js');
+  const { WebRole } = await import('./web/role.js');
+  const { openApplianceSecrets } = await import('./secret-store.js');
+  openApplianceSecrets(lab.configFile, lab.config.web.dataDir);
+  const svc = buildService(lab.config, opts.log);
+  const web = new WebRole(lab.config, { configFile: lab.configFile, log: opts.log, redis: svc.redis, collectors: () => svc.collectors, queues: () => svc.queues() });
+  svc.add(web);
+  try {
+    await svc.start();
+  } catch (err) {
+    await svc.stop().catch(() => undefined);
+    await lab.close();
+    throw err;
+  }
+  const app = web.app!;
+  const lines = [
+    'The lab is up.',
+    `  Web app:  ${app.url}   (self-signed certificate, SHA-256 ${app.thumbprint})`,
+    `  Sign in:  admin / ${lab.adminPassword}`,
+    `  Config:   ${lab.configFile}`,
+    ...lab.config.sources.map((s) => `  Source:   ${s.name} (${s.kind === 'vcenter' ? `vCenter ${s.url}` : `Hyper-V ${s.host}${s.cluster ? ' cluster' : ''}`})`),
+    ...(opts.noLabSources
+      ? lab.endpoints.map((e) => `  Lab ${e.kind === 'vcenter' ? 'vCenter' : 'Hyper-V host'} ${e.name}: ${e.kind === 'vcenter' ? e.address : `${e.address} port ${e.port} (HTTPS)`}  user ${e.username}  password in ${e.passwordFile}`)
+      : []),
+    `  Redis:    ${lab.config.redis.url}${lab.redis ? ` (private redis-server, data in ${resolve(opts.dataDir, 'redis')})` : ''}`,
+    'Machines appear on the Discovery page within a minute; the one-hour backfill gives charts and a first assessment right after.',
+    'Press Ctrl+C to stop.',
+  ];
+  return {
+    lab,
+    url: app.url,
+    thumbprint: app.thumbprint,
+    adminPassword: lab.adminPassword,
+    banner: `${lines.join('\n')}\n`,
+    stop: async () => {
+      await svc.stop();
+      await lab.close();
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { setSecretDecryptor } from '../config/secrets.js';
 
@@ -108,4 +108,19 @@ function readOrCreateKeyFile(file: string): Buffer {
   }
   chmodSync(file, 0o600);
   return key;
+}
+
+/** The appliance's data directory: web.dataDir, relative to the config file's folder. */
+export function applianceDataDir(configFile: string, dataDir: string): string {
+  return isAbsolute(dataDir) ? dataDir : resolve(dirname(resolve(configFile)), dataDir);
+}
+
+/**
+ * Opens the appliance key (COLLECTOR_SECRET_KEY or <dataDir>/secret.key) and installs the decryptor,
+ * so every role resolving { encrypted } passwords can. Call it before any collector starts.
+ */
+export function openApplianceSecrets(configFile: string, dataDir: string): SecretStore {
+  const store = SecretStore.open(join(applianceDataDir(configFile, dataDir), 'secret.key'));
+  store.install();
+  return store;
 }

@@ -1,4 +1,3 @@
-import { isAbsolute, resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errorMessage, UserError } from '../../common/errors.js';
 import { redactText } from '../../common/log.js';
@@ -32,9 +31,6 @@ export interface WebApp {
 /** Paths served without a session: the login flow, probes, metrics (own token) and the stylesheet. */
 const PUBLIC = [/^\/login$/, /^\/setup$/, /^\/healthz$/, /^\/readyz$/, /^\/metrics$/, /^\/static\//, /^\/favicon\.ico$/];
 
-export function resolveDataDir(configFile: string, dataDir: string): string {
-  return isAbsolute(dataDir) ? dataDir : resolve(configFile, '..', dataDir);
-}
 
 export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   const web = opts.config.web;

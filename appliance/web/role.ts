@@ -1,0 +1,57 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../common/log.js';
+import type { CollectorConfig } from '../../config/load.js';
+import { applianceDataDir, openApplianceSecrets } from '../secret-store.js';
+import { startWebApp, type WebApp } from './server.js';
+import type { PollCounters } from './status.js';
+
+/** What the web role needs from the collectors role when it runs in the same process. */
+export interface CollectorsHandle {
+  restartSources(config: CollectorConfig, changed: string[]): Promise<void>;
+  pollCounters(source: string): PollCounters | null;
+}
+
+export interface WebRoleDeps {
+  configFile: string;
+  log: Logger;
+  redis: Redis;
+  collectors?: () => CollectorsHandle | null;
+  queues?: () => Queue[];
+  uploadBacklog?: () => Promise<number | null>;
+  listen?: { host?: string; port?: number };
+}
+
+/** The management web app as a service role (start/stop like the others). */
+export class WebRole {
+  readonly name = 'web';
+  app: WebApp | null = null;
+
+  constructor(private readonly config: CollectorConfig, private readonly deps: WebRoleDeps) {}
+
+  async start(): Promise<void> {
+    const dataDir = applianceDataDir(this.deps.configFile, this.config.web.dataDir);
+    const secrets = openApplianceSecrets(this.deps.configFile, this.config.web.dataDir);
+    this.app = await startWebApp({
+      configFile: this.deps.configFile,
+      config: this.config,
+      redis: this.deps.redis,
+      log: this.deps.log.child({ role: 'web' }),
+      secrets,
+      dataDir,
+      queues: this.deps.queues,
+      pollCounters: (name) => this.deps.collectors?.()?.pollCounters(name) ?? null,
+      uploadBacklog: this.deps.uploadBacklog,
+      onSourcesChanged: async (config, changed) => {
+        await this.deps.collectors?.()?.restartSources(config, changed);
+      },
+      listen: this.deps.listen,
+    });
+    this.deps.log.info({ url: this.app.url, thumbprint: this.app.thumbprint }, `web app listening on ${this.app.url}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.app?.close();
+    this.app = null;
+  }
+}
