@@ -4,7 +4,7 @@ import { Secret } from '../../../common/secret.js';
 import { TlsTrustError } from '../../../common/tls.js';
 import {
   WsmanClient, startWsmanServer, wmiResourceUri, parseEmbeddedInstance, propBigInt, propStrings, propString,
-  WsmanAuthError, WsmanAccessDeniedError, WsmanInvalidNamespaceError, WsmanEnumerationContextError, WsmanTransportError, WsmanFault,
+  WsmanAuthError, WsmanAccessDeniedError, WsmanTimeoutError, WsmanInvalidNamespaceError, WsmanEnumerationContextError, WsmanTransportError, WsmanFault,
   connectWithFallback, type CimInstance, type WsmanServerHandle, type WsmanClientOptions,
 } from '../../../collectors/hyperv/wsman/index.js';
 import { makeCert, testBackend, thing, TEST_NS, type TestCert } from './helpers.js';
@@ -157,6 +157,27 @@ describe('WS-Man client and server on loopback', () => {
     await c.close();
   });
 
+  it('a 401 on an authenticated connection re-authenticates once, on the same socket', async () => {
+    for (const scheme of ['http', 'https'] as const) {
+      const c = client({ scheme });
+      await c.enumerateAll(ALL, { wql: "SELECT Name FROM Test_Thing WHERE Name = 'thing-1'" });
+      const before = server.stats();
+      server.forgetAuthentication();
+      const items = await c.enumerateAll(ALL, { wql: "SELECT Name FROM Test_Thing WHERE Name = 'thing-3'" });
+      expect(items.map((x) => x.properties.Name)).toEqual(['thing-3']);
+      const after = server.stats();
+      expect(after.authentications - before.authentications).toBe(1);
+      expect(after.connections - before.connections).toBe(0);
+      await c.close();
+    }
+  });
+
+  it('tls.insecure skips verification knowingly', async () => {
+    const c = client({ scheme: 'https', tls: { insecure: true } });
+    expect(await c.enumerateAll(ALL, { wql: "SELECT Name FROM Test_Thing WHERE Name = 'thing-4'" })).toHaveLength(1);
+    await c.close();
+  });
+
   it('wrong password -> WsmanAuthError (no retry loop), without the password in the message', async () => {
     const before = server.stats().authFailures;
     for (const over of [{}, { scheme: 'https' as const }, { scheme: 'https' as const, auth: 'basic' as const }]) {
@@ -238,6 +259,47 @@ describe('enumeration context expiry', () => {
     expect(e.fault.wsmanFaultCode).toBe(2150858779);
     // Without pauses the whole set arrives.
     expect(await c.enumerateAll(ALL, { wql: 'SELECT Name FROM Test_Thing' })).toHaveLength(30);
+    await c.close();
+  });
+});
+
+describe('timeouts', () => {
+  let slow: WsmanServerHandle;
+  beforeAll(async () => {
+    const base = testBackend({ count: 3 });
+    slow = await startWsmanServer({
+      backend: {
+        ...base,
+        enumerate: async (req) => {
+          if (req.filter?.text.includes('SLOW')) await new Promise((r) => setTimeout(r, 2500));
+          return base.enumerate({ ...req, filter: req.filter && { ...req.filter, text: req.filter.text.replace(' SLOW', '') } });
+        },
+      },
+      users: USERS,
+      http: { port: 0 },
+    });
+  });
+  afterAll(async () => slow?.close());
+
+  const slowClient = (over: Partial<WsmanClientOptions>) =>
+    new WsmanClient({ host: '127.0.0.1', port: slow.httpPort!, scheme: 'http', auth: 'ntlm', username: 'HV01\\collector', password: new Secret(USERS['HV01\\collector']), ...over });
+
+  it('the host answers w:TimedOut past OperationTimeout -> WsmanTimeoutError carrying the fault', async () => {
+    const c = slowClient({ operationTimeoutSec: 1, timeoutMs: 20_000 });
+    const e = await c.enumerateAll(ALL, { wql: 'SELECT Name FROM Test_Thing SLOW' }).catch((x) => x);
+    expect(e).toBeInstanceOf(WsmanTimeoutError);
+    expect(e.fault?.wsmanFaultCode).toBe(2150858793);
+    expect(await c.enumerateAll(ALL, { wql: 'SELECT Name FROM Test_Thing' })).toHaveLength(3);
+    await c.close();
+  });
+
+  it('no answer within timeoutMs -> WsmanTimeoutError; the next request works on a new connection', async () => {
+    const c = slowClient({ operationTimeoutSec: 60, timeoutMs: 800 });
+    const e = await c.enumerateAll(ALL, { wql: 'SELECT Name FROM Test_Thing SLOW' }).catch((x) => x);
+    expect(e).toBeInstanceOf(WsmanTimeoutError);
+    expect(e.fault).toBeNull();
+    expect(e.message).toContain('no answer within 800 ms');
+    expect(await c.enumerateAll(ALL, { wql: 'SELECT Name FROM Test_Thing' })).toHaveLength(3);
     await c.close();
   });
 });

@@ -9,6 +9,9 @@ import { enumerateResponseBody, envelope, pullResponseBody, renderFault, renderI
 import { readRequest, type WsmanRequest } from './request.js';
 import { WsmanServerFault, type WsmanBackend } from './types.js';
 
+/** Windows' MaxTimeoutms default. */
+const MAX_TIMEOUT_MS = 60_000;
+
 export interface DispatchResult {
   status: 200 | 500;
   xml: string;
@@ -68,7 +71,7 @@ export class Dispatcher {
     }
     if (action === ACTION.get) {
       if (!this.#o.backend.get) throw new WsmanServerFault('ActionNotSupported', `The action ${action} is not supported by this resource.`);
-      const item = await this.#o.backend.get({ resourceUri: req.resourceUri, selectors: req.selectors, user });
+      const item = await this.#withinOperationTimeout(req, this.#o.backend.get({ resourceUri: req.resourceUri, selectors: req.selectors, user }));
       return envelope(ACTION.getResponse, req.messageId, renderItem({ ...item, fragment: false }));
     }
     if (req.resourceUri && action.startsWith(`${req.resourceUri}/`) && this.#o.backend.invoke) {
@@ -80,7 +83,7 @@ export class Dispatcher {
         if (prev === undefined) params[p.local] = p.text;
         else params[p.local] = Array.isArray(prev) ? [...prev, p.text] : [prev, p.text];
       }
-      const out = await this.#o.backend.invoke({ resourceUri: req.resourceUri, method, selectors: req.selectors, params, user });
+      const out = await this.#withinOperationTimeout(req, this.#o.backend.invoke({ resourceUri: req.resourceUri, method, selectors: req.selectors, params, user }));
       return envelope(`${action}Response`, req.messageId, renderMethodOutput(req.resourceUri, method, out));
     }
     throw new WsmanServerFault('ActionNotSupported', `The action ${action || '(none)'} is not supported.`);
@@ -101,7 +104,7 @@ export class Dispatcher {
       }
     }
     if (!req.resourceUri) throw new WsmanServerFault('InvalidResourceURI', 'The ResourceURI header is missing.');
-    const items = await this.#o.backend.enumerate({ resourceUri: req.resourceUri, filter, selectors: req.selectors, user });
+    const items = await this.#withinOperationTimeout(req, this.#o.backend.enumerate({ resourceUri: req.resourceUri, filter, selectors: req.selectors, user }));
     const optimize = child(en, 'OptimizeEnumeration') !== undefined;
     const { id } = this.table.open(items, user, req.resourceUri);
     if (!optimize) return envelope(ACTION.enumerateResponse, req.messageId, enumerateResponseBody(id, null, false));
@@ -115,6 +118,23 @@ export class Dispatcher {
     const max = this.#maxElements(child(pull, 'MaxElements')?.text);
     const r = this.table.next(contextOf(req), user, max, req.maxEnvelopeSize);
     return envelope(ACTION.pullResponse, req.messageId, pullResponseBody(r.id, r.batch.items, r.batch.done));
+  }
+
+  /** The client's OperationTimeout, capped at MaxTimeoutms (60 s): past it Windows answers w:TimedOut. */
+  async #withinOperationTimeout<T>(req: WsmanRequest, work: Promise<T> | T): Promise<T> {
+    const ms = Math.min(req.operationTimeoutMs ?? MAX_TIMEOUT_MS, MAX_TIMEOUT_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new WsmanServerFault('TimedOut', 'The WS-Management service cannot complete the operation within the time specified in OperationTimeout.')),
+        ms,
+      );
+    });
+    try {
+      return await Promise.race([Promise.resolve(work), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** MaxElements defaults to 1 (WS-Enumeration) and is capped at MaxBatchItems. */

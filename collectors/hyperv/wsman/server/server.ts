@@ -231,7 +231,7 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
 
   const servers: http.Server[] = [];
   const sockets = new Set<Socket>();
-  function track(server: http.Server): void {
+  function track(server: http.Server, secure: boolean): void {
     server.keepAliveTimeout = 180_000;
     server.headersTimeout = 185_000;
     server.requestTimeout = 0;
@@ -240,8 +240,8 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     };
-    server.on('connection', onConn);
-    server.on('secureConnection', onConn);
+    // For HTTPS the TLS socket is the one requests carry (req.socket), so NTLM state keys on it.
+    server.on(secure ? 'secureConnection' : 'connection', onConn);
     servers.push(server);
   }
   async function listen(server: http.Server, port: number): Promise<number> {
@@ -260,6 +260,9 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
     dropConnections: () => {
       for (const s of sockets) s.destroy();
     },
+    forgetAuthentication: () => {
+      for (const s of sockets) states.delete(s);
+    },
     close: async () => {
       dispatcher.close();
       for (const s of servers) {
@@ -275,7 +278,7 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
       const allow = opts.http.allowUnencrypted === true;
       const l: Listener = { name: 'http', ntlm: true, basic: allow && opts.http.basic === true, plaintext: allow };
       const server = http.createServer(makeHandler(l));
-      track(server);
+      track(server, false);
       handleOut.httpPort = await listen(server, opts.http.port);
     }
     if (opts.https) {
@@ -287,7 +290,7 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
         channelBinding: channelBindingHash(Buffer.from(new X509Certificate(opts.https.cert).raw)),
       };
       const server = https.createServer({ cert: opts.https.cert, key: opts.https.key }, makeHandler(l));
-      track(server);
+      track(server, true);
       handleOut.httpsPort = await listen(server, opts.https.port);
     }
   } catch (e) {

@@ -85,6 +85,8 @@ export interface WsmanServerHandle {
   stats(): WsmanServerStats;
   /** Closes every open connection (as a host restart or idle timeout does); clients must re-authenticate. */
   dropConnections(): void;
+  /** Forgets every connection's NTLM authentication but keeps the sockets open: the next request gets 401. */
+  forgetAuthentication(): void;
   close(): Promise<void>;
 }
 
