@@ -36,6 +36,8 @@ export function createSamplesQueue(config: CollectorConfig, opts: { connection?:
     skipWaitingForReady: true,
     defaultJobOptions: batchJobOptions(config.rollup),
   });
+  // Connection errors surface as failed adds, which the SampleProducer logs once per state change.
+  queue.on('error', () => {});
   return { queue, connection };
 }
 
