@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { setup, withConfigOptions } from '../shared.js';
+import { assessOptionsOf, withAssessOptions } from './assess.js';
+
+export function register(program: Command): void {
+  withAssessOptions(
+    withConfigOptions(
+      program
+        .command('upload')
+        .description('put the assessment in the durable outbox for the Azure sink (batches keyed by content hash: a batch is never queued twice) and, with --send, deliver it')
+        .option('--assessment <file>', 'upload this assessment JSON (collector assess --out) instead of building one')
+        .option('--send', 'run the sender in this process until the outbox is empty (the appliance service sends on its own)')
+        .option('--no-enqueue', 'do not add an assessment; only send or replay what the outbox holds')
+        .option('--replay-failed', 'move batches parked as failed back into the outbox first (after fixing the cause)')
+        .option('--timeout <sec>', 'with --send: stop waiting after this many seconds; pending batches stay in the outbox', '600'),
+    ),
+  ).action(async (opts) => {
+    const { config, log } = setup(opts);
+    const { runUpload } = await import('../../assessment/upload-command.js');
+    const code = await runUpload(config, log, { ...opts, assessOptions: assessOptionsOf(opts) });
+    if (code !== 0) process.exitCode = code;
+  });
+}
