@@ -162,12 +162,7 @@ export interface RunningLab {
 export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
   const lab = await prepareLab(opts);
   const { buildService } = await import('./service.js');
-  const { WebRole } = await import('./web/role.js');
-  const { openApplianceSecrets } = await import('./secret-store.js');
-  openApplianceSecrets(lab.configFile, lab.config.web.dataDir);
-  const svc = buildService(lab.config, opts.log);
-  const web = new WebRole(lab.config, { configFile: lab.configFile, log: opts.log, redis: svc.redis, collectors: () => svc.collectors, queues: () => svc.queues() });
-  svc.add(web);
+  const svc = buildService(lab.config, opts.log, { configFile: lab.configFile, web: true });
   try {
     await svc.start();
   } catch (err) {
@@ -175,7 +170,7 @@ export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
     await lab.close();
     throw err;
   }
-  const app = web.app!;
+  const app = svc.web!.app!;
   const lines = [
     'The lab is up.',
     `  Web app:  ${app.url}   (self-signed certificate, SHA-256 ${app.thumbprint})`,

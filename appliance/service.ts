@@ -10,6 +10,8 @@ import { createRedis } from '../queue/redis.js';
 import { SampleProducer, type ProducerStats } from '../queue/sample-producer.js';
 import { createSamplesQueue, queueStatus, type QueueStatus } from '../queue/samples-queue.js';
 import { RollupWorker, type WorkerStats } from '../rollup/worker.js';
+import { openApplianceSecrets } from './secret-store.js';
+import { WebRole } from './web/role.js';
 
 /**
  * `collector run` is a small composition of roles, each with start() and stop(). Roles start in the
@@ -131,6 +133,10 @@ export class WorkersRole implements Role {
 export interface ServiceOptions {
   collect?: boolean;
   rollup?: boolean;
+  /** The config file: opens the appliance key for { encrypted } passwords, and the web app writes it back. */
+  configFile?: string;
+  /** Run the web app (management UI, /healthz, /readyz, /metrics) on web.port; needs configFile. */
+  web?: boolean;
   concurrency?: number;
   /** Tests inject synthetic collectors. */
   createCollector?: typeof createCollector;
@@ -143,6 +149,7 @@ export class ApplianceService {
   readonly redis: Redis;
   collectors: CollectorsRole | null = null;
   workers: WorkersRole | null = null;
+  web: WebRole | null = null;
   #started: Role[] = [];
 
   constructor(readonly config: CollectorConfig, readonly log: Logger) {
@@ -194,6 +201,8 @@ export class ApplianceService {
 /** Builds the service for `collector run` / `collector worker`: collectors and/or workers. */
 export function buildService(config: CollectorConfig, log: Logger, opts: ServiceOptions = {}): ApplianceService {
   const svc = new ApplianceService(config, log);
+  // Before any collector starts: passwords typed into the web app are { encrypted } with the appliance key.
+  if (opts.configFile) openApplianceSecrets(opts.configFile, config.web.dataDir);
   if (opts.collect ?? true) {
     svc.collectors = new CollectorsRole(config, { log, redis: svc.redis, create: opts.createCollector, staggerSpanMs: opts.staggerSpanMs });
     svc.add(svc.collectors);
@@ -201,6 +210,11 @@ export function buildService(config: CollectorConfig, log: Logger, opts: Service
   if (opts.rollup ?? true) {
     svc.workers = new WorkersRole(config, { log, concurrency: opts.concurrency });
     svc.add(svc.workers);
+  }
+  // Last to start, last to stop: health and metrics stay up while the other roles drain.
+  if (opts.web && opts.configFile) {
+    svc.web = new WebRole(config, { configFile: opts.configFile, log, redis: svc.redis, collectors: () => svc.collectors, queues: () => svc.queues() });
+    svc.add(svc.web);
   }
   return svc;
 }

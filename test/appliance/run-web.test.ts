@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRedis } from '../../queue/redis.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT } from '../helpers/cli.js';
+import { REDIS_BASE, tempDir, uniquePrefix, writeConfig } from './fixtures.js';
+import { WebClient } from './http-client.js';
+
+const tmp = tempDir('runweb');
+const prefix = uniquePrefix('runweb');
+
+afterAll(async () => {
+  const r = createRedis({ url: `${REDIS_BASE}/8`, prefix });
+  const keys = await r.keys(`${prefix}*`);
+  if (keys.length) await r.del(...keys);
+  r.disconnect();
+  tmp.cleanup();
+});
+
+/** Starts `collector run` (built CLI) and collects its JSON log lines until `until` matches one. */
+function startRun(args: string[], until: (line: Record<string, unknown>) => boolean) {
+  const child = spawn(process.execPath, [CLI, 'run', ...args, '--no-status', '--log-format', 'json', '--log-level', 'info'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  let buf = '';
+  const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`collector run: no matching log line in 60 s:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)), 60_000);
+    child.stderr!.on('data', (d) => {
+      buf += d;
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const text = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          const line = JSON.parse(text) as Record<string, unknown>;
+          lines.push(line);
+          if (until(line)) {
+            clearTimeout(timer);
+            resolve(line);
+          }
+        } catch {
+          /* not JSON */
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`collector run exited with ${code}:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)));
+  });
+  const stop = async () => {
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    return exited;
+  };
+  return { ready, lines, stop };
+}
+
+describe('collector run with the web role', () => {
+  it('serves the web app, probes and metrics on web.port, and stops cleanly on SIGTERM', async () => {
+    const file = writeConfig(tmp.dir, `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix} }\nweb: { port: 0, host: 127.0.0.1, dataDir: data }\nsources: []\n`);
+    const run = startRun(['--config', file], (l) => typeof l.url === 'string' && String(l.msg).startsWith('web app listening'));
+    const line = await run.ready;
+    const c = new WebClient(String(line.url), readFileSync(join(tmp.dir, 'data', 'web-cert.pem'), 'utf8'));
+    try {
+      expect((await c.get('/healthz')).status).toBe(200);
+      const ready = await c.get('/readyz');
+      expect(ready.status).toBe(200);
+      const metrics = await c.get('/metrics');
+      expect(metrics.text).toMatch(/collector_queue_jobs\{queue="samples",state="waiting"\} \d+/);
+      // First start without an admin password: the setup page, and the code in the log and the data dir.
+      expect((await c.get('/login')).headers.location).toBe('/setup');
+      const code = readFileSync(join(tmp.dir, 'data', 'setup-code'), 'utf8').trim();
+      expect(run.lines.some((l) => String(l.msg).includes(code))).toBe(true);
+    } finally {
+      await c.close();
+    }
+    expect(await run.stop()).toBe(0);
+  }, 90_000);
+
+  it('leaves the web app out with --no-web', async () => {
+    const file = writeConfig(tmp.dir, `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix} }\nweb: { port: 0, host: 127.0.0.1, dataDir: data2 }\nsources: []\n`);
+    const run = startRun(['--config', file, '--no-web'], (l) => String(l.msg).includes('rollup workers started'));
+    await run.ready;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(run.lines.some((l) => String(l.msg).startsWith('web app listening'))).toBe(false);
+    expect(await run.stop()).toBe(0);
+  }, 90_000);
+});
