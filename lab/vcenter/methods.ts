@@ -172,6 +172,7 @@ const HANDLERS: Record<string, { on: string; value?: string; handle: Handler }> 
       const types = children(c.body, 'type').map((t) => t.text.trim());
       for (const t of types) if (!KNOWN_TYPES.has(t)) throw faults.invalidArgument('type', `unknown type ${t}`);
       const recursive = bool(childText(c.body, 'recursive'));
+      s.sweep(); // views of sessions that expired meanwhile go before a new one is made
       const ref = { type: 'ContainerView', value: `session[${c.session!.key}]${randomUUID()}` };
       s.views.set(ref.value, { ref, container, types, recursive, view: s.inv.view(container, types, recursive), sessionKey: c.session!.key });
       return `<returnval type="ContainerView">${esc(ref.value)}</returnval>`;

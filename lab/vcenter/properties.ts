@@ -424,7 +424,7 @@ export function entityProperties(ctx: PropertyContext, e: EntityMo): Fields {
 
 // ---------------------------------------------------------------- service objects
 
-function userSession(s: LabSession): Val {
+export function userSession(s: LabSession): Val {
   return obj('UserSession', {
     key: () => str(s.key),
     userName: () => str(s.userName),
@@ -439,8 +439,6 @@ function userSession(s: LabSession): Val {
     callCount: () => long(s.callCount),
   });
 }
-
-export { userSession };
 
 export function perfCounterInfo(c: (typeof COUNTERS)[number]): Val {
   const desc = (label: string, summary: string, key: string) => () => obj('ElementDescription', { label: () => str(label), summary: () => str(summary), key: () => str(key) });

@@ -27,6 +27,7 @@ interface PyOut {
   historicalInterval: number[];
   perf: Array<{ counter: string; instance: string; timestamps: number[]; values: number[] }>;
   available: string[];
+  accessors: Record<string, Record<string, unknown>>;
 }
 let py: PyOut;
 let started: number;
@@ -112,6 +113,25 @@ describe('lab vCenter read by pyVmomi', () => {
         expect(got['guest.ipAddress']).toBeUndefined();
         expect(got['guest.net']).toBeUndefined();
       }
+    }
+  });
+
+  it('decodes whole config, summary, runtime and guest objects through pyVmomi property accessors', () => {
+    expect(Object.keys(py.accessors).sort()).toEqual(vmwareVms.map((v) => v.name).sort());
+    for (const vm of vmwareVms) {
+      expect(py.accessors[vm.name], vm.name).toEqual({
+        numCPU: vm.cpus,
+        firmware: vm.firmware === 'uefi' ? 'efi' : 'bios',
+        devices: 6 + vm.disks.length + vm.nics.length,
+        vmPathName: `[datastore1] ${vm.name}/${vm.name}.vmx`,
+        numVirtualDisks: vm.disks.length,
+        numEthernetCards: vm.nics.length,
+        powerState: vm.powerState,
+        host: vm.host.name,
+        hostCores: vm.host.cpuCores,
+        toolsRunningStatus: vm.powerState === 'poweredOn' ? 'guestToolsRunning' : 'guestToolsNotRunning',
+        datacenter: vm.host.datacenter,
+      });
     }
   });
 

@@ -94,6 +94,19 @@ def main():
             props = {p.name: value_json(p.val) for p in oc.propSet}
             props["moref"] = oc.obj._moId
             out["vms"].append(props)
+        # Whole data objects through pyVmomi's property accessors (RetrieveProperties under the hood).
+        view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+        out["accessors"] = {}
+        for vm in view.view:
+            config, summary, runtime = vm.config, vm.summary, vm.runtime
+            out["accessors"][vm.name] = {
+                "numCPU": config.hardware.numCPU, "firmware": config.firmware, "devices": len(config.hardware.device),
+                "vmPathName": summary.config.vmPathName, "numVirtualDisks": summary.config.numVirtualDisks,
+                "numEthernetCards": summary.config.numEthernetCards, "powerState": summary.runtime.powerState,
+                "host": runtime.host.name, "hostCores": runtime.host.summary.hardware.numCpuCores,
+                "toolsRunningStatus": vm.guest.toolsRunningStatus, "datacenter": vm.parent.parent.name,
+            }
+        view.DestroyView()
         hosts, _ = collect(si, vim.HostSystem, ["name", "parent"], 100)
         out["hosts"] = [dict({p.name: value_json(p.val) for p in oc.propSet}, moref=oc.obj._moId) for oc in hosts]
         computes, _ = collect(si, vim.ComputeResource, ["name", "parent", "host"], 100)
