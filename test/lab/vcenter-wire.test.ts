@@ -105,6 +105,18 @@ describe('sessions', () => {
     expect((await a.call('TerminateSession', 'SessionManager', 'SessionManager', `<sessionId>${bKey}</sessionId>`)).fault?.name).toBe('NotFound');
   });
 
+  it('delays every answer by the configured time (a slow vCenter), and stops when set back to 0', async () => {
+    const c = await client();
+    lab.setDelay(300);
+    try {
+      const t = performance.now();
+      expect((await c.call('CurrentTime', 'ServiceInstance', 'ServiceInstance')).fault).toBeUndefined();
+      expect(performance.now() - t).toBeGreaterThanOrEqual(290);
+    } finally {
+      lab.setDelay(0);
+    }
+  });
+
   it('answers injected faults, then behaves again', async () => {
     const c = await client();
     lab.injectFault('CurrentTime', 'NotAuthenticated', 1);
