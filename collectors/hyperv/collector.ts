@@ -121,11 +121,11 @@ export class HypervCollector implements SourceCollector {
     this.expanded = true;
   }
 
+  /** Reads one host's inventory; the caller rebuilds the mappings once after a batch of hosts. */
   private async refreshInventory(h: HostState): Promise<void> {
     const data = await h.session.run((r) => readInventory(r, h.vhdCache));
     h.machines = joinInventory(data, { source: this.cfg.name, host: h.name, cluster: h.cluster });
     h.needsInventory = false;
-    this.rebuildSourceMapping();
   }
 
   private rebuildSourceMapping(): void {
@@ -157,6 +157,7 @@ export class HypervCollector implements SourceCollector {
         errors.push(this.hostError(h, err, 'inventory'));
       }
     });
+    this.rebuildSourceMapping();
     if (hosts.length > 0 && failures === hosts.length) throw firstError;
     const machines = dedupeMachines(hosts.flatMap((h) => h.machines ?? []));
     const first = hosts[0]?.session;
@@ -195,7 +196,10 @@ export class HypervCollector implements SourceCollector {
         return;
       }
       try {
-        if (h.needsInventory || !h.mapping) await this.refreshInventory(h);
+        if (h.needsInventory || !h.mapping) {
+          await this.refreshInventory(h);
+          this.rebuildSourceMapping();
+        }
         const readings = await h.session.run((r) => readPerf(r));
         const out = h.sampler.sample(readings, h.mapping!, Date.now());
         if (out.unmapped.length) {
