@@ -40,7 +40,7 @@ export function jobOptions(settings: SinkSettings): JobsOptions {
 
 export class Outbox {
   readonly queue: Queue<OutboxJobData, OutboxResult>;
-  constructor(connection: Redis, private readonly prefix: string, private readonly settings: SinkSettings) {
+  constructor(private readonly connection: Redis, private readonly prefix: string, private readonly settings: SinkSettings) {
     this.queue = new Queue(OUTBOX_QUEUE, { connection, prefix });
   }
 
@@ -65,13 +65,19 @@ export class Outbox {
       records: j.data.payload.records.length,
       attempts: j.attemptsMade,
       reason: j.failedReason || null,
-      nextAttemptAt: j.delay && j.timestamp ? new Date((j.processedOn ?? j.timestamp) + j.delay).toISOString() : null,
+      nextAttemptAt: null as string | null,
     });
     const [failed, delayed, waiting] = await Promise.all([
       this.queue.getJobs(['failed'], 0, limit - 1),
       this.queue.getJobs(['delayed'], 0, limit - 1),
       this.queue.getJobs(['waiting', 'active', 'prioritized'], 0, limit - 1),
     ]);
+    // BullMQ scores delayed jobs by due time x 0x1000 (plus a counter): that is the next attempt.
+    const delayedEntries = delayed.filter(Boolean).map(describe);
+    for (const e of delayedEntries) {
+      const score = await this.connection.zscore(`${this.prefix}:${OUTBOX_QUEUE}:delayed`, e.key);
+      if (score !== null) e.nextAttemptAt = new Date(Math.floor(Number(score) / 0x1000)).toISOString();
+    }
     return {
       counts: {
         pending: (counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.active ?? 0) + (counts.prioritized ?? 0),
@@ -82,7 +88,7 @@ export class Outbox {
         completed: counts.completed ?? 0,
       },
       failed: failed.filter(Boolean).map(describe),
-      delayed: delayed.filter(Boolean).map(describe),
+      delayed: delayedEntries,
       waiting: waiting.filter(Boolean).map(describe),
     };
   }

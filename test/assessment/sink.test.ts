@@ -214,6 +214,11 @@ describe('the durable outbox (BullMQ) through faults', () => {
       expect(during.counts.completed).toBe(0);
       expect(during.counts.failed).toBe(0);
       const reasons = [...during.delayed, ...during.waiting].map((e) => e.reason);
+      for (const e of during.delayed) {
+        const due = Date.parse(e.nextAttemptAt ?? '');
+        expect(due).toBeGreaterThan(Date.now() - 5_000);
+        expect(due).toBeLessThan(Date.now() + 5_000);
+      }
       expect(reasons.some((r) => /HTTP 503/.test(r ?? ''))).toBe(true);
       ingest.outage = null;
       await waitFor('the outbox to drain', async () => (await outbox.status()).counts.completed === 2);
