@@ -56,25 +56,27 @@ export async function computeSeriesPercentiles(
   const store = new PointStore(redis, prefix);
   const machines: MachineReport[] = [];
   const chunk = opts.chunk ?? 200;
-  const peaks: number[] = [];
+  const dayList = Array.from({ length: days }, (_, k) => firstDay + k);
+  // One reusable buffer for a series' peaks. They are float32 values, so a Float32Array holds them
+  // exactly, and its sort is numeric and allocation-free.
+  const scratch = new Float32Array(expectedPoints);
   for (let i = 0; i < entries.length; i += chunk) {
     const part = entries.slice(i, i + chunk);
-    const req: { series: SeriesId; day: number }[] = [];
-    for (const e of part) for (const s of e.series) for (let d = firstDay; d <= lastDay; d++) req.push({ series: s, day: d });
-    const bufs = await store.getDays(req);
-    let r = 0;
-    for (const e of part) {
+    const bufs = await store.getMachineDays(part.map((e) => ({ series: e.series, days: dayList })));
+    part.forEach((e, j) => {
+      const mb = bufs[j]!;
+      let r = 0;
       const series: SeriesReport[] = [];
       for (const s of e.series) {
-        peaks.length = 0;
-        for (let d = firstDay; d <= lastDay; d++) collectPeaks(bufs[r++]!, d, from, to, peaks);
-        const sorted = Float64Array.from(peaks).sort();
-        series.push({ metric: s.metric, instance: s.instance, expectedPoints, ...percentilesOfSorted(sorted) });
+        let n = 0;
+        for (const d of dayList) n = collectPeaks(mb[r++] ?? null, d, from, to, scratch, n);
+        const sorted = scratch.subarray(0, n).sort();
+        const p = percentilesOfSorted(sorted);
+        series.push({ metric: s.metric, instance: s.instance, points: p.points, expectedPoints, p50: p.p50, p90: p.p90, p95: p.p95, p99: p.p99, max: p.max });
       }
       const pct = dataPointsPercent(series);
       machines.push({ id: e.id, dataPointsPercent: pct, confidenceStars: confidenceStars(pct), series });
-    }
-    if (r !== req.length || req.length !== part.reduce((n, e) => n + e.series.length * days, 0)) throw new Error('percentiles: read bookkeeping mismatch');
+    });
   }
   return { asOf: new Date(to).toISOString(), history: opts.history, machines };
 }

@@ -53,15 +53,19 @@ export function decodeDay(buf: Buffer | null, day: number, from = -Infinity, to 
   return out;
 }
 
-/** Appends the peaks of a day-string's non-empty windows within [from, to) to `out` (the percentile hot path). */
-export function collectPeaks(buf: Buffer | null, day: number, from: number, to: number, out: number[]): void {
-  if (!buf) return;
+/**
+ * Writes the peaks of a day-string's non-empty windows within [from, to) into out[at...] and returns
+ * the new fill position (the percentile hot path: no allocation per point).
+ */
+export function collectPeaks(buf: Buffer | null, day: number, from: number, to: number, out: Float32Array | number[], at = out.length): number {
+  if (!buf) return at;
   const base = day * DAY_MS;
   const first = Math.max(0, Math.ceil((from - base) / WINDOW_MS));
   const last = Math.min(WINDOWS_PER_DAY, Math.floor(buf.length / SLOT_BYTES), Math.ceil((to - base) / WINDOW_MS));
   for (let i = first; i < last; i++) {
-    if (buf.readUInt32LE(i * SLOT_BYTES + 4) !== 0) out.push(buf.readFloatLE(i * SLOT_BYTES));
+    if (buf.readUInt32LE(i * SLOT_BYTES + 4) !== 0) out[at++] = buf.readFloatLE(i * SLOT_BYTES);
   }
+  return at;
 }
 
 export class PointStore {
@@ -131,6 +135,27 @@ export class PointStore {
       });
     }
     return out;
+  }
+
+  /**
+   * Raw day-strings for groups of keys that each belong to one machine: one MGET per machine (its keys
+   * share a hash tag, so this is valid on Cluster), pipelined. Returns the buffers in request order.
+   */
+  async getMachineDays(groups: { series: SeriesId[]; days: number[] }[]): Promise<(Buffer | null)[][]> {
+    const pipe = this.redis.pipeline();
+    for (const g of groups) {
+      const keys: string[] = [];
+      for (const s of g.series) for (const d of g.days) keys.push(pointKey(this.prefix, s, d));
+      if (keys.length > 0) pipe.mgetBuffer(...keys);
+    }
+    const res = (await pipe.exec()) ?? [];
+    let i = 0;
+    return groups.map((g) => {
+      if (g.series.length === 0 || g.days.length === 0) return [];
+      const [err, v] = res[i++]!;
+      if (err) throw err;
+      return v as (Buffer | null)[];
+    });
   }
 
   /** The points of one series with window start in [from, to). */

@@ -1,0 +1,200 @@
+// npm run bench:rollup [-- --machines 10000 --samples 2000000]
+// Against a private redis-server (no persistence) on an ephemeral port, prints:
+//  1. samples/s through ingest (encode + enqueue) and through rollup on ONE worker process-equivalent
+//     (one RollupWorker, default concurrency), and the point store alone;
+//  2. the time to compute percentiles for N machines x 18 series over a 1-week history, loaded
+//     directly in the day-string encoding (and, as a same-run reference, the time of the bare GETs);
+//  3. Redis memory per stored point (INFO used_memory delta / points).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import type { Machine, Sample } from '../collectors/model.js';
+import { parseConfig } from '../config/load.js';
+import { decodeBatch, encodeBatch } from '../queue/codec.js';
+import { SampleProducer } from '../queue/sample-producer.js';
+import { createSamplesQueue, queueStatus } from '../queue/samples-queue.js';
+import { computePercentiles } from '../rollup/percentiles.js';
+import { PointStore, pointKey } from '../rollup/point-store.js';
+import { requiredSeries } from '../rollup/series.js';
+import { RollupWorker } from '../rollup/worker.js';
+import { DAY_BYTES, DAY_MS, WINDOWS_PER_DAY } from '../rollup/window.js';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+const MACHINES = arg('machines', 10_000);
+const SAMPLES = arg('samples', 2_000_000);
+const log = pino({ level: 'warn' });
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+async function startRedis(): Promise<{ url: string; stop: () => void }> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'));
+  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const url = `redis://127.0.0.1:${port}/0`;
+  for (let i = 0; i < 100; i++) {
+    const c = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    c.on('error', () => {});
+    try {
+      await c.connect();
+      await c.ping();
+      c.disconnect();
+      break;
+    } catch {
+      c.disconnect();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { url, stop: () => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+async function usedMemory(r: Redis): Promise<number> {
+  const info = await r.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)![1]);
+}
+
+function benchMachine(i: number): Machine {
+  return {
+    id: `vmware:bench:${String(i).padStart(6, '0')}`, source: 'bench', kind: 'vmware', name: `vm${i}`, moref: null, biosUuid: null, instanceId: String(i),
+    cpuCores: 4, memoryMB: 8192, os: { name: null, id: null }, firmware: 'bios', powerState: 'poweredOn', host: null, cluster: null, datacenter: null,
+    // 2 + 2 disks x 4 + 4 NICs x 2 = 18 series
+    disks: [{ id: '2000', capacityBytes: 1 }, { id: '2001', capacityBytes: 1 }],
+    nics: [0, 1, 2, 3].map((k) => ({ id: String(4000 + k), mac: null })),
+    ipAddresses: [],
+  };
+}
+
+/** Poll-like batches: 50 machines x 18 series x 6 samples (2 minutes of 20 s samples) = 5,400 samples each. */
+function* pollBatches(total: number, t0: number): Generator<Sample[]> {
+  let made = 0;
+  let round = 0;
+  while (made < total) {
+    for (let g = 0; g < 20 && made < total; g++) {
+      const batch: Sample[] = [];
+      for (let m = g * 50; m < g * 50 + 50; m++) {
+        const mach = benchMachine(m);
+        for (const s of requiredSeries(mach)) for (let k = 0; k < 6; k++) {
+          const ts = t0 + (round * 6 + k) * 20_000;
+          batch.push({ machine: s.machine, metric: s.metric, instance: s.instance, ts, value: ((m * 31 + k * 7 + round) % 1000) / 10, intervalSec: 20 });
+        }
+      }
+      made += batch.length;
+      yield batch;
+    }
+    round++;
+  }
+}
+
+async function main(): Promise<void> {
+  const r = await startRedis();
+  const redis = new Redis(r.url);
+  const now = Date.now();
+  const t0 = (Math.floor(now / DAY_MS) - 2) * DAY_MS;
+  const config = parseConfig({ redis: { url: r.url, prefix: 'bench' }, rollup: { workerConcurrency: 4 } });
+  console.log(`load average (1 min) at the start: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
+  try {
+    // --- 1. ingest and rollup -------------------------------------------------------------
+    const all = [...pollBatches(SAMPLES, t0)];
+    const n = all.reduce((a, b) => a + b.length, 0);
+    const { queue, connection } = createSamplesQueue(config);
+    const producer = new SampleProducer(queue, { maxBufferedSamples: n * 2, log });
+    let t = performance.now();
+    for (const b of all) producer.push(b);
+    await producer.flush();
+    const ingestSec = (performance.now() - t) / 1000;
+    const jobBytes = JSON.stringify(encodeBatch(all[0]!)).length;
+    t = performance.now();
+    const worker = new RollupWorker(config, { log });
+    for (;;) {
+      const s = await queueStatus(queue);
+      if (s.waiting + s.active + s.delayed === 0) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    const rollupSec = (performance.now() - t) / 1000;
+    await worker.close();
+    await queue.close();
+    connection.disconnect();
+    // The point store alone (decode + aggregate + Lua), same batches, into a fresh prefix.
+    const store = new PointStore(redis, 'bench-store', { retentionDays: 31 });
+    const encoded = all.map((b) => JSON.parse(JSON.stringify(encodeBatch(b))));
+    t = performance.now();
+    for (const e of encoded) await store.apply(decodeBatch(e), now);
+    const storeSec = (performance.now() - t) / 1000;
+    console.log(`ingest+rollup: ${n.toLocaleString()} samples in ${all.length} batches of ~${all[0]!.length} (job payload ~${(jobBytes / all[0]!.length).toFixed(1)} bytes/sample)`);
+    console.log(`  enqueue (encode + addBulk):        ${Math.round(n / ingestSec).toLocaleString()} samples/s (${ingestSec.toFixed(2)} s)`);
+    console.log(`  rollup, one worker (concurrency 4): ${Math.round(n / rollupSec).toLocaleString()} samples/s (${rollupSec.toFixed(2)} s)   goal >= 200,000`);
+    console.log(`  point store alone, sequential:     ${Math.round(n / storeSec).toLocaleString()} samples/s (${storeSec.toFixed(2)} s)`);
+    await redis.flushdb();
+
+    // --- 2. + 3. percentiles over a week for MACHINES x 18 series, and memory per point ----------
+    const asOf = Math.floor(now / DAY_MS) * DAY_MS; // midnight: the week is exactly 7 day-strings
+    const firstDay = asOf / DAY_MS - 7;
+    const templates: Buffer[] = [];
+    for (let k = 0; k < 97; k++) {
+      const b = Buffer.alloc(DAY_BYTES);
+      for (let i = 0; i < WINDOWS_PER_DAY; i++) {
+        b.writeFloatLE(((k * 7919 + i * 104729) % 100_000) / 1000, i * 8);
+        b.writeUInt32LE(0x3fffffff, i * 8 + 4); // 30 samples per window
+      }
+      templates.push(b);
+    }
+    const machines = Array.from({ length: MACHINES }, (_, i) => benchMachine(i));
+    const memBefore = await usedMemory(redis);
+    t = performance.now();
+    let keys = 0;
+    let pipe = redis.pipeline();
+    for (const m of machines) {
+      for (const s of requiredSeries(m)) {
+        for (let d = firstDay; d < firstDay + 7; d++) {
+          pipe.set(pointKey('bench', s, d), templates[keys % templates.length]!, 'EXAT', (d + 32) * 86_400);
+          keys++;
+          if (keys % 5000 === 0) {
+            await pipe.exec();
+            pipe = redis.pipeline();
+          }
+        }
+      }
+    }
+    await pipe.exec();
+    const loadSec = (performance.now() - t) / 1000;
+    const memAfter = await usedMemory(redis);
+    const points = keys * WINDOWS_PER_DAY;
+    console.log(`percentiles: ${MACHINES.toLocaleString()} machines x 18 series x 1008 points = ${points.toLocaleString()} points in ${keys.toLocaleString()} day-strings (loaded in ${loadSec.toFixed(1)} s)`);
+    console.log(`  Redis memory: ${((memAfter - memBefore) / 2 ** 20).toFixed(0)} MiB, ${((memAfter - memBefore) / points).toFixed(2)} bytes per stored point   goal <= 8`);
+    // Same-run reference: only fetching the bytes (pipelined GETs), no decoding or sorting.
+    t = performance.now();
+    const rawStore = new PointStore(redis, 'bench');
+    const week = Array.from({ length: 7 }, (_, k) => firstDay + k);
+    for (let i = 0; i < machines.length; i += 200) await rawStore.getMachineDays(machines.slice(i, i + 200).map((m) => ({ series: requiredSeries(m), days: week })));
+    const getSec = (performance.now() - t) / 1000;
+    t = performance.now();
+    const report = await computePercentiles(redis, 'bench', machines, { asOf, history: '7d' });
+    const pctSec = (performance.now() - t) / 1000;
+    const s0 = report.machines[0]!.series[0]!;
+    if (s0.points !== 1008 || report.machines.length !== MACHINES) throw new Error(`unexpected report: ${JSON.stringify(s0)}`);
+    console.log(`  computePercentiles (1 week, p50/p90/p95/p99/max + availability): ${pctSec.toFixed(1)} s   goal < 30 s`);
+    console.log(`  of which fetching alone (one MGET per machine, pipelined; same run): ${getSec.toFixed(1)} s (${((getSec / pctSec) * 100).toFixed(0)} %)`);
+    console.log(`load average (1 min) at the end: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (other work on the machine slows every figure)`);
+  } finally {
+    redis.disconnect();
+    r.stop();
+  }
+}
+
+main().then(() => process.exit(0), (err) => {
+  console.error(err);
+  process.exit(1);
+});
