@@ -1,13 +1,16 @@
 import type { SeriesBatch } from '../queue/codec.js';
 import type { SeriesId } from './series.js';
-import { DAY_MS, SUB_SLOT_MS, WINDOW_MS } from './window.js';
+import { DAY_MS, SUB_SLOT_MS, WINDOWS_PER_DAY, WINDOW_MS } from './window.js';
 
 /** The merge of a batch's samples into one series' UTC day: per window, the float32 peak and sub-slot bitmap. */
 export interface DayUpdate {
   series: SeriesId;
   day: number;
-  /** window index in the day (0..143) -> [peak (float32-rounded), bitmap (uint32)] */
-  slots: Map<number, [number, number]>;
+  /** Per window of the day (0..143): the peak (float32-rounded) and the sub-slot bitmap; bits 0 = untouched. */
+  peaks: Float64Array;
+  bits: Uint32Array;
+  /** Windows touched. */
+  count: number;
 }
 
 export interface Aggregated {
@@ -24,7 +27,7 @@ export interface Aggregated {
  * same result; this is what makes redelivered batches and repeated samples harmless.
  */
 export function aggregate(groups: SeriesBatch[], opts: { minTs?: number } = {}): Aggregated {
-  const minTs = opts.minTs ?? 0;
+  const minTs = Math.max(0, opts.minTs ?? 0);
   const byMachine = new Map<string, DayUpdate[]>();
   const index = new Map<string, DayUpdate>();
   let samples = 0;
@@ -32,33 +35,39 @@ export function aggregate(groups: SeriesBatch[], opts: { minTs?: number } = {}):
   for (const g of groups) {
     const series: SeriesId = { machine: g.machine, metric: g.metric, instance: g.instance };
     const base = `${g.machine}\u0000${g.metric}\u0000${g.instance}\u0000`;
+    let u: DayUpdate | undefined;
     for (let i = 0; i < g.ts.length; i++) {
       const ts = g.ts[i]!;
       const value = g.values[i]!;
-      if (!Number.isFinite(ts) || !Number.isFinite(value) || ts < minTs || ts < 0) {
+      if (!(ts >= minTs) || !Number.isFinite(ts) || !Number.isFinite(value)) {
         skipped++;
         continue;
       }
       samples++;
       const day = Math.floor(ts / DAY_MS);
+      if (!u || u.day !== day) {
+        const k = base + day;
+        u = index.get(k);
+        if (!u) {
+          u = { series, day, peaks: new Float64Array(WINDOWS_PER_DAY), bits: new Uint32Array(WINDOWS_PER_DAY), count: 0 };
+          index.set(k, u);
+          let list = byMachine.get(g.machine);
+          if (!list) byMachine.set(g.machine, (list = []));
+          list.push(u);
+        }
+      }
       const inDay = ts - day * DAY_MS;
       const slot = Math.floor(inDay / WINDOW_MS);
-      const bit = 2 ** Math.floor((inDay - slot * WINDOW_MS) / SUB_SLOT_MS);
-      const k = base + day;
-      let u = index.get(k);
-      if (!u) {
-        u = { series, day, slots: new Map() };
-        index.set(k, u);
-        let list = byMachine.get(g.machine);
-        if (!list) byMachine.set(g.machine, (list = []));
-        list.push(u);
-      }
+      const bit = (1 << Math.floor((inDay - slot * WINDOW_MS) / SUB_SLOT_MS)) >>> 0;
       const peak = Math.fround(value);
-      const cur = u.slots.get(slot);
-      if (!cur) u.slots.set(slot, [peak, bit]);
-      else {
-        if (peak > cur[0]) cur[0] = peak;
-        cur[1] = (cur[1] | bit) >>> 0;
+      const cur = u.bits[slot]!;
+      if (cur === 0) {
+        u.count++;
+        u.peaks[slot] = peak;
+        u.bits[slot] = bit;
+      } else {
+        if (peak > u.peaks[slot]!) u.peaks[slot] = peak;
+        u.bits[slot] = cur | bit;
       }
     }
   }

@@ -87,7 +87,7 @@ export class PointStore {
     const merge = (pipe as unknown as Record<string, MergeFn>)[COMMAND]!.bind(pipe);
     for (const [machine, updates] of agg.byMachine) {
       let nUpdates = 0;
-      for (const u of updates) nUpdates += u.slots.size;
+      for (const u of updates) nUpdates += u.count;
       const packed = Buffer.allocUnsafe(nUpdates * UPDATE_BYTES);
       const exps = Buffer.allocUnsafe(updates.length * 4);
       const keys: string[] = [seriesIndexKey(this.prefix, machine)];
@@ -100,10 +100,12 @@ export class PointStore {
         const exp = dayExpiryMs(u.day, this.opts.retentionDays);
         if (exp > maxExp) maxExp = exp;
         exps.writeUInt32LE(exp / 1000, k * 4);
-        for (const [slot, [peak, bits]] of u.slots) {
+        for (let slot = 0; slot < WINDOWS_PER_DAY; slot++) {
+          const bits = u.bits[slot]!;
+          if (bits === 0) continue;
           packed.writeUInt16LE(k, off);
           packed.writeUInt8(slot, off + 2);
-          packed.writeFloatLE(peak, off + 3);
+          packed.writeFloatLE(u.peaks[slot]!, off + 3);
           packed.writeUInt32LE(bits, off + 7);
           off += UPDATE_BYTES;
         }

@@ -15,7 +15,7 @@ function distinctPerWindow(ts: number[]): Map<number, number> {
 function bitmapCounts(ts: number[]): Map<number, number> {
   const agg = aggregate([{ machine: 'm', metric: 'cpu.usage.percent', instance: '', intervalSec: 20, ts, values: ts.map(() => 1) }]);
   const out = new Map<number, number>();
-  for (const u of agg.byMachine.get('m') ?? []) for (const [slot, [, bits]] of u.slots) out.set(u.day * DAY_MS + slot * 600_000, popcount32(bits));
+  for (const u of agg.byMachine.get('m') ?? []) u.bits.forEach((bits, slot) => bits !== 0 && out.set(u.day * DAY_MS + slot * 600_000, popcount32(bits)));
   return out;
 }
 
