@@ -8,7 +8,7 @@ import type { CimInstance } from './cim.js';
 import { enumerateRequest, getRequest, invokeRequest, pullRequest, releaseRequest, type BuiltRequest } from './envelope.js';
 import { WsmanEnumerationContextError, WsmanTimeoutError, WsmanTransportError } from './errors.js';
 import { faultToError, isPullTimeout, parseFault } from './faults.js';
-import { headerValue, parseBodyInstance, parseEnumerationBatch, type EnumerationBatch } from './response.js';
+import { headerValue, parseBodyInstance, parseEnumerationBatch, parseWithItems, type EnumerationBatch } from './response.js';
 import { WsmanTransport } from './transport.js';
 import { parseXml, type XmlElement } from './xml.js';
 
@@ -76,12 +76,17 @@ export class WsmanClient {
     };
   }
 
-  /** Sends a request, parses the reply, checks RelatesTo and turns faults into typed errors. */
-  async #call(req: BuiltRequest, resourceUri: string): Promise<XmlElement> {
+  /**
+   * Sends a request, parses the reply, checks RelatesTo and turns faults into typed errors. With
+   * `itemClass`, enumeration items are converted while parsing (see parseWithItems).
+   */
+  async #call(req: BuiltRequest, resourceUri: string, itemClass?: string): Promise<{ env: XmlElement; items: CimInstance[] }> {
     const res = await this.#transport.send(req.xml);
     let env: XmlElement;
+    let items: CimInstance[] = [];
     try {
-      env = parseXml(res.body);
+      if (itemClass === undefined) env = parseXml(res.body);
+      else ({ envelope: env, items } = parseWithItems(res.body, itemClass));
     } catch (e) {
       throw new WsmanTransportError(this.endpoint, `unreadable reply (HTTP ${res.status}): ${(e as Error).message}`, 'Check that this port is a WinRM listener.', e);
     }
@@ -92,7 +97,7 @@ export class WsmanClient {
     if (relatesTo && relatesTo !== req.messageId) {
       throw new WsmanTransportError(this.endpoint, `reply belongs to another request (RelatesTo ${relatesTo}, sent ${req.messageId})`, 'Retry; if it persists, check for a proxy that mixes connections.');
     }
-    return env;
+    return { env, items };
   }
 
   /**
@@ -102,8 +107,8 @@ export class WsmanClient {
   async *enumerate(resourceUri: string, opts: { wql?: string; maxElements?: number } = {}): AsyncIterable<CimInstance> {
     const className = classFromWql(opts.wql, resourceUri);
     const max = opts.maxElements ?? DEFAULT_MAX_ELEMENTS;
-    const first = await this.#call(enumerateRequest(this.#header(resourceUri), { wql: opts.wql, maxElements: max }), resourceUri);
-    let batch: EnumerationBatch = parseEnumerationBatch(first, className);
+    const first = await this.#call(enumerateRequest(this.#header(resourceUri), { wql: opts.wql, maxElements: max }), resourceUri, className);
+    let batch: EnumerationBatch = parseEnumerationBatch(first.env, className, first.items);
     let context = batch.context;
     let finished = batch.endOfSequence || !context;
     try {
@@ -123,7 +128,8 @@ export class WsmanClient {
   async #pull(resourceUri: string, context: string, max: number, className: string): Promise<EnumerationBatch> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return parseEnumerationBatch(await this.#call(pullRequest(this.#header(resourceUri), context, max), resourceUri), className);
+        const r = await this.#call(pullRequest(this.#header(resourceUri), context, max), resourceUri, className);
+        return parseEnumerationBatch(r.env, className, r.items);
       } catch (e) {
         // wsen:TimedOut: no data yet, the context is still valid.
         if (e instanceof WsmanTimeoutError && e.fault && isPullTimeout(e.fault) && attempt < PULL_TIMEOUT_RETRIES) continue;
@@ -159,12 +165,12 @@ export class WsmanClient {
   }
 
   async get(resourceUri: string, selectors: Record<string, string>): Promise<CimInstance> {
-    return parseBodyInstance(await this.#call(getRequest(this.#header(resourceUri, selectors)), resourceUri));
+    return parseBodyInstance((await this.#call(getRequest(this.#header(resourceUri, selectors)), resourceUri)).env);
   }
 
   /** Invokes a CIM method; the output parameters (and ReturnValue) come back as properties. */
   async invoke(resourceUri: string, method: string, selectors: Record<string, string>, params: Record<string, string | string[]>): Promise<CimInstance> {
-    return parseBodyInstance(await this.#call(invokeRequest(this.#header(resourceUri, selectors), method, params), resourceUri));
+    return parseBodyInstance((await this.#call(invokeRequest(this.#header(resourceUri, selectors), method, params), resourceUri)).env);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 // w:XmlFragment projections), nil, arrays, cim:Datetime/Interval, EPRs and nested instances.
 import type { CimInstance, CimValue, EndpointReference } from './cim.js';
 import { NS } from './namespaces.js';
-import { child, children, path, type XmlElement } from './xml.js';
+import { child, children, parseXml, path, type XmlElement } from './xml.js';
 
 const XSI_NIL = `{${NS.xsi}}nil`;
 const XSI_TYPE = `{${NS.xsi}}type`;
@@ -43,11 +43,9 @@ function classNameOf(el: XmlElement, fallback: string): string {
 /** Children become properties; a name seen more than once becomes an array, in document order. */
 function propertiesOf(el: XmlElement): Record<string, CimValue> {
   const props: Record<string, CimValue> = {};
-  const seen = new Set<string>();
   for (const c of el.children) {
     const v = valueOf(c);
-    if (!seen.has(c.local)) {
-      seen.add(c.local);
+    if (!Object.hasOwn(props, c.local)) {
       props[c.local] = v;
     } else {
       const prev = props[c.local];
@@ -71,15 +69,35 @@ export interface EnumerationBatch {
   endOfSequence: boolean;
 }
 
-/** EnumerateResponse or PullResponse: the newest context, the items, and EndOfSequence in any namespace. */
-export function parseEnumerationBatch(envelope: XmlElement, fallbackClass: string): EnumerationBatch {
+/**
+ * Parses a response, converting each item of w:Items / n:Items to a CimInstance as soon as it is
+ * complete (the item's XML subtree is dropped right away, keeping memory flat on large batches).
+ */
+export function parseWithItems(text: string, fallbackClass: string): { envelope: XmlElement; items: CimInstance[] } {
+  const items: CimInstance[] = [];
+  const envelope = parseXml(text, {
+    detach: (el) => {
+      const parent = el.parent;
+      if (!parent || parent.local !== 'Items' || (parent.ns !== NS.w && parent.ns !== NS.n)) return false;
+      items.push(itemToInstance(el, fallbackClass));
+      return true;
+    },
+  });
+  return { envelope, items };
+}
+
+/**
+ * EnumerateResponse or PullResponse: the newest context, the items, and EndOfSequence in any
+ * namespace. `items` are those parseWithItems() already took out of the tree, if it was used.
+ */
+export function parseEnumerationBatch(envelope: XmlElement, fallbackClass: string, detached: CimInstance[] = []): EnumerationBatch {
   const body = child(envelope, 'Body');
   const resp = child(body, 'EnumerateResponse') ?? child(body, 'PullResponse');
   if (!resp) throw new Error(`expected EnumerateResponse or PullResponse, got ${body?.children[0]?.local ?? 'an empty body'}`);
   const ctx = child(resp, 'EnumerationContext')?.text.trim() ?? '';
   const items = child(resp, 'Items');
   return {
-    items: items ? items.children.map((i) => itemToInstance(i, fallbackClass)) : [],
+    items: items && items.children.length ? detached.concat(items.children.map((i) => itemToInstance(i, fallbackClass))) : detached,
     context: ctx || null,
     endOfSequence: child(resp, 'EndOfSequence') !== undefined,
   };

@@ -25,11 +25,27 @@ export class XmlSyntaxError extends Error {
 
 const NO_ATTRS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
-export function parseXml(text: string): XmlElement {
+export interface ParseOptions {
+  /**
+   * Called when an element closes; returning true detaches it from its parent. Lets a caller turn
+   * each item into its own value as soon as it is complete, so a 500 KB batch never exists as one tree.
+   */
+  detach?: (el: XmlElement) => boolean;
+}
+
+/** State of one parse; the saxes parser itself is reused (it resets after close) because building one is costly. */
+interface ParseState {
+  root: XmlElement | null;
+  cur: XmlElement | null;
+  error: Error | null;
+  detach: ((el: XmlElement) => boolean) | undefined;
+}
+
+let shared: { parser: SaxesParser<{ xmlns: true; position: false }>; st: ParseState } | null = null;
+
+function newParser(): { parser: SaxesParser<{ xmlns: true; position: false }>; st: ParseState } {
+  const st: ParseState = { root: null, cur: null, error: null, detach: undefined };
   const parser = new SaxesParser({ xmlns: true, position: false });
-  let root: XmlElement | null = null;
-  let cur: XmlElement | null = null;
-  let error: Error | null = null;
   parser.on('opentag', (tag: SaxesTagNS) => {
     // Hot path (tens of thousands of elements per poll): no intermediate arrays, shared empty objects.
     let attrs: Record<string, string> = NO_ATTRS;
@@ -45,29 +61,53 @@ export function parseXml(text: string): XmlElement {
       bindings = tag.ns;
       break;
     }
+    const cur = st.cur;
     const el: XmlElement = { local: tag.local, ns: tag.uri ?? '', prefix: tag.prefix, attrs, children: [], text: '', parent: cur, bindings };
     if (cur) cur.children.push(el);
-    else root = el;
-    cur = el;
+    else st.root = el;
+    st.cur = el;
   });
   parser.on('text', (t: string) => {
-    if (cur) cur.text += t;
+    if (st.cur) st.cur.text += t;
   });
   parser.on('cdata', (t: string) => {
-    if (cur) cur.text += t;
+    if (st.cur) st.cur.text += t;
   });
   parser.on('closetag', () => {
-    cur = cur?.parent ?? null;
+    const el = st.cur;
+    const parent = el?.parent ?? null;
+    if (el && parent && st.detach?.(el)) parent.children.pop();
+    st.cur = parent;
   });
   parser.on('error', (e: Error) => {
-    error ??= e;
+    st.error ??= e;
   });
+  return { parser, st };
+}
+
+export function parseXml(text: string, opts: ParseOptions = {}): XmlElement {
+  // A nested call (from a detach callback) gets its own parser; the shared one is busy.
+  const p = shared ?? newParser();
+  shared = null;
+  const st = p.st;
+  st.root = null;
+  st.cur = null;
+  st.error = null;
+  st.detach = opts.detach;
+  let reusable = true;
   try {
-    parser.write(text).close();
+    p.parser.write(text).close();
   } catch (e) {
-    error ??= e as Error;
+    st.error ??= e as Error;
+    reusable = false;
   }
-  if (error) throw new XmlSyntaxError(`invalid XML: ${(error as Error).message}`);
+  const { root, error } = st;
+  st.root = null;
+  st.cur = null;
+  st.detach = undefined;
+  // After an error saxes may be mid-state; only a clean parser goes back.
+  if (reusable && !error) shared = p;
+  if (error) throw new XmlSyntaxError(`invalid XML: ${error.message}`);
   if (!root) throw new XmlSyntaxError('invalid XML: no root element');
   return root;
 }
