@@ -11,6 +11,8 @@ import { toPayloads } from '../../assessment/payload.js';
 import { DEFAULT_PROPERTIES } from '../../assessment/properties.js';
 import { Outbox, backoffDelay, startOutboxSender } from '../../assessment/sink/outbox.js';
 import { Sender, parseRetryAfter } from '../../assessment/sink/sender.js';
+import { startAzureSink } from '../../assessment/service.js';
+import { InventoryStore } from '../../queue/inventory-store.js';
 import { ConnectProxy, IngestionServer, TokenServer, makePki, type TestPki } from './helpers/azure-lab.js';
 import { machine, series } from './helpers/machines.js';
 
@@ -253,6 +255,26 @@ describe('the durable outbox (BullMQ) through faults', () => {
       await outbox.close();
     }
     expect(ingest.records.map((r) => r.id)).toEqual(a.machines.map((m) => m.id));
+  });
+});
+
+describe('the sink as an appliance service', () => {
+  it('queues the current assessment from the inventory store and delivers it', async () => {
+    const prefix = newPrefix();
+    const cfg = parseConfig({ redis: { url: REDIS_URL, prefix }, sink: { ...settings(), enabled: true } });
+    const r = redis();
+    const machines = [machine({ name: 'svc-a', id: 'vmware:vc:svc-a' }), machine({ name: 'svc-b', id: 'vmware:vc:svc-b', cpuCores: 300 })];
+    await new InventoryStore(r, prefix).save({ name: 'vc', kind: 'vcenter', endpoint: 'https://vc/sdk', about: {}, machines: 2, templatesSkipped: 0, discoveredAt: new Date().toISOString(), errors: [] }, machines);
+    const svc = startAzureSink(cfg, log, { firstDelayMs: 3_600_000 });
+    try {
+      expect(await svc.assessNow()).toMatchObject({ records: 2, batches: 1, added: 1 });
+      await waitFor('delivery', async () => ingest.records.length === 2);
+    } finally {
+      await svc.close();
+    }
+    const byName = Object.fromEntries((ingest.records as unknown as { name: string; readiness: { category: string } }[]).map((x) => [x.name, x]));
+    expect(byName['svc-a']!.readiness.category).toBe('Ready');
+    expect(byName['svc-b']!.readiness.category).toBe('Not ready');
   });
 });
 
