@@ -22,10 +22,15 @@ interface HostState {
   machines: Machine[] | null;
   mapping: InventoryMapping | null;
   needsInventory: boolean;
+  /** Epoch ms of the last inventory read, to rate-limit refreshes caused by unknown counter instances. */
+  inventoryAt: number;
   /** Credentials refused: not retried until the next discovery, so the account is not locked out. */
   authFailed: string | null;
   vhdCache: Map<string, CimInstance | null>;
 }
+
+/** At most one inventory refresh per host per this period because of unknown counter instances. */
+const UNMAPPED_REFRESH_MS = 300_000;
 
 /** Runs fn over items with at most `limit` in flight. */
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -75,6 +80,7 @@ export class HypervCollector implements SourceCollector {
         machines: null,
         mapping: null,
         needsInventory: true,
+        inventoryAt: 0,
         authFailed: null,
         vhdCache: new Map(),
       };
@@ -126,6 +132,7 @@ export class HypervCollector implements SourceCollector {
     const data = await h.session.run((r) => readInventory(r, h.vhdCache));
     h.machines = joinInventory(data, { source: this.cfg.name, host: h.name, cluster: h.cluster });
     h.needsInventory = false;
+    h.inventoryAt = Date.now();
   }
 
   private rebuildSourceMapping(): void {
@@ -202,10 +209,12 @@ export class HypervCollector implements SourceCollector {
         }
         const readings = await h.session.run((r) => readPerf(r));
         const out = h.sampler.sample(readings, h.mapping!, Date.now());
-        if (out.unmapped.length) {
-          // A VM moved here or was created: learn it before the next poll (its first reading only primes anyway).
+        if (out.unmapped.length && Date.now() - h.inventoryAt >= UNMAPPED_REFRESH_MS) {
+          // A VM was created (a moved VM is already known source-wide): learn it before the next poll;
+          // its first reading only primes anyway. Rate-limited so that instances that never map
+          // (a naming the collector does not know) do not cost an inventory per poll.
           h.needsInventory = true;
-          this.log.debug({ host: h.name, unmapped: out.unmapped.slice(0, 5) }, 'Hyper-V: counters for unknown instances; refreshing the inventory next poll');
+          this.log.info({ host: h.name, unmapped: out.unmapped.slice(0, 5), count: out.unmapped.length }, 'Hyper-V: counters for instances not in the inventory; refreshing this host\'s inventory next poll');
         }
         if (out.samples.length) {
           await sink(out.samples);

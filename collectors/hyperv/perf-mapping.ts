@@ -22,6 +22,11 @@ export class InventoryMapping implements PerfMapping {
   /** Source-wide mapping consulted when a VM has just moved to this host and is not in its inventory yet. */
   private readonly fallback: InventoryMapping | undefined;
 
+  /** Two VMs with this name on the host: their counters cannot be told apart, so they are not mapped. */
+  ambiguous(name: string): boolean {
+    return this.vms.has(name) && this.vms.get(name) === null;
+  }
+
   vmByName(name: string): { machine: string; memoryMB: number } | null {
     if (this.vms.has(name)) return this.vms.get(name) ?? null;
     return this.fallback?.vmByName(name) ?? null;

@@ -25,6 +25,8 @@ export type PerfReadings = Record<PerfClassKey, CimInstance[]>;
 export interface PerfMapping {
   /** VM name (as the counters name it) -> machine id and startup memory. */
   vmByName(name: string): { machine: string; memoryMB: number } | null;
+  /** True when the name belongs to several VMs (not mappable, but not unknown either). */
+  ambiguous?(name: string): boolean;
   /** Storage instance name (VHD path with "\" -> "-", lower case) -> machine and disk id. */
   diskByInstance(instance: string): { machine: string; disk: string } | null;
   /** NIC GUID (lower case) -> machine and NIC id. */
@@ -141,7 +143,7 @@ export class PerfSampler {
     for (const [vm, acc] of byVm) {
       const target = map.vmByName(vm);
       if (!target) {
-        unmapped.push(`vp:${vm}`);
+        if (!map.ambiguous?.(vm)) unmapped.push(`vp:${vm}`);
         continue;
       }
       const sec = interval(acc.t0, acc.t1);
@@ -159,7 +161,7 @@ export class PerfSampler {
       const before = keep('memory', i);
       const target = map.vmByName(name);
       if (!target) {
-        if (name && name !== '_Total') unmapped.push(`memory:${name}`);
+        if (name && name !== '_Total' && !map.ambiguous?.(name)) unmapped.push(`memory:${name}`);
         continue;
       }
       const t0 = before ? timing(before) : null;

@@ -3,7 +3,8 @@ import { readInventory, readPerf } from '../../collectors/hyperv/host-reader.js'
 import { joinInventory } from '../../collectors/hyperv/inventory.js';
 import { InventoryMapping } from '../../collectors/hyperv/perf-mapping.js';
 import { nicGuidOfInstance, PerfSampler, vmNameOfVp } from '../../collectors/hyperv/perf.js';
-import type { Sample } from '../../collectors/model.js';
+import type { Machine, Sample } from '../../collectors/model.js';
+import type { CimInstance } from '../../collectors/hyperv/wsman/index.js';
 import { loadEstate } from '../../lab/estate.js';
 import { HypervWorld, SLOT_SEC } from '../../lab/hyperv/world.js';
 import { directReader, truth } from './sim/direct.js';
@@ -61,6 +62,22 @@ describe('Hyper-V perf sampler (simulator data, no wire)', () => {
     now += SLOT;
     const resumed = sampler.sample(await readPerf(reader), mapping, now).samples.filter((s) => s.machine === web);
     expect(resumed.find((s) => s.metric === 'cpu.usage.percent')!.value).toBeCloseTo(truth(world, 'hv-web01', now - SLOT).get('cpu.usage.percent|')!, 6);
+  });
+
+  it('does not map counters of two VMs sharing a name on one host, and does not call them unknown', () => {
+    const m = (id: string): Machine => ({ id, name: 'twin', memoryMB: 1024, disks: [], nics: [] }) as unknown as Machine;
+    const mapping = new InventoryMapping([m('a'), m('b')]);
+    const vp = (n: string, base: string): CimInstance => ({
+      className: 'x',
+      properties: { Name: 'twin:Hv VP 0', PercentGuestRunTime: n, PercentGuestRunTime_Base: base, Timestamp_PerfTime: base, Frequency_PerfTime: '10000000', Timestamp_Sys100NS: null },
+    });
+    const sampler = new PerfSampler();
+    const empty = { memory: [], storage: [], network: [] };
+    sampler.sample({ vp: [vp('100', '1000')], ...empty }, mapping, 0);
+    const out = sampler.sample({ vp: [vp('200', '300001000')], ...empty }, mapping, 0);
+    expect(out.samples).toEqual([]);
+    expect(out.unmapped).toEqual([]);
+    expect(mapping.ambiguous('twin')).toBe(true);
   });
 
   it('parses instance names robustly', () => {
