@@ -110,9 +110,10 @@ async function main(): Promise<void> {
   process.stdout.write(`appliance bench: ${VMWARE} VMware VMs on ${VCENTERS} vCenters, ${HYPERV} Hyper-V VMs on ${HV_HOSTS} hosts, ${MINUTES} min; data in ${dataDir}\n`);
 
   let t0 = Date.now();
-  const lab = await prepareLab({ estateFile, dataDir, webHost: '127.0.0.1', webPort: await freePort(), log });
+  const lab = await prepareLab({ estateFile, dataDir, webHost: '127.0.0.1', log });
   process.stdout.write(`simulators and private Redis up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${lab.config.sources.length} sources\n`);
-  const config = new ConfigStore(lab.configFile).read();
+  // Picked after the simulators took their ports, so nothing else grabs it first.
+  const config = await new ConfigStore(lab.configFile).setIn(['web', 'port'], await freePort());
   const redis = createRedis(config.redis);
 
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'collector.js'), 'run', '--config', lab.configFile, '--no-status', '--log-format', 'json', '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });

@@ -18,7 +18,7 @@ export interface ChartInput {
 
 const W = 760;
 const H = 220;
-const PAD = { l: 64, r: 110, t: 24, b: 28 };
+const PAD = { l: 64, r: 120, t: 44, b: 28 };
 const LINE_COLOURS = ['#1a7f37', '#9a6700', '#c2410c', '#c62828'];
 
 function niceMax(v: number): number {
@@ -72,20 +72,24 @@ export function renderChart(c: ChartInput): Html {
     return `<line x1="${PAD.l}" x2="${PAD.l + iw}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e8ec"/><text x="${PAD.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${formatValue(v, c.unit)}</text>`;
   });
   const hours = span / 3_600_000;
-  const step = hours <= 2 ? 1_800_000 : hours <= 26 ? 4 * 3_600_000 : 24 * 3_600_000;
+  const step = hours <= 2 ? 1_800_000 : hours <= 8 ? 3_600_000 : hours <= 26 ? 4 * 3_600_000 : 24 * 3_600_000;
   const ticks: string[] = [];
   for (let t = Math.ceil(c.from / step) * step; t <= c.to; t += step) {
     const d = new Date(t);
     const label = step >= 86_400_000 ? d.toISOString().slice(5, 10) : d.toISOString().slice(11, 16);
     ticks.push(`<text x="${x(t).toFixed(1)}" y="${H - 8}" text-anchor="middle">${label}</text>`);
   }
-  const lines = c.lines
+  // Percentile lines are often close together: keep their labels at least 13 px apart.
+  const shown = c.lines
+    .map((l, i) => ({ ...l, i }))
     .filter((l) => l.value !== null)
-    .map((l, i) => {
-      const yy = y(l.value!).toFixed(1);
-      const colour = LINE_COLOURS[i % LINE_COLOURS.length];
-      return `<line x1="${PAD.l}" x2="${PAD.l + iw}" y1="${yy}" y2="${yy}" stroke="${colour}" stroke-dasharray="5 4" class="pline"/><text x="${PAD.l + iw + 6}" y="${(Number(yy) + 4).toFixed(1)}" fill="${colour}">${l.label} ${formatValue(l.value!, c.unit)}</text>`;
-    });
+    .map((l) => ({ ...l, y: y(l.value!), ly: y(l.value!) }))
+    .sort((a, b) => b.y - a.y);
+  for (let k = 1; k < shown.length; k++) shown[k]!.ly = Math.min(shown[k]!.ly, shown[k - 1]!.ly - 13);
+  const lines = shown.map((l) => {
+    const colour = LINE_COLOURS[l.i % LINE_COLOURS.length];
+    return `<line x1="${PAD.l}" x2="${PAD.l + iw}" y1="${l.y.toFixed(1)}" y2="${l.y.toFixed(1)}" stroke="${colour}" stroke-dasharray="5 4" class="pline"/><text x="${PAD.l + iw + 6}" y="${(l.ly + 4).toFixed(1)}" fill="${colour}">${l.label} ${formatValue(l.value!, c.unit)}</text>`;
+  });
   const path = segments.map((s) => `<polyline points="${s}" fill="none" stroke="#0b5cad" stroke-width="1.6" class="peaks"/>`).join('');
   const dots = c.points.length <= 300 ? c.points.map((p) => `<circle cx="${x(p.t).toFixed(1)}" cy="${y(p.v).toFixed(1)}" r="1.8" fill="#0b5cad"/>`).join('') : '';
   const empty = c.points.length === 0 ? `<text x="${PAD.l + iw / 2}" y="${PAD.t + ih / 2}" text-anchor="middle">No 10-minute points yet</text>` : '';

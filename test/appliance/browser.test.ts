@@ -163,6 +163,9 @@ describe.skipIf(!haveChromium)('the appliance in a browser (Chromium, lab up)', 
     expect(text).toMatch(/>P95 [\d.]+ %</);
     expect(await page.locator('svg.chart polyline.peaks').count()).toBeGreaterThan(0);
     await shot('09-machine');
+    await Promise.all([page.waitForURL(/view=6h/), page.click('a:has-text("6h")')]);
+    expect(await page.locator('svg.chart polyline.peaks').count()).toBeGreaterThan(0);
+    await page.locator('figure.chart-figure').first().screenshot({ path: join(SHOTS, '09b-machine-cpu-chart-6h.png') });
 
     // The assessment, and its downloads.
     await page.click('nav >> text=Assessment');

@@ -93,14 +93,16 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
   app.get<{ Params: { id: string } }>('/machines/:id', async (req, reply) => {
     const m = await ctx.inventory.machine(req.params.id);
     if (!m) return reply.code(404).type('text/html').send(page({ title: 'Machine not found', nav: 'discovery', csrf: req.session!.csrf }, h`<p>It may have been deleted or its source removed. <a href="/discovery">Back to discovery</a></p>`));
-    const history = (query(req).history as History | undefined) ?? (ctx.current().assessment.history as History);
-    const hist: History = ['1d', '7d', '30d'].includes(history) ? history : '1d';
+    // Charts can zoom to the last 6 hours; percentiles always use an assessment history (1d, 7d, 30d).
+    const view = query(req).view ?? '';
+    const hist: History = (['1d', '7d', '30d'] as const).find((x) => x === view) ?? (view === '6h' ? '1d' : (ctx.current().assessment.history as History));
     const asOf = Date.now();
     const range = historyRange(asOf, hist);
+    const chartFrom = view === '6h' ? range.to - 6 * 3_600_000 : range.from;
     const report = (await computePercentiles(ctx.redis, ctx.prefix, [m], { asOf, history: hist })).machines[0]!;
     const charts = [];
     for (const s of requiredSeries(m)) {
-      const pts = await readPoints(ctx.redis, ctx.prefix, { ...s, from: range.from, to: range.to });
+      const pts = await readPoints(ctx.redis, ctx.prefix, { ...s, from: chartFrom, to: range.to });
       const rep = report.series.find((r) => r.metric === s.metric && r.instance === s.instance);
       const scope = metricScope(s.metric);
       const inst = scope === 'disk' ? (m.disks.find((d) => d.id === s.instance)?.label ?? `disk ${s.instance}`) : scope === 'nic' ? (m.nics.find((n) => n.id === s.instance)?.label ?? `NIC ${s.instance}`) : '';
@@ -109,7 +111,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
           title: `${UNITS[s.metric].label}${inst ? ` — ${inst}` : ''}`,
           unit: UNITS[s.metric].unit,
           points: pts.map((p) => ({ t: p.windowStart, v: p.peak })),
-          from: range.from,
+          from: chartFrom,
           to: range.to,
           lines: [
             { label: 'P50', value: rep?.p50 ?? null },
@@ -139,7 +141,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
       <h2>Disks</h2>${table(['Id', 'Label', 'Size', 'Type', 'Backing file'], m.disks.map((d) => [d.id, d.label ?? '', formatBytes(d.capacityBytes), d.type ?? '', h`<code>${d.path ?? ''}</code>`]))}
       <h2>Network adapters</h2>${table(['Id', 'Label', 'MAC', 'Network', 'IP addresses'], m.nics.map((n) => [n.id, n.label ?? '', h`<code>${n.mac ?? ''}</code>`, n.network ?? '', (n.ipAddresses ?? []).join(', ')]))}
       <h2>Performance: 10-minute peaks with percentiles</h2>
-      <p class="muted">History: ${['1d', '7d', '30d'].map((x) => (x === hist ? h`<strong>${x}</strong> ` : h`<a href="?history=${x}">${x}</a> `))}· ${new Date(range.from).toISOString()} to ${new Date(range.to).toISOString()} · ${range.expectedPoints} points expected per series</p>
+      <p class="muted">View: ${['6h', '1d', '7d', '30d'].map((x) => (x === (view || hist) ? h`<strong>${x}</strong> ` : h`<a href="?view=${x}">${x}</a> `))}· percentiles over ${hist} (${new Date(range.from).toISOString()} to ${new Date(range.to).toISOString()}, ${range.expectedPoints} points expected per series)</p>
       ${table(['Series', 'Points', 'P50', 'P90', 'P95', 'P99', 'Max'], report.series.map((s) => [`${s.metric}${s.instance ? ` [${s.instance}]` : ''}`, `${s.points} / ${s.expectedPoints}`, ...[s.p50, s.p90, s.p95, s.p99, s.max].map((v) => (v === null ? '—' : v.toFixed(2)))]))}
       ${charts}`),
     );
