@@ -53,15 +53,29 @@ export function decodeDay(buf: Buffer | null, day: number, from = -Infinity, to 
   return out;
 }
 
+// The percentile hot path decodes through typed-array views of an aligned copy (a memcpy) instead of
+// Buffer.readFloatLE per slot: several times faster. Typed arrays use the platform's byte order, so this
+// is only taken on little-endian platforms (all Node targets in practice); others use the Buffer readers.
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const ALIGNED = new ArrayBuffer(DAY_BYTES);
+const ALIGNED_U8 = new Uint8Array(ALIGNED);
+const ALIGNED_U32 = new Uint32Array(ALIGNED);
+const ALIGNED_F32 = new Float32Array(ALIGNED);
+
 /**
  * Writes the peaks of a day-string's non-empty windows within [from, to) into out[at...] and returns
- * the new fill position (the percentile hot path: no allocation per point).
+ * the new fill position (no allocation per point).
  */
 export function collectPeaks(buf: Buffer | null, day: number, from: number, to: number, out: Float32Array | number[], at = out.length): number {
   if (!buf) return at;
   const base = day * DAY_MS;
   const first = Math.max(0, Math.ceil((from - base) / WINDOW_MS));
   const last = Math.min(WINDOWS_PER_DAY, Math.floor(buf.length / SLOT_BYTES), Math.ceil((to - base) / WINDOW_MS));
+  if (LITTLE_ENDIAN && buf.length === DAY_BYTES) {
+    ALIGNED_U8.set(buf);
+    for (let i = first; i < last; i++) if (ALIGNED_U32[2 * i + 1] !== 0) out[at++] = ALIGNED_F32[2 * i]!;
+    return at;
+  }
   for (let i = first; i < last; i++) {
     if (buf.readUInt32LE(i * SLOT_BYTES + 4) !== 0) out[at++] = buf.readFloatLE(i * SLOT_BYTES);
   }
