@@ -1,7 +1,7 @@
 import { machineId, normalizeMac, type Disk, type Machine, type Nic, type PowerState } from '../model.js';
 import type { VimSession } from './session.js';
 import { toMoRef } from './session.js';
-import { child, childrenNamed, path, textOf, type XmlNode } from './soap/parser.js';
+import { TreeBuilder, child, childrenNamed, path, textOf, type XmlEvents, type XmlNode } from './soap/parser.js';
 import { el, moRef, typed, type MoRef } from './soap/xml.js';
 
 /** What perf polling needs about a VM, kept beside the inventory (not part of the Machine format). */
@@ -11,8 +11,8 @@ export interface PerfTarget {
   poweredOn: boolean;
   /** perf instance ("scsi0:1") -> disk id (device key). */
   diskByInstance: Map<string, string>;
-  /** NIC ids (device keys), which are also the perf instances. */
-  nicIds: Set<string>;
+  /** NIC ids (device keys), which are also the perf instances: perf instance -> NIC id. */
+  nicIds: Map<string, string>;
 }
 
 export interface InventoryResult {
@@ -67,42 +67,80 @@ export async function readInventory(session: VimSession, opts: { source: string;
   );
   const view = toMoRef(child(viewRes, 'returnval'))!;
   const tree = new Map<string, TreeNode>();
-  const vms: RawVm[] = [];
-  let pages = 0;
-  try {
-    let res = await session.call('RetrievePropertiesEx', content.propertyCollector, filterSpec(view) + `<options>${el('maxObjects', opts.pageSize)}</options>`);
-    for (;;) {
-      pages++;
-      const rv = child(res, 'returnval');
-      const objects = childrenNamed(rv, 'objects');
-      for (const obj of objects) collectObject(obj, tree, vms);
-      opts.onPage?.(objects.length);
-      const token = textOf(rv, 'token');
-      if (!token) break;
-      res = await session.call('ContinueRetrievePropertiesEx', content.propertyCollector, el('token', token));
+  const result: InventoryResult = { machines: [], targets: [], templatesSkipped: 0, problems: [], pages: 0 };
+  // Each page becomes machines at once (its XML tree is dropped); placement is filled in at the end.
+  const hostOf: Array<string | null> = [];
+  const takeVm = (vm: RawVm) => {
+    if (vm.props.get('config.template')?.text === 'true') {
+      result.templatesSkipped++;
+      return;
     }
+    const built = buildMachine(vm, opts.source, scope);
+    if (typeof built === 'string') {
+      result.problems.push(built);
+      return;
+    }
+    result.machines.push(built.machine);
+    result.targets.push(built.target);
+    hostOf.push(vm.props.get('runtime.host')?.text ?? null);
+  };
+  // Pages are streamed one ObjectContent at a time: only one VM's XML is ever held as a tree.
+  const page = async (method: string, body: string): Promise<string | null> => {
+    const stream = new ObjectContentStream((obj) => collectObject(obj, tree, takeVm));
+    await session.withSession((client) => client.callStream(method, content.propertyCollector, body, stream));
+    result.pages++;
+    opts.onPage?.(stream.objects);
+    return stream.token;
+  };
+  try {
+    let token = await page('RetrievePropertiesEx', filterSpec(view) + `<options>${el('maxObjects', opts.pageSize)}</options>`);
+    while (token) token = await page('ContinueRetrievePropertiesEx', el('token', token));
   } finally {
     await session.call('DestroyView', view).catch(() => undefined);
   }
 
-  const result: InventoryResult = { machines: [], targets: [], templatesSkipped: 0, problems: [], pages };
-  for (const vm of vms) {
-    if (vm.props.get('config.template')?.text === 'true') {
-      result.templatesSkipped++;
-      continue;
-    }
-    const built = buildMachine(vm, tree, opts.source, scope);
-    if (typeof built === 'string') {
-      result.problems.push(built);
-      continue;
-    }
-    result.machines.push(built.machine);
-    result.targets.push(built.target);
-  }
+  result.machines.forEach((m, i) => Object.assign(m, placement(hostOf[i] ?? null, tree)));
   return result;
 }
 
-function collectObject(obj: XmlNode, tree: Map<string, TreeNode>, vms: RawVm[]): void {
+/**
+ * Events of a RetrievePropertiesExResponse / ContinueRetrievePropertiesExResponse: returnval >
+ * objects* (each built as a small tree and handed on, then dropped) and token.
+ */
+class ObjectContentStream implements XmlEvents {
+  token: string | null = null;
+  objects = 0;
+  #depth = 0;
+  #builder: TreeBuilder | null = null;
+  #text = '';
+  constructor(private readonly onObject: (obj: XmlNode) => void) {}
+
+  open(name: string, type: string | null, refType: string | null): void {
+    this.#depth++;
+    if (this.#depth === 3 && name === 'objects') this.#builder = new TreeBuilder();
+    this.#text = '';
+    this.#builder?.open(name, type, refType);
+  }
+  text(text: string): void {
+    if (this.#builder) this.#builder.text(text);
+    else this.#text += text;
+  }
+  close(): void {
+    if (this.#builder) {
+      this.#builder.close();
+      if (this.#depth === 3) {
+        this.objects++;
+        this.onObject(this.#builder.root!);
+        this.#builder = null;
+      }
+    } else if (this.#depth === 3) {
+      this.token = this.#text.trim() || null;
+    }
+    this.#depth--;
+  }
+}
+
+function collectObject(obj: XmlNode, tree: Map<string, TreeNode>, takeVm: (vm: RawVm) => void): void {
   const ref = toMoRef(child(obj, 'obj'));
   if (!ref) return;
   const props = new Map<string, XmlNode>();
@@ -112,7 +150,7 @@ function collectObject(obj: XmlNode, tree: Map<string, TreeNode>, vms: RawVm[]):
     if (name && val) props.set(name, val);
   }
   if (ref.type === 'VirtualMachine') {
-    vms.push({ moref: ref.value, props });
+    takeVm({ moref: ref.value, props });
     return;
   }
   const parent = props.get('parent');
@@ -206,7 +244,7 @@ function placement(hostRef: string | null, tree: Map<string, TreeNode>): { host:
 
 const POWER: Record<string, PowerState> = { poweredOn: 'poweredOn', poweredOff: 'poweredOff', suspended: 'suspended' };
 
-function buildMachine(vm: RawVm, tree: Map<string, TreeNode>, source: string, scope: string): { machine: Machine; target: PerfTarget } | string {
+function buildMachine(vm: RawVm, source: string, scope: string): { machine: Machine; target: PerfTarget } | string {
   const p = vm.props;
   const name = p.get('name')?.text ?? vm.moref;
   const instanceId = p.get('config.instanceUuid')?.text;
@@ -238,7 +276,9 @@ function buildMachine(vm: RawVm, tree: Map<string, TreeNode>, source: string, sc
     os: { name: p.get('config.guestFullName')?.text ?? null, id: p.get('config.guestId')?.text ?? null },
     firmware: p.get('config.firmware')?.text === 'efi' ? 'uefi' : 'bios',
     powerState,
-    ...placement(p.get('runtime.host')?.text ?? null, tree),
+    host: null, // filled in by placement() once every page is read
+    cluster: null,
+    datacenter: null,
     disks,
     nics,
     ipAddresses,
@@ -247,6 +287,6 @@ function buildMachine(vm: RawVm, tree: Map<string, TreeNode>, source: string, sc
   };
   return {
     machine,
-    target: { moref: vm.moref, machine: id, poweredOn: powerState === 'poweredOn', diskByInstance, nicIds: new Set(nics.map((n) => n.id)) },
+    target: { moref: vm.moref, machine: id, poweredOn: powerState === 'poweredOn', diskByInstance, nicIds: new Map(nics.map((n) => [n.id, n.id])) },
   };
 }

@@ -29,6 +29,13 @@ export class SampleLedger {
     return e;
   }
 
+  /** Whether accept() would take the timestamp, without recording it. */
+  static isNew(e: LedgerEntry, ts: number): boolean {
+    if (e.hwm === 0 || ts > e.hwm) return true;
+    const back = Math.round((e.hwm - ts) / SLOT_MS);
+    return back > 0 && back <= LEDGER_SLOTS && (e.mask & (1 << (back - 1))) === 0;
+  }
+
   /** True the first time a timestamp is offered for the series; false for a repeat. */
   static accept(e: LedgerEntry, ts: number): boolean {
     if (e.hwm === 0) {

@@ -2,9 +2,9 @@ import { UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { MetricName, PollStats, Sample, SampleSink } from '../model.js';
 import type { PerfTarget } from './inventory.js';
-import { SampleLedger } from './ledger.js';
+import { SampleLedger, type LedgerEntry } from './ledger.js';
 import type { VimSession } from './session.js';
-import { child, childrenNamed, textOf, type XmlNode } from './soap/parser.js';
+import { child, childrenNamed, textOf, type XmlEvents } from './soap/parser.js';
 import { el, moRef } from './soap/xml.js';
 
 /** The 8 counters Azure Migrate uses, with the conversion to our vocabulary applied once, here. */
@@ -132,61 +132,148 @@ export class PerfPoller {
           })
           .join('');
         stats.requests++;
-        let res: XmlNode;
+        const byMoref = new Map(batch.map((t) => [t.moref, t]));
         try {
-          res = await this.session.call('QueryPerf', (await this.session.serviceContent()).perfManager, specs);
+          const perfManager = (await this.session.serviceContent()).perfManager;
+          // Samples go to the sink chunk by chunk as the response streams in (memory stays flat
+          // even for the backfilled hour); a retry after re-login starts a fresh decoder, and
+          // samples already delivered are marked, so none is sent twice.
+          await this.session.withSession(async (client) => {
+            const decoder = new QueryPerfDecoder(byMoref, this.#byId, this.ledger, async (batch) => {
+              stats.samples += batch.length;
+              await sink(batch);
+            });
+            await client.callStream('QueryPerf', perfManager, specs, decoder);
+          });
         } catch (err) {
           stats.errors.push(`QueryPerf for ${batch.length} VMs (${batch[0]!.moref}...): ${(err as Error).message}`);
           continue;
         }
-        const byMoref = new Map(batch.map((t) => [t.moref, t]));
-        const samples = this.#decode(res, byMoref);
         stats.machinesPolled += batch.length;
-        stats.samples += samples.length;
-        if (samples.length) await sink(samples);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, batches.length) }, worker));
     this.ledger.prune(new Set(targets.map((t) => t.machine)), oldest - lookbackMs);
     return stats;
   }
-
-  #decode(res: XmlNode, byMoref: Map<string, PerfTarget>): Sample[] {
-    const out: Sample[] = [];
-    for (const em of res.children ?? []) {
-      const target = byMoref.get(child(em, 'entity')?.text ?? '');
-      if (!target) continue;
-      const infos = childrenNamed(em, 'sampleInfo');
-      const stamps = infos.map((i) => Date.parse(textOf(i, 'timestamp') ?? ''));
-      const intervals = infos.map((i) => Number(textOf(i, 'interval') ?? REALTIME_INTERVAL_SEC));
-      for (const series of em.children ?? []) {
-        if (series.name !== 'value') continue;
-        const id = child(series, 'id');
-        const counter = this.#byId.get(Number(textOf(id, 'counterId')));
-        if (!counter) continue;
-        const raw = textOf(id, 'instance') ?? '';
-        let instance: string | undefined;
-        if (counter.scope === 'machine') instance = raw === '' ? '' : undefined;
-        else if (counter.scope === 'disk') instance = target.diskByInstance.get(raw);
-        else instance = target.nicIds.has(raw) ? raw : undefined; // "" is the VM aggregate: per NIC only
-        if (instance === undefined) continue;
-        const entry = this.ledger.entry(target.machine, `${counter.metric}|${instance}`);
-        let k = 0;
-        for (const v of series.children ?? []) {
-          if (v.name !== 'value') continue; // the series' own <id> comes first
-          const ts = stamps[k];
-          const intervalSec = intervals[k++] || REALTIME_INTERVAL_SEC;
-          const value = Number(v.text);
-          if (value < 0 || !Number.isFinite(value) || ts === undefined || !Number.isFinite(ts)) continue; // -1: no data
-          if (!SampleLedger.accept(entry, ts)) continue;
-          out.push({ machine: target.machine, metric: counter.metric, instance, ts, value: (value * counter.multiply) / counter.divide, intervalSec });
-        }
-      }
-    }
-    return out;
-  }
 }
 
 function iso(sec: number): string {
   return new Date(sec * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * Decodes a QueryPerfResponse from parse events, without a tree: returnval (PerfEntityMetric) >
+ * entity, sampleInfo* (timestamp, interval), value* (PerfMetricIntSeries: id {counterId,
+ * instance}, value*). vim25 orders the fields so, so each number becomes a Sample as it is read.
+ * It only asks the ledger whether a sample is new; drain() hands the samples decoded so far to
+ * the sink and records them in the ledger once the sink has them.
+ */
+class QueryPerfDecoder implements XmlEvents {
+  #samples: Sample[] = [];
+  #entries: LedgerEntry[] = [];
+  #path: string[] = [];
+  #text = '';
+  #target: PerfTarget | undefined;
+  #stamps: number[] = [];
+  #intervals: number[] = [];
+  #stamp = NaN;
+  #interval = REALTIME_INTERVAL_SEC;
+  #counterId = NaN;
+  #instanceRaw = '';
+  #counter: Counter | undefined;
+  #instance: string | undefined;
+  #entry: LedgerEntry | undefined;
+  #k = 0;
+
+  constructor(
+    private readonly byMoref: Map<string, PerfTarget>,
+    private readonly counters: Map<number, Counter>,
+    private readonly ledger: SampleLedger,
+    private readonly deliver: (batch: Sample[]) => Promise<void>,
+  ) {}
+
+  async drain(): Promise<void> {
+    if (this.#samples.length === 0) return;
+    const samples = this.#samples;
+    const entries = this.#entries;
+    this.#samples = [];
+    this.#entries = [];
+    await this.deliver(samples);
+    for (let i = 0; i < samples.length; i++) SampleLedger.accept(entries[i]!, samples[i]!.ts);
+  }
+
+  open(name: string): void {
+    this.#path.push(name);
+    this.#text = '';
+    const d = this.#path.length;
+    if (d === 2 && name === 'returnval') {
+      this.#target = undefined;
+      this.#stamps = [];
+      this.#intervals = [];
+    } else if (d === 3 && name === 'value') {
+      this.#counter = undefined;
+      this.#instance = undefined;
+      this.#entry = undefined;
+      this.#counterId = NaN;
+      this.#instanceRaw = '';
+      this.#k = 0;
+    }
+  }
+
+  text(text: string): void {
+    this.#text += text;
+  }
+
+  close(): void {
+    const d = this.#path.length;
+    const name = this.#path.pop()!;
+    const parent = this.#path[d - 2];
+    if (d === 3) {
+      if (name === 'entity') this.#target = this.byMoref.get(this.#text);
+      else if (name === 'sampleInfo') {
+        this.#stamps.push(this.#stamp);
+        this.#intervals.push(this.#interval);
+      }
+    } else if (d === 4 && parent === 'sampleInfo') {
+      if (name === 'timestamp') this.#stamp = Date.parse(this.#text);
+      else if (name === 'interval') this.#interval = Number(this.#text) || REALTIME_INTERVAL_SEC;
+    } else if (d === 5 && parent === 'id') {
+      if (name === 'counterId') this.#counterId = Number(this.#text);
+      else if (name === 'instance') this.#instanceRaw = this.#text;
+    } else if (d === 4 && parent === 'value' && name === 'id') {
+      this.#resolveSeries();
+    } else if (d === 4 && parent === 'value' && name === 'value') {
+      this.#take(Number(this.#text));
+    }
+    this.#text = '';
+  }
+
+  #resolveSeries(): void {
+    const target = this.#target;
+    const counter = this.counters.get(this.#counterId);
+    if (!target || !counter) return;
+    const raw = this.#instanceRaw;
+    let instance: string | undefined;
+    if (counter.scope === 'machine') instance = raw === '' ? '' : undefined;
+    else if (counter.scope === 'disk') instance = target.diskByInstance.get(raw);
+    else instance = target.nicIds.get(raw); // "" is the VM aggregate: we keep per-NIC rows
+    if (instance === undefined) return;
+    this.#counter = counter;
+    this.#instance = instance;
+    this.#entry = this.ledger.entry(target.machine, `${counter.metric}|${instance}`);
+  }
+
+  #take(value: number): void {
+    const k = this.#k++;
+    const entry = this.#entry;
+    if (!entry) return;
+    const ts = this.#stamps[k];
+    // -1 means "no data"; it is dropped and not marked, so a value posted later is still taken.
+    if (!(value >= 0) || ts === undefined || !Number.isFinite(ts)) return;
+    if (!SampleLedger.isNew(entry, ts)) return;
+    const c = this.#counter!;
+    this.#entries.push(entry);
+    this.#samples.push({ machine: this.#target!.machine, metric: c.metric, instance: this.#instance!, ts, value: (value * c.multiply) / c.divide, intervalSec: this.#intervals[k] || REALTIME_INTERVAL_SEC });
+  }
 }

@@ -125,15 +125,20 @@ export class VimSession {
 
   /** Calls a method in the session; on NotAuthenticated logs in again once and retries once. */
   async call(method: string, self: MoRef, body = ''): Promise<XmlNode> {
+    return this.withSession((client) => client.call(method, self, body));
+  }
+
+  /** Runs one request in the session with the same re-login-once rule (for streamed calls). */
+  async withSession<T>(request: (client: VimClient) => Promise<T>): Promise<T> {
     await this.ensure();
     try {
-      return await this.#client.call(method, self, body);
+      return await request(this.#client);
     } catch (err) {
       if (!isFault(err, 'NotAuthenticated')) throw err;
-      this.#opts.log.warn({ endpoint: this.#client.endpoint, method }, 'vCenter session expired; logging in again');
+      this.#opts.log.warn({ endpoint: this.#client.endpoint, method: err.method }, 'vCenter session expired; logging in again');
       this.#loggedIn = false;
       await this.ensure();
-      return this.#client.call(method, self, body);
+      return request(this.#client);
     }
   }
 

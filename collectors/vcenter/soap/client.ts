@@ -3,7 +3,8 @@ import { Pool, buildConnector } from 'undici';
 import type { Logger } from '../../../common/log.js';
 import { checkPinnedPeer, explainTlsFailure, tlsOptions, type TlsSettings } from '../../../common/tls.js';
 import { BadResponseError, NotVimEndpointError, UnreachableError, VimFault, VimTimeoutError } from './errors.js';
-import { DEFAULT_LIMITS, TreeParser, XmlRejected, child, type ParseLimits, type XmlNode } from './parser.js';
+import { UserError } from '../../../common/errors.js';
+import { DEFAULT_LIMITS, SaxReader, TreeBuilder, XmlRejected, child, type ParseLimits, type XmlEvents, type XmlNode } from './parser.js';
 import { envelope, type MoRef } from './xml.js';
 
 export interface VimClientOptions {
@@ -82,6 +83,32 @@ export class VimClient {
 
   /** Calls a vim25 method; resolves with the `<MethodResponse>` element, rejects with VimFault or a UserError. */
   async call(method: string, self: MoRef, body = ''): Promise<XmlNode> {
+    const builder = new TreeBuilder();
+    const status = await this.#exchange(method, self, body, builder);
+    const root = builder.root!;
+    if (root.name !== 'Envelope') throw new NotVimEndpointError(this.endpoint, `${method} got an XML document <${root.name}>, not a SOAP envelope`);
+    const content = child(root, 'Body')?.children?.[0];
+    if (!content) throw new BadResponseError(this.endpoint, method, 'the SOAP body is empty');
+    if (content.name === 'Fault') throw toFault(method, content);
+    if (status !== 200) throw new BadResponseError(this.endpoint, method, `HTTP ${status} without a SOAP fault`);
+    return content;
+  }
+
+  /**
+   * Like call(), but the response element's events go to `events` as they are parsed, so a large
+   * answer (QueryPerf) is decoded without building a tree. A fault still becomes a VimFault.
+   */
+  async callStream(method: string, self: MoRef, body: string, events: XmlEvents): Promise<void> {
+    const router = new BodyRouter(events);
+    const status = await this.#exchange(method, self, body, router);
+    if (router.rootName !== 'Envelope') throw new NotVimEndpointError(this.endpoint, `${method} got an XML document <${router.rootName}>, not a SOAP envelope`);
+    if (router.fault.root) throw toFault(method, router.fault.root);
+    if (!router.sawContent) throw new BadResponseError(this.endpoint, method, 'the SOAP body is empty');
+    if (status !== 200) throw new BadResponseError(this.endpoint, method, `HTTP ${status} without a SOAP fault`);
+  }
+
+  /** One POST: the request, the session cookie, the content-type check and the streamed parse. */
+  async #exchange(method: string, self: MoRef, body: string, events: XmlEvents): Promise<number> {
     const xml = envelope(method, self, body);
     const headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8', soapaction: SOAP_ACTION };
     if (this.#cookie) headers.cookie = this.#cookie;
@@ -99,23 +126,22 @@ export class VimClient {
       const peek = await readSome(res.body, 200);
       throw new NotVimEndpointError(this.endpoint, `${method} got HTTP ${res.statusCode} with ${type || 'no content type'}${peek ? ` ("${peek}")` : ''}, not a SOAP answer`);
     }
-    const parser = new TreeParser(this.#opts.limits ?? DEFAULT_LIMITS);
-    let root: XmlNode;
+    const reader = new SaxReader(events, this.#opts.limits ?? DEFAULT_LIMITS);
     try {
-      for await (const chunk of res.body) parser.write(chunk as Uint8Array);
-      root = parser.end();
+      for await (const chunk of res.body) {
+        reader.write(chunk as Uint8Array);
+        if (events.drain) await events.drain();
+      }
+      reader.end();
+      if (events.drain) await events.drain();
     } catch (err) {
       res.body.destroy();
       if (err instanceof XmlRejected) throw new BadResponseError(this.endpoint, method, err.message);
+      if (err instanceof Error && (err.name === 'VimFault' || err instanceof UserError)) throw err; // raised by a stream decoder
       throw await this.#transportError(err, method);
     }
     this.#opts.log?.trace({ method, ms: Date.now() - started, status: res.statusCode }, 'vim25 call');
-    if (root.name !== 'Envelope') throw new NotVimEndpointError(this.endpoint, `${method} got an XML document <${root.name}>, not a SOAP envelope`);
-    const content = child(root, 'Body')?.children?.[0];
-    if (!content) throw new BadResponseError(this.endpoint, method, 'the SOAP body is empty');
-    if (content.name === 'Fault') throw toFault(method, content);
-    if (res.statusCode !== 200) throw new BadResponseError(this.endpoint, method, `HTTP ${res.statusCode} without a SOAP fault`);
-    return content;
+    return res.statusCode;
   }
 
   async close(): Promise<void> {
@@ -176,4 +202,39 @@ function toFault(method: string, fault: XmlNode): VimFault {
   const fields: Record<string, string> = {};
   for (const c of detail?.children ?? []) if (!c.children) fields[c.name] = c.text;
   return new VimFault(method, faultType, faultString.trim(), fields);
+}
+
+/**
+ * Routes a SOAP document's events: Envelope and Body are checked here, a Fault is built as a
+ * tree (it is small), and the response element and everything inside it go to the caller.
+ */
+class BodyRouter implements XmlEvents {
+  readonly fault = new TreeBuilder();
+  drain?: () => Promise<void> | void;
+  rootName = '';
+  sawContent = false;
+  #depth = 0;
+  #inBody = false;
+  #target: XmlEvents | null = null;
+  constructor(private readonly events: XmlEvents) {
+    if (events.drain) this.drain = () => events.drain!();
+  }
+
+  open(name: string, type: string | null, refType: string | null): void {
+    this.#depth++;
+    if (this.#depth === 1) this.rootName = name;
+    else if (this.#depth === 3 && this.#target === null && this.#inBody) {
+      this.sawContent = true;
+      this.#target = name === 'Fault' ? this.fault : this.events;
+    } else if (this.#depth === 2) this.#inBody = name === 'Body';
+    if (this.#depth >= 3 && this.#target) this.#target.open(name, type, refType);
+  }
+  text(text: string): void {
+    if (this.#depth >= 3 && this.#target) this.#target.text(text);
+  }
+  close(): void {
+    if (this.#depth >= 3 && this.#target) this.#target.close();
+    if (this.#depth === 3) this.#target = this.#target === this.fault ? this.fault : null;
+    this.#depth--;
+  }
 }

@@ -38,61 +38,73 @@ function local(name: string): string {
   return i < 0 ? name : name.slice(i + 1);
 }
 
+/** Element events with prefixes removed; text arrives for the innermost open element. */
+export interface XmlEvents {
+  open(name: string, type: string | null, refType: string | null): void;
+  text(text: string): void;
+  close(): void;
+  /** Called between network chunks: a streaming consumer hands on what it decoded so far. */
+  drain?(): Promise<void> | void;
+}
+
 /**
- * Incremental parser: feed it the response chunks as they arrive, then call end() for the root.
+ * Incremental, hardened SAX front end: feed it the response chunks as they arrive, then end().
  * No DTDs: a DOCTYPE (the carrier of external and recursive entities) is refused outright, and
- * saxes knows only the five predefined entities, so nothing is ever fetched or expanded.
+ * saxes knows only the five predefined entities, so nothing is ever fetched or expanded. Size
+ * and depth are bounded.
  */
-export class TreeParser {
+export class SaxReader {
   readonly #sax = new SaxesParser({ xmlns: false, position: false });
-  readonly #stack: XmlNode[] = [];
   readonly #decoder = new TextDecoder('utf-8', { fatal: false });
-  #root: XmlNode | null = null;
+  #depth = 0;
+  #roots = 0;
   #bytes = 0;
   #error: Error | null = null;
 
-  constructor(private readonly limits: ParseLimits = DEFAULT_LIMITS) {
+  constructor(
+    private readonly events: XmlEvents,
+    private readonly limits: ParseLimits = DEFAULT_LIMITS,
+  ) {
     const sax = this.#sax;
     sax.on('doctype', () => {
       throw new XmlRejected('the document has a DOCTYPE (DTDs and entity declarations are refused)');
     });
     sax.on('opentag', (tag) => {
-      if (this.#stack.length >= this.limits.maxDepth) throw new XmlRejected(`elements nest deeper than ${this.limits.maxDepth} levels`);
+      if (this.#depth >= this.limits.maxDepth) throw new XmlRejected(`elements nest deeper than ${this.limits.maxDepth} levels`);
+      if (this.#depth === 0 && this.#roots++ > 0) throw new XmlRejected('more than one root element');
+      this.#depth++;
       const attrs = tag.attributes as Record<string, string>;
       let type: string | null = null;
       let refType: string | null = null;
       for (const key in attrs) {
-        const l = local(key);
-        if (l === 'type') {
+        if (local(key) === 'type') {
           if (key.includes(':')) type = local(attrs[key]!);
           else refType = attrs[key]!;
         }
       }
-      const node: XmlNode = { name: local(tag.name), type, refType, text: '', children: null };
-      const parent = this.#stack[this.#stack.length - 1];
-      if (parent) (parent.children ??= []).push(node);
-      else if (this.#root) throw new XmlRejected('more than one root element');
-      else this.#root = node;
-      this.#stack.push(node);
+      this.events.open(local(tag.name), type, refType);
     });
     sax.on('text', (text) => {
-      const top = this.#stack[this.#stack.length - 1];
-      if (top && top.children === null) top.text += text;
+      if (this.#depth > 0) this.events.text(text);
     });
     sax.on('cdata', (text) => {
-      const top = this.#stack[this.#stack.length - 1];
-      if (top) top.text += text;
+      if (this.#depth > 0) this.events.text(text);
     });
     sax.on('closetag', () => {
-      this.#stack.pop();
+      this.#depth--;
+      this.events.close();
     });
     sax.on('error', (err) => {
       throw err;
     });
   }
 
+  get elementsSeen(): boolean {
+    return this.#roots > 0;
+  }
+
   write(chunk: Uint8Array): void {
-    if (this.#error) return;
+    if (this.#error) throw this.#error;
     this.#bytes += chunk.byteLength;
     if (this.#bytes > this.limits.maxBytes) {
       this.#error = new XmlRejected(`the response is larger than ${sizeText(this.limits.maxBytes)}`);
@@ -101,22 +113,71 @@ export class TreeParser {
     try {
       this.#sax.write(this.#decoder.decode(chunk, { stream: true }));
     } catch (err) {
-      this.#error = err instanceof XmlRejected ? err : new XmlRejected(`malformed XML (${(err as Error).message.split('\n')[0]})`);
+      this.#error = wrap(err);
       throw this.#error;
     }
   }
 
-  end(): XmlNode {
+  end(): void {
     if (this.#error) throw this.#error;
     try {
       const tail = this.#decoder.decode();
       if (tail) this.#sax.write(tail);
       this.#sax.close();
     } catch (err) {
-      throw err instanceof XmlRejected ? err : new XmlRejected(`malformed XML (${(err as Error).message.split('\n')[0]})`);
+      throw wrap(err);
     }
-    if (!this.#root) throw new XmlRejected('the response holds no XML element');
-    return this.#root;
+    if (this.#roots === 0) throw new XmlRejected('the response holds no XML element');
+  }
+}
+
+function wrap(err: unknown): Error {
+  return err instanceof XmlRejected ? err : new XmlRejected(`malformed XML (${(err as Error).message.split('\n')[0]})`);
+}
+
+/**
+ * A copy of a string that does not point into the parser's chunk. V8 substrings share their
+ * parent, so a kept machine name would otherwise pin a whole 64 KB response chunk in memory.
+ */
+export function detach(s: string): string {
+  return s.length < 16 ? s : Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/** Builds XmlNode trees from events; used for everything except the bulk QueryPerf stream. */
+export class TreeBuilder implements XmlEvents {
+  readonly #stack: XmlNode[] = [];
+  root: XmlNode | null = null;
+
+  open(name: string, type: string | null, refType: string | null): void {
+    const node: XmlNode = { name, type, refType, text: '', children: null };
+    const parent = this.#stack[this.#stack.length - 1];
+    if (parent) (parent.children ??= []).push(node);
+    else this.root = node;
+    this.#stack.push(node);
+  }
+  text(text: string): void {
+    const top = this.#stack[this.#stack.length - 1];
+    if (top && top.children === null) top.text += text;
+  }
+  close(): void {
+    const node = this.#stack.pop();
+    if (node && node.children === null && node.text.length >= 16) node.text = detach(node.text);
+  }
+}
+
+/** Parses a whole document into a tree (hardened as SaxReader). */
+export class TreeParser {
+  readonly #builder = new TreeBuilder();
+  readonly #reader: SaxReader;
+  constructor(limits: ParseLimits = DEFAULT_LIMITS) {
+    this.#reader = new SaxReader(this.#builder, limits);
+  }
+  write(chunk: Uint8Array): void {
+    this.#reader.write(chunk);
+  }
+  end(): XmlNode {
+    this.#reader.end();
+    return this.#builder.root!;
   }
 }
 
