@@ -242,7 +242,7 @@ describe('WS-Man client and server on loopback', () => {
 describe('enumeration context expiry', () => {
   let short: WsmanServerHandle;
   beforeAll(async () => {
-    short = await startWsmanServer({ backend: testBackend({ count: 30 }), users: USERS, http: { port: 0 }, maxBatchItems: 5, enumerationTimeoutMs: 600 });
+    short = await startWsmanServer({ backend: testBackend({ count: 30 }), users: USERS, http: { port: 0 }, maxBatchItems: 5, enumerationTimeoutMs: 1500 });
   });
   afterAll(async () => short?.close());
 
@@ -251,7 +251,7 @@ describe('enumeration context expiry', () => {
     let n = 0;
     const e = await (async () => {
       for await (const _ of c.enumerate(ALL, { wql: 'SELECT Name FROM Test_Thing' })) {
-        if (++n === 5) await new Promise((r) => setTimeout(r, 1500));
+        if (++n === 5) await new Promise((r) => setTimeout(r, 4000));
       }
     })().catch((x) => x);
     expect(n).toBe(5);
@@ -271,7 +271,7 @@ describe('timeouts', () => {
       backend: {
         ...base,
         enumerate: async (req) => {
-          if (req.filter?.text.includes('SLOW')) await new Promise((r) => setTimeout(r, 2500));
+          if (req.filter?.text.includes('SLOW')) await new Promise((r) => setTimeout(r, 4000));
           return base.enumerate({ ...req, filter: req.filter && { ...req.filter, text: req.filter.text.replace(' SLOW', '') } });
         },
       },
@@ -294,11 +294,11 @@ describe('timeouts', () => {
   });
 
   it('no answer within timeoutMs -> WsmanTimeoutError; the next request works on a new connection', async () => {
-    const c = slowClient({ operationTimeoutSec: 60, timeoutMs: 800 });
+    const c = slowClient({ operationTimeoutSec: 60, timeoutMs: 1500 });
     const e = await c.enumerateAll(ALL, { wql: 'SELECT Name FROM Test_Thing SLOW' }).catch((x) => x);
     expect(e).toBeInstanceOf(WsmanTimeoutError);
     expect(e.fault).toBeNull();
-    expect(e.message).toContain('no answer within 800 ms');
+    expect(e.message).toContain('no answer within 1500 ms');
     expect(await c.enumerateAll(ALL, { wql: 'SELECT Name FROM Test_Thing' })).toHaveLength(3);
     await c.close();
   });
