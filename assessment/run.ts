@@ -7,13 +7,13 @@ import { UserError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { CollectorConfig } from '../config/load.js';
 import { InventoryStore } from '../queue/inventory-store.js';
-import { createRedis } from '../queue/redis.js';
 import { computePercentiles } from '../rollup/percentiles.js';
 import { buildAssessment, type Assessment } from './build.js';
 import { loadCatalog } from './catalog.js';
 import type { PercentileReport } from './inputs.js';
 import { toPayloads } from './payload.js';
 import { resolveProperties, type PropertyOverrides } from './properties.js';
+import { connectRedis } from './redis-connect.js';
 import { schemaErrors } from './schemas.js';
 import { Outbox } from './sink/outbox.js';
 
@@ -84,7 +84,7 @@ export async function assess(config: CollectorConfig, o: AssessOptions, log: Log
     }
     return buildAssessment({ machines, percentiles, properties, catalog, asOf: asOf ?? percentiles?.asOf ?? now, generatedAt: now });
   }
-  const redis = createRedis(config.redis, { name: 'collector-assess' });
+  const redis = await connectRedis(config, { name: 'collector-assess' });
   try {
     const machines = await new InventoryStore(redis, config.redis.prefix).machines();
     if (machines.length === 0) {
@@ -113,7 +113,7 @@ export function readAssessmentFile(file: string): Assessment {
 /** Cuts the assessment into batches and puts them in the outbox; batches already there are not added twice. */
 export async function enqueueAssessment(config: CollectorConfig, a: Assessment): Promise<{ batches: number; added: number; already: number; records: number }> {
   const payloads = toPayloads(a, config.sink.batchSize);
-  const redis = createRedis(config.redis, { name: 'collector-outbox' });
+  const redis = await connectRedis(config, { name: 'collector-outbox' });
   const outbox = new Outbox(redis, config.redis.prefix, config.sink);
   try {
     const r = await outbox.enqueue(payloads);

@@ -2,7 +2,7 @@
 import { UserError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { CollectorConfig } from '../config/load.js';
-import { createRedis } from '../queue/redis.js';
+import { connectRedis } from './redis-connect.js';
 import { assess, enqueueAssessment, readAssessmentFile, type AssessOptions } from './run.js';
 import { Outbox, startOutboxSender, type OutboxStatus } from './sink/outbox.js';
 
@@ -25,7 +25,7 @@ function requireSink(config: CollectorConfig): void {
 }
 
 export async function outboxStatus(config: CollectorConfig): Promise<OutboxStatus> {
-  const redis = createRedis(config.redis, { name: 'collector-status' });
+  const redis = await connectRedis(config, { name: 'collector-status' });
   const outbox = new Outbox(redis, config.redis.prefix, config.sink);
   try {
     return await outbox.status();
@@ -66,7 +66,7 @@ export async function runUpload(config: CollectorConfig, log: Logger, o: UploadO
     const r = await enqueueAssessment(config, a);
     process.stderr.write(`${r.records} record(s) in ${r.batches} batch(es): ${r.added} added to the outbox, ${r.already} already there\n`);
   }
-  const redis = createRedis(config.redis, { name: 'collector-upload', forWorker: true });
+  const redis = await connectRedis(config, { name: 'collector-upload', forWorker: true });
   const outbox = new Outbox(redis, config.redis.prefix, config.sink);
   try {
     if (o.replayFailed) process.stderr.write(`${await outbox.replayFailed()} failed batch(es) moved back to the outbox\n`);
