@@ -263,6 +263,36 @@ describe('enumeration context expiry', () => {
   });
 });
 
+describe('enumerateAll restarts once after an expired context', () => {
+  let srv: WsmanServerHandle;
+  let calls = 0;
+  beforeAll(async () => {
+    const base = testBackend({ count: 12 });
+    srv = await startWsmanServer({
+      backend: {
+        ...base,
+        enumerate: (req) => {
+          // The first enumeration's context expires right after its first batch is sent.
+          if (++calls === 1) setImmediate(() => srv.expireEnumerations());
+          return base.enumerate(req);
+        },
+      },
+      users: USERS,
+      http: { port: 0 },
+      maxBatchItems: 5,
+    });
+  });
+  afterAll(async () => srv?.close());
+
+  it('returns every item exactly once, from the second enumeration', async () => {
+    const c = new WsmanClient({ host: '127.0.0.1', port: srv.httpPort!, scheme: 'http', auth: 'ntlm', username: 'collector', password: new Secret(USERS['HV01\\collector']) });
+    const items = await c.enumerateAll(ALL, { wql: 'SELECT Name FROM Test_Thing' });
+    expect(items.map((x) => x.properties.Name)).toEqual(Array.from({ length: 12 }, (_, i) => `thing-${i}`));
+    expect(calls).toBe(2);
+    await c.close();
+  });
+});
+
 describe('timeouts', () => {
   let slow: WsmanServerHandle;
   beforeAll(async () => {

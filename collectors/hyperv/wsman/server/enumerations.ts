@@ -72,6 +72,11 @@ export class EnumerationTable {
     return { batch, id };
   }
 
+  /** Expires every open context now, as the host's garbage-collection timer would. */
+  expireAll(): void {
+    this.#contexts.clear();
+  }
+
   release(id: string, user: string): void {
     this.#take(id, user);
   }

@@ -260,6 +260,7 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
     dropConnections: () => {
       for (const s of sockets) s.destroy();
     },
+    expireEnumerations: () => dispatcher.table.expireAll(),
     forgetAuthentication: () => {
       for (const s of sockets) states.delete(s);
     },

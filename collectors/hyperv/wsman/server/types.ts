@@ -87,6 +87,8 @@ export interface WsmanServerHandle {
   dropConnections(): void;
   /** Forgets every connection's NTLM authentication but keeps the sockets open: the next request gets 401. */
   forgetAuthentication(): void;
+  /** Expires every open enumeration context now (the next Pull gets wsen:InvalidEnumerationContext). */
+  expireEnumerations(): void;
   close(): Promise<void>;
 }
 
