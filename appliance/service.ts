@@ -130,6 +130,21 @@ export class WorkersRole implements Role {
   }
 }
 
+/** D's Azure sink (assessment/service.ts) as a role: periodic assessment into the outbox, and its sender. */
+export class SinkRole implements Role {
+  readonly name = 'sink';
+  #sink: { close(): Promise<void> } | null = null;
+  constructor(private readonly config: CollectorConfig, private readonly log: Logger) {}
+  async start(): Promise<void> {
+    const { startAzureSink } = await import('../assessment/service.js');
+    this.#sink = startAzureSink(this.config, this.log.child({ role: 'sink' }));
+  }
+  async stop(): Promise<void> {
+    await this.#sink?.close();
+    this.#sink = null;
+  }
+}
+
 export interface ServiceOptions {
   collect?: boolean;
   rollup?: boolean;
@@ -137,6 +152,8 @@ export interface ServiceOptions {
   configFile?: string;
   /** Run the web app (management UI, /healthz, /readyz, /metrics) on web.port; needs configFile. */
   web?: boolean;
+  /** Run the Azure sink (periodic assessment into the outbox and its sender) when sink.enabled. */
+  sink?: boolean;
   concurrency?: number;
   /** Tests inject synthetic collectors. */
   createCollector?: typeof createCollector;
@@ -211,6 +228,7 @@ export function buildService(config: CollectorConfig, log: Logger, opts: Service
     svc.workers = new WorkersRole(config, { log, concurrency: opts.concurrency });
     svc.add(svc.workers);
   }
+  if (opts.sink && config.sink.enabled) svc.add(new SinkRole(config, log));
   // Last to start, last to stop: health and metrics stay up while the other roles drain.
   if (opts.web && opts.configFile) {
     svc.web = new WebRole(config, { configFile: opts.configFile, log, redis: svc.redis, collectors: () => svc.collectors, queues: () => svc.queues() });

@@ -41,7 +41,7 @@ export class WebRole {
       dataDir,
       queues: this.deps.queues,
       pollCounters: (name) => this.deps.collectors?.()?.pollCounters(name) ?? null,
-      uploadBacklog: this.deps.uploadBacklog,
+      uploadBacklog: this.deps.uploadBacklog ?? (this.config.sink.enabled ? () => this.#outboxBacklog() : undefined),
       onSourcesChanged: async (config, changed) => {
         await this.deps.collectors?.()?.restartSources(config, changed);
       },
@@ -50,8 +50,20 @@ export class WebRole {
     this.deps.log.info({ url: this.app.url, thumbprint: this.app.thumbprint }, `web app listening on ${this.app.url}`);
   }
 
+  #outbox: Queue | null = null;
+  /** Batches not yet accepted by the ingestion endpoint: pending, retrying, and parked as failed. */
+  async #outboxBacklog(): Promise<number | null> {
+    const { Queue } = await import('bullmq');
+    const { OUTBOX_QUEUE } = await import('../../assessment/sink/outbox.js');
+    this.#outbox ??= new Queue(OUTBOX_QUEUE, { connection: this.deps.redis, prefix: this.config.redis.prefix });
+    const c = await this.#outbox.getJobCounts('waiting', 'delayed', 'active', 'prioritized', 'failed');
+    return Object.values(c).reduce((n, v) => n + (v ?? 0), 0);
+  }
+
   async stop(): Promise<void> {
     await this.app?.close();
     this.app = null;
+    await this.#outbox?.close();
+    this.#outbox = null;
   }
 }

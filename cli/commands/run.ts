@@ -13,6 +13,6 @@ export function register(program: Command): void {
       .option('--no-status', 'no live status on a terminal (JSON status lines every minute instead)'),
   ).action(async (opts) => {
     const { runService } = await import('../run-service.js');
-    await runService(opts, { collect: opts.collect, rollup: opts.rollup, web: opts.web });
+    await runService(opts, { collect: opts.collect, rollup: opts.rollup, web: opts.web, sink: true });
   });
 }

@@ -75,6 +75,46 @@ describe('collector run with the web role', () => {
     expect(await run.stop()).toBe(0);
   }, 90_000);
 
+  it('runs the Azure sink role when sink.enabled and shows its outbox backlog in /metrics', async () => {
+    const sinkPrefix = `${prefix}-sink`;
+    const r = createRedis({ url: `${REDIS_BASE}/8`, prefix: sinkPrefix });
+    const { Queue } = await import('bullmq');
+    const { OUTBOX_QUEUE } = await import('../../assessment/sink/outbox.js');
+    // One batch already waiting for the endpoint (nothing answers there, so it stays in the outbox).
+    const q = new Queue(OUTBOX_QUEUE, { connection: r, prefix: sinkPrefix });
+    await q.add('batch', { payload: { idempotencyKey: 'k1' } }, { jobId: 'k1', delay: 3_600_000 });
+    const file = writeConfig(
+      tmp.dir,
+      `redis: { url: ${REDIS_BASE}/8, prefix: ${sinkPrefix} }
+web: { port: 0, host: 127.0.0.1, dataDir: data3 }
+sources: []
+sink:
+  enabled: true
+  endpoint: https://127.0.0.1:9/ingest
+  tenantId: t
+  clientId: c
+  clientSecret: { env: SINK_TEST_SECRET }
+`,
+    );
+    process.env.SINK_TEST_SECRET = 'not-used';
+    const run = startRun(['--config', file], (l) => typeof l.url === 'string' && String(l.msg).startsWith('web app listening'));
+    const line = await run.ready;
+    const c = new WebClient(String(line.url), readFileSync(join(tmp.dir, 'data3', 'web-cert.pem'), 'utf8'));
+    try {
+      expect((await c.get('/metrics')).text).toMatch(/^collector_upload_backlog 1$/m);
+      // The sink role's outbox sender is connected as a worker of the outbox queue.
+      expect((await q.getWorkers()).length).toBeGreaterThan(0);
+    } finally {
+      await c.close();
+    }
+    expect(await run.stop()).toBe(0);
+    await q.obliterate({ force: true });
+    await q.close();
+    const keys = await r.keys(`${sinkPrefix}*`);
+    if (keys.length) await r.del(...keys);
+    r.disconnect();
+  }, 90_000);
+
   it('leaves the web app out with --no-web', async () => {
     const file = writeConfig(tmp.dir, `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix} }\nweb: { port: 0, host: 127.0.0.1, dataDir: data2 }\nsources: []\n`);
     const run = startRun(['--config', file, '--no-web'], (l) => String(l.msg).includes('rollup workers started'));
