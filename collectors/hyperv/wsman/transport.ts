@@ -115,8 +115,9 @@ export class WsmanTransport {
   }
 
   /**
-   * A keep-alive socket the host closed while idle fails the next request with a reset; that
-   * request never reached the host's WS-Man layer, so it is sent once more on a new connection.
+   * A keep-alive socket the host closed while idle fails the next request with a reset, so the
+   * request is sent once more on a new connection. Had the host processed it after all (a Pull),
+   * the resend gets wsen:InvalidEnumerationContext and the caller restarts the enumeration.
    */
   async #exchangeRetryingStaleSocket(xml: string): Promise<TransportResponse> {
     try {
