@@ -93,6 +93,7 @@ export function inventoryClasses(world: HypervWorld, host: SimHost): Map<string,
     const G = v.guid;
     const vm = v.vm;
     push(computerSystem(v, world.clock()));
+    if (vm.index % 3 === 0) pushCheckpoint(push, world, v);
     push({
       className: 'Msvm_VirtualSystemSettingData',
       properties: {
@@ -282,6 +283,59 @@ export function inventoryClasses(world: HypervWorld, host: SimHost): Map<string,
     },
   });
   return out;
+}
+
+/**
+ * A checkpoint (snapshot) of the VM: its own settings rows, keyed by the checkpoint's GUID, with other
+ * values than the VM's, listed before the VM's own rows. Enumerating the classes host-wide returns them
+ * too; a client must join on the VM GUID and keep only the realized settings.
+ */
+function pushCheckpoint(push: (i: SimInstance) => void, world: HypervWorld, v: SimVm): void {
+  const S = stableUuid(world.estate.seed, 'checkpoint', v.vm.name).toUpperCase();
+  push({
+    className: 'Msvm_VirtualSystemSettingData',
+    properties: {
+      InstanceID: `Microsoft:${S}`,
+      Caption: 'Virtual Machine Settings',
+      ElementName: `${v.vm.name} - (checkpoint)`,
+      VirtualSystemIdentifier: v.guid,
+      VirtualSystemType: 'Microsoft:Hyper-V:Snapshot:Realized',
+      VirtualSystemSubType: `Microsoft:Hyper-V:SubType:${v.vm.generation}`,
+      Version: '9.0',
+      BIOSGUID: `{${v.vm.biosUuid.toUpperCase()}}`,
+      BIOSSerialNumber: null,
+      SecureBootEnabled: 'false',
+      ConfigurationDataRoot: `C:\\VMs\\${v.vm.name}`,
+      CreationTime: datetime(v.startedMs - 86_400_000),
+      Notes: ['checkpoint before patching'],
+    },
+  });
+  push({
+    className: 'Msvm_ProcessorSettingData',
+    properties: { InstanceID: `Microsoft:${S}\\B637F346-6A0E-4DEC-AF52-BD70CB80A21D\\0`, Caption: 'Processor', ElementName: 'Processor', ResourceType: '3', ResourceSubType: 'Microsoft:Hyper-V:Processor', VirtualQuantity: String(v.vm.cpus + 1), Reservation: '0', Limit: '100000', Weight: '100', AllocationUnits: 'percent / 1000' },
+  });
+  push({
+    className: 'Msvm_MemorySettingData',
+    properties: { InstanceID: `Microsoft:${S}\\4764334D-E001-4176-82EE-5594EC9B530E`, Caption: 'Memory', ElementName: 'Memory', ResourceType: '4', ResourceSubType: 'Microsoft:Hyper-V:Memory', AllocationUnits: 'byte * 2^20', VirtualQuantity: String(v.vm.memoryMB * 2), Reservation: '512', Limit: '1048576', DynamicMemoryEnabled: 'true', TargetMemoryBuffer: '20', Weight: '5000' },
+  });
+  for (const d of v.disks) {
+    push({
+      className: 'Msvm_StorageAllocationSettingData',
+      properties: {
+        InstanceID: `Microsoft:${S}\\D422512D-2BF2-4752-809D-7B82B5FCB1B4\\0\\${d.index}\\L`,
+        Caption: 'Hard Disk Image',
+        ElementName: 'Hard Disk Image',
+        ResourceType: '31',
+        ResourceSubType: 'Microsoft:Hyper-V:Virtual Hard Disk',
+        HostResource: [d.path.replace(/\.vhdx?$/i, '_CHECKPOINT.avhdx')],
+        Parent: null,
+        Access: '3',
+        IOPSLimit: '0',
+        IOPSReservation: '0',
+        PersistentReservationsSupported: 'false',
+      },
+    });
+  }
 }
 
 /** Msvm_VirtualHardDiskSettingData for a VHD path, as GetVirtualHardDiskSettingData returns it. */
