@@ -19,6 +19,8 @@ export interface LedgerState {
 
 export class SampleLedger {
   readonly #machines = new Map<string, Map<string, LedgerEntry>>();
+  /** Bumped whenever prune() drops entries, so callers caching entries know to look them up again. */
+  generation = 0;
 
   /** The entry for one series, created empty on first use (look it up once per series, not per value). */
   entry(machine: string, series: string): LedgerEntry {
@@ -68,6 +70,7 @@ export class SampleLedger {
 
   /** Forgets machines that are gone and series older than `before` (out of the realtime window anyway). */
   prune(keep: Set<string>, before: number): void {
+    const size = this.size;
     for (const [machine, m] of this.#machines) {
       if (!keep.has(machine)) {
         this.#machines.delete(machine);
@@ -75,6 +78,7 @@ export class SampleLedger {
       }
       for (const [k, e] of m) if (e.hwm < before) m.delete(k);
     }
+    if (this.size !== size) this.generation++;
   }
 
   get size(): number {

@@ -24,6 +24,12 @@ export const REALTIME_INTERVAL_SEC = 20;
 export const REALTIME_WINDOW_MS = 3600_000;
 
 type Counter = (typeof COUNTERS)[number] & { id: number };
+/** Where one series (VM, counter, perf instance) goes: our metric, our instance id, its ledger entry. */
+interface SeriesRef {
+  counter: Counter;
+  instance: string;
+  entry: LedgerEntry;
+}
 
 /** Reads PerformanceManager.perfCounter once and maps the 8 counter names to this vCenter's ids. */
 export async function resolveCounters(session: VimSession): Promise<{ counters: Counter[]; missing: string[] }> {
@@ -92,6 +98,33 @@ export class PerfPoller {
     this.#counters = null;
   }
 
+  /** Per VM: counter id -> perf instance -> where its samples go (null: an instance we do not keep). */
+  #seriesCache = new WeakMap<PerfTarget, { generation: number; byCounter: Map<number, Map<string, SeriesRef | null>> }>();
+
+  #series = (target: PerfTarget, counterId: number, raw: string): SeriesRef | null => {
+    let cache = this.#seriesCache.get(target);
+    if (!cache || cache.generation !== this.ledger.generation) {
+      cache = { generation: this.ledger.generation, byCounter: new Map() };
+      this.#seriesCache.set(target, cache);
+    }
+    let byInstance = cache.byCounter.get(counterId);
+    if (!byInstance) cache.byCounter.set(counterId, (byInstance = new Map()));
+    let ref = byInstance.get(raw);
+    if (ref === undefined) {
+      ref = null;
+      const counter = this.#byId.get(counterId);
+      if (counter) {
+        let instance: string | undefined;
+        if (counter.scope === 'machine') instance = raw === '' ? '' : undefined;
+        else if (counter.scope === 'disk') instance = target.diskByInstance.get(raw);
+        else instance = target.nicIds.get(raw); // "" would be the VM aggregate: per NIC only
+        if (instance !== undefined) ref = { counter, instance, entry: this.ledger.entry(target.machine, `${counter.metric}|${instance}`) };
+      }
+      byInstance.set(raw, ref);
+    }
+    return ref;
+  };
+
   async #ensureCounters(): Promise<Counter[]> {
     if (this.#counters) return this.#counters;
     const { counters, missing } = await resolveCounters(this.session);
@@ -112,9 +145,12 @@ export class PerfPoller {
     const endSec = Math.floor(now / 1000);
     const oldest = now - REALTIME_WINDOW_MS;
     const lookbackMs = this.opts.lookbackSamples * REALTIME_INTERVAL_SEC * 1000;
-    const metricIds = counters
-      .map((c) => `<metricId>${el('counterId', c.id)}${el('instance', c.scope === 'machine' ? '' : '*')}</metricId>`)
-      .join('');
+    // cpu/mem for the VM, disks with "*" (exactly the VM's disks), NICs one by one: "*" would add
+    // the VM-wide aggregate row, which we would only throw away.
+    const metricId = (c: Counter, instance: string) => `<metricId>${el('counterId', c.id)}${el('instance', instance)}</metricId>`;
+    const fixedIds = counters.filter((c) => c.scope !== 'nic').map((c) => metricId(c, c.scope === 'machine' ? '' : '*')).join('');
+    const nicCounters = counters.filter((c) => c.scope === 'nic');
+    const metricIds = (t: PerfTarget) => fixedIds + [...t.nicIds.keys()].map((id) => nicCounters.map((c) => metricId(c, id)).join('')).join('');
 
     const batches: PerfTarget[][] = [];
     for (let i = 0; i < on.length; i += this.opts.vmsPerQuery) batches.push(on.slice(i, i + this.opts.vmsPerQuery));
@@ -128,7 +164,7 @@ export class PerfPoller {
             const startMs = Math.max(low ? low - lookbackMs : oldest, oldest);
             const startSec = Math.floor(startMs / 1000);
             const maxSample = Math.max(1, Math.ceil((endSec - startSec) / REALTIME_INTERVAL_SEC));
-            return `<querySpec>${moRef('entity', { type: 'VirtualMachine', value: t.moref })}${el('startTime', iso(startSec))}${el('endTime', iso(endSec))}${el('maxSample', maxSample)}${metricIds}${el('intervalId', REALTIME_INTERVAL_SEC)}</querySpec>`;
+            return `<querySpec>${moRef('entity', { type: 'VirtualMachine', value: t.moref })}${el('startTime', iso(startSec))}${el('endTime', iso(endSec))}${el('maxSample', maxSample)}${metricIds(t)}${el('intervalId', REALTIME_INTERVAL_SEC)}</querySpec>`;
           })
           .join('');
         stats.requests++;
@@ -139,7 +175,7 @@ export class PerfPoller {
           // even for the backfilled hour); a retry after re-login starts a fresh decoder, and
           // samples already delivered are marked, so none is sent twice.
           await this.session.withSession(async (client) => {
-            const decoder = new QueryPerfDecoder(byMoref, this.#byId, this.ledger, async (batch) => {
+            const decoder = new QueryPerfDecoder(byMoref, this.#series, async (batch) => {
               stats.samples += batch.length;
               await sink(batch);
             });
@@ -188,8 +224,7 @@ class QueryPerfDecoder implements XmlEvents {
 
   constructor(
     private readonly byMoref: Map<string, PerfTarget>,
-    private readonly counters: Map<number, Counter>,
-    private readonly ledger: SampleLedger,
+    private readonly series: (target: PerfTarget, counterId: number, raw: string) => SeriesRef | null,
     private readonly deliver: (batch: Sample[]) => Promise<void>,
   ) {}
 
@@ -250,18 +285,11 @@ class QueryPerfDecoder implements XmlEvents {
   }
 
   #resolveSeries(): void {
-    const target = this.#target;
-    const counter = this.counters.get(this.#counterId);
-    if (!target || !counter) return;
-    const raw = this.#instanceRaw;
-    let instance: string | undefined;
-    if (counter.scope === 'machine') instance = raw === '' ? '' : undefined;
-    else if (counter.scope === 'disk') instance = target.diskByInstance.get(raw);
-    else instance = target.nicIds.get(raw); // "" is the VM aggregate: we keep per-NIC rows
-    if (instance === undefined) return;
-    this.#counter = counter;
-    this.#instance = instance;
-    this.#entry = this.ledger.entry(target.machine, `${counter.metric}|${instance}`);
+    const ref = this.#target ? this.series(this.#target, this.#counterId, this.#instanceRaw) : null;
+    if (!ref) return;
+    this.#counter = ref.counter;
+    this.#instance = ref.instance;
+    this.#entry = ref.entry;
   }
 
   #take(value: number): void {
