@@ -39,7 +39,7 @@ export const OS_TABLE: OsRule[] = [
   { id: 'rocky-alma', pattern: /rocky|alma ?linux/i, support: 'ready', note: 'Rocky Linux / AlmaLinux' },
   { id: 'coreos-flatcar', pattern: /coreos|flatcar/i, support: 'ready', note: 'CoreOS / Flatcar Container Linux' },
   { id: 'fedora', pattern: /fedora/i, support: 'conditional', note: 'Fedora is not an Azure-endorsed distribution' },
-  { id: 'linux-other', pattern: /linux/i, support: 'conditional', note: 'a Linux distribution Azure does not endorse (or one vCenter cannot name)' },
+  { id: 'linux-other', pattern: /linux|photon os|\bclear linux/i, support: 'conditional', note: 'a Linux distribution Azure does not endorse (or one vCenter cannot name)' },
   {
     id: 'other-os',
     pattern: /solaris|freebsd|mac ?os|darwin|netware|os\/2|\bsco\b|unixware|openserver|ecomstation|esxi|asianux|\baix\b|hp-ux/i,

@@ -172,12 +172,14 @@ export function startOutboxSender(
     },
   );
   worker.on('error', (err) => log.error({ err: err.message }, 'outbox worker error'));
+  let closing: Promise<void> | undefined;
   return {
     worker,
     sender,
-    close: async () => {
-      await worker.close();
-      await sender.close();
-    },
+    close: () =>
+      (closing ??= (async () => {
+        await worker.close();
+        await sender.close();
+      })()),
   };
 }

@@ -81,7 +81,10 @@ export class Sender {
     throw new Error('unreachable');
   }
 
+  #closed = false;
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.dispatcher.close();
   }
 }

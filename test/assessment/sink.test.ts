@@ -201,7 +201,7 @@ describe('the durable outbox (BullMQ) through faults', () => {
     }
   });
 
-  it('an outage of many failed attempts loses nothing; pending batches show with their reason meanwhile', async () => {
+  it('an outage of many failed attempts and a restart lose nothing; pending batches show with their reason meanwhile', async () => {
     const prefix = newPrefix();
     const s = settings();
     const outbox = new Outbox(redis(), prefix, s);
@@ -222,8 +222,15 @@ describe('the durable outbox (BullMQ) through faults', () => {
         expect(due).toBeLessThan(Date.now() + 5_000);
       }
       expect(reasons.some((r) => /HTTP 503/.test(r ?? ''))).toBe(true);
+      // The appliance restarts during the outage: the batches wait in Redis for the next sender.
+      await sender.close();
       ingest.outage = null;
-      await waitFor('the outbox to drain', async () => (await outbox.status()).counts.completed === 2);
+      const restarted = startOutboxSender(redis(), prefix, s, { log, timeoutMs: 3000 });
+      try {
+        await waitFor('the outbox to drain', async () => (await outbox.status()).counts.completed === 2);
+      } finally {
+        await restarted.close();
+      }
     } finally {
       await sender.close();
       await outbox.close();
