@@ -120,6 +120,11 @@ async function main(): Promise<void> {
   let errors = '';
   child.stderr!.on('data', (d) => (errors = (errors + d).slice(-20_000)));
   const pid = child.pid!;
+  // Ctrl+C: stop the service, the simulators and the private Redis rather than orphaning them.
+  process.once('SIGINT', () => {
+    child.kill('SIGTERM');
+    void lab.close().finally(() => process.exit(130));
+  });
   const startedAt = Date.now();
   const agent = new Agent({ connect: { rejectUnauthorized: false } });
   const metricsUrl = `https://127.0.0.1:${config.web.port}/metrics`;
@@ -171,9 +176,11 @@ async function main(): Promise<void> {
     if (metricValues(text, 'collector_queue_jobs').filter((x) => x.labels.includes('state="waiting"') || x.labels.includes('state="active"')).every((x) => x.value === 0)) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
+  if (child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
 
   // Samples lost: every complete 10-minute window the collectors covered, compared with the workload.
   t0 = Date.now();
