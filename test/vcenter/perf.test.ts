@@ -48,9 +48,8 @@ describe.skipIf(!simAvailable())('vCenter perf against govmomi simulator (determ
     await sim.control('/lab/clock?advance=130');
     const b = new VcenterCollector(cfg, { log: logs.log }); // a restart: new instance, same state file
     await b.poll(sink);
-    await sim.control('/lab/clock?advance=20');
+    const nowBefore: number = (await sim.control('/lab/clock?advance=20')).now;
     await b.poll(sink);
-    const now: number = (await sim.control('/lab/clock')).now;
     await b.close();
 
     const stats = await sim.control('/lab/stats');
@@ -83,7 +82,6 @@ describe.skipIf(!simAvailable())('vCenter perf against govmomi simulator (determ
 
     // No gaps: each series is every 20-s slot from an hour before the first poll to the last
     // poll, except exactly the slots where the simulator serves -1.
-    const newest = Math.floor(now / 20_000) * 20_000;
     const on = machines.filter((m) => m.powerState === 'poweredOn');
     expect(on.length).toBeGreaterThan(0);
     expect(machines.length).toBeGreaterThan(on.length); // some powered off: never polled
@@ -93,6 +91,7 @@ describe.skipIf(!simAvailable())('vCenter perf against govmomi simulator (determ
       (bySeries.get(k) ?? bySeries.set(k, []).get(k)!).push(s.ts);
     }
     let expectedSeries = 0;
+    let latest = 0;
     for (const m of on) {
       for (const c of COUNTERS) {
         const instances = c.scope === 'machine' ? [''] : c.scope === 'disk' ? m.disks.map((d) => d.id) : m.nics.map((n) => n.id);
@@ -101,8 +100,11 @@ describe.skipIf(!simAvailable())('vCenter perf against govmomi simulator (determ
           const got = (bySeries.get(`${m.id}|${c.metric}|${inst}`) ?? []).sort((x, y) => x - y);
           expect(got.length).toBeGreaterThan(170);
           const first = got[0]!;
+          const last = got[got.length - 1]!;
+          latest = Math.max(latest, last);
+          expect(last).toBeGreaterThanOrEqual(Math.floor(nowBefore / 20_000) * 20_000 - 4 * 20_000); // only trailing -1s may be missing
           const expected: number[] = [];
-          for (let ts = first; ts <= newest; ts += 20_000) {
+          for (let ts = first; ts <= last; ts += 20_000) {
             if (simRawValue(m.moref!, c.name, instanceName(m, c.metric, inst), ts / 1000) !== null) expected.push(ts);
           }
           expect(got).toEqual(expected);
@@ -110,6 +112,8 @@ describe.skipIf(!simAvailable())('vCenter perf against govmomi simulator (determ
       }
     }
     expect(bySeries.size).toBe(expectedSeries);
+    // ...and the last poll reached vCenter's newest sample.
+    expect(latest).toBeGreaterThanOrEqual(Math.floor(nowBefore / 20_000) * 20_000);
     expect(logs.text()).not.toContain(sim.password);
   });
 });
