@@ -5,7 +5,7 @@ import { keyOf } from '../queue/redis.js';
 import { aggregate } from './aggregate.js';
 import { MERGE_POINTS_LUA } from './lua/merge-points.js';
 import { METRIC_CODES, type SeriesId } from './series.js';
-import { DAY_BYTES, DAY_MS, SLOT_BYTES, WINDOWS_PER_DAY, WINDOW_MS, dayExpiryMs, popcount32 } from './window.js';
+import { DAY_BYTES, DAY_MS, SEALED_COUNTS_OFFSET, SEALED_DAY_BYTES, SLOT_BYTES, WINDOWS_PER_DAY, WINDOW_MS, dayExpiryMs, popcount32 } from './window.js';
 
 /**
  * Redis layout (docs/pipeline.md):
@@ -38,17 +38,18 @@ export function machinesKey(prefix: string): string {
   return keyOf(prefix, 'machines');
 }
 
-/** Decodes a day-string's non-empty windows within [from, to) into points. */
+/** Decodes a day-string's (open or sealed) non-empty windows within [from, to) into points. */
 export function decodeDay(buf: Buffer | null, day: number, from = -Infinity, to = Infinity, out: Point[] = []): Point[] {
   if (!buf) return out;
   const base = day * DAY_MS;
-  const n = Math.min(WINDOWS_PER_DAY, Math.floor(buf.length / SLOT_BYTES));
+  const sealed = buf.length === SEALED_DAY_BYTES;
+  const n = sealed ? WINDOWS_PER_DAY : Math.min(WINDOWS_PER_DAY, Math.floor(buf.length / SLOT_BYTES));
   for (let i = 0; i < n; i++) {
-    const bits = buf.readUInt32LE(i * SLOT_BYTES + 4);
-    if (bits === 0) continue;
+    const samples = sealed ? buf[SEALED_COUNTS_OFFSET + i]! : popcount32(buf.readUInt32LE(i * SLOT_BYTES + 4));
+    if (samples === 0) continue;
     const ws = base + i * WINDOW_MS;
     if (ws < from || ws >= to) continue;
-    out.push({ windowStart: ws, peak: buf.readFloatLE(i * SLOT_BYTES), samples: popcount32(bits) });
+    out.push({ windowStart: ws, peak: buf.readFloatLE(sealed ? i * 4 : i * SLOT_BYTES), samples });
   }
   return out;
 }
@@ -74,6 +75,16 @@ export function collectPeaks(buf: Buffer | null, day: number, from: number, to: 
   if (LITTLE_ENDIAN && buf.length === DAY_BYTES) {
     ALIGNED_U8.set(buf);
     for (let i = first; i < last; i++) if (ALIGNED_U32[2 * i + 1] !== 0) out[at++] = ALIGNED_F32[2 * i]!;
+    return at;
+  }
+  if (buf.length === SEALED_DAY_BYTES) {
+    const lastSealed = Math.min(WINDOWS_PER_DAY, Math.ceil((to - base) / WINDOW_MS));
+    if (LITTLE_ENDIAN) {
+      ALIGNED_U8.set(buf);
+      for (let i = first; i < lastSealed; i++) if (ALIGNED_U8[SEALED_COUNTS_OFFSET + i] !== 0) out[at++] = ALIGNED_F32[i]!;
+      return at;
+    }
+    for (let i = first; i < lastSealed; i++) if (buf[SEALED_COUNTS_OFFSET + i] !== 0) out[at++] = buf.readFloatLE(i * 4);
     return at;
   }
   for (let i = first; i < last; i++) {

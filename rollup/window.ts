@@ -15,6 +15,9 @@ export const SUB_SLOT_MS = WINDOW_MS / SUB_SLOTS; // 18750
 /** Bytes per window in a day-string: float32 peak + uint32 sub-slot bitmap, little-endian. */
 export const SLOT_BYTES = 8;
 export const DAY_BYTES = WINDOWS_PER_DAY * SLOT_BYTES; // 1152
+/** A sealed day-string: 144 float32 peaks, then 144 uint8 sample counts (0 = empty window). */
+export const SEALED_DAY_BYTES = WINDOWS_PER_DAY * 5; // 720
+export const SEALED_COUNTS_OFFSET = WINDOWS_PER_DAY * 4; // 576
 
 export type History = '1d' | '7d' | '30d';
 export const HISTORY_MS: Record<History, number> = { '1d': DAY_MS, '7d': 7 * DAY_MS, '30d': 30 * DAY_MS };

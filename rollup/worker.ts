@@ -6,6 +6,7 @@ import { decodeBatch } from '../queue/codec.js';
 import { createRedis } from '../queue/redis.js';
 import { SAMPLES_QUEUE, bullPrefix } from '../queue/samples-queue.js';
 import { PointStore } from './point-store.js';
+import { sealWithLock } from './sealer.js';
 
 export interface WorkerStats {
   jobs: number;
@@ -27,9 +28,12 @@ export class RollupWorker {
   readonly #redis: Redis;
   readonly #bullConnection: Redis;
   readonly #log: Logger;
+  readonly #config: CollectorConfig;
+  #sealTimer: NodeJS.Timeout | null = null;
 
-  constructor(config: CollectorConfig, opts: { log: Logger; concurrency?: number; autorun?: boolean }) {
+  constructor(config: CollectorConfig, opts: { log: Logger; concurrency?: number; autorun?: boolean; seal?: boolean }) {
     this.#log = opts.log;
+    this.#config = config;
     this.#redis = createRedis(config.redis, { forWorker: true, name: 'collector-rollup' });
     this.#redis.on('error', () => {}); // reconnects on its own; BullMQ's worker logs the state
     this.#store = new PointStore(this.#redis, config.redis.prefix, { retentionDays: config.rollup.retentionDays });
@@ -54,10 +58,25 @@ export class RollupWorker {
       if (down) this.#log.info('rollup worker: Redis reachable again');
       down = false;
     });
+    if (config.rollup.sealAfterHours > 0 && (opts.seal ?? true)) {
+      this.#sealTimer = setInterval(() => {
+        this.sealNow().catch((err) => this.#log.warn({ err: (err as Error).message }, 'sealing finished days failed; will retry'));
+      }, 10 * 60_000);
+      this.#sealTimer.unref();
+    }
     this.#worker.on('failed', (job, err) => {
       this.stats.failures++;
       this.#log.warn({ job: job?.id, attempt: job?.attemptsMade, err: err.message }, 'rollup job failed; it will be retried');
     });
+  }
+
+  /** Seals finished days (see rollup/sealer.ts) unless another worker is doing it; every 10 minutes. */
+  async sealNow(now?: number): Promise<{ days: number[]; keys: number } | null> {
+    const r = this.#config.rollup;
+    if (r.sealAfterHours <= 0) return null;
+    const res = await sealWithLock(this.#redis, this.#config.redis.prefix, { sealAfterMs: r.sealAfterHours * 3_600_000, retentionDays: r.retentionDays, ...(now === undefined ? {} : { now }) });
+    if (res && res.days.length > 0) this.#log.info({ days: res.days.length, keys: res.keys }, 'sealed finished days');
+    return res;
   }
 
   async #process(job: Job): Promise<{ samples: number; skipped: number; changed: number }> {
@@ -78,6 +97,7 @@ export class RollupWorker {
 
   /** Graceful: stops taking jobs, lets in-flight jobs finish (drain), then disconnects. */
   async close(): Promise<void> {
+    if (this.#sealTimer) clearInterval(this.#sealTimer);
     await this.#worker.close();
     this.#redis.disconnect();
     this.#bullConnection.disconnect();

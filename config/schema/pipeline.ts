@@ -47,6 +47,12 @@ export const rollupSettings = z
     maxStalledCount: z.number().int().min(1).max(100_000).default(1000),
     /** Attempts for a job whose processing throws (e.g. Redis away mid-job); then it is kept as failed. */
     jobAttempts: z.number().int().min(1).max(1000).default(50),
+    /**
+     * Hours after a UTC day ends before its points are sealed (8 -> 5 bytes per window; peaks stay exact,
+     * sample counts of samples arriving later become a lower bound). Must exceed the lateness you expect
+     * (vCenter backfill: 1 hour). 0 = never seal.
+     */
+    sealAfterHours: z.number().min(0).max(24 * 400).default(6),
     /** Samples held in memory per process while Redis is unreachable; past it the oldest batches are dropped. */
     bufferMaxSamples: z.number().int().min(1000).max(100_000_000).default(5_000_000),
   })
@@ -58,5 +64,6 @@ export const rollupSettings = z
     lockDurationSec: 30,
     maxStalledCount: 1000,
     jobAttempts: 50,
+    sealAfterHours: 6,
     bufferMaxSamples: 5_000_000,
   });

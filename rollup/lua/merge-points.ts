@@ -11,6 +11,9 @@
 //   ARGV[4..]    the series index member of each day-string
 // A slot whose bitmap is 0 is empty. Merge = max of peaks, OR of bitmaps: idempotent and commutative,
 // so a batch applied twice, or samples arriving late or out of order, change nothing more.
+// A SEALED day-string (720 bytes: 144 float32 peaks, then 144 uint8 counts; see seal-day.ts) has no
+// bitmaps left: its peak still takes the max (exact, idempotent) and its count becomes
+// max(count, popcount(bits)), idempotent but a lower bound when a window gains samples after the seal.
 // Returns the number of slots whose content changed.
 export const MERGE_POINTS_LUA = `
 local idx = KEYS[1]
@@ -19,18 +22,31 @@ local exps = ARGV[2]
 local zero = ARGV[3]
 local n = #KEYS - 1
 local maxExp = 0
+local lens = {}
 for k = 1, n do
   local key = KEYS[k + 1]
-  if redis.call('EXISTS', key) == 0 then
+  local len = redis.call('STRLEN', key)
+  if len == 0 then
     local exp = struct.unpack('<I4', exps, (k - 1) * 4 + 1)
     redis.call('SET', key, zero, 'EXAT', exp)
     redis.call('SADD', idx, ARGV[3 + k])
     if exp > maxExp then maxExp = exp end
+    -- an expiry in the past deletes the key at once: then there is nothing to update
+    len = redis.call('STRLEN', key)
   end
+  lens[k] = len
 end
 if maxExp > 0 then
   local cur = redis.call('EXPIRETIME', idx)
   if cur < maxExp then redis.call('EXPIREAT', idx, maxExp) end
+end
+local function popcount(x)
+  local c = 0
+  while x ~= 0 do
+    x = bit.band(x, x - 1)
+    c = c + 1
+  end
+  return c
 end
 local changed = 0
 local pos = 1
@@ -39,10 +55,10 @@ while pos <= len do
   local ki, slot, peak, bits
   ki, slot, peak, bits, pos = struct.unpack('<HBfI4', ups, pos)
   local key = KEYS[ki + 2]
-  local off = slot * 8
-  local cur = redis.call('GETRANGE', key, off, off + 7)
-  if #cur == 8 then
-    local cp, cb = struct.unpack('<fI4', cur)
+  local klen = lens[ki + 1]
+  if klen == 1152 then
+    local off = slot * 8
+    local cp, cb = struct.unpack('<fI4', redis.call('GETRANGE', key, off, off + 7))
     if cb ~= 0 then
       if cp > peak then peak = cp end
       bits = bit.bor(bits, cb)
@@ -50,6 +66,20 @@ while pos <= len do
     end
     if cb == 0 or peak ~= cp or bits ~= cb then
       redis.call('SETRANGE', key, off, struct.pack('<fI4', peak, bits))
+      changed = changed + 1
+    end
+  elseif klen == 720 then
+    -- sealed: peak at slot * 4, count at 576 + slot
+    local cp = struct.unpack('<f', redis.call('GETRANGE', key, slot * 4, slot * 4 + 3))
+    local cc = string.byte(redis.call('GETRANGE', key, 576 + slot, 576 + slot))
+    local nc = popcount(bits)
+    if cc ~= 0 then
+      if cp > peak then peak = cp end
+      if cc > nc then nc = cc end
+    end
+    if cc == 0 or peak ~= cp or nc ~= cc then
+      redis.call('SETRANGE', key, slot * 4, struct.pack('<f', peak))
+      redis.call('SETRANGE', key, 576 + slot, string.char(nc))
       changed = changed + 1
     end
   end
