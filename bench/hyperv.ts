@@ -2,7 +2,7 @@
 // (Azure Migrate's per-appliance limit) and reports, per 30-s cycle: wall time, CPU seconds of THIS
 // process (the collector; the simulator runs in a child process) and peak RSS. Goal: < 10 s wall,
 // < 2 CPU-s, < 300 MB RSS. Options: --hosts N --vms N --cycles N --interval SEC --transport https|http
-//   --concurrency N. It re-runs itself with the heap flags the appliance's service uses
+//   --concurrency N --peer-hosts N (pywinrm doing the same per-host perf reads, for a ratio; 0 skips). It re-runs itself with the heap flags the appliance's service uses
 //   (HEAP_FLAGS below; --no-heap-limits keeps Node's defaults, which let the heap grow to ~400 MB
 //   of mostly uncollected garbage at this scale).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,6 +12,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { createHypervCollector } from '../collectors/hyperv/index.js';
+import { readPerf } from '../collectors/hyperv/host-reader.js';
+import { PERF_QUERIES } from '../collectors/hyperv/perf.js';
+import { WsmanClient } from '../collectors/hyperv/wsman/index.js';
+import { Secret } from '../common/secret.js';
 import { createLogger } from '../common/log.js';
 import { hypervSource } from '../config/schema/hyperv.js';
 
@@ -54,6 +58,67 @@ async function startLab(estateFile: string, transport: string): Promise<{ child:
   return { child, info };
 }
 
+// The peer: Debian's pywinrm doing the same work (per host: a new NTLM session, the four perf WQL
+// enumerations), timed in the same run; it prints its own CPU seconds.
+const PYWINRM_PEER = `
+import json, os, sys, time, uuid
+from xml.sax.saxutils import escape
+from winrm.protocol import Protocol
+cfg = json.loads(sys.stdin.read())
+env = '''<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header><a:To>%s</a:To><w:ResourceURI s:mustUnderstand="true">http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/*</w:ResourceURI><a:ReplyTo><a:Address s:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo><a:Action s:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/09/enumeration/Enumerate</a:Action><w:MaxEnvelopeSize s:mustUnderstand="true">512000</w:MaxEnvelopeSize><a:MessageID>uuid:%s</a:MessageID><w:Locale xml:lang="en-US" s:mustUnderstand="false"/><w:OperationTimeout>PT60.000S</w:OperationTimeout></s:Header><s:Body><n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>32000</w:MaxElements><w:Filter Dialect="http://schemas.microsoft.com/wbem/wsman/1/WQL">%s</w:Filter></n:Enumerate></s:Body></s:Envelope>'''
+t0 = time.time()
+n = 0
+for url in cfg['urls']:
+    p = Protocol(endpoint=url, transport='ntlm', username=cfg['user'], password=os.environ['PEER_PASSWORD'], server_cert_validation='ignore', read_timeout_sec=70, operation_timeout_sec=60)
+    for q in cfg['queries']:
+        p.send_message(env % (url, str(uuid.uuid4()).upper(), escape(q)))
+        n += 1
+t = os.times()
+print(json.dumps({'wallSec': time.time() - t0, 'cpuSec': t.user + t.system, 'requests': n}))
+`;
+
+async function peerComparison(info: LabInfo, names: string[], transport: string, password: string): Promise<void> {
+  const urls = names.map((n) => {
+    const e = info.hostMap[n]!;
+    return transport === 'https' ? `https://127.0.0.1:${e.httpsPort}/wsman` : `http://127.0.0.1:${e.httpPort}/wsman`;
+  });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const n of names) {
+    const e = info.hostMap[n]!;
+    const c = new WsmanClient({ host: '127.0.0.1', port: (transport === 'https' ? e.httpsPort : e.httpPort)!, scheme: transport as 'https' | 'http', auth: 'ntlm', username: 'collector', password: new Secret(password), tls: { thumbprint: info.certificateThumbprint } });
+    await readPerf(c);
+    await c.close();
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const ours = { wallSec: (performance.now() - t0) / 1000, cpuSec: (cpu.user + cpu.system) / 1e6 };
+  const dir = mkdtempSync(join(tmpdir(), 'bench-peer-'));
+  const cnf = join(dir, 'openssl.cnf');
+  writeFileSync(cnf, 'openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n[provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n[default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n');
+  try {
+    const peer = await new Promise<{ wallSec: number; cpuSec: number; requests: number }>((resolve, reject) => {
+      // requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override pywinrm's server_cert_validation='ignore'.
+      const env: NodeJS.ProcessEnv = { ...process.env, OPENSSL_CONF: cnf, PEER_PASSWORD: password };
+      delete env.REQUESTS_CA_BUNDLE;
+      delete env.CURL_CA_BUNDLE;
+      const child = spawn('/usr/bin/python3', ['-c', PYWINRM_PEER], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`pywinrm peer exited ${code}`))));
+      child.stdin.end(JSON.stringify({ urls, user: 'collector', queries: Object.values(PERF_QUERIES) }));
+    });
+    console.log(
+      `peer (${names.length} hosts x ${Object.keys(PERF_QUERIES).length} perf enumerations, new NTLM session each, ${transport}): ours ${ours.wallSec.toFixed(2)} s wall / ${ours.cpuSec.toFixed(2)} CPU-s; ` +
+        `pywinrm ${peer.wallSec.toFixed(2)} s wall / ${peer.cpuSec.toFixed(2)} CPU-s; ratio ours/pywinrm: wall ${(ours.wallSec / peer.wallSec).toFixed(2)}, CPU ${(ours.cpuSec / peer.cpuSec).toFixed(2)}`,
+    );
+  } catch (err) {
+    console.log(`peer comparison skipped: ${(err as Error).message} (needs Debian's python3-winrm)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const hosts = Number(arg('hosts', '300'));
   const vms = Number(arg('vms', '5000'));
@@ -61,6 +126,7 @@ async function main(): Promise<void> {
   const intervalSec = Number(arg('interval', '30'));
   const transport = arg('transport', 'https');
   const concurrency = Number(arg('concurrency', '32'));
+  const peerHosts = Number(arg('peer-hosts', '20'));
   process.env[PASSWORD_ENV] ??= 'Bench-Passw0rd!';
   process.env.LAB_HYPERV_PASSWORD = process.env[PASSWORD_ENV];
 
@@ -132,6 +198,7 @@ async function main(): Promise<void> {
         met: worst('wallSec') < 10 && worst('cpuSec') < 2 && peakRss < 300 * 1048576,
       }),
     );
+    if (peerHosts > 0) await peerComparison(info, names.slice(0, peerHosts), transport, process.env[PASSWORD_ENV]!);
   } finally {
     clearInterval(rssTimer);
     await collector.close();
