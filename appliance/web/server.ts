@@ -116,7 +116,18 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
 
   const host = opts.listen?.host ?? web.host;
   const port = opts.listen?.port ?? web.port;
-  await app.listen({ host, port });
+  try {
+    await app.listen({ host, port });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') {
+      throw new UserError(`the web app cannot listen on ${host}:${port} (${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is in use' : 'no such local address'}).`, {
+        fix: 'Stop what uses the port, or choose another: web.port in the config (collector lab up: --port), or web.host for the address.',
+        code: 'WEB_LISTEN',
+      });
+    }
+    throw err;
+  }
   const addr = app.server.address();
   const bound = typeof addr === 'object' && addr ? addr.port : port;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

@@ -115,6 +115,20 @@ sink:
     r.disconnect();
   }, 90_000);
 
+  it('names the problem and the fix when web.port is taken', async () => {
+    const net = await import('node:net');
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const port = (busy.address() as { port: number }).port;
+    const file = writeConfig(tmp.dir, `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix} }\nweb: { port: ${port}, host: 127.0.0.1, dataDir: data4 }\nsources: []\n`);
+    const { runCli } = await import('../helpers/cli.js');
+    const r = await runCli(['run', '--config', file, '--no-status'], { timeoutMs: 60_000 });
+    busy.close();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: the web app cannot listen on 127.0.0.1:${port} (the port is in use)`);
+    expect(r.stderr).toContain('fix: Stop what uses the port, or choose another: web.port');
+  }, 90_000);
+
   it('leaves the web app out with --no-web', async () => {
     const file = writeConfig(tmp.dir, `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix} }\nweb: { port: 0, host: 127.0.0.1, dataDir: data2 }\nsources: []\n`);
     const run = startRun(['--config', file, '--no-web'], (l) => String(l.msg).includes('rollup workers started'));
