@@ -170,12 +170,21 @@ async function main(): Promise<void> {
   if (child.exitCode !== null) process.stdout.write(`the service exited early (code ${child.exitCode}):\n${errors.slice(-3000)}\n`);
 
   // Let the workers drain what the last polls queued, then stop the service (it logs out and drains).
-  for (let i = 0; i < 30; i++) {
+  // A backlog left in the queue is not lost (it is in Redis), but the check below would count it so:
+  // wait up to --drain-minutes for it, and report how long that took.
+  const drainStart = Date.now();
+  const drainUntil = drainStart + Number(arg('drain-minutes', '10')) * 60_000;
+  let backlog = -1;
+  while (child.exitCode === null && Date.now() < drainUntil) {
     const res = await request(metricsUrl, { dispatcher: agent }).catch(() => null);
     const text = res ? await res.body.text() : '';
-    if (metricValues(text, 'collector_queue_jobs').filter((x) => x.labels.includes('state="waiting"') || x.labels.includes('state="active"')).every((x) => x.value === 0)) break;
-    await new Promise((r) => setTimeout(r, 1000));
+    const jobs = metricValues(text, 'collector_queue_jobs').filter((x) => x.labels.includes('state="waiting"') || x.labels.includes('state="active"'));
+    backlog = jobs.reduce((n, x) => n + x.value, 0);
+    if (jobs.length > 0 && backlog === 0) break;
+    await new Promise((r) => setTimeout(r, 2000));
   }
+  const drainSec = (Date.now() - drainStart) / 1000;
+  process.stdout.write(`queue drained in ${drainSec.toFixed(0)} s after the run (jobs left: ${backlog})\n`);
   if (child.exitCode === null) {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
@@ -239,6 +248,9 @@ async function main(): Promise<void> {
     redisMaxMB: Math.max(...ticks.map((x) => x.redisMB)),
     maxPollLagSec: Math.max(0, ...ticks.filter((x) => x.t - startedAt > 120_000).map((x) => x.maxLagSec).filter(Number.isFinite)),
     samples: ticks.at(-1)?.samples ?? {},
+    queueMaxWaiting: Math.max(0, ...ticks.map((x) => x.waiting)),
+    drainAfterRunSec: drainSec,
+    jobsLeftAtCheck: backlog,
     check: result,
     checkWindows: { vmware: [new Date(vcFrom).toISOString(), new Date(vcTo).toISOString()], hyperv: Number.isFinite(hvFrom) && hvTo > hvFrom ? [new Date(hvFrom).toISOString(), new Date(hvTo).toISOString()] : 'run too short for a complete Hyper-V window' },
     checkSec: (Date.now() - t0) / 1000,
