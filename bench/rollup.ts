@@ -21,7 +21,8 @@ import { computePercentiles } from '../rollup/percentiles.js';
 import { PointStore, pointKey } from '../rollup/point-store.js';
 import { requiredSeries } from '../rollup/series.js';
 import { RollupWorker } from '../rollup/worker.js';
-import { DAY_BYTES, DAY_MS, WINDOWS_PER_DAY } from '../rollup/window.js';
+import { DAY_BYTES, DAY_MS, SEALED_COUNTS_OFFSET, SEALED_DAY_BYTES, WINDOWS_PER_DAY } from '../rollup/window.js';
+import { sealFinishedDays } from '../rollup/sealer.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -139,41 +140,73 @@ async function main(): Promise<void> {
     console.log(`  point store alone, sequential:     ${Math.round(n / storeSec).toLocaleString()} samples/s (${storeSec.toFixed(2)} s)`);
     await redis.flushdb();
 
-    // --- 2. + 3. percentiles over a week for MACHINES x 18 series, and memory per point ----------
+    // --- 2. + 3. memory per point and percentiles over a week for MACHINES x 18 series ------------------
     const asOf = Math.floor(now / DAY_MS) * DAY_MS; // midnight: the week is exactly 7 day-strings
     const firstDay = asOf / DAY_MS - 7;
-    const templates: Buffer[] = [];
+    const open: Buffer[] = [];
+    const sealed: Buffer[] = [];
     for (let k = 0; k < 97; k++) {
       const b = Buffer.alloc(DAY_BYTES);
+      const c = Buffer.alloc(SEALED_DAY_BYTES);
       for (let i = 0; i < WINDOWS_PER_DAY; i++) {
-        b.writeFloatLE(((k * 7919 + i * 104729) % 100_000) / 1000, i * 8);
+        const v = ((k * 7919 + i * 104729) % 100_000) / 1000;
+        b.writeFloatLE(v, i * 8);
         b.writeUInt32LE(0x3fffffff, i * 8 + 4); // 30 samples per window
+        c.writeFloatLE(v, i * 4);
+        c[SEALED_COUNTS_OFFSET + i] = 30;
       }
-      templates.push(b);
+      open.push(b);
+      sealed.push(c);
     }
-    const machines = Array.from({ length: MACHINES }, (_, i) => benchMachine(i));
-    const memBefore = await usedMemory(redis);
-    t = performance.now();
-    let keys = 0;
-    let pipe = redis.pipeline();
-    for (const m of machines) {
-      for (const s of requiredSeries(m)) {
-        for (let d = firstDay; d < firstDay + 7; d++) {
-          pipe.set(pointKey('bench', s, d), templates[keys % templates.length]!, 'EXAT', (d + 32) * 86_400);
-          keys++;
-          if (keys % 5000 === 0) {
-            await pipe.exec();
-            pipe = redis.pipeline();
+    const load = async (machines: Machine[], templates: Buffer[], withIndex: boolean): Promise<number> => {
+      let keys = 0;
+      let pipe = redis.pipeline();
+      for (const m of machines) {
+        const series = requiredSeries(m);
+        if (withIndex) {
+          pipe.zadd('bench:machines', (firstDay + 40) * DAY_MS, m.id);
+          pipe.sadd(`bench:s:{${m.id}}`, ...series.map((s) => `${s.metric}\t${s.instance}`));
+        }
+        for (const s of series) {
+          for (let d = firstDay; d < firstDay + 7; d++) {
+            pipe.set(pointKey('bench', s, d), templates[keys % templates.length]!, 'EXAT', (d + 32) * 86_400);
+            keys++;
+            if (keys % 5000 === 0) {
+              await pipe.exec();
+              pipe = redis.pipeline();
+            }
           }
         }
       }
-    }
-    await pipe.exec();
+      await pipe.exec();
+      return keys;
+    };
+    // 2a. Open (8-byte) day-strings as the workers write them, then sealed by the real sealing script.
+    const few = Array.from({ length: Math.min(MACHINES, 1000) }, (_, i) => benchMachine(i));
+    let m0 = await usedMemory(redis);
+    const fewKeys = await load(few, open, true);
+    const openBytes = (await usedMemory(redis)) - m0;
+    t = performance.now();
+    const sealedRun = await sealFinishedDays(redis, 'bench', { sealAfterMs: 6 * 3_600_000, retentionDays: 31, now: asOf + DAY_MS });
+    const sealSec = (performance.now() - t) / 1000;
+    const sealedBytes = (await usedMemory(redis)) - m0;
+    const fewPoints = fewKeys * WINDOWS_PER_DAY;
+    console.log(`memory: ${few.length.toLocaleString()} machines x 18 series x 7 days = ${fewPoints.toLocaleString()} points`);
+    console.log(`  open day-strings (8 bytes/window, as written):  ${(openBytes / fewPoints).toFixed(2)} bytes per stored point   goal <= 8`);
+    console.log(`  after sealing (5 bytes/window; ${sealedRun.keys.toLocaleString()} keys in ${sealSec.toFixed(1)} s): ${(sealedBytes / fewPoints).toFixed(2)} bytes per stored point (includes the series index)`);
+    await redis.flushdb();
+
+    // 2b. Percentiles over MACHINES machines; a week-old history is sealed except the newest day or so,
+    // so the week is loaded sealed (the open format is also decoded in tests; its speed is similar).
+    const machines = Array.from({ length: MACHINES }, (_, i) => benchMachine(i));
+    m0 = await usedMemory(redis);
+    t = performance.now();
+    const keys = await load(machines, sealed, false);
     const loadSec = (performance.now() - t) / 1000;
     const memAfter = await usedMemory(redis);
     const points = keys * WINDOWS_PER_DAY;
-    console.log(`percentiles: ${MACHINES.toLocaleString()} machines x 18 series x 1008 points = ${points.toLocaleString()} points in ${keys.toLocaleString()} day-strings (loaded in ${loadSec.toFixed(1)} s)`);
-    console.log(`  Redis memory: ${((memAfter - memBefore) / 2 ** 20).toFixed(0)} MiB, ${((memAfter - memBefore) / points).toFixed(2)} bytes per stored point   goal <= 8`);
+    console.log(`percentiles: ${MACHINES.toLocaleString()} machines x 18 series x 1008 points = ${points.toLocaleString()} points in ${keys.toLocaleString()} sealed day-strings (loaded in ${loadSec.toFixed(1)} s)`);
+    console.log(`  Redis memory: ${((memAfter - m0) / 2 ** 20).toFixed(0)} MiB, ${((memAfter - m0) / points).toFixed(2)} bytes per stored point`);
     // Same-run reference: only fetching the bytes (pipelined GETs), no decoding or sorting.
     t = performance.now();
     const rawStore = new PointStore(redis, 'bench');

@@ -6,13 +6,14 @@
 //   KEYS  day-strings of ONE machine (one hash tag: valid on Cluster)
 // Returns the number of keys sealed.
 export const SEAL_DAY_LUA = `
-local function popcount(x)
-  local c = 0
-  while x ~= 0 do
-    x = bit.band(x, x - 1)
-    c = c + 1
+local pc = {}
+for i = 0, 255 do
+  local c, x = 0, i
+  while x > 0 do
+    c = c + (x % 2)
+    x = math.floor(x / 2)
   end
-  return c
+  pc[i] = c
 end
 local sealed = 0
 for k = 1, #KEYS do
@@ -21,17 +22,12 @@ for k = 1, #KEYS do
   if s and #s == 1152 then
     local peaks = {}
     local counts = {}
-    local pos = 1
-    for i = 1, 144 do
-      local p, b
-      p, b, pos = struct.unpack('<fI4', s, pos)
-      if b == 0 then
-        peaks[i] = struct.pack('<f', 0)
-        counts[i] = string.char(0)
-      else
-        peaks[i] = struct.pack('<f', p)
-        counts[i] = string.char(popcount(b))
-      end
+    for i = 0, 143 do
+      local off = i * 8
+      -- an empty window's peak bytes are still the zeros the key was created with
+      peaks[i + 1] = string.sub(s, off + 1, off + 4)
+      local b1, b2, b3, b4 = string.byte(s, off + 5, off + 8)
+      counts[i + 1] = string.char(pc[b1] + pc[b2] + pc[b3] + pc[b4])
     end
     redis.call('SET', key, table.concat(peaks) .. table.concat(counts), 'KEEPTTL')
     sealed = sealed + 1
