@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, ROOT, runCli } from '../helpers/cli.js';
 import { simAvailable, startSim, type Sim } from './helpers/sim.js';
 
 const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ allErrors: true, strict: false, formats: { 'date-time': true } });
@@ -92,5 +93,27 @@ describe.skipIf(!simAvailable())('collector discover / collect (built CLI) again
     for (const s of lines2) expect(seen.has(key(s))).toBe(false);
     const newest = Math.max(...lines1.map((s) => s.ts));
     expect(Math.min(...lines2.map((s) => s.ts))).toBeGreaterThan(newest - 20_000 * 4);
+  });
+
+  it('collect without --once polls on its cadence until SIGINT, then closes the session and exits 0', async () => {
+    const cfg = join(dir, 'loop.yaml');
+    writeFileSync(cfg, `sources:${source('lab-vc', sim.port)}\n`);
+    const out = join(dir, 'loop.ndjson');
+    const child = spawn(process.execPath, [CLI, 'collect', '--config', cfg, '--out', out], { env: { ...process.env, ...env, COLLECTOR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const firstPoll = new Promise<void>((resolve) => child.stderr.on('data', (d) => ((stderr += d), /lab-vc: \d+ sample/.test(stderr) && resolve())));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await firstPoll;
+    await sim.control('/lab/stats?reset=1');
+    child.kill('SIGINT');
+    const code = await exited;
+    clearTimeout(killer);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/stopped; \d+ sample\(s\) written/);
+    expect((await sim.control('/lab/stats')).calls.Logout).toBe(1);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1000);
+    for (const l of lines.slice(0, 50)) expect(validateSample(JSON.parse(l))).toBe(true);
   });
 });
