@@ -53,7 +53,7 @@ export interface QueueStatus {
 /** Depth and lag of the samples queue, for the terminal status, /metrics and health. */
 export async function queueStatus(queue: Queue, now = Date.now()): Promise<QueueStatus> {
   const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
-  const oldest = await queue.getJobs(['wait'], -1, -1, true);
+  const oldest = await queue.getJobs(['wait'], 0, 0, true); // ascending: index 0 is the oldest waiting job
   const first = oldest[0];
   return {
     waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),

@@ -61,6 +61,23 @@ describe('samples queue -> rollup worker (real Redis, BullMQ)', () => {
   });
 });
 
+describe('queue status', () => {
+  const t = testRedis(3);
+  afterAll(() => t.cleanup());
+  it('lag is the age of the oldest waiting batch', async () => {
+    const cfg = testConfig(t.url, t.prefix);
+    const { queue, connection } = createSamplesQueue(cfg);
+    await queue.add('batch', { v: 1, n: 0, g: [] });
+    await new Promise((r) => setTimeout(r, 400));
+    await queue.add('batch', { v: 1, n: 0, g: [] });
+    const st = await queueStatus(queue);
+    expect(st.waiting).toBe(2);
+    expect(st.lagMs).toBeGreaterThanOrEqual(400);
+    await queue.close();
+    connection.disconnect();
+  });
+});
+
 describe('Redis away: bounded buffer, one log line per state change, delivery on return', () => {
   let redis: PrivateRedis;
   afterAll(async () => redis?.stop());
