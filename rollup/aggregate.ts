@@ -1,16 +1,18 @@
 import type { SeriesBatch } from '../queue/codec.js';
 import type { SeriesId } from './series.js';
-import { DAY_MS, SUB_SLOT_MS, WINDOWS_PER_DAY, WINDOW_MS } from './window.js';
+import { DAY_MS, SUB_SLOT_MS, WINDOW_MS } from './window.js';
 
-/** The merge of a batch's samples into one series' UTC day: per window, the float32 peak and sub-slot bitmap. */
+/**
+ * The merge of a batch's samples into one series' UTC day: window updates (window index, float32 peak,
+ * sub-slot bitmap). Consecutive samples of the same window are folded into one update; a window the
+ * batch revisits out of order gets another update, which the merge folds the same way.
+ */
 export interface DayUpdate {
   series: SeriesId;
   day: number;
-  /** Per window of the day (0..143): the peak (float32-rounded) and the sub-slot bitmap; bits 0 = untouched. */
-  peaks: Float64Array;
-  bits: Uint32Array;
-  /** Windows touched. */
-  count: number;
+  slots: number[];
+  peaks: number[];
+  bits: number[];
 }
 
 export interface Aggregated {
@@ -49,7 +51,7 @@ export function aggregate(groups: SeriesBatch[], opts: { minTs?: number } = {}):
         const k = base + day;
         u = index.get(k);
         if (!u) {
-          u = { series, day, peaks: new Float64Array(WINDOWS_PER_DAY), bits: new Uint32Array(WINDOWS_PER_DAY), count: 0 };
+          u = { series, day, slots: [], peaks: [], bits: [] };
           index.set(k, u);
           let list = byMachine.get(g.machine);
           if (!list) byMachine.set(g.machine, (list = []));
@@ -60,14 +62,14 @@ export function aggregate(groups: SeriesBatch[], opts: { minTs?: number } = {}):
       const slot = Math.floor(inDay / WINDOW_MS);
       const bit = (1 << Math.floor((inDay - slot * WINDOW_MS) / SUB_SLOT_MS)) >>> 0;
       const peak = Math.fround(value);
-      const cur = u.bits[slot]!;
-      if (cur === 0) {
-        u.count++;
-        u.peaks[slot] = peak;
-        u.bits[slot] = bit;
+      const last = u.slots.length - 1;
+      if (last >= 0 && u.slots[last] === slot) {
+        if (peak > u.peaks[last]!) u.peaks[last] = peak;
+        u.bits[last] = (u.bits[last]! | bit) >>> 0;
       } else {
-        if (peak > u.peaks[slot]!) u.peaks[slot] = peak;
-        u.bits[slot] = cur | bit;
+        u.slots.push(slot);
+        u.peaks.push(peak);
+        u.bits.push(bit);
       }
     }
   }

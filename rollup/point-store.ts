@@ -112,7 +112,7 @@ export class PointStore {
     const merge = (pipe as unknown as Record<string, MergeFn>)[COMMAND]!.bind(pipe);
     for (const [machine, updates] of agg.byMachine) {
       let nUpdates = 0;
-      for (const u of updates) nUpdates += u.count;
+      for (const u of updates) nUpdates += u.slots.length;
       const packed = Buffer.allocUnsafe(nUpdates * UPDATE_BYTES);
       const exps = Buffer.allocUnsafe(updates.length * 4);
       const keys: string[] = [seriesIndexKey(this.prefix, machine)];
@@ -125,13 +125,11 @@ export class PointStore {
         const exp = dayExpiryMs(u.day, this.opts.retentionDays);
         if (exp > maxExp) maxExp = exp;
         exps.writeUInt32LE(exp / 1000, k * 4);
-        for (let slot = 0; slot < WINDOWS_PER_DAY; slot++) {
-          const bits = u.bits[slot]!;
-          if (bits === 0) continue;
+        for (let j = 0; j < u.slots.length; j++) {
           packed.writeUInt16LE(k, off);
-          packed.writeUInt8(slot, off + 2);
-          packed.writeFloatLE(u.peaks[slot]!, off + 3);
-          packed.writeUInt32LE(bits, off + 7);
+          packed.writeUInt8(u.slots[j]!, off + 2);
+          packed.writeFloatLE(u.peaks[j]!, off + 3);
+          packed.writeUInt32LE(u.bits[j]!, off + 7);
           off += UPDATE_BYTES;
         }
       });

@@ -31,8 +31,7 @@ for k = 1, n do
     redis.call('SET', key, zero, 'EXAT', exp)
     redis.call('SADD', idx, ARGV[3 + k])
     if exp > maxExp then maxExp = exp end
-    -- an expiry in the past deletes the key at once: then there is nothing to update
-    len = redis.call('STRLEN', key)
+    len = 1152
   end
   lens[k] = len
 end
@@ -58,15 +57,19 @@ while pos <= len do
   local klen = lens[ki + 1]
   if klen == 1152 then
     local off = slot * 8
-    local cp, cb = struct.unpack('<fI4', redis.call('GETRANGE', key, off, off + 7))
-    if cb ~= 0 then
-      if cp > peak then peak = cp end
-      bits = bit.bor(bits, cb)
-      if bits < 0 then bits = bits + 4294967296 end
-    end
-    if cb == 0 or peak ~= cp or bits ~= cb then
-      redis.call('SETRANGE', key, off, struct.pack('<fI4', peak, bits))
-      changed = changed + 1
+    local cur = redis.call('GETRANGE', key, off, off + 7)
+    -- cur is empty only if the key expired at once (the caller already skips days past the retention)
+    if #cur == 8 then
+      local cp, cb = struct.unpack('<fI4', cur)
+      if cb ~= 0 then
+        if cp > peak then peak = cp end
+        bits = bit.bor(bits, cb)
+        if bits < 0 then bits = bits + 4294967296 end
+      end
+      if cb == 0 or peak ~= cp or bits ~= cb then
+        redis.call('SETRANGE', key, off, struct.pack('<fI4', peak, bits))
+        changed = changed + 1
+      end
     end
   elseif klen == 720 then
     -- sealed: peak at slot * 4, count at 576 + slot

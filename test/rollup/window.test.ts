@@ -15,7 +15,13 @@ function distinctPerWindow(ts: number[]): Map<number, number> {
 function bitmapCounts(ts: number[]): Map<number, number> {
   const agg = aggregate([{ machine: 'm', metric: 'cpu.usage.percent', instance: '', intervalSec: 20, ts, values: ts.map(() => 1) }]);
   const out = new Map<number, number>();
-  for (const u of agg.byMachine.get('m') ?? []) u.bits.forEach((bits, slot) => bits !== 0 && out.set(u.day * DAY_MS + slot * 600_000, popcount32(bits)));
+  // Fold the updates as the merge script does (OR per window), then count.
+  const bits = new Map<number, number>();
+  for (const u of agg.byMachine.get('m') ?? []) u.slots.forEach((slot, j) => {
+    const ws = u.day * DAY_MS + slot * 600_000;
+    bits.set(ws, ((bits.get(ws) ?? 0) | u.bits[j]!) >>> 0);
+  });
+  for (const [ws, b] of bits) out.set(ws, popcount32(b));
   return out;
 }
 
