@@ -4,7 +4,7 @@
 import type { Machine, MetricName } from '../collectors/model.js';
 import { DISK_METRICS, MACHINE_METRICS, NIC_METRICS } from '../collectors/model.js';
 import type { Catalog, CatalogInfo } from './catalog.js';
-import { confidenceStars, dataPointsPercent } from './confidence.js';
+import { confidenceStars, dataPointsPercent } from '../rollup/stats.js';
 import type { PercentileReport, SeriesReport } from './inputs.js';
 import { DISPLAY, expectedPointsFor, type AssessmentProperties } from './properties.js';
 import { assessReadiness, type Readiness } from './readiness.js';

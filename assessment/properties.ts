@@ -2,10 +2,11 @@
 // config's assessment section holds, overridable on the command line.
 import { UserError } from '../common/errors.js';
 import type { CollectorConfig } from '../config/load.js';
+import { HISTORY_MS, WINDOW_MS, type History } from '../rollup/window.js';
 
 export type SizingCriterion = 'performance-based' | 'as-on-premises';
 export type Percentile = 50 | 90 | 95 | 99;
-export type History = '1d' | '7d' | '30d';
+export type { History };
 export type StorageType = 'automatic' | 'premium' | 'standard-ssd' | 'standard-hdd';
 
 export interface AssessmentProperties {
@@ -34,10 +35,9 @@ export const DISPLAY = {
   percentile: (p: Percentile) => `${p}th`,
 };
 
-export const HISTORY_MS: Record<History, number> = { '1d': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 };
 /** Ten-minute points a full history window holds. */
 export function expectedPointsFor(history: History): number {
-  return HISTORY_MS[history] / 600_000;
+  return HISTORY_MS[history] / WINDOW_MS;
 }
 
 export interface PropertyOverrides {

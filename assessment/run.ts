@@ -18,18 +18,12 @@ import { schemaErrors } from './schemas.js';
 import { Outbox } from './sink/outbox.js';
 
 export interface AssessOptions extends PropertyOverrides {
-  asOf?: string;
+  /** End of the performance history, epoch ms (default: now, or the percentile file's asOf). */
+  asOf?: number;
   inventory?: string;
   percentiles?: string;
   vmSizes?: string;
   diskTiers?: string;
-}
-
-/** ISO 8601 or epoch milliseconds. */
-export function parseTime(option: string, v: string): number {
-  const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(t)) throw new UserError(`${option}: ${JSON.stringify(v)} is not a time.`, { fix: 'Give an ISO 8601 time such as 2026-01-01T00:00:00Z, or epoch milliseconds.', code: 'BAD_OPTION' });
-  return t;
 }
 
 function readJsonFile(option: string, file: string): unknown {
@@ -74,7 +68,7 @@ export function readPercentilesFile(file: string): PercentileReport {
 export async function assess(config: CollectorConfig, o: AssessOptions, log: Logger, now = Date.now()): Promise<Assessment> {
   const properties = resolveProperties(config, o);
   const catalog = loadCatalog(properties.targetRegion, { vmSizes: o.vmSizes ?? config.assessment.catalog.vmSizes, diskTiers: o.diskTiers ?? config.assessment.catalog.diskTiers });
-  const asOf = o.asOf ? parseTime('--as-of', o.asOf) : undefined;
+  const asOf = o.asOf;
   if (o.inventory || o.percentiles) {
     if (!o.inventory) throw new UserError('--percentiles needs --inventory as well.', { fix: 'Give both files, or neither to read from Redis.', code: 'BAD_OPTION' });
     const machines = readInventoryFile(o.inventory);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { setup, withConfigOptions, writeOutput } from '../shared.js';
+import { parseTimeArg } from '../time-arg.js';
 
 /** The property and input options `assess`, `export` and `upload` share. */
 export function withAssessOptions(cmd: Command): Command {
@@ -19,7 +20,7 @@ export function withAssessOptions(cmd: Command): Command {
 
 export function assessOptionsOf(opts: Record<string, string | undefined>) {
   return {
-    asOf: opts.asOf,
+    asOf: opts.asOf === undefined ? undefined : parseTimeArg('--as-of', opts.asOf),
     sizingCriterion: opts.sizing,
     percentile: opts.percentile,
     history: opts.history,
