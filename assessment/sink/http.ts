@@ -1,24 +1,13 @@
 // The HTTP side of the sink: one undici dispatcher that honours HTTPS_PROXY / NO_PROXY (appliances
 // often sit behind a proxy) and the configured trust, and one POST of a gzip-compressed JSON batch.
-import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
-import { UserError } from '../../common/errors.js';
+import { tlsOptions } from '../../common/tls.js';
 import type { SinkSettings } from '../../config/schema/sink.js';
 
-function readCa(file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new UserError(`sink.tls.caFile: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, {
-      fix: 'Point sink.tls.caFile at a readable PEM file with the CA that signed the ingestion endpoint and the authority (or the TLS-inspecting proxy), or remove it to use the system store.',
-      code: 'TLS_CA_UNREADABLE',
-    });
-  }
-}
-
 export function createDispatcher(settings: Pick<SinkSettings, 'tls' | 'timeoutSec'>, timeoutMs = settings.timeoutSec * 1000): Dispatcher {
-  const tls = settings.tls.insecure ? { rejectUnauthorized: false } : settings.tls.caFile ? { ca: readCa(settings.tls.caFile) } : {};
+  // The schema refuses a pinned thumbprint for the sink, so this is CA trust (or, knowingly, none).
+  const tls = tlsOptions(settings.tls, 'sink.tls');
   return new EnvHttpProxyAgent({ connect: { ...tls, timeout: timeoutMs }, requestTls: tls, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
 }
 

@@ -38,6 +38,10 @@ export const sinkSettings = z
   .refine((s) => !s.enabled || (s.endpoint && s.tenantId && s.clientId), {
     error: 'an enabled sink needs endpoint, tenantId and clientId. Fix: add them, or set sink.enabled: false',
   })
+  .refine((s) => !s.tls.thumbprint, {
+    error: 'the sink verifies certificates against a CA; a pinned thumbprint is not supported here. Fix: use tls: { caFile: /path/to/ca.pem } (or nothing for the system store)',
+    path: ['tls', 'thumbprint'],
+  })
   .refine((s) => !s.enabled || Boolean(s.clientSecret) !== Boolean(s.certificateFile), {
     error: 'give exactly one of clientSecret ({ env: NAME } or { file: PATH }) or certificateFile (PEM with key and certificate)',
     path: ['clientSecret'],

@@ -19,6 +19,7 @@ describe('assessment and sink config', () => {
     const ok = parseConfig({ sink: { ...base, clientSecret: { env: 'X' }, authorityHost: 'https://login.microsoftonline.us' } });
     expect(ok.sink.authorityHost).toBe('https://login.microsoftonline.us');
     expect(ok.sink.retry.attempts).toBeGreaterThan(100);
+    expect(() => parseConfig({ sink: { ...base, clientSecret: { env: 'X' }, tls: { thumbprint: 'AB:'.repeat(31) + 'AB' } } })).toThrow(/sink\.tls\.thumbprint: the sink verifies certificates against a CA/);
   });
 
   it('accepts newer catalogue files in assessment.catalog', () => {
