@@ -62,6 +62,19 @@ async function startRedis(): Promise<{ url: string; stop: () => void }> {
   return { url, stop: () => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); } };
 }
 
+/** CPU seconds Redis has used so far (user + sys): figures that other load on the machine does not inflate. */
+async function redisCpu(r: Redis): Promise<number> {
+  const info = await r.info('cpu');
+  return Number(/used_cpu_user:([\d.]+)/.exec(info)![1]) + Number(/used_cpu_sys:([\d.]+)/.exec(info)![1]);
+}
+function nodeCpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+function cpuNote(nodeSec: number, redisSec: number): string {
+  return `CPU: node ${nodeSec.toFixed(1)} s + redis ${redisSec.toFixed(1)} s`;
+}
+
 async function usedMemory(r: Redis): Promise<number> {
   const info = await r.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)![1]);
@@ -118,6 +131,8 @@ async function main(): Promise<void> {
     const ingestSec = (performance.now() - t) / 1000;
     const jobBytes = JSON.stringify(encodeBatch(all[0]!)).length;
     t = performance.now();
+    const w0 = nodeCpu();
+    const wr0 = await redisCpu(redis);
     const worker = new RollupWorker(config, { log });
     for (;;) {
       const s = await queueStatus(queue);
@@ -125,6 +140,7 @@ async function main(): Promise<void> {
       await new Promise((res) => setTimeout(res, 50));
     }
     const rollupSec = (performance.now() - t) / 1000;
+    const rollupCpu = cpuNote(nodeCpu() - w0, (await redisCpu(redis)) - wr0);
     await worker.close();
     await queue.close();
     connection.disconnect();
@@ -132,12 +148,15 @@ async function main(): Promise<void> {
     const store = new PointStore(redis, 'bench-store', { retentionDays: 31 });
     const encoded = all.map((b) => JSON.parse(JSON.stringify(encodeBatch(b))));
     t = performance.now();
+    let c0 = nodeCpu();
+    let r0 = await redisCpu(redis);
     for (const e of encoded) await store.apply(decodeBatch(e), now);
     const storeSec = (performance.now() - t) / 1000;
+    const storeCpu = cpuNote(nodeCpu() - c0, (await redisCpu(redis)) - r0);
     console.log(`ingest+rollup: ${n.toLocaleString()} samples in ${all.length} batches of ~${all[0]!.length} (job payload ~${(jobBytes / all[0]!.length).toFixed(1)} bytes/sample)`);
     console.log(`  enqueue (encode + addBulk):        ${Math.round(n / ingestSec).toLocaleString()} samples/s (${ingestSec.toFixed(2)} s)`);
-    console.log(`  rollup, one worker (concurrency 4): ${Math.round(n / rollupSec).toLocaleString()} samples/s (${rollupSec.toFixed(2)} s)   goal >= 200,000`);
-    console.log(`  point store alone, sequential:     ${Math.round(n / storeSec).toLocaleString()} samples/s (${storeSec.toFixed(2)} s)`);
+    console.log(`  rollup, one worker (concurrency 4): ${Math.round(n / rollupSec).toLocaleString()} samples/s (${rollupSec.toFixed(2)} s wall; ${rollupCpu}, BullMQ included)   goal >= 200,000`);
+    console.log(`  point store alone, sequential:     ${Math.round(n / storeSec).toLocaleString()} samples/s (${storeSec.toFixed(2)} s; ${storeCpu})`);
     await redis.flushdb();
 
     // --- 2. + 3. memory per point and percentiles over a week for MACHINES x 18 series ------------------
@@ -187,13 +206,15 @@ async function main(): Promise<void> {
     const fewKeys = await load(few, open, true);
     const openBytes = (await usedMemory(redis)) - m0;
     t = performance.now();
+    const s0 = await redisCpu(redis);
     const sealedRun = await sealFinishedDays(redis, 'bench', { sealAfterMs: 6 * 3_600_000, retentionDays: 31, now: asOf + DAY_MS });
     const sealSec = (performance.now() - t) / 1000;
+    const sealRedisCpu = (await redisCpu(redis)) - s0;
     const sealedBytes = (await usedMemory(redis)) - m0;
     const fewPoints = fewKeys * WINDOWS_PER_DAY;
     console.log(`memory: ${few.length.toLocaleString()} machines x 18 series x 7 days = ${fewPoints.toLocaleString()} points`);
     console.log(`  open day-strings (8 bytes/window, as written):  ${(openBytes / fewPoints).toFixed(2)} bytes per stored point   goal <= 8`);
-    console.log(`  after sealing (5 bytes/window; ${sealedRun.keys.toLocaleString()} keys in ${sealSec.toFixed(1)} s): ${(sealedBytes / fewPoints).toFixed(2)} bytes per stored point (includes the series index)`);
+    console.log(`  after sealing (5 bytes/window; ${sealedRun.keys.toLocaleString()} keys in ${sealSec.toFixed(1)} s wall, redis CPU ${sealRedisCpu.toFixed(1)} s): ${(sealedBytes / fewPoints).toFixed(2)} bytes per stored point (includes the series index)`);
     await redis.flushdb();
 
     // 2b. Percentiles over MACHINES machines; a week-old history is sealed except the newest day or so,
@@ -214,11 +235,14 @@ async function main(): Promise<void> {
     for (let i = 0; i < machines.length; i += 200) await rawStore.getMachineDays(machines.slice(i, i + 200).map((m) => ({ series: requiredSeries(m), days: week })));
     const getSec = (performance.now() - t) / 1000;
     t = performance.now();
+    c0 = nodeCpu();
+    r0 = await redisCpu(redis);
     const report = await computePercentiles(redis, 'bench', machines, { asOf, history: '7d' });
     const pctSec = (performance.now() - t) / 1000;
+    const pctCpu = cpuNote(nodeCpu() - c0, (await redisCpu(redis)) - r0);
     const s0 = report.machines[0]!.series[0]!;
     if (s0.points !== 1008 || report.machines.length !== MACHINES) throw new Error(`unexpected report: ${JSON.stringify(s0)}`);
-    console.log(`  computePercentiles (1 week, p50/p90/p95/p99/max + availability): ${pctSec.toFixed(1)} s   goal < 30 s`);
+    console.log(`  computePercentiles (1 week, p50/p90/p95/p99/max + availability): ${pctSec.toFixed(1)} s wall (${pctCpu})   goal < 30 s`);
     console.log(`  of which fetching alone (one MGET per machine, pipelined; same run): ${getSec.toFixed(1)} s (${((getSec / pctSec) * 100).toFixed(0)} %)`);
     console.log(`load average (1 min) at the end: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (other work on the machine slows every figure)`);
   } finally {
