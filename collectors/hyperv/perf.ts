@@ -169,7 +169,8 @@ export class PerfSampler {
       const sec = t0 && t1 ? interval(t0, t1) : null;
       const pressure = propNumber(i, 'CurrentPressure');
       const visible = propNumber(i, 'GuestVisiblePhysicalMemory');
-      if (sec === null || !t1 || pressure === null || visible === null || target.memoryMB <= 0) continue;
+      // A VM without working integration services reports 0 pressure / 0 visible memory: no data, not 0 %.
+      if (sec === null || !t1 || pressure === null || visible === null || pressure <= 0 || visible <= 0 || target.memoryMB <= 0) continue;
       const usedMB = (pressure * visible) / 100;
       const value = Math.min(100, Math.max(0, round6((usedMB / target.memoryMB) * 100)));
       samples.push({ machine: target.machine, metric: 'memory.usage.percent', instance: '', ts: endMs(t1, pollMs), value, intervalSec: Math.round(sec) });

@@ -80,6 +80,20 @@ describe('Hyper-V perf sampler (simulator data, no wire)', () => {
     expect(mapping.ambiguous('twin')).toBe(true);
   });
 
+  it('emits no memory sample (rather than 0 %) for a VM whose integration services report no pressure', () => {
+    const mapping = new InventoryMapping([{ id: 'm', name: 'vm', memoryMB: 4096, disks: [], nics: [] } as unknown as Machine]);
+    const mem = (pressure: string, perf: string): CimInstance => ({
+      className: 'x',
+      properties: { Name: 'vm', CurrentPressure: pressure, GuestVisiblePhysicalMemory: pressure === '0' ? '0' : '4096', Timestamp_PerfTime: perf, Frequency_PerfTime: '10000000', Timestamp_Sys100NS: null },
+    });
+    const sampler = new PerfSampler();
+    const none = { vp: [], storage: [], network: [] };
+    sampler.sample({ memory: [mem('0', '1000')], ...none }, mapping, 0);
+    expect(sampler.sample({ memory: [mem('0', '300001000')], ...none }, mapping, 0).samples).toEqual([]);
+    const s = sampler.sample({ memory: [mem('50', '600001000')], ...none }, mapping, 123).samples;
+    expect(s).toEqual([{ machine: 'm', metric: 'memory.usage.percent', instance: '', ts: 123, value: 50, intervalSec: 30 }]);
+  });
+
   it('parses instance names robustly', () => {
     expect(vmNameOfVp('hv:app 02:Hv VP 3')).toBe('hv:app 02');
     expect(vmNameOfVp('_Total')).toBeNull();
