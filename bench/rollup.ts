@@ -206,10 +206,10 @@ async function main(): Promise<void> {
     const fewKeys = await load(few, open, true);
     const openBytes = (await usedMemory(redis)) - m0;
     t = performance.now();
-    const s0 = await redisCpu(redis);
+    const sealR0 = await redisCpu(redis);
     const sealedRun = await sealFinishedDays(redis, 'bench', { sealAfterMs: 6 * 3_600_000, retentionDays: 31, now: asOf + DAY_MS });
     const sealSec = (performance.now() - t) / 1000;
-    const sealRedisCpu = (await redisCpu(redis)) - s0;
+    const sealRedisCpu = (await redisCpu(redis)) - sealR0;
     const sealedBytes = (await usedMemory(redis)) - m0;
     const fewPoints = fewKeys * WINDOWS_PER_DAY;
     console.log(`memory: ${few.length.toLocaleString()} machines x 18 series x 7 days = ${fewPoints.toLocaleString()} points`);
