@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setup, withConfigOptions } from '../shared.js';
+import { setup, withConfigOptions, writeOutput } from '../shared.js';
 import { assessOptionsOf, withAssessOptions } from './assess.js';
 
 export function register(program: Command): void {
@@ -20,9 +20,17 @@ export function register(program: Command): void {
     }
     const { assess, readAssessmentFile } = await import('../../assessment/run.js');
     const a = opts.assessment ? readAssessmentFile(opts.assessment) : await assess(config, assessOptionsOf(opts), log);
-    const { writeExport } = await import('../../assessment/export-files.js');
-    const written = await writeExport(a, opts.format, opts.out);
-    for (const w of written.warnings) process.stderr.write(`warning: ${w}\n`);
-    process.stderr.write(`${written.files.map((f) => `${f.path} (${f.servers} servers)`).join(', ')}\n`);
+    if (opts.format === 'json') {
+      await writeOutput(opts.out, `${JSON.stringify(a, null, 2)}\n`);
+      return;
+    }
+    const { partPath, toAzureMigrateCsv } = await import('../../assessment/csv.js');
+    const { files, warnings } = toAzureMigrateCsv(a.machines);
+    // stdout takes one file; every part needs --out FILE.
+    if (opts.out === '-' && files.length > 1) warnings.push('stdout holds only the first file: give --out FILE to get every part');
+    const parts = opts.out === '-' ? files.slice(0, 1) : files;
+    for (const f of parts) await writeOutput(partPath(opts.out, f.part), f.text);
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    process.stderr.write(`${parts.map((f) => `${partPath(opts.out, f.part)} (${f.servers} servers)`).join(', ')}\n`);
   });
 }

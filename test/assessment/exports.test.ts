@@ -112,3 +112,11 @@ describe('Azure Migrate import CSV', () => {
     expect(warnings.join('\n')).toMatch(/5 servers: Azure Migrate imports at most 2 per file, so they are split into 3 files/);
   });
 });
+
+describe('split file names', () => {
+  it('servers.csv, servers-2.csv, ...', async () => {
+    const { partPath } = await import('../../assessment/csv.js');
+    expect([1, 2, 3].map((n) => partPath('/tmp/out/servers.csv', n))).toEqual(['/tmp/out/servers.csv', '/tmp/out/servers-2.csv', '/tmp/out/servers-3.csv']);
+    expect(partPath('/tmp/v1.2/servers', 2)).toBe('/tmp/v1.2/servers-2');
+  });
+});
