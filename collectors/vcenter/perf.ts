@@ -125,6 +125,23 @@ export class PerfPoller {
     return ref;
   };
 
+  /** Per VM, the fixed parts of its PerfQuerySpec (entity; metric ids and interval), built once. */
+  #specCache = new WeakMap<PerfTarget, { counters: Counter[]; parts: [string, string] }>();
+
+  #specParts(t: PerfTarget, counters: Counter[]): [string, string] {
+    const cached = this.#specCache.get(t);
+    if (cached && cached.counters === counters) return cached.parts;
+    // cpu/mem for the VM, disks with "*" (exactly the VM's disks), NICs one by one: "*" would add
+    // the VM-wide aggregate row, which we would only throw away.
+    const metricId = (c: Counter, instance: string) => `<metricId>${el('counterId', c.id)}${el('instance', instance)}</metricId>`;
+    let ids = '';
+    for (const c of counters) if (c.scope !== 'nic') ids += metricId(c, c.scope === 'machine' ? '' : '*');
+    for (const nic of t.nicIds.keys()) for (const c of counters) if (c.scope === 'nic') ids += metricId(c, nic);
+    const parts: [string, string] = [`<querySpec>${moRef('entity', { type: 'VirtualMachine', value: t.moref })}`, `${ids}${el('intervalId', REALTIME_INTERVAL_SEC)}</querySpec>`];
+    this.#specCache.set(t, { counters, parts });
+    return parts;
+  }
+
   async #ensureCounters(): Promise<Counter[]> {
     if (this.#counters) return this.#counters;
     const { counters, missing } = await resolveCounters(this.session);
@@ -145,28 +162,30 @@ export class PerfPoller {
     const endSec = Math.floor(now / 1000);
     const oldest = now - REALTIME_WINDOW_MS;
     const lookbackMs = this.opts.lookbackSamples * REALTIME_INTERVAL_SEC * 1000;
-    // cpu/mem for the VM, disks with "*" (exactly the VM's disks), NICs one by one: "*" would add
-    // the VM-wide aggregate row, which we would only throw away.
-    const metricId = (c: Counter, instance: string) => `<metricId>${el('counterId', c.id)}${el('instance', instance)}</metricId>`;
-    const fixedIds = counters.filter((c) => c.scope !== 'nic').map((c) => metricId(c, c.scope === 'machine' ? '' : '*')).join('');
-    const nicCounters = counters.filter((c) => c.scope === 'nic');
-    const metricIds = (t: PerfTarget) => fixedIds + [...t.nicIds.keys()].map((id) => nicCounters.map((c) => metricId(c, id)).join('')).join('');
-
+    // The time part of a spec, shared by the many VMs whose window starts at the same second.
+    const endPart = `${el('endTime', iso(endSec))}`;
+    const timeParts = new Map<number, string>();
+    const timePart = (startSec: number) => {
+      let part = timeParts.get(startSec);
+      if (part === undefined) {
+        const maxSample = Math.max(1, Math.ceil((endSec - startSec) / REALTIME_INTERVAL_SEC));
+        timeParts.set(startSec, (part = `${el('startTime', iso(startSec))}${endPart}${el('maxSample', maxSample)}`));
+      }
+      return part;
+    };
     const batches: PerfTarget[][] = [];
     for (let i = 0; i < on.length; i += this.opts.vmsPerQuery) batches.push(on.slice(i, i + this.opts.vmsPerQuery));
     let next = 0;
     const worker = async () => {
       while (next < batches.length) {
         const batch = batches[next++]!;
-        const specs = batch
-          .map((t) => {
-            const low = this.ledger.lowWater(t.machine);
-            const startMs = Math.max(low ? low - lookbackMs : oldest, oldest);
-            const startSec = Math.floor(startMs / 1000);
-            const maxSample = Math.max(1, Math.ceil((endSec - startSec) / REALTIME_INTERVAL_SEC));
-            return `<querySpec>${moRef('entity', { type: 'VirtualMachine', value: t.moref })}${el('startTime', iso(startSec))}${el('endTime', iso(endSec))}${el('maxSample', maxSample)}${metricIds(t)}${el('intervalId', REALTIME_INTERVAL_SEC)}</querySpec>`;
-          })
-          .join('');
+        let specs = '';
+        for (const t of batch) {
+          const low = this.ledger.lowWater(t.machine);
+          const startSec = Math.floor(Math.max(low ? low - lookbackMs : oldest, oldest) / 1000);
+          const [head, tail] = this.#specParts(t, counters);
+          specs += head + timePart(startSec) + tail;
+        }
         stats.requests++;
         const byMoref = new Map(batch.map((t) => [t.moref, t]));
         try {

@@ -140,7 +140,7 @@ function wrap(err: unknown): Error {
  * parent, so a kept machine name would otherwise pin a whole 64 KB response chunk in memory.
  */
 export function detach(s: string): string {
-  return s.length < 16 ? s : Buffer.from(s, 'utf8').toString('utf8');
+  return s.length < 13 ? s : Buffer.from(s, "utf8").toString("utf8"); // V8 makes sliced strings from 13 characters
 }
 
 /** Builds XmlNode trees from events; used for everything except the bulk QueryPerf stream. */
@@ -161,7 +161,7 @@ export class TreeBuilder implements XmlEvents {
   }
   close(): void {
     const node = this.#stack.pop();
-    if (node && node.children === null && node.text.length >= 16) node.text = detach(node.text);
+    if (node && node.children === null) node.text = detach(node.text);
   }
 }
 
