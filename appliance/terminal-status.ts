@@ -70,7 +70,7 @@ export class TerminalStatus {
       return;
     }
     const lines = renderStatus(st, this.#rates, now);
-    const width = process.stdout.columns ?? 120;
+    const width = process.stdout.columns || 120; // 0 when the terminal reports no size
     const out = (this.#lines > 0 ? `\x1b[${this.#lines}F\x1b[J` : '') + lines.map((l) => l.slice(0, width - 1)).join('\n') + '\n';
     this.#lines = lines.length;
     process.stdout.write(out);
