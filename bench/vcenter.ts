@@ -1,7 +1,8 @@
 // npm run bench:vcenter — client cost of the vCenter collector against govmomi's simulator, next to
 // pyVmomi doing the same work in the same run. Prints a table of figures; asserts nothing.
 //
-//   node dist/bench/vcenter.js [--sizes 1000,5000] [--cycles 3]
+//   node dist/bench/vcenter.js [--sizes 1000,5000] [--cycles 3] [--peer-max 5000]
+//   (pyVmomi runs only up to --peer-max VMs: its backfill alone takes minutes beyond that)
 //
 // For each size: start the simulator, then (in fresh processes, so peak RSS is per run)
 //   ours:    discover (inventory), a backfill poll (the realtime hour), then steady-state polls,
@@ -120,7 +121,7 @@ async function main(): Promise<void> {
     try {
       const info = JSON.stringify(sim);
       rows.push(await runJson(process.execPath, [fileURLToPath(import.meta.url), '--worker', '--cycles', cycles], info));
-      rows.push(await runJson('/usr/bin/python3', [join(ROOT, 'bench', 'vcenter-peer.py'), '--cycles', cycles], info));
+      if (size <= Number(arg('peer-max', '5000'))) rows.push(await runJson('/usr/bin/python3', [join(ROOT, 'bench', 'vcenter-peer.py'), '--cycles', cycles], info));
     } finally {
       await sim.stop();
     }
