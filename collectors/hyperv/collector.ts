@@ -1,7 +1,7 @@
 // The Hyper-V source: standalone hosts and failover clusters (a cluster name expands to its nodes),
 // inventory joined per host, perf sampled per host every 30 s. One host failing (down, refusing the
 // credentials) is reported and the others keep collecting; a VM keeps its id across nodes (VM GUID).
-import { errorMessage } from '../../common/errors.js';
+import { errorMessage, UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { Secret } from '../../common/secret.js';
 import { resolveSecret } from '../../config/secrets.js';
@@ -199,6 +199,10 @@ export class HypervCollector implements SourceCollector {
     await eachLimited(hosts, this.cfg.concurrency, async (h) => {
       if (h.authFailed) {
         failures++;
+        firstError ??= new UserError(`${h.name}: skipped: the host refused the credentials (${h.authFailed}); not retried until the next discovery, to avoid locking the account out.`, {
+          fix: 'Correct the username or password of this source; the next discovery (inventoryIntervalSec) tries again.',
+          code: 'WSMAN_AUTH',
+        });
         errors.push(`${h.name}: skipped: the host refused the credentials earlier (not retried until the next discovery, to avoid an account lockout)`);
         return;
       }
