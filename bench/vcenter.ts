@@ -2,7 +2,8 @@
 // pyVmomi doing the same work in the same run. Prints a table of figures; asserts nothing.
 //
 //   node dist/bench/vcenter.js [--sizes 1000,5000] [--cycles 3] [--peer-max 5000]
-//   (pyVmomi runs only up to --peer-max VMs: its backfill alone takes minutes beyond that)
+//   (pyVmomi runs only up to --peer-max VMs: its backfill alone takes minutes beyond that;
+//    --no-soap skips the node-soap variant of one steady QueryPerf cycle)
 //
 // For each size: start the simulator, then (in fresh processes, so peak RSS is per run)
 //   ours:    discover (inventory), a backfill poll (the realtime hour), then steady-state polls,
@@ -28,6 +29,9 @@ interface RunResult {
   steadySamples: number[];
   steadyWallSec: number[];
   peakRssMB: number;
+  /** The same steady-state QueryPerf cycle through the soap package (node-soap), in our process. */
+  soapCycleCpuSec?: number;
+  soapValues?: number;
 }
 
 function arg(name: string, fallback: string): string {
@@ -75,8 +79,19 @@ async function worker(sim: SimInfo, cycles: number): Promise<void> {
     result.steadyWallSec.push((Date.now() - w) / 1000);
     result.steadySamples.push(n);
   }
+  result.peakRssMB = process.resourceUsage().maxRSS / 1024; // before the soap variant, which is not our client
+  if (process.argv.includes('--soap')) {
+    const { resolveCounters } = await import('../collectors/vcenter/perf.js');
+    const { soapQueryPerfCycle } = await import('./vcenter-soap/queryperf.js');
+    const { counters } = await resolveCounters(c.session);
+    await simControl(sim.host, sim.port, '/lab/clock?advance=20');
+    const now = new Date(await c.session.currentTime());
+    const targets = inv.machines.filter((m) => m.powerState === 'poweredOn').map((m) => ({ moref: m.moref!, nicIds: m.nics.map((x) => x.id) }));
+    const soapRun = await soapQueryPerfCycle(sim, targets, counters, now);
+    result.soapCycleCpuSec = soapRun.cpuSec;
+    result.soapValues = soapRun.values;
+  }
   await c.close();
-  result.peakRssMB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -120,7 +135,7 @@ async function main(): Promise<void> {
     const sim = await startSim({ datacenters: 1, clusters, clusterHosts: 4, hosts: 0, vms: Math.ceil(size / clusters), poweredOff: 0, templates: 0 }, { startTimeoutMs: 30 * 60_000 });
     try {
       const info = JSON.stringify(sim);
-      rows.push(await runJson(process.execPath, [fileURLToPath(import.meta.url), '--worker', '--cycles', cycles], info));
+      rows.push(await runJson(process.execPath, [fileURLToPath(import.meta.url), '--worker', '--cycles', cycles, ...(process.argv.includes('--no-soap') ? [] : ['--soap'])], info));
       if (size <= Number(arg('peer-max', '5000'))) rows.push(await runJson('/usr/bin/python3', [join(ROOT, 'bench', 'vcenter-peer.py'), '--cycles', cycles], info));
     } finally {
       await sim.stop();
@@ -136,6 +151,9 @@ async function main(): Promise<void> {
   for (const size of sizes) {
     const ours = rows.find((r) => r.client === 'ours' && Math.abs(r.vms - size) < clustersSlack(size));
     const peer = rows.find((r) => r.client === 'pyvmomi' && Math.abs(r.vms - size) < clustersSlack(size));
+    if (ours?.soapCycleCpuSec !== undefined) {
+      process.stdout.write(`${size} VMs: one steady QueryPerf cycle through the soap package: ${ours.soapCycleCpuSec.toFixed(3)} CPU-s (${ours.soapValues} values) vs ours ${median(ours.steadyCpuSec).toFixed(3)}\n`);
+    }
     if (ours && peer) {
       process.stdout.write(
         `${size} VMs: steady perf cycle ${median(ours.steadyCpuSec).toFixed(3)} CPU-s ours vs ${median(peer.steadyCpuSec).toFixed(3)} pyVmomi (${(median(peer.steadyCpuSec) / median(ours.steadyCpuSec)).toFixed(1)}x less); inventory ${ours.inventoryCpuSec.toFixed(2)} vs ${peer.inventoryCpuSec.toFixed(2)} CPU-s (${(peer.inventoryCpuSec / ours.inventoryCpuSec).toFixed(1)}x); peak RSS ${ours.peakRssMB.toFixed(0)} MB vs ${peer.peakRssMB.toFixed(0)} MB\n`,
