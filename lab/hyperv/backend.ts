@@ -4,13 +4,10 @@
 // Windows refuses (unknown namespace or class, bad WQL, a concrete class with a filter).
 import { clusterClasses, inventoryClasses, vhdSettingData, NS_CIMV2, NS_CLUSTER, NS_VIRTUALIZATION, type SimInstance, type SimValue } from './cim-inventory.js';
 import { perfClasses, PERF_CLASSES, type SeriesIntegrator } from './cim-perf.js';
-import { renderEmbeddedInstance, WsmanServerFault, type CimInstance, type RenderedItem, type WsmanBackend, type WsmanServerFaultKind } from '../../collectors/hyperv/wsman/index.js';
+import { parseWmiResourceUri, renderEmbeddedInstance, WMI_BASE, WQL_DIALECT, WsmanServerFault, type RenderedItem, type WsmanBackend, type WsmanServerFaultKind } from '../../collectors/hyperv/wsman/index.js';
 import { matches, parseWql, project, WqlError } from './wql.js';
 import type { HypervWorld, SimHost } from './world.js';
 
-export const WMI_URI_BASE = 'http://schemas.microsoft.com/wbem/wsman/1/wmi/';
-export const DMTF_WILDCARD_URI = 'http://schemas.dmtf.org/wbem/wscim/1/*';
-export const WQL_DIALECT = 'http://schemas.microsoft.com/wbem/wsman/1/WQL';
 
 function fault(kind: WsmanServerFaultKind, message: string): WsmanServerFault {
   return new WsmanServerFault(kind, message);
@@ -39,25 +36,13 @@ export class HypervHostBackend implements WsmanBackend {
     if (denied.some((d) => d.toLowerCase() === user.toLowerCase())) throw fault('AccessDenied', 'Access is denied.');
   }
 
-  /** Splits a resource URI into (namespace, class or "*"), accepting the DMTF wildcard + __cimnamespace form. */
+  /** The namespace and class (or "*") a resource URI addresses, in either form Windows accepts. */
   private resolve(resourceUri: string, selectors: Record<string, string>): { ns: string; cls: string } {
-    let ns: string;
-    let cls: string;
-    if (resourceUri === DMTF_WILDCARD_URI) {
-      ns = (selectors.__cimnamespace ?? 'root/cimv2').replace(/\\/g, '/');
-      cls = '*';
-    } else if (resourceUri.toLowerCase().startsWith(WMI_URI_BASE)) {
-      const rest = resourceUri.slice(WMI_URI_BASE.length);
-      const slash = rest.lastIndexOf('/');
-      if (slash < 0) throw fault('InvalidResourceURI', `The WS-Management service cannot process the request because the resource URI ${resourceUri} names no class.`);
-      ns = rest.slice(0, slash);
-      cls = rest.slice(slash + 1);
-    } else {
-      throw fault('InvalidResourceURI', `The WS-Management service cannot process the request. The resource URI ${resourceUri} is not supported.`);
-    }
-    const known = NAMESPACES.find((n) => n.toLowerCase() === ns.toLowerCase());
-    if (!known || (known === NS_CLUSTER && !this.opts.host.cluster)) throw fault('InvalidNamespace', `Invalid namespace ${ns.replace(/\//g, '\\')}`);
-    return { ns: known, cls };
+    const parsed = parseWmiResourceUri(resourceUri, selectors);
+    if (!parsed) throw fault('InvalidResourceURI', `The WS-Management service cannot process the request. The resource URI ${resourceUri} is not supported.`);
+    const known = NAMESPACES.find((n) => n.toLowerCase() === parsed.namespace.toLowerCase());
+    if (!known || (known === NS_CLUSTER && !this.opts.host.cluster)) throw fault('InvalidNamespace', `Invalid namespace ${parsed.namespace.replace(/\//g, '\\')}`);
+    return { ns: known, cls: parsed.className };
   }
 
   private classesOf(ns: string, cls: string): SimInstance[] {
@@ -97,7 +82,7 @@ export class HypervHostBackend implements WsmanBackend {
         out[k] = (v as SimInstance[]).map((x) => renderEmbeddedInstance(x, EMBEDDED_TYPES[x.className]));
       } else out[k] = v;
     }
-    return { className: inst.className, namespaceUri: `${WMI_URI_BASE}${ns}`, properties: out, fragment };
+    return { className: inst.className, namespaceUri: `${WMI_BASE}/${ns}`, properties: out, fragment };
   }
 
   enumerate(req: { resourceUri: string; filter?: { dialect: string; text: string }; selectors: Record<string, string>; user: string }): RenderedItem[] {
@@ -148,7 +133,7 @@ export class HypervHostBackend implements WsmanBackend {
     const properties: Record<string, SimValue> = sd
       ? { Job: null, ReturnValue: '0', SettingData: renderEmbeddedInstance(sd, EMBEDDED_TYPES[sd.className]) }
       : { Job: null, ReturnValue: '32779', SettingData: null };
-    return { className: outClass, namespaceUri: `${WMI_URI_BASE}${ns}`, properties, fragment: false };
+    return { className: outClass, namespaceUri: `${WMI_BASE}/${ns}`, properties, fragment: false };
   }
 }
 
