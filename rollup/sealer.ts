@@ -30,12 +30,14 @@ export async function sealFinishedDays(redis: Redis, prefix: string, opts: { sea
   const machines = await store.machines(firstDay * DAY_MS);
   const days: number[] = [];
   let keys = 0;
+  const seriesCache = new Map<string, Awaited<ReturnType<PointStore['seriesOf']>>>();
   for (let day = firstDay; day <= lastSealable; day++) {
     for (let i = 0; i < machines.length; i += opts.machinesPerCall ?? 100) {
       const pipe = redis.pipeline();
       const seal = (pipe as unknown as Record<string, SealFn>)[COMMAND]!.bind(pipe);
       for (const m of machines.slice(i, i + (opts.machinesPerCall ?? 100))) {
-        const series = await store.seriesOf(m);
+        let series = seriesCache.get(m);
+        if (!series) seriesCache.set(m, (series = await store.seriesOf(m)));
         if (series.length > 0) {
           const k = series.map((s) => pointKey(prefix, s, day));
           void seal(k.length, ...k);
