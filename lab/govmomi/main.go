@@ -25,6 +25,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"hash/fnv"
@@ -38,6 +39,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -408,8 +410,15 @@ func main() {
 	user := flag.String("user", "lab", "user name accepted by Login")
 	pass := flag.String("password", "lab-password", "password accepted by Login")
 	stdinExit := flag.Bool("exit-on-stdin-eof", true, "exit when stdin closes")
+	genCert := flag.String("gencert", "", "only write a fresh self-signed cert.pem and key.pem for 127.0.0.1 into this folder, then exit (for tests' other TLS servers)")
 	flag.Parse()
 	log.SetOutput(os.Stderr)
+	if *genCert != "" {
+		if err := writeCertificate(*genCert); err != nil {
+			log.Fatalf("writing a certificate: %v", err)
+		}
+		return
+	}
 
 	model := simulator.VPX()
 	model.Datacenter, model.Cluster, model.ClusterHost, model.Host, model.Machine = *dcs, *clusters, *clusterHosts, *hosts, *vms
@@ -563,6 +572,23 @@ func labCertificate() (tls.Certificate, error) {
 		return tls.Certificate{}, err
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+func writeCertificate(dir string) error {
+	cert, err := labCertificate()
+	if err != nil {
+		return err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(cert.PrivateKey.(*ecdsa.PrivateKey))
+	if err != nil {
+		return err
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+	if err := ioutil.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o644); err != nil {
+		return err
+	}
+	return ioutil.WriteFile(filepath.Join(dir, "key.pem"), keyPEM, 0o600)
 }
 
 func mustAtoi(s string) int {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import { createServer } from 'node:net';
@@ -14,20 +15,19 @@ import { child, path, textOf } from '../../collectors/vcenter/soap/parser.js';
 import { el, moRef } from '../../collectors/vcenter/soap/xml.js';
 import { Secret } from '../../common/secret.js';
 import { capturingLogger, simConfig } from './helpers/lab.js';
-import { simAvailable, startSim, type Sim } from './helpers/sim.js';
+import { SIM_BIN, simAvailable, startSim, type Sim } from './helpers/sim.js';
 
 /** An HTTPS server on 127.0.0.1 that is not a vCenter, answering every request with `reply`. */
 async function fakeServer(dir: string, reply: (res: import('node:http').ServerResponse) => void): Promise<{ server: Server; port: number; thumbprint: string }> {
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=not-a-vcenter', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  const server = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+  // The simulator binary mints the certificate (no openssl needed).
+  execFileSync(SIM_BIN, ['-gencert', dir], { stdio: 'ignore' });
+  const cert = readFileSync(join(dir, 'cert.pem'));
+  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
     req.resume();
     req.on('end', () => reply(res));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const fp = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' });
-  return { server, port: (server.address() as { port: number }).port, thumbprint: fp.split('=')[1]!.trim() };
+  return { server, port: (server.address() as { port: number }).port, thumbprint: new X509Certificate(cert).fingerprint256 };
 }
 
 async function failure(p: Promise<unknown>): Promise<Error> {
