@@ -26,7 +26,7 @@ export const hypervSource = z
         z.string().min(1),
         z.union(
           [
-            z.string().regex(/^[^\s:]+(:\d{1,5})?$/),
+            z.string().regex(/^[^\s:]+(:\d{1,5})?$/, { error: 'expected "address" or "address:port". Fix: e.g. hv01: "127.0.0.1:55001", or { address, httpsPort, httpPort }' }),
             z.object({ address: z.string().min(1), httpsPort: z.number().int().min(1).max(65535).optional(), httpPort: z.number().int().min(1).max(65535).optional() }).strict(),
           ],
           { error: 'expected "address[:port]" or { address, httpsPort, httpPort }. Fix: e.g. hv01: "127.0.0.1:55001"' },
