@@ -98,6 +98,7 @@ describe('Hyper-V collector against the simulator (WS-Man on loopback)', () => {
     const c = collector({ name: 'perf', host: 'HVCLU01', cluster: true });
     const { machines } = await c.discover();
     expect((await pollAll(c)).samples).toEqual([]);
+    const before = lab.stats();
     for (let k = 0; k < 3; k++) {
       const t0 = now;
       now += SLOT;
@@ -114,6 +115,13 @@ describe('Hyper-V collector against the simulator (WS-Man on loopback)', () => {
         }
       }
       expect(samples.filter((s) => !machines.some((m) => m.id === s.machine))).toEqual([]);
+    }
+    // One authenticated keep-alive connection per host, reused: the polls opened no connection and authenticated nothing.
+    const after = lab.stats();
+    for (const host of ['hv01', 'hv02']) {
+      expect(after[host]!.connections - before[host]!.connections, host).toBe(0);
+      expect(after[host]!.authentications - before[host]!.authentications, host).toBe(0);
+      expect(after[host]!.requests - before[host]!.requests, host).toBe(3 * 4);
     }
   });
 
