@@ -163,7 +163,7 @@ export class PerfPoller {
     const oldest = now - REALTIME_WINDOW_MS;
     const lookbackMs = this.opts.lookbackSamples * REALTIME_INTERVAL_SEC * 1000;
     // The time part of a spec, shared by the many VMs whose window starts at the same second.
-    const endPart = `${el('endTime', iso(endSec))}`;
+    const endPart = el('endTime', iso(endSec));
     const timeParts = new Map<number, string>();
     const timePart = (startSec: number) => {
       let part = timeParts.get(startSec);
@@ -194,9 +194,9 @@ export class PerfPoller {
           // even for the backfilled hour); a retry after re-login starts a fresh decoder, and
           // samples already delivered are marked, so none is sent twice.
           await this.session.withSession(async (client) => {
-            const decoder = new QueryPerfDecoder(byMoref, this.#series, async (batch) => {
-              stats.samples += batch.length;
-              await sink(batch);
+            const decoder = new QueryPerfDecoder(byMoref, this.#series, async (samples) => {
+              stats.samples += samples.length;
+              await sink(samples);
             });
             await client.callStream('QueryPerf', perfManager, specs, decoder);
           });
