@@ -116,7 +116,12 @@ export function assessMachine(m: Machine, report: SeriesReport[] | undefined, pr
   // Readiness compares utilised x comfort with the limits when there is history, else the allocation (2.4).
   const demandCores = cpuKnown ? (m.cpuCores * cpu!.value! * cf) / 100 : m.cpuCores;
   const demandMemGB = memKnown ? (allocatedGB * mem!.value! * cf) / 100 : allocatedGB;
-  const readiness = assessReadiness(m, { cores: demandCores, memoryGB: demandMemGB, basis: cpuKnown && memKnown ? 'utilization' : 'allocated' });
+  const readiness = assessReadiness(m, {
+    cores: demandCores,
+    memoryGB: demandMemGB,
+    coresBasis: cpuKnown ? 'utilised' : 'allocated',
+    memoryBasis: memKnown ? 'utilised' : 'allocated',
+  });
 
   const sum = (...vals: (number | null)[]) => (vals.every((v) => v === null) ? null : vals.reduce<number>((s, v) => s + (v ?? 0), 0));
   const disks: DiskDemand[] = diskSeries.map(({ disk, rb, wb, ro, wo }) => {

@@ -1,7 +1,7 @@
 // What an assessment is built from: the inventory (collectors/model.ts Machine) and a percentile
 // report over the performance history (rollup/percentiles.ts computes it from Redis; a file with the
 // same shape works offline). Values are in the metric's own unit (percent, bytes/s, ops/s).
-import type { Machine, MetricName } from '../collectors/model.js';
+import type { MetricName } from '../collectors/model.js';
 
 export interface SeriesReport {
   metric: MetricName;
@@ -30,9 +30,4 @@ export interface PercentileReport {
   asOf: string | number;
   history: string;
   machines: MachinePercentiles[];
-}
-
-export interface AssessmentInputs {
-  machines: Machine[];
-  percentiles: PercentileReport | null;
 }

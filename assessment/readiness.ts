@@ -32,7 +32,10 @@ const GIB = 1024 ** 3;
 export interface ComputeDemand {
   cores: number;
   memoryGB: number;
-  basis: 'utilization' | 'allocated';
+  /** Both at once (older callers); coresBasis / memoryBasis say it per resource and win. */
+  basis?: 'utilization' | 'allocated';
+  coresBasis?: 'utilised' | 'allocated';
+  memoryBasis?: 'utilised' | 'allocated';
 }
 
 const SEVERITY: Record<ReadinessCategory, number> = { Ready: 0, 'Conditionally ready': 1, 'Readiness unknown': 2, 'Not ready': 3 };
@@ -44,15 +47,17 @@ export function assessReadiness(m: Machine, demand: ComputeDemand): Readiness {
   if (m.firmware === 'uefi') {
     add('boot-uefi', 'Conditionally ready', 'UEFI boot: Azure boots it only as a generation 2 VM; convert to BIOS or choose a generation 2 size when migrating.');
   }
+  const both = demand.basis === 'utilization' ? 'utilised' : 'allocated';
+  const coresBasis = demand.coresBasis ?? both;
+  const memoryBasis = demand.memoryBasis ?? both;
   if (!(m.cpuCores > 0) || !(m.memoryMB > 0)) {
     add('metadata-missing', 'Readiness unknown', `the inventory has no ${!(m.cpuCores > 0) ? 'core count' : 'memory size'} for this machine.`);
   } else {
-    const what = demand.basis === 'utilization' ? 'utilised' : 'allocated';
     if (demand.cores > LIMITS.cores) {
-      add('cores-over-limit', 'Not ready', `${round(demand.cores)} ${what} cores exceed the largest Azure VM (${LIMITS.cores} cores).`);
+      add('cores-over-limit', 'Not ready', `${round(demand.cores)} ${coresBasis} cores exceed the largest Azure VM (${LIMITS.cores} cores).`);
     }
     if (demand.memoryGB > LIMITS.memoryGB) {
-      add('memory-over-limit', 'Not ready', `${round(demand.memoryGB)} GB ${what} memory exceeds the largest Azure VM (${LIMITS.memoryGB} GB, Standard_M128m).`);
+      add('memory-over-limit', 'Not ready', `${round(demand.memoryGB)} GB ${memoryBasis} memory exceeds the largest Azure VM (${LIMITS.memoryGB} GB, Standard_M128m).`);
     }
   }
   for (const d of m.disks) {

@@ -171,6 +171,8 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
   it('export writes the Azure Migrate CSV: exact headers and values, read back with csv-parse', async () => {
     await cli(['export', '--format', 'azure-migrate-csv', '--assessment', path('assessment.json'), '--out', path('servers.csv')]);
     const text = readFileSync(path('servers.csv'), 'utf8');
+    expect(text).not.toContain(env.E2E_VC_PW);
+    expect(text).not.toContain(env.E2E_SINK_SECRET);
     const rows = parse(text) as string[][];
     const most = Math.max(...assessment.machines.map((m) => m.disks.length));
     expect(rows[0]).toEqual(csvHeader(Math.min(20, Math.max(1, most))));

@@ -99,7 +99,12 @@ describe('readiness at every rule boundary (no performance data: allocated value
     expect(r.sizing.effective.cores).toBe(104);
     expect(r.sizing.vmSize).toBe('Standard_M128ms');
     // 50 % x 1.3 = 130 cores: Not ready.
-    expect(codes(assess(m, [series('cpu.usage.percent', '', 50), series('memory.usage.percent', '', 30)]))).toEqual(['cores-over-limit']);
+    const hot = assess(m, [series('cpu.usage.percent', '', 50), series('memory.usage.percent', '', 30)]);
+    expect(codes(hot)).toEqual(['cores-over-limit']);
+    expect(hot.readiness.reasons[0]!.message).toMatch(/^130 utilised cores exceed/);
+    // CPU history without memory history: cores utilised, memory allocated (8192 GB > 3892 GB).
+    const mixed = assess(m, [series('cpu.usage.percent', '', 10)]);
+    expect(mixed.readiness.reasons.map((x) => x.message)).toEqual([expect.stringMatching(/^8192 GB allocated memory exceeds/)]);
   });
 });
 
