@@ -139,6 +139,21 @@ describe('the Azure sink against a local authority and ingestion endpoint', () =
     expect(ingest.deliveries).toHaveLength(0);
   });
 
+  it('never sends a token that is about to expire: short-lived tokens are fetched fresh for each batch', async () => {
+    const shortTokens = await new TokenServer(pki, { tenant: TENANT, clientId: CLIENT, clientSecret: SECRET, expiresInSec: 30 }).start();
+    const shortIngest = await new IngestionServer(pki, shortTokens, 'api://assessment-ingest').start();
+    try {
+      const sender = new Sender({ ...settings(), endpoint: shortIngest.url, authorityHost: shortTokens.url });
+      for (const p of toPayloads(assessment(3), 1)) expect(await sender.send(p)).toMatchObject({ kind: 'sent', status: 202 });
+      await sender.close();
+      expect(shortTokens.issued).toBe(3);
+      expect(shortIngest.deliveries.map((d) => d.status)).toEqual([202, 202, 202]);
+    } finally {
+      await shortIngest.close();
+      await shortTokens.close();
+    }
+  });
+
   it('Retry-After and backoff helpers', () => {
     expect(parseRetryAfter('7')).toBe(7000);
     expect(parseRetryAfter(new Date(Date.now() + 60_000).toUTCString(), Date.now())).toBeGreaterThan(58_000);
