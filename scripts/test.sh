@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh test
+# `npm install`, not `npm ci`: the registry here serves only this platform's optional packages, so a lock
+# file can never list every platform's and `npm ci` refuses it; install still honours the locked versions.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund --ignore-scripts
 fi
 bash scripts/ensure-redis.sh
 npx tsc -p tsconfig.json
