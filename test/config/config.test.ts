@@ -23,7 +23,7 @@ describe('config', () => {
   it('accepts the documented example exactly as written, with defaults filled in', async () => {
     const { parse } = await import('yaml');
     const cfg = parseConfig(parse(issueExample));
-    expect(cfg.redis).toEqual({ url: 'redis://127.0.0.1:6379/0', prefix: 'collector' });
+    expect(cfg.redis).toMatchObject({ url: 'redis://127.0.0.1:6379/0', prefix: 'collector' });
     const s = cfg.sources[0]!;
     expect(s.kind).toBe('vcenter');
     if (s.kind !== 'vcenter') throw new Error('kind');
