@@ -73,6 +73,7 @@ export class CollectorsRole implements Role {
       name,
       create: () => this.#create(cfg, { log: this.#log.child({ source: name }) }),
       inventory: this.#inventory,
+      // Resolves once Redis has the batch (at once while Redis is away: then it waits in the bounded buffer).
       sink: (batch) => this.producer.push(batch),
       pollIntervalMs: cfg.pollIntervalSec * 1000,
       inventoryIntervalMs: cfg.inventoryIntervalSec * 1000,

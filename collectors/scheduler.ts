@@ -30,8 +30,11 @@ export interface SourceSchedulerOptions {
   /** Builds the collector (createCollector for a configured source; a synthetic one in tests). */
   create: () => Promise<SourceCollector>;
   inventory: InventoryStore | null;
-  /** Receives each batch the collector's sink delivers: one queue job per batch, never one per sample. */
-  sink: (batch: Sample[]) => void;
+  /**
+   * Receives each batch the collector's sink delivers: one queue job per batch, never one per sample.
+   * The collector awaits it, so a poll ends once its samples are acknowledged (or buffered while Redis is away).
+   */
+  sink: (batch: Sample[]) => void | Promise<void>;
   /** Defaults to the collector's pollIntervalSec. */
   pollIntervalMs?: number;
   inventoryIntervalMs: number;
@@ -130,7 +133,7 @@ export class SourceScheduler {
           samples += batch.length;
           this.#status.samples += batch.length;
           this.#status.batches++;
-          this.#o.sink(batch);
+          return this.#o.sink(batch);
         });
         this.#status.polls++;
         this.#status.lastPollAt = Date.now();

@@ -5,6 +5,13 @@ import type { Logger } from '../common/log.js';
 import { encodeBatch, type EncodedBatch } from './codec.js';
 import { BATCH_JOB } from './samples-queue.js';
 
+/** A buffered batch; `release` resolves its push() promise (delivered, dropped, or held while Redis is away). */
+interface Entry {
+  data: EncodedBatch;
+  n: number;
+  release?: () => void;
+}
+
 export interface ProducerStats {
   /** Batches and samples waiting in memory for Redis. */
   bufferedBatches: number;
@@ -28,7 +35,7 @@ export class SampleProducer {
   readonly #queue: Queue;
   readonly #log: Logger;
   readonly #max: number;
-  readonly #buffer: { data: EncodedBatch; n: number }[] = [];
+  readonly #buffer: Entry[] = [];
   #bufferedSamples = 0;
   #delivered = { batches: 0, samples: 0 };
   #dropped = 0;
@@ -49,14 +56,22 @@ export class SampleProducer {
     this.#max = opts.maxBufferedSamples;
   }
 
-  /** Takes a batch (never blocks the poll): encoded at once so the buffer holds the compact form. */
-  push(samples: readonly Sample[]): void {
-    if (samples.length === 0) return;
+  /**
+   * Takes a batch, encoded at once so the buffer holds the compact form. The promise resolves when Redis
+   * has the batch (so a collector awaiting its sink finishes a poll only once its samples are
+   * acknowledged), or at once while Redis is away: then the batch waits in the bounded buffer and polling
+   * goes on. It never rejects.
+   */
+  push(samples: readonly Sample[]): Promise<void> {
+    if (samples.length === 0) return Promise.resolve();
     if (this.#closed) throw new Error('SampleProducer is closed');
-    this.#buffer.push({ data: encodeBatch(samples), n: samples.length });
+    const entry: Entry = { data: encodeBatch(samples), n: samples.length };
+    const done = this.#away ? Promise.resolve() : new Promise<void>((resolve) => (entry.release = resolve));
+    this.#buffer.push(entry);
     this.#bufferedSamples += samples.length;
     while (this.#bufferedSamples > this.#max && this.#buffer.length > this.#inFlight + 1) {
-      const [old] = this.#buffer.splice(this.#inFlight, 1) as [{ data: EncodedBatch; n: number }];
+      const [old] = this.#buffer.splice(this.#inFlight, 1) as [Entry];
+      old.release?.();
       this.#bufferedSamples -= old.n;
       this.#dropped += old.n;
       if (!this.#droppedLogged) {
@@ -65,6 +80,7 @@ export class SampleProducer {
       }
     }
     this.#pump();
+    return done;
   }
 
   stats(): ProducerStats {
@@ -93,6 +109,7 @@ export class SampleProducer {
   async close(timeoutMs = 10_000): Promise<void> {
     const ok = await this.flush(timeoutMs);
     this.#closed = true;
+    for (const b of this.#buffer) b.release?.();
     if (!ok) this.#log.error({ samples: this.#bufferedSamples }, 'stopping with samples still buffered: Redis stayed unreachable');
   }
 
@@ -119,6 +136,7 @@ export class SampleProducer {
           this.#bufferedSamples -= b.n;
           this.#delivered.batches++;
           this.#delivered.samples += b.n;
+          b.release?.();
         }
         if (this.trackJobIds) for (const j of jobs) this.jobIds.push(j.id!);
         if (this.#away) {
@@ -132,6 +150,11 @@ export class SampleProducer {
         if (!this.#away) {
           this.#away = true;
           this.#log.warn({ err: errorMessage(err), bufferMaxSamples: this.#max }, 'Redis unreachable: buffering samples in memory until it returns');
+        }
+        // Collectors waiting on their sink go on polling; the batches wait here.
+        for (const b of this.#buffer) {
+          b.release?.();
+          b.release = undefined;
         }
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5_000);
