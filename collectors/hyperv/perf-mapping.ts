@@ -6,6 +6,8 @@ import { storageInstanceKey, type PerfMapping } from './perf.js';
 export class InventoryMapping implements PerfMapping {
   private readonly vms = new Map<string, { machine: string; memoryMB: number } | null>();
   private readonly disks = new Map<string, { machine: string; disk: string }>();
+  /** VHD file name (lower case) -> disk, null when two disks share the name: the fallback below. */
+  private readonly diskFiles = new Map<string, { machine: string; disk: string } | null>();
   private readonly nics = new Map<string, { machine: string; nic: string }>();
 
   /** `machines` are the VMs of one host (names are unique per host; a duplicate name maps to nothing). */
@@ -13,7 +15,13 @@ export class InventoryMapping implements PerfMapping {
     for (const m of machines) {
       const target = { machine: m.id, memoryMB: m.memoryMB };
       this.vms.set(m.name, this.vms.has(m.name) ? null : target);
-      for (const d of m.disks) if (d.path) this.disks.set(storageInstanceKey(d.path), { machine: m.id, disk: d.id });
+      for (const d of m.disks) {
+        if (!d.path) continue;
+        const target = { machine: m.id, disk: d.id };
+        this.disks.set(storageInstanceKey(d.path), target);
+        const file = d.path.split(/[\\/]/).pop()!.toLowerCase();
+        this.diskFiles.set(file, this.diskFiles.has(file) ? null : target);
+      }
       for (const n of m.nics) this.nics.set(n.id.toLowerCase(), { machine: m.id, nic: n.id });
     }
     this.fallback = fallback;
@@ -31,8 +39,20 @@ export class InventoryMapping implements PerfMapping {
     if (this.vms.has(name)) return this.vms.get(name) ?? null;
     return this.fallback?.vmByName(name) ?? null;
   }
+  /**
+   * By the whole path first. Windows forms the instance name from the path as the storage stack sees
+   * it, which can differ in its prefix (a \\?\ or volume form, a CSV mount point); so, failing that,
+   * by the VHD file name ending the instance name, when exactly one disk has that name.
+   */
   diskByInstance(instance: string): { machine: string; disk: string } | null {
-    return this.disks.get(instance.toLowerCase()) ?? this.fallback?.diskByInstance(instance) ?? null;
+    const key = instance.toLowerCase();
+    const exact = this.disks.get(key);
+    if (exact) return exact;
+    for (let i = key.indexOf('-'); i >= 0; i = key.indexOf('-', i + 1)) {
+      const byFile = this.diskFiles.get(key.slice(i + 1));
+      if (byFile) return byFile;
+    }
+    return this.fallback?.diskByInstance(instance) ?? null;
   }
   nicByGuid(guid: string): { machine: string; nic: string } | null {
     return this.nics.get(guid.toLowerCase()) ?? this.fallback?.nicByGuid(guid) ?? null;

@@ -94,6 +94,20 @@ describe('Hyper-V perf sampler (simulator data, no wire)', () => {
     expect(s).toEqual([{ machine: 'm', metric: 'memory.usage.percent', instance: '', ts: 123, value: 50, intervalSec: 30 }]);
   });
 
+  it('maps a storage instance by its whole VHD path, else by a VHD file name that only one disk has', () => {
+    const disk = (id: string, path: string) => ({ id, capacityBytes: 1, path });
+    const mapping = new InventoryMapping([
+      { id: 'm1', name: 'a', memoryMB: 1, disks: [disk('d1', 'C:\\VMs\\a\\a-os.vhdx'), disk('d2', 'C:\\VMs\\a\\data.vhdx')], nics: [] } as unknown as Machine,
+      { id: 'm2', name: 'b', memoryMB: 1, disks: [disk('d3', 'D:\\VMs\\b\\data.vhdx')], nics: [] } as unknown as Machine,
+    ]);
+    expect(mapping.diskByInstance('C:-VMs-a-a-os.vhdx')).toEqual({ machine: 'm1', disk: 'd1' });
+    expect(mapping.diskByInstance('c:-vms-a-data.vhdx')).toEqual({ machine: 'm1', disk: 'd2' });
+    // Another spelling of the same volume: found by the file name, which only one disk has.
+    expect(mapping.diskByInstance('C:-ClusterStorage-Volume1-VMs-a-a-os.vhdx')).toEqual({ machine: 'm1', disk: 'd1' });
+    // data.vhdx belongs to two disks: not guessed.
+    expect(mapping.diskByInstance('E:-elsewhere-data.vhdx')).toBeNull();
+  });
+
   it('parses instance names robustly', () => {
     expect(vmNameOfVp('hv:app 02:Hv VP 3')).toBe('hv:app 02');
     expect(vmNameOfVp('_Total')).toBeNull();
