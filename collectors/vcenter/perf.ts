@@ -84,6 +84,7 @@ export class PerfPoller {
   #counters: Counter[] | null = null;
   #byId = new Map<number, Counter>();
   missingCounters: string[] = [];
+  #prunedAt = 0;
 
   constructor(
     private readonly session: VimSession,
@@ -208,7 +209,11 @@ export class PerfPoller {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, batches.length) }, worker));
-    this.ledger.prune(new Set(targets.map((t) => t.machine)), oldest - lookbackMs);
+    // Forget machines that are gone and series silent for the realtime hour; once a minute is plenty.
+    if (now - this.#prunedAt >= 60_000) {
+      this.ledger.prune(new Set(targets.map((t) => t.machine)), oldest - lookbackMs);
+      this.#prunedAt = now;
+    }
     return stats;
   }
 }
@@ -247,14 +252,15 @@ class QueryPerfDecoder implements XmlEvents {
     private readonly deliver: (batch: Sample[]) => Promise<void>,
   ) {}
 
-  async drain(): Promise<void> {
-    if (this.#samples.length === 0) return;
+  drain(): Promise<void> | undefined {
+    if (this.#samples.length === 0) return undefined;
     const samples = this.#samples;
     const entries = this.#entries;
     this.#samples = [];
     this.#entries = [];
-    await this.deliver(samples);
-    for (let i = 0; i < samples.length; i++) SampleLedger.accept(entries[i]!, samples[i]!.ts);
+    return this.deliver(samples).then(() => {
+      for (let i = 0; i < samples.length; i++) SampleLedger.accept(entries[i]!, samples[i]!.ts);
+    });
   }
 
   open(name: string): void {

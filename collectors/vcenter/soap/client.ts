@@ -130,10 +130,12 @@ export class VimClient {
     try {
       for await (const chunk of res.body) {
         reader.write(chunk as Uint8Array);
-        if (events.drain) await events.drain();
+        const drained = events.drain?.(); // a promise only when there was something to hand on
+        if (drained) await drained;
       }
       reader.end();
-      if (events.drain) await events.drain();
+      const drained = events.drain?.();
+      if (drained) await drained;
     } catch (err) {
       res.body.destroy();
       if (err instanceof XmlRejected) throw new BadResponseError(this.endpoint, method, err.message);
