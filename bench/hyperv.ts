@@ -2,9 +2,9 @@
 // (Azure Migrate's per-appliance limit) and reports, per 30-s cycle: wall time, CPU seconds of THIS
 // process (the collector; the simulator runs in a child process) and peak RSS. Goal: < 10 s wall,
 // < 2 CPU-s, < 300 MB RSS. Options: --hosts N --vms N --cycles N --interval SEC --transport https|http
-//   --concurrency N --peer-hosts N (pywinrm doing the same per-host perf reads, for a ratio; 0 skips). It re-runs itself with the heap flags the appliance's service uses
-//   (HEAP_FLAGS below; --no-heap-limits keeps Node's defaults, which let the heap grow to ~400 MB
-//   of mostly uncollected garbage at this scale).
+//   --concurrency N --peer-hosts N (pywinrm doing the same per-host perf reads, for a ratio; 0 skips).
+//   It re-runs itself with the heap flags recommended for the service (HEAP_FLAGS below);
+//   --no-heap-limits keeps Node's defaults, which let RSS grow to ~365 MB of mostly uncollected garbage.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
