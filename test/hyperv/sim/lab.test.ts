@@ -5,7 +5,7 @@ import { Secret } from '../../../common/secret.js';
 import { createLogger } from '../../../common/log.js';
 import { buildEstate } from '../../../lab/estate.js';
 import { startHypervLab, type HypervLab } from '../../../lab/hyperv/index.js';
-import { propString, wmiResourceUri, WsmanAuthError, WsmanClient, WsmanTransportError } from '../../../collectors/hyperv/wsman/index.js';
+import { propString, wmiResourceUri, wqlString, WsmanAuthError, WsmanClient, WsmanTransportError } from '../../../collectors/hyperv/wsman/index.js';
 
 const log = createLogger({ level: 'silent' });
 const estate = buildEstate({
@@ -17,6 +17,7 @@ const estate = buildEstate({
   ],
   vms: [
     { name: 'a', host: 'up01' },
+    { name: "R&D <web> 'x' \\ y", host: 'up01' },
     { name: 'b', host: 'dn01' },
     { name: 'c', host: 'esx' },
   ],
@@ -51,6 +52,15 @@ describe('startHypervLab', () => {
     const vms = await client(dn.httpPort!).enumerateAll(wmiResourceUri('root/virtualization/v2'), { wql: VMS });
     expect(vms.map((v) => propString(v, 'ElementName'))).toEqual(['b']);
     expect(lab.hostMap().dn01).toEqual({ address: '127.0.0.1', httpsPort: dn.httpsPort, httpPort: dn.httpPort });
+  });
+
+  it('carries names with XML and WQL special characters both ways (filter and result)', async () => {
+    const up = lab.endpoints.find((e) => e.host === 'up01')!;
+    const name = "R&D <web> 'x' \\ y";
+    const vms = await client(up.httpPort!).enumerateAll(wmiResourceUri('root/virtualization/v2'), { wql: `SELECT Name, ElementName FROM Msvm_ComputerSystem WHERE ElementName = ${wqlString(name)}` });
+    expect(vms.map((v) => propString(v, 'ElementName'))).toEqual([name]);
+    const vps = await client(up.httpPort!).enumerateAll(wmiResourceUri('root/cimv2'), { wql: 'SELECT Name FROM Win32_PerfRawData_HvStats_HyperVHypervisorVirtualProcessor' });
+    expect(vps.map((v) => propString(v, 'Name'))).toContain(`${name}:Hv VP 0`);
   });
 
   it('answers 401 to a wrong password', async () => {
