@@ -44,6 +44,8 @@ export class CollectorsRole implements Role {
   readonly #schedulers = new Map<string, SourceScheduler>();
   #config: CollectorConfig;
   readonly #log: Logger;
+  readonly #create: typeof createCollector;
+  readonly #staggerSpanMs: number;
 
   constructor(config: CollectorConfig, deps: { log: Logger; redis: Redis; create?: typeof createCollector; staggerSpanMs?: number }) {
     this.#config = config;
@@ -57,8 +59,6 @@ export class CollectorsRole implements Role {
     this.producer = new SampleProducer(queue, { maxBufferedSamples: config.rollup.bufferMaxSamples, log: deps.log });
     this.#inventory = new InventoryStore(deps.redis, config.redis.prefix);
   }
-  readonly #create: typeof createCollector;
-  readonly #staggerSpanMs: number;
 
   async start(): Promise<void> {
     const sources = this.#config.sources.filter((s) => s.enabled);
