@@ -55,7 +55,7 @@ export async function sealFinishedDays(redis: Redis, prefix: string, opts: { sea
 }
 
 /** Runs sealFinishedDays under a Redis lock so that one worker of many does it at a time. */
-export async function sealWithLock(redis: Redis, prefix: string, opts: { sealAfterMs: number; retentionDays: number; lockMs?: number }): Promise<{ days: number[]; keys: number } | null> {
+export async function sealWithLock(redis: Redis, prefix: string, opts: { sealAfterMs: number; retentionDays: number; lockMs?: number; now?: number }): Promise<{ days: number[]; keys: number } | null> {
   const lock = keyOf(prefix, 'sealer-lock');
   const token = `${process.pid}-${Math.random()}`;
   if ((await redis.set(lock, token, 'PX', opts.lockMs ?? 30 * 60_000, 'NX')) !== 'OK') return null;

@@ -66,7 +66,9 @@ export class RollupWorker {
     }
     this.#worker.on('failed', (job, err) => {
       this.stats.failures++;
-      this.#log.warn({ job: job?.id, attempt: job?.attemptsMade, err: err.message }, 'rollup job failed; it will be retried');
+      const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : false;
+      const msg = final ? 'rollup job failed for good: kept in the failed list (replaying its samples is harmless)' : 'rollup job failed; it will be retried';
+      this.#log[final ? 'error' : 'warn']({ job: job?.id, attempt: job?.attemptsMade, err: err.message }, msg);
     });
   }
 
