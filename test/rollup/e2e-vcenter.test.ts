@@ -32,7 +32,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function runAgainst(name: string, vc: { url: string; thumbprint: string; username: string; password: string }, opts: { templateName?: string }): Promise<void> {
+async function runAgainst(name: string, vc: { url: string; thumbprint: string; username: string; password: string }, opts: { templateName?: string; calls?: () => Record<string, number> }): Promise<void> {
   const password = vc.password;
   const prefix = `e2e-${name}-${randomUUID().slice(0, 8)}`; // redis.prefix allows 40 characters
   prefixes.push(prefix);
@@ -72,6 +72,8 @@ async function runAgainst(name: string, vc: { url: string; thumbprint: string; u
   }
   expect(await exited, stderr.slice(-2000)).toBe(0);
   expect(stderr).not.toContain(password);
+  // SIGTERM closed the collector: its vCenter session was logged out.
+  if (opts.calls) expect(opts.calls().Logout).toBe(opts.calls().Login);
 
   const machines = await new InventoryStore(t.redis, prefix).machines();
   const on = machines.filter((m) => m.powerState === 'poweredOn');
@@ -110,7 +112,7 @@ describe('vCenter simulator -> collector run -> points and percentiles', () => {
     const estate = loadEstate(join(ROOT, 'lab/estates/sample.yaml'));
     const password = 'e2e-Lab-Pw-1';
     lab = await startVcenterLab({ estate, users: [{ username: 'collector@vsphere.local', password }], log: createLogger({ level: 'warn' }) });
-    await runAgainst('lab-vc01', { url: lab.url, thumbprint: lab.thumbprint, username: 'collector@vsphere.local', password }, { templateName: 'tpl-win2019' });
+    await runAgainst('lab-vc01', { url: lab.url, thumbprint: lab.thumbprint, username: 'collector@vsphere.local', password }, { templateName: 'tpl-win2019', calls: () => lab!.calls() });
   }, 300_000);
 
   it.runIf(simAvailable())('govmomi simulator (VMware vcsim): the same for its powered-on and powered-off VMs', async () => {
