@@ -94,7 +94,14 @@ export class VcenterCollector implements SourceCollector {
     const requestsBefore = this.client.requests;
     const stats = await this.perf.poll(this.#targets!, sink);
     if (this.perf.missingCounters.length) stats.errors.push(`counters missing on this vCenter: ${this.perf.missingCounters.join(', ')}`);
-    if (this.#cfg.perf.stateFile) saveLedger(this.#cfg.perf.stateFile, this.perf.ledger);
+    if (this.#cfg.perf.stateFile) {
+      try {
+        saveLedger(this.#cfg.perf.stateFile, this.perf.ledger);
+      } catch (err) {
+        // The samples are already delivered; only a restart would re-read them. Say so, do not fail the poll.
+        stats.errors.push(`cannot save perf.stateFile ${this.#cfg.perf.stateFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); after a restart the last hour may be read again`);
+      }
+    }
     this.#opts.log.debug({ source: this.name, ...stats, roundTrips: this.client.requests - requestsBefore }, 'vCenter poll done');
     return stats;
   }

@@ -191,4 +191,32 @@ describe.skipIf(!simAvailable())('vCenter faults: clear errors, no crash', () =>
     expect(stats.samples).toBeGreaterThan(0);
     await c.close();
   });
+
+  it('keeps one session alive with CurrentTime, and backs off exponentially on repeated login failures', async () => {
+    const logs = capturingLogger();
+    const client = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutSec: 10 });
+    const live = new VimSession(client, { username: sim.username, password: () => new Secret(sim.password), log: logs.log, keepAliveSec: 0.5 });
+    await live.ensure();
+    await sim.control('/lab/stats?reset=1');
+    await new Promise((r) => setTimeout(r, 2600));
+    const calls = (await sim.control('/lab/stats')).calls;
+    expect(calls.CurrentTime).toBeGreaterThanOrEqual(2);
+    expect(calls.Login ?? 0).toBe(0);
+    await live.logout();
+    await client.close();
+
+    const badClient = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutSec: 10 });
+    const bad = new VimSession(badClient, { username: sim.username, password: () => new Secret('nope'), log: logs.log, backoffSec: 1, maxBackoffSec: 10 });
+    const waits: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await failure(bad.ensure());
+      const m = /not logging in again for (\d+) s after (\d+)/.exec((await failure(bad.ensure())).message);
+      expect(m, 'back-off error').not.toBeNull();
+      waits.push(Number(m![2]));
+      await new Promise((r) => setTimeout(r, 1000 * 2 ** i + 100)); // let the back-off expire
+    }
+    expect(waits).toEqual([1, 2, 3]); // each failed attempt counted, each wait doubling
+    expect(logs.text()).toMatch(/"retryInSec":4[,}]/); // 1 s doubled twice
+    await badClient.close();
+  });
 });
