@@ -101,6 +101,20 @@ function metricValues(text: string, name: string): Array<{ labels: string; value
   return out;
 }
 
+/** The service's warning and error log lines, counted by message (JSON lines on its stderr). */
+function warningCounts(stderr: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of stderr.split('\n')) {
+    try {
+      const l = JSON.parse(line) as { level?: number; msg?: string; source?: string };
+      if ((l.level ?? 0) >= 40) out[`${l.source ? `${l.source}: ` : ''}${l.msg}`] = (out[`${l.source ? `${l.source}: ` : ''}${l.msg}`] ?? 0) + 1;
+    } catch {
+      /* not a log line */
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const log = createLogger({ level: 'warn', pretty: false });
   const dataDir = arg('data-dir', '') || mkdtempSync(join(tmpdir(), 'bench-appliance-'));
@@ -118,7 +132,7 @@ async function main(): Promise<void> {
 
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'collector.js'), 'run', '--config', lab.configFile, '--no-status', '--log-format', 'json', '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let errors = '';
-  child.stderr!.on('data', (d) => (errors = (errors + d).slice(-20_000)));
+  child.stderr!.on('data', (d) => (errors = (errors + d).slice(-200_000)));
   const pid = child.pid!;
   // Ctrl+C: stop the service, the simulators and the private Redis rather than orphaning them.
   process.once('SIGINT', () => {
@@ -208,6 +222,8 @@ async function main(): Promise<void> {
   const hvFrom = hypervFirstSamplesAt === null ? Infinity : windowStart(hypervFirstSamplesAt) + WINDOW_MS;
   const hvTo = windowStart(endedAt - 60_000);
   const result = { vmware: { series: 0, windows: 0, lost: 0, wrong: 0, missingMachines: 0 }, hyperv: { series: 0, windows: 0, lost: 0, extra: 0, missingMachines: 0 } };
+  /** Lost samples per window start, to see where a loss sits (backfill edge, a burst, the end). */
+  const lostByWindow = new Map<string, number>();
   for (const vm of lab.estate.vms) {
     if (vm.template || vm.powerState !== 'poweredOn') continue;
     const vmware = vm.host.platform === 'vmware';
@@ -229,7 +245,11 @@ async function main(): Promise<void> {
         const p = got.get(ws);
         const expected = vmware ? 30 : 20;
         const n = p?.samples ?? 0;
-        if (n < expected) r.lost += expected - n;
+        if (n < expected) {
+          r.lost += expected - n;
+          const k = `${vmware ? 'vmware' : 'hyperv'} ${new Date(ws).toISOString().slice(11, 16)}`;
+          lostByWindow.set(k, (lostByWindow.get(k) ?? 0) + expected - n);
+        }
         if (!vmware && n > expected) result.hyperv.extra += n - expected;
         if (rate && p) {
           let peak = -Infinity;
@@ -259,6 +279,8 @@ async function main(): Promise<void> {
     drainAfterRunSec: drainSec,
     jobsLeftAtCheck: backlog,
     check: result,
+    lostByWindow: Object.fromEntries([...lostByWindow].sort()),
+    serviceWarnings: warningCounts(errors),
     checkWindows: { vmware: [new Date(vcFrom).toISOString(), new Date(vcTo).toISOString()], hyperv: Number.isFinite(hvFrom) && hvTo > hvFrom ? [new Date(hvFrom).toISOString(), new Date(hvTo).toISOString()] : 'run too short for a complete Hyper-V window' },
     checkSec: (Date.now() - t0) / 1000,
   };
