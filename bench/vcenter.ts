@@ -20,6 +20,8 @@ const ROOT = join(here, '..', '..'); // dist/bench -> repo root
 
 interface RunResult {
   client: string;
+  /** The size asked of the simulator (vms is what the client found). */
+  size?: number;
   vms: number;
   inventoryCpuSec: number;
   inventoryWallSec: number;
@@ -135,8 +137,9 @@ async function main(): Promise<void> {
     const sim = await startSim({ datacenters: 1, clusters, clusterHosts: 4, hosts: 0, vms: Math.ceil(size / clusters), poweredOff: 0, templates: 0 }, { startTimeoutMs: 30 * 60_000 });
     try {
       const info = JSON.stringify(sim);
-      rows.push(await runJson(process.execPath, [fileURLToPath(import.meta.url), '--worker', '--cycles', cycles, ...(process.argv.includes('--no-soap') ? [] : ['--soap'])], info));
-      if (size <= Number(arg('peer-max', '5000'))) rows.push(await runJson('/usr/bin/python3', [join(ROOT, 'bench', 'vcenter-peer.py'), '--cycles', cycles], info));
+      const measured = (r: RunResult) => ({ ...r, size });
+      rows.push(measured(await runJson(process.execPath, [fileURLToPath(import.meta.url), '--worker', '--cycles', cycles, ...(process.argv.includes('--no-soap') ? [] : ['--soap'])], info)));
+      if (size <= Number(arg('peer-max', '5000'))) rows.push(measured(await runJson('/usr/bin/python3', [join(ROOT, 'bench', 'vcenter-peer.py'), '--cycles', cycles], info)));
     } finally {
       await sim.stop();
     }
@@ -149,8 +152,8 @@ async function main(): Promise<void> {
     );
   }
   for (const size of sizes) {
-    const ours = rows.find((r) => r.client === 'ours' && Math.abs(r.vms - size) < clustersSlack(size));
-    const peer = rows.find((r) => r.client === 'pyvmomi' && Math.abs(r.vms - size) < clustersSlack(size));
+    const ours = rows.find((r) => r.client === 'ours' && r.size === size);
+    const peer = rows.find((r) => r.client === 'pyvmomi' && r.size === size);
     if (ours?.soapCycleCpuSec !== undefined) {
       process.stdout.write(`${size} VMs: one steady QueryPerf cycle through the soap package: ${ours.soapCycleCpuSec.toFixed(3)} CPU-s (${ours.soapValues} values) vs ours ${median(ours.steadyCpuSec).toFixed(3)}\n`);
     }
@@ -160,10 +163,6 @@ async function main(): Promise<void> {
       );
     }
   }
-}
-
-function clustersSlack(size: number): number {
-  return Math.max(10, size * 0.01);
 }
 
 main().catch((err) => {

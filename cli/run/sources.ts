@@ -1,5 +1,6 @@
 import { UserError } from '../../common/errors.js';
 import type { SourceConfig } from '../../config/load.js';
+import { publicUrl } from '../../collectors/vcenter/collector.js';
 
 // Helpers shared by the `discover` and `collect` commands.
 
@@ -18,12 +19,7 @@ export function selectSources(all: SourceConfig[], names?: string[]): SourceConf
 
 /** Where a source is reached, never with credentials. */
 export function sourceEndpoint(cfg: SourceConfig): string {
-  if (cfg.kind === 'vcenter') {
-    const u = new URL(cfg.url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  }
+  if (cfg.kind === 'vcenter') return publicUrl(cfg.url);
   return cfg.port ? `${cfg.host}:${cfg.port}` : cfg.host;
 }
 

@@ -9,6 +9,14 @@ import { VimSession } from './session.js';
 import { VimClient } from './soap/client.js';
 import { loadLedger, saveLedger } from './state-file.js';
 
+/** A URL without any user info: safe for logs and outputs. */
+export function publicUrl(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
+}
+
 export interface VcenterCollectorOptions {
   log: Logger;
   /** Called after each inventory page (objects in the page), for progress on a terminal. */
@@ -51,12 +59,8 @@ export class VcenterCollector implements SourceCollector {
     this.perf = new PerfPoller(this.session, { ...cfg.perf, log }, ledger);
   }
 
-  /** The configured URL without any user info: safe for logs and outputs. */
   get endpoint(): string {
-    const u = new URL(this.#cfg.url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
+    return publicUrl(this.#cfg.url);
   }
 
   async discover(): Promise<{ source: SourceSummary; machines: Machine[] }> {

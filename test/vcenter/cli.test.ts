@@ -1,24 +1,14 @@
-import Ajv2020 from 'ajv/dist/2020.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { CLI, ROOT, runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { closedPort, schemaValidator } from './helpers/lab.js';
 import { simAvailable, startSim, type Sim } from './helpers/sim.js';
 
-const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ allErrors: true, strict: false, formats: { 'date-time': true } });
-const validateInventory = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', 'inventory.schema.json'), 'utf8')));
-const validateSample = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', 'sample.schema.json'), 'utf8')));
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+const validateInventory = schemaValidator('inventory');
+const validateSample = schemaValidator('sample');
 
 describe.skipIf(!simAvailable())('collector discover / collect (built CLI) against the simulator', () => {
   let sim: Sim;

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { VimClient } from '../../collectors/vcenter/soap/client.js';
 import { child, path, textOf } from '../../collectors/vcenter/soap/parser.js';
 import { el, moRef } from '../../collectors/vcenter/soap/xml.js';
 import { Secret } from '../../common/secret.js';
-import { capturingLogger, simConfig } from './helpers/lab.js';
+import { capturingLogger, closedPort, simConfig } from './helpers/lab.js';
 import { SIM_BIN, simAvailable, startSim, type Sim } from './helpers/sim.js';
 
 /** An HTTPS server on 127.0.0.1 that is not a vCenter, answering every request with `reply`. */
@@ -71,10 +70,7 @@ describe.skipIf(!simAvailable())('vCenter faults: clear errors, no crash', () =>
   });
 
   it('unreachable host: names the endpoint and the likely fix', async () => {
-    const srv = createServer();
-    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-    const port = (srv.address() as { port: number }).port;
-    await new Promise((r) => srv.close(r));
+    const port = await closedPort();
     const c = new VcenterCollector(simConfig(sim, { url: `https://127.0.0.1:${port}/sdk` }), { log: capturingLogger().log });
     const err = await failure(c.discover());
     expect(err.message).toMatch(new RegExp(`cannot reach 127.0.0.1:${port}: ECONNREFUSED`));

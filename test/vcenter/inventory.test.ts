@@ -1,16 +1,11 @@
-import Ajv2020 from 'ajv/dist/2020.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VcenterCollector } from '../../collectors/vcenter/collector.js';
 import { machineId, type Machine } from '../../collectors/model.js';
-import { ROOT } from '../helpers/cli.js';
-import { capturingLogger, simConfig } from './helpers/lab.js';
+import { capturingLogger, schemaValidator, simConfig } from './helpers/lab.js';
 import { pyvmomiInventory } from './helpers/peer.js';
 import { simAvailable, startSim, type Sim, type SimShape } from './helpers/sim.js';
 
-const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ allErrors: true, strict: false, formats: { 'date-time': true } });
-const validateInventory = ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', 'inventory.schema.json'), 'utf8')));
+const validateInventory = schemaValidator('inventory');
 
 const SHAPES: Array<{ title: string; shape: SimShape; pageSize: number }> = [
   { title: 'two datacenters, clusters and standalone hosts, powered-off VMs and templates, paged at 10', shape: { datacenters: 2, clusters: 2, clusterHosts: 2, hosts: 1, vms: 3, poweredOff: 0.3, templates: 2 }, pageSize: 10 },

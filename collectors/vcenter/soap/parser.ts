@@ -99,10 +99,6 @@ export class SaxReader {
     });
   }
 
-  get elementsSeen(): boolean {
-    return this.#roots > 0;
-  }
-
   write(chunk: Uint8Array): void {
     if (this.#error) throw this.#error;
     this.#bytes += chunk.byteLength;
@@ -165,26 +161,13 @@ export class TreeBuilder implements XmlEvents {
   }
 }
 
-/** Parses a whole document into a tree (hardened as SaxReader). */
-export class TreeParser {
-  readonly #builder = new TreeBuilder();
-  readonly #reader: SaxReader;
-  constructor(limits: ParseLimits = DEFAULT_LIMITS) {
-    this.#reader = new SaxReader(this.#builder, limits);
-  }
-  write(chunk: Uint8Array): void {
-    this.#reader.write(chunk);
-  }
-  end(): XmlNode {
-    this.#reader.end();
-    return this.#builder.root!;
-  }
-}
-
+/** Parses a whole document into a tree, with the same protections. */
 export function parseXml(text: string | Uint8Array, limits: ParseLimits = DEFAULT_LIMITS): XmlNode {
-  const p = new TreeParser(limits);
-  p.write(typeof text === 'string' ? new TextEncoder().encode(text) : text);
-  return p.end();
+  const builder = new TreeBuilder();
+  const reader = new SaxReader(builder, limits);
+  reader.write(typeof text === 'string' ? new TextEncoder().encode(text) : text);
+  reader.end();
+  return builder.root!;
 }
 
 // ---- navigation helpers (no vSphere knowledge) ----------------------------------------------

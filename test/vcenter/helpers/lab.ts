@@ -1,4 +1,9 @@
+import Ajv2020 from 'ajv/dist/2020.js';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { ROOT } from '../../helpers/cli.js';
 import pino from 'pino';
 import type { Logger } from '../../../common/log.js';
 import { vcenterSource, type VcenterSourceConfig } from '../../../config/schema/vcenter.js';
@@ -52,4 +57,19 @@ export function simRawValue(moref: string, counter: string, instance: string, ts
   if (counter.startsWith('virtualDisk.number')) return v % 5000;
   if (counter.startsWith('net.')) return v % 50000;
   return v % 1000;
+}
+
+/** A port on 127.0.0.1 where nothing listens (bound, then closed). */
+export async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ allErrors: true, strict: false, formats: { 'date-time': true } });
+/** A validator for one of the published schemas (schemas/<name>.schema.json). */
+export function schemaValidator(name: 'inventory' | 'sample') {
+  return ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schemas', `${name}.schema.json`), 'utf8')));
 }
