@@ -92,9 +92,12 @@ export class VcenterCollector implements SourceCollector {
     };
   }
 
-  /** One perf cycle; discovers first when the inventory is missing or older than inventoryIntervalSec. */
+  /** One perf cycle; discovers first when the inventory is missing, older than inventoryIntervalSec, or a VM vanished. */
   async poll(sink: SampleSink): Promise<PollStats> {
-    if (!this.#targets || Date.now() - this.#discoveredAt > this.#cfg.inventoryIntervalSec * 1000) await this.discover();
+    if (!this.#targets || this.perf.inventoryStale || Date.now() - this.#discoveredAt > this.#cfg.inventoryIntervalSec * 1000) {
+      await this.discover();
+      this.perf.inventoryStale = false;
+    }
     const requestsBefore = this.client.requests;
     const stats = await this.perf.poll(this.#targets!, sink);
     if (this.perf.missingCounters.length) stats.errors.push(`counters missing on this vCenter: ${this.perf.missingCounters.join(', ')}`);

@@ -4,6 +4,7 @@ import type { MetricName, PollStats, Sample, SampleSink } from '../model.js';
 import type { PerfTarget } from './inventory.js';
 import { SampleLedger, type LedgerEntry } from './ledger.js';
 import type { VimSession } from './session.js';
+import { isFault } from './soap/errors.js';
 import { child, childrenNamed, textOf, type XmlEvents } from './soap/parser.js';
 import { el, moRef } from './soap/xml.js';
 
@@ -84,6 +85,8 @@ export class PerfPoller {
   #counters: Counter[] | null = null;
   #byId = new Map<number, Counter>();
   missingCounters: string[] = [];
+  /** Set when vCenter says a polled VM no longer exists: the inventory should be read again. */
+  inventoryStale = false;
   #prunedAt = 0;
 
   constructor(
@@ -202,6 +205,8 @@ export class PerfPoller {
             await client.callStream('QueryPerf', perfManager, specs, decoder);
           });
         } catch (err) {
+          // The batch's other VMs lose nothing: their next window starts at their high-water marks.
+          if (isFault(err, 'ManagedObjectNotFound')) this.inventoryStale = true;
           stats.errors.push(`QueryPerf for ${batch.length} VMs (${batch[0]!.moref}...): ${(err as Error).message}`);
           continue;
         }

@@ -224,7 +224,13 @@ func (p *LabPerf) QueryPerf(ctx *simulator.Context, req *types.QueryPerf) soap.H
 	newest := simNow().Unix() / 20 * 20
 	oldest := newest - (realtimeSamples-1)*20
 	for _, qs := range req.QuerySpec {
-		vm, ok := simulator.Map.Get(qs.Entity).(*simulator.VirtualMachine)
+		obj := simulator.Map.Get(qs.Entity)
+		if obj == nil {
+			// What a real vCenter says when a VM went away between inventory and poll.
+			body.Fault_ = simulator.Fault("The object has already been deleted or has not been completely created", &types.ManagedObjectNotFound{Obj: qs.Entity})
+			return body
+		}
+		vm, ok := obj.(*simulator.VirtualMachine)
 		if !ok || qs.Entity.Type != "VirtualMachine" {
 			body.Fault_ = simulator.Fault("only VirtualMachine entities are simulated", &types.InvalidArgument{InvalidProperty: "entity"})
 			return body

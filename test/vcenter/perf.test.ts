@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VcenterCollector } from '../../collectors/vcenter/collector.js';
 import { COUNTERS } from '../../collectors/vcenter/perf.js';
 import type { Machine, Sample } from '../../collectors/model.js';
+import { VimSession } from '../../collectors/vcenter/session.js';
+import { VimClient } from '../../collectors/vcenter/soap/client.js';
+import { Secret } from '../../common/secret.js';
 import { capturingLogger, simConfig, simRawValue } from './helpers/lab.js';
 import { simAvailable, startSim, type Sim } from './helpers/sim.js';
 
@@ -115,5 +118,52 @@ describe.skipIf(!simAvailable())('vCenter perf against govmomi simulator (determ
     // ...and the last poll reached vCenter's newest sample.
     expect(latest).toBeGreaterThanOrEqual(Math.floor(nowBefore / 20_000) * 20_000);
     expect(logs.text()).not.toContain(sim.password);
+  });
+
+  it('a VM removed between inventory and poll: the batch fault is reported, the inventory is re-read, its batch-mates lose nothing', async () => {
+    const cfg = simConfig(sim, { perf: { vmsPerQuery: 2, concurrency: 1, lookbackSamples: 3 } });
+    const c = new VcenterCollector(cfg, { log: logs.log });
+    const { machines } = await c.discover();
+    const all: Sample[] = [];
+    await c.poll((b) => void all.push(...b));
+    const on = machines.filter((m) => m.powerState === 'poweredOn');
+    const victim = on[0]!; // shares its QueryPerf batch with on[1]
+    const mate = on[1]!;
+
+    // Remove it the way an administrator would: power off, then unregister (from a second session).
+    const adminClient = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutSec: 10 });
+    const admin = new VimSession(adminClient, { username: sim.username, password: () => new Secret(sim.password), log: logs.log });
+    const vmRef = { type: 'VirtualMachine', value: victim.moref! };
+    await admin.call('PowerOffVM_Task', vmRef);
+    for (let i = 0; ; i++) {
+      try {
+        await admin.call('UnregisterVM', vmRef);
+        break;
+      } catch (err) {
+        if (i > 50) throw err; // still powering off
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await admin.logout();
+    await adminClient.close();
+
+    await sim.control('/lab/clock?advance=60');
+    const failed = await c.poll((b) => void all.push(...b));
+    expect(failed.errors.join(' ')).toMatch(/ManagedObjectNotFound/);
+    await sim.control('/lab/clock?advance=40');
+    const healed = await c.poll((b) => void all.push(...b));
+    expect(healed.errors).toEqual([]);
+    expect(healed.machinesPolled).toBe(on.length - 1);
+    await c.close();
+
+    // The batch-mate's cpu series has no hole across the failed poll (its window started at its mark).
+    const mateCpu = all.filter((s) => s.machine === mate.id && s.metric === 'cpu.usage.percent').map((s) => s.ts).sort((a, b) => a - b);
+    expect(new Set(mateCpu).size).toBe(mateCpu.length);
+    const expected: number[] = [];
+    for (let ts = mateCpu[0]!; ts <= mateCpu[mateCpu.length - 1]!; ts += 20_000) {
+      if (simRawValue(mate.moref!, 'cpu.usage.average', '', ts / 1000) !== null) expected.push(ts);
+    }
+    expect(mateCpu).toEqual(expected);
+    expect(mateCpu[mateCpu.length - 1]! - mateCpu[0]!).toBeGreaterThan(3600_000); // the hour plus the two polls
   });
 });
