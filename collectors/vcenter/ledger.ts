@@ -59,13 +59,22 @@ export class SampleLedger {
     return true;
   }
 
-  /** Oldest high-water mark of a machine's series (0 when nothing was seen): the start of its next window. */
+  /**
+   * Where a machine's next window starts: the oldest high-water mark among its live series (0 when
+   * nothing was seen). A series that stopped (a removed disk, a NIC without data) more than the
+   * remembered slots behind the machine's newest is left out, so it does not drag every poll back
+   * to the whole realtime hour.
+   */
   lowWater(machine: string): number {
     const m = this.#machines.get(machine);
     if (!m || m.size === 0) return 0;
-    let low = Infinity;
-    for (const e of m.values()) if (e.hwm > 0 && e.hwm < low) low = e.hwm;
-    return low === Infinity ? 0 : low;
+    let high = 0;
+    for (const e of m.values()) if (e.hwm > high) high = e.hwm;
+    if (high === 0) return 0;
+    const floor = high - LEDGER_SLOTS * SLOT_MS;
+    let low = high;
+    for (const e of m.values()) if (e.hwm >= floor && e.hwm < low) low = e.hwm;
+    return low;
   }
 
   /** Forgets machines that are gone and series older than `before` (out of the realtime window anyway). */

@@ -61,4 +61,17 @@ describe('SampleLedger (high-water mark + look-back bitmap)', () => {
       { numRuns: 300, seed: 42 },
     );
   });
+
+  it('a series that stopped long ago does not pull the window back to the whole hour', () => {
+    const l = new SampleLedger();
+    const t = 1_800_000_000_000 - (1_800_000_000_000 % SLOT);
+    SampleLedger.accept(l.entry('vm', 'cpu|'), t);
+    SampleLedger.accept(l.entry('vm', 'net.received.bytesPerSec|4000'), t - 5 * SLOT); // a little behind: counts
+    expect(l.lowWater('vm')).toBe(t - 5 * SLOT);
+    SampleLedger.accept(l.entry('vm', 'disk.read.bytesPerSec|2001'), t - 40 * SLOT); // a removed disk
+    expect(l.lowWater('vm')).toBe(t - 5 * SLOT);
+    l.entry('vm', 'disk.write.bytesPerSec|2001'); // only -1 so far: no mark
+    expect(l.lowWater('vm')).toBe(t - 5 * SLOT);
+    expect(l.lowWater('other')).toBe(0);
+  });
 });
