@@ -11,8 +11,7 @@ export async function runDiscover(opts: CommonOptions & { out: string; source?: 
   const { config, log } = setup(opts);
   const sources = selectSources(config.sources, opts.source);
   const results = await Promise.all(sources.map((cfg) => discoverOne(cfg, log)));
-  const inventory: Inventory & { generatedAt: string } = {
-    generatedAt: new Date().toISOString(),
+  const inventory: Inventory = {
     sources: results.map((r) => r.source),
     machines: results.flatMap((r) => r.machines),
   };
