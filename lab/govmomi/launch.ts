@@ -35,6 +35,8 @@ export interface SimShape {
   vms?: number;
   poweredOff?: number;
   templates?: number;
+  /** Datacenters placed inside folders (nested inventory paths). */
+  folders?: number;
   delayMs?: number;
 }
 
@@ -67,6 +69,7 @@ export async function startSim(shape: SimShape = {}, opts: { startTimeoutMs?: nu
     `-powered-off=${shape.poweredOff ?? 0.2}`,
     `-templates=${shape.templates ?? 1}`,
     `-delay-ms=${shape.delayMs ?? 0}`,
+    `-folders=${shape.folders ?? 0}`,
   ];
   const child = spawn(SIM_BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

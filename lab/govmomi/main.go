@@ -412,6 +412,7 @@ func main() {
 	vms := flag.Int("vms", 2, "VMs per standalone host and per cluster")
 	offShare := flag.Float64("powered-off", 0.2, "share of VMs powered off (0..1)")
 	templates := flag.Int("templates", 1, "VMs turned into templates (taken from the end)")
+	folders := flag.Int("folders", 0, "datacenters placed inside a folder, each with its own host/vm folders nested too")
 	delay := flag.Int("delay-ms", 0, "delay every SOAP call by this many milliseconds")
 	user := flag.String("user", "lab", "user name accepted by Login")
 	pass := flag.String("password", "lab-password", "password accepted by Login")
@@ -429,6 +430,7 @@ func main() {
 	model := simulator.VPX()
 	model.Datacenter, model.Cluster, model.ClusterHost, model.Host, model.Machine = *dcs, *clusters, *clusterHosts, *hosts, *vms
 	model.Portgroup = 0
+	model.Folder = *folders
 	if err := model.Create(); err != nil {
 		log.Fatalf("creating the simulated inventory: %v", err)
 	}
