@@ -97,11 +97,6 @@ export class PerfPoller {
     this.ledger = ledger ?? new SampleLedger();
   }
 
-  /** Counter ids are per session's vCenter; resolved once, again only after forget(). */
-  forgetCounters(): void {
-    this.#counters = null;
-  }
-
   /** Per VM: counter id -> perf instance -> where its samples go (null: an instance we do not keep). */
   #seriesCache = new WeakMap<PerfTarget, { generation: number; byCounter: Map<number, Map<string, SeriesRef | null>> }>();
 

@@ -70,6 +70,8 @@ var (
 	calls         = map[string]int{}
 	perfMaxEntity int
 	perfMaxIds    int
+	perfInFlight  int
+	perfMaxFlight int
 	returnvalRe   = regexp.MustCompile(`(<returnval[^>]*>)[^<]*(</returnval>)`)
 	methodRe      = regexp.MustCompile(`<(?:[A-Za-z0-9_]+:)?Body[^>]*>\s*<(?:[A-Za-z0-9_]+:)?([A-Za-z0-9_]+)`)
 )
@@ -484,9 +486,9 @@ func main() {
 		defer callsMu.Unlock()
 		if r.URL.Query().Get("reset") != "" {
 			calls = map[string]int{}
-			perfMaxEntity, perfMaxIds = 0, 0
+			perfMaxEntity, perfMaxIds, perfMaxFlight = 0, 0, 0
 		}
-		writeJSON(w, map[string]interface{}{"calls": calls, "queryPerfMaxEntities": perfMaxEntity, "queryPerfMaxMetricIds": perfMaxIds})
+		writeJSON(w, map[string]interface{}{"calls": calls, "queryPerfMaxEntities": perfMaxEntity, "queryPerfMaxMetricIds": perfMaxIds, "queryPerfMaxInFlight": perfMaxFlight})
 	})
 
 	server := model.Service.NewServer()
@@ -499,6 +501,21 @@ func main() {
 			m := methodRe.FindSubmatch(b)
 			if m != nil && string(m[1]) != "QueryPerf" {
 				countCall(string(m[1]))
+			}
+			if m != nil && string(m[1]) == "QueryPerf" {
+				// Requests in flight at once, seen at the HTTP layer (the simulator serialises
+				// calls on one managed object behind a lock, so it must be counted here).
+				callsMu.Lock()
+				perfInFlight++
+				if perfInFlight > perfMaxFlight {
+					perfMaxFlight = perfInFlight
+				}
+				callsMu.Unlock()
+				defer func() {
+					callsMu.Lock()
+					perfInFlight--
+					callsMu.Unlock()
+				}()
 			}
 			r.Body = ioutil.NopCloser(bytes.NewReader(b))
 			if m != nil && string(m[1]) == "CurrentTime" {

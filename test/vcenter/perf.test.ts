@@ -166,4 +166,22 @@ describe.skipIf(!simAvailable())('vCenter perf against govmomi simulator (determ
     expect(mateCpu).toEqual(expected);
     expect(mateCpu[mateCpu.length - 1]! - mateCpu[0]!).toBeGreaterThan(3600_000); // the hour plus the two polls
   });
+
+  it('keeps at most perf.concurrency QueryPerf calls in flight, each with at most perf.vmsPerQuery VMs', async () => {
+    const c = new VcenterCollector(simConfig(sim, { perf: { vmsPerQuery: 1, concurrency: 2, lookbackSamples: 3 } }), { log: logs.log });
+    await c.discover();
+    await sim.control('/lab/stats?reset=1');
+    await sim.control('/lab/delay?ms=150'); // slow answers, so the calls overlap
+    try {
+      const stats = await c.poll(() => undefined);
+      expect(stats.errors).toEqual([]);
+      expect(stats.requests).toBe(stats.machinesPolled);
+    } finally {
+      await sim.control('/lab/delay?ms=0');
+    }
+    const lab = await sim.control('/lab/stats');
+    expect(lab.queryPerfMaxEntities).toBe(1);
+    expect(lab.queryPerfMaxInFlight).toBe(2);
+    await c.close();
+  });
 });
