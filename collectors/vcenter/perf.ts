@@ -229,10 +229,24 @@ function iso(sec: number): string {
  * It only asks the ledger whether a sample is new; drain() hands the samples decoded so far to
  * the sink and records them in the ledger once the sink has them.
  */
+// Element codes for QueryPerfDecoder (depths relative to QueryPerfResponse = 1).
+const OTHER = 0;
+const RETURNVAL = 1; // 2: PerfEntityMetric
+const ENTITY = 2; // 3
+const SAMPLE_INFO = 3; // 3
+const SERIES = 4; // 3: PerfMetricIntSeries (<value xsi:type=...>)
+const TIMESTAMP = 5; // 4, in sampleInfo
+const INTERVAL = 6; // 4, in sampleInfo
+const SERIES_ID = 7; // 4, in a series
+const NUMBER = 8; // 4, a value in a series
+const COUNTER_ID = 9; // 5, in id
+const INSTANCE = 10; // 5, in id
+
 class QueryPerfDecoder implements XmlEvents {
   #samples: Sample[] = [];
   #entries: LedgerEntry[] = [];
-  #path: string[] = [];
+  #depth = 0;
+  readonly #codes = new Uint8Array(8);
   #text = '';
   #target: PerfTarget | undefined;
   #stamps: number[] = [];
@@ -263,22 +277,37 @@ class QueryPerfDecoder implements XmlEvents {
     });
   }
 
+  // Each open element gets a code from its name and depth once; close() then compares integers.
   open(name: string): void {
-    this.#path.push(name);
-    this.#text = '';
-    const d = this.#path.length;
-    if (d === 2 && name === 'returnval') {
-      this.#target = undefined;
-      this.#stamps = [];
-      this.#intervals = [];
-    } else if (d === 3 && name === 'value') {
-      this.#counter = undefined;
-      this.#instance = undefined;
-      this.#entry = undefined;
-      this.#counterId = NaN;
-      this.#instanceRaw = '';
-      this.#k = 0;
+    const d = ++this.#depth;
+    let code = OTHER;
+    if (d === 2) {
+      if (name === 'returnval') {
+        code = RETURNVAL;
+        this.#target = undefined;
+        this.#stamps = [];
+        this.#intervals = [];
+      }
+    } else if (d === 3) {
+      if (name === 'value') {
+        code = SERIES;
+        this.#counter = undefined;
+        this.#instance = undefined;
+        this.#entry = undefined;
+        this.#counterId = NaN;
+        this.#instanceRaw = '';
+        this.#k = 0;
+      } else if (name === 'sampleInfo') code = SAMPLE_INFO;
+      else if (name === 'entity') code = ENTITY;
+    } else if (d === 4) {
+      const parent = this.#codes[3];
+      if (parent === SERIES) code = name === 'value' ? NUMBER : name === 'id' ? SERIES_ID : OTHER;
+      else if (parent === SAMPLE_INFO) code = name === 'timestamp' ? TIMESTAMP : name === 'interval' ? INTERVAL : OTHER;
+    } else if (d === 5 && this.#codes[4] === SERIES_ID) {
+      code = name === 'counterId' ? COUNTER_ID : name === 'instance' ? INSTANCE : OTHER;
     }
+    if (d < this.#codes.length) this.#codes[d] = code;
+    this.#text = '';
   }
 
   text(text: string): void {
@@ -286,25 +315,34 @@ class QueryPerfDecoder implements XmlEvents {
   }
 
   close(): void {
-    const d = this.#path.length;
-    const name = this.#path.pop()!;
-    const parent = this.#path[d - 2];
-    if (d === 3) {
-      if (name === 'entity') this.#target = this.byMoref.get(this.#text);
-      else if (name === 'sampleInfo') {
+    const d = this.#depth--;
+    const code = d < this.#codes.length ? this.#codes[d]! : OTHER;
+    switch (code) {
+      case NUMBER:
+        this.#take(Number(this.#text));
+        break;
+      case TIMESTAMP:
+        this.#stamp = Date.parse(this.#text);
+        break;
+      case INTERVAL:
+        this.#interval = Number(this.#text) || REALTIME_INTERVAL_SEC;
+        break;
+      case SAMPLE_INFO:
         this.#stamps.push(this.#stamp);
         this.#intervals.push(this.#interval);
-      }
-    } else if (d === 4 && parent === 'sampleInfo') {
-      if (name === 'timestamp') this.#stamp = Date.parse(this.#text);
-      else if (name === 'interval') this.#interval = Number(this.#text) || REALTIME_INTERVAL_SEC;
-    } else if (d === 5 && parent === 'id') {
-      if (name === 'counterId') this.#counterId = Number(this.#text);
-      else if (name === 'instance') this.#instanceRaw = this.#text;
-    } else if (d === 4 && parent === 'value' && name === 'id') {
-      this.#resolveSeries();
-    } else if (d === 4 && parent === 'value' && name === 'value') {
-      this.#take(Number(this.#text));
+        break;
+      case COUNTER_ID:
+        this.#counterId = Number(this.#text);
+        break;
+      case INSTANCE:
+        this.#instanceRaw = this.#text;
+        break;
+      case SERIES_ID:
+        this.#resolveSeries();
+        break;
+      case ENTITY:
+        this.#target = this.byMoref.get(this.#text);
+        break;
     }
     this.#text = '';
   }
