@@ -72,10 +72,6 @@ export class VimClient {
     });
   }
 
-  get hasSession(): boolean {
-    return this.#cookie !== null;
-  }
-
   /** Forgets the session cookie (after Logout or when the server dropped it). */
   clearSession(): void {
     this.#cookie = null;
@@ -194,7 +190,8 @@ async function readSome(body: AsyncIterable<unknown> & { destroy(): void }, max:
     /* the peek is only for the message */
   }
   body.destroy();
-  return text.replace(/\s+/g, ' ').trim().slice(0, max);
+  // Shown to the administrator: no control characters (terminal escapes) from a foreign server.
+  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
 }
 
 function toFault(method: string, fault: XmlNode): VimFault {
