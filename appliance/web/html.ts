@@ -103,7 +103,7 @@ th{background:#eef1f4;font-weight:600}td.empty{color:var(--muted);text-align:cen
 a{color:var(--accent)}.muted{color:var(--muted)}.num{text-align:right;font-variant-numeric:tabular-nums}
 form.inline{display:inline}button,.button{font:inherit;padding:6px 12px;border-radius:4px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary,.button.secondary{background:#fff;color:var(--accent)}button.danger{background:#fff;color:var(--bad);border-color:var(--bad)}
-label{display:block;margin:10px 0 2px;font-weight:600}label.check{font-weight:400}input[type=text],input[type=password],input[type=url],input[type=number],input[type=search],select{font:inherit;padding:6px 8px;border:1px solid var(--line);border-radius:4px;width:100%;max-width:480px;background:#fff}
+label{display:block;margin:10px 0 2px;font-weight:600}label.check{font-weight:400}input[type=text],input[type=password],input[type=url],input[type=number],input[type=search],select,textarea{font:inherit;padding:6px 8px;border:1px solid var(--line);border-radius:4px;width:100%;max-width:480px;background:#fff}
 .hint{color:var(--muted);font-size:12px;margin:2px 0}.card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:16px;margin:12px 0}
 .cards{display:flex;gap:12px;flex-wrap:wrap}.cards .card{flex:1;min-width:160px;margin:0}.card .big{font-size:26px;font-weight:600}
 .flash{padding:10px 12px;border-radius:4px}.flash.ok{background:#e6f4ea;color:var(--ok)}.flash.error{background:#fdecea;color:var(--bad);white-space:pre-wrap}

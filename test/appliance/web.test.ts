@@ -203,6 +203,14 @@ describe('web app: pages', () => {
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('name: expected letters, digits');
     expect(bad.text).not.toContain('value="p"');
+    // Host addresses for names DNS does not resolve (a cluster's nodes, the lab's hosts).
+    const mapped = await client.post('/sources/hv-lab', { _csrf: csrf, name: 'hv-lab', host: 'HVCLU01', transport: 'https', auth: 'ntlm', username: 'HV01\\other', password: '', tlsMode: 'system', enabled: 'true', hostMap: 'hv01 = 10.0.0.11:5986\nhv02 = 10.0.0.12' });
+    expect(mapped.status).toBe(303);
+    expect((loadConfig(configFile).sources.find((s) => s.name === 'hv-lab') as { hostMap?: unknown }).hostMap).toEqual({ hv01: '10.0.0.11:5986', hv02: '10.0.0.12' });
+    expect((await client.get('/sources/hv-lab/edit')).text).toContain('hv01 = 10.0.0.11:5986\nhv02 = 10.0.0.12</textarea>');
+    const badMap = await client.post('/sources/hv-lab', { _csrf: csrf, name: 'hv-lab', host: 'HVCLU01', transport: 'https', auth: 'ntlm', username: 'u', password: '', tlsMode: 'system', enabled: 'true', hostMap: 'hv01 10.0.0.11' });
+    expect(badMap.status).toBe(400);
+    expect(badMap.text).toContain('host addresses: &quot;hv01 10.0.0.11&quot; is not &quot;name = address[:port]&quot;');
     const removed = await client.post('/sources/hv-lab/remove', { _csrf: csrf });
     expect(removed.status).toBe(303);
     expect(loadConfig(configFile).sources.map((s) => s.name)).toEqual(['vc01']);

@@ -33,7 +33,9 @@ function sourceForm(ctx: WebContext, csrf: string, kind: Kind, src: Raw | null, 
   <label for="hosts">More standalone hosts (comma separated, same account)</label><input id="hosts" name="hosts" type="text" value="${((src?.hosts as string[] | undefined) ?? []).join(', ')}">
   <label for="transport">Transport</label><select id="transport" name="transport">${opt('https', 'HTTPS (port 5986)', v('transport') || 'https')}${opt('http', 'HTTP with NTLM message encryption (port 5985)', v('transport') || 'https')}</select>
   <label for="auth">Authentication</label><select id="auth" name="auth">${opt('ntlm', 'NTLM', v('auth') || 'ntlm')}${opt('basic', 'Basic (HTTPS only)', v('auth') || 'ntlm')}</select>
-  <label for="port">Port (empty: 5986 for HTTPS, 5985 for HTTP)</label><input id="port" name="port" type="number" min="1" max="65535" value="${v('port')}">`;
+  <label for="port">Port (empty: 5986 for HTTPS, 5985 for HTTP)</label><input id="port" name="port" type="number" min="1" max="65535" value="${v('port')}">
+  <label for="hostMap">Host addresses DNS does not resolve (one per line: name = address[:port])</label>
+  <textarea id="hostMap" name="hostMap" rows="3" cols="60" placeholder="hv01 = 10.0.0.11:5986">${hostMapText(src?.hostMap, src?.transport === 'http')}</textarea>`;
   return h`<form method="post" action="${action}" class="card" autocomplete="off">${csrfField(csrf)}<input type="hidden" name="kind" value="${kind}">
   ${common}${kind === 'vcenter' ? vc : hv}
   <label for="username">User</label><input id="username" name="username" type="text" value="${v('username')}" required placeholder="${kind === 'vcenter' ? 'readonly@vsphere.local' : 'HV01\\collector'}">
@@ -44,6 +46,30 @@ function sourceForm(ctx: WebContext, csrf: string, kind: Kind, src: Raw | null, 
   <label for="caFile">CA file on the appliance</label><input id="caFile" name="caFile" type="text" value="${String(t.caFile ?? '')}">
   <label class="check"><input type="checkbox" name="enabled" value="true"${raw(src?.enabled === false ? '' : ' checked')}> Enabled</label>
   <p><button type="submit">Save</button> <a class="button secondary" href="/sources">Cancel</a></p></form>`;
+}
+
+/** The string shorthand's port is the configured transport's, so show that one. */
+function hostMapText(map: unknown, http: boolean): string {
+  if (!map || typeof map !== 'object') return '';
+  return Object.entries(map as Record<string, unknown>)
+    .map(([name, to]) => {
+      if (typeof to === 'string') return `${name} = ${to}`;
+      const t = to as { address: string; httpsPort?: number; httpPort?: number };
+      const port = http ? t.httpPort : t.httpsPort;
+      return `${name} = ${t.address}${port ? `:${port}` : ''}`;
+    })
+    .join('\n');
+}
+
+/** "name = address[:port]" lines; a line that does not parse is an error naming it. */
+function parseHostMap(text: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+    const m = /^([^\s=]+)\s*=\s*([^\s:]+(?::\d{1,5})?)$/.exec(line);
+    if (!m) throw new UserError(`host addresses: "${line}" is not "name = address[:port]".`, { fix: 'Write one host per line, e.g. hv01 = 10.0.0.11:5986' });
+    out[m[1]!] = m[2]!;
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** The form's fields onto the source as written in the YAML (keys the form does not show are kept). */
@@ -61,6 +87,11 @@ function toRaw(ctx: WebContext, f: Record<string, string>, existing: Raw | null)
     out.auth = f.auth === 'basic' ? 'basic' : 'ntlm';
     if (f.port?.trim()) out.port = Number(f.port);
     else delete out.port;
+    if (f.hostMap !== undefined) {
+      const map = parseHostMap(f.hostMap);
+      if (map) out.hostMap = map;
+      else delete out.hostMap;
+    }
   }
   if (f.password) out.password = { encrypted: ctx.secrets.encrypt(f.password) };
   else if (!existing?.password) throw new UserError('a password is needed for a new source.', { fix: 'Type the account\'s password.' });
