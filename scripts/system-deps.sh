@@ -4,7 +4,8 @@
 #   scripts/system-deps.sh test   -> plus the independent peers the tests use
 set -euo pipefail
 role="${1:-run}"
-pkgs=(redis-server)
+# openssl mints the self-signed certificates of the web app and the lab simulators.
+pkgs=(redis-server openssl)
 if [ "$role" = "test" ]; then
   # govmomi's vCenter simulator (Go), VMware's pyVmomi, pywinrm and Dell's wsl as independent peers; Chromium for UI tests.
   pkgs+=(golang-go golang-github-vmware-govmomi-dev python3-pyvmomi python3-winrm wsl chromium)
