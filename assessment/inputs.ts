@@ -1,21 +1,10 @@
 // What an assessment is built from: the inventory (collectors/model.ts Machine) and a percentile
 // report over the performance history (rollup/percentiles.ts computes it from Redis; a file with the
 // same shape works offline). Values are in the metric's own unit (percent, bytes/s, ops/s).
-import type { MetricName } from '../collectors/model.js';
 
-export interface SeriesReport {
-  metric: MetricName;
-  /** "" for machine-wide metrics, the disk id or the NIC id. */
-  instance: string;
-  /** 10-minute points present in the history window, and how many the window holds. */
-  points: number;
-  expectedPoints: number;
-  p50: number | null;
-  p90: number | null;
-  p95: number | null;
-  p99: number | null;
-  max: number | null;
-}
+/** One series' percentiles, exactly as the rollup reports them (instance "" for machine-wide metrics). */
+export type { SeriesReport } from '../rollup/percentiles.js';
+import type { SeriesReport } from '../rollup/percentiles.js';
 
 export interface MachinePercentiles {
   id: string;

@@ -2,6 +2,9 @@ import type { Queue } from 'bullmq';
 import type { SourceKind } from '../../collectors/model.js';
 import type { CollectorConfig } from '../../config/load.js';
 import type { InventoryStore } from '../../queue/inventory-store.js';
+import type { PollCounters } from '../service.js';
+
+export type { PollCounters };
 
 /** What the health page, /readyz and /metrics show for one source. */
 export interface SourceStatus {
@@ -29,16 +32,6 @@ export interface QueueStatus {
   completed: number;
   /** Age of the oldest waiting job: how far the workers lag behind. */
   lagSec: number | null;
-}
-
-/** Poll counters per source, as the running collectors report them (the service supplies this). */
-export interface PollCounters {
-  lastPollAt: number | null;
-  lastSuccessAt: number | null;
-  polls: number;
-  samples: number;
-  errors: number;
-  lastError: string | null;
 }
 
 export interface StatusSources {
