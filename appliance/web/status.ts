@@ -7,18 +7,12 @@ import type { PollCounters } from '../service.js';
 export type { PollCounters };
 
 /** What the health page, /readyz and /metrics show for one source. */
-export interface SourceStatus {
+export interface SourceStatus extends PollCounters {
   name: string;
   kind: SourceKind;
   enabled: boolean;
   machines: number | null;
   discoveredAt: string | null;
-  lastPollAt: number | null;
-  lastSuccessAt: number | null;
-  polls: number;
-  samples: number;
-  errors: number;
-  lastError: string | null;
   /** How far behind its cadence the source is (seconds since the last successful poll minus the interval). */
   pollLagSec: number | null;
 }
