@@ -15,10 +15,18 @@ export interface LedgerState {
   version: 1;
   /** machine -> "metric|instance" -> [hwm epoch ms, mask] */
   machines: Record<string, Record<string, [number, number]>>;
+  /** machine -> start (epoch ms) of a window whose read did not finish (absent in older files). */
+  unfinished?: Record<string, number>;
 }
 
 export class SampleLedger {
   readonly #machines = new Map<string, Map<string, LedgerEntry>>();
+  /**
+   * Per machine, the start of the oldest window whose QueryPerf failed part-way. The marks alone
+   * cannot tell: a read cut off in the middle leaves some series at the window's end and others far
+   * behind (or never seen), which lowWater() would take for series that stopped.
+   */
+  readonly #unfinished = new Map<string, number>();
   /** Bumped whenever prune() drops entries, so callers caching entries know to look them up again. */
   generation = 0;
 
@@ -77,12 +85,29 @@ export class SampleLedger {
     return low;
   }
 
+  /** Records that the read of `machine` from `fromMs` did not finish: its next window starts there at the latest. */
+  unfinished(machine: string, fromMs: number): void {
+    const was = this.#unfinished.get(machine);
+    if (was === undefined || fromMs < was) this.#unfinished.set(machine, fromMs);
+  }
+
+  /** Where the next window must start at the latest because an earlier read failed (undefined: none did). */
+  unfinishedFrom(machine: string): number | undefined {
+    return this.#unfinished.get(machine);
+  }
+
+  /** A read of `machine` finished: everything vCenter had up to its end has been offered to the ledger. */
+  finished(machine: string): void {
+    this.#unfinished.delete(machine);
+  }
+
   /** Forgets machines that are gone and series older than `before` (out of the realtime window anyway). */
   prune(keep: Set<string>, before: number): void {
     const size = this.size;
     for (const [machine, m] of this.#machines) {
       if (!keep.has(machine)) {
         this.#machines.delete(machine);
+        this.#unfinished.delete(machine);
         continue;
       }
       for (const [k, e] of m) if (e.hwm < before) m.delete(k);
@@ -103,7 +128,7 @@ export class SampleLedger {
       for (const [k, e] of m) out[k] = [e.hwm, e.mask];
       machines[machine] = out;
     }
-    return { version: 1, machines };
+    return this.#unfinished.size ? { version: 1, machines, unfinished: Object.fromEntries(this.#unfinished) } : { version: 1, machines };
   }
 
   static fromJSON(state: unknown): SampleLedger {
@@ -119,6 +144,7 @@ export class SampleLedger {
         }
       }
     }
+    for (const [machine, from] of Object.entries(s.unfinished ?? {})) if (Number.isFinite(from)) ledger.unfinished(machine, from);
     return ledger;
   }
 }

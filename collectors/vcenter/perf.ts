@@ -179,9 +179,14 @@ export class PerfPoller {
       while (next < batches.length) {
         const batch = batches[next++]!;
         let specs = '';
+        const starts: number[] = [];
         for (const t of batch) {
           const low = this.ledger.lowWater(t.machine);
-          const startSec = Math.floor(Math.max(low ? low - lookbackMs : oldest, oldest) / 1000);
+          // A read that failed part-way (timeout, abort, sink error) left marks that overstate what
+          // was captured: start no later than that read did.
+          const from = Math.min(low ? low - lookbackMs : oldest, this.ledger.unfinishedFrom(t.machine) ?? Infinity);
+          const startSec = Math.floor(Math.max(from, oldest) / 1000);
+          starts.push(startSec * 1000);
           const [head, tail] = this.#specParts(t, counters);
           specs += head + timePart(startSec) + tail;
         }
@@ -200,11 +205,14 @@ export class PerfPoller {
             await client.callStream('QueryPerf', perfManager, specs, decoder);
           });
         } catch (err) {
-          // The batch's other VMs lose nothing: their next window starts at their high-water marks.
+          // Every VM of the batch is re-read from this window's start next time, whatever part of
+          // the answer got through (its marks may have moved for some series and not others).
+          batch.forEach((t, i) => this.ledger.unfinished(t.machine, starts[i]!));
           if (isFault(err, 'ManagedObjectNotFound')) this.inventoryStale = true;
           stats.errors.push(`QueryPerf for ${batch.length} VMs (${batch[0]!.moref}...): ${(err as Error).message}`);
           continue;
         }
+        for (const t of batch) this.ledger.finished(t.machine);
         stats.machinesPolled += batch.length;
       }
     };
