@@ -6,6 +6,7 @@
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SourceScheduler } from '../../collectors/scheduler.js';
 import { VcenterCollector } from '../../collectors/vcenter/collector.js';
 import type { Sample } from '../../collectors/model.js';
 import { vcenterSource } from '../../config/schema/vcenter.js';
@@ -220,6 +221,44 @@ describe('vCenter perf: no sample lost when a QueryPerf fails half-way', () => {
       await b.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('vCenter perf through the scheduler: polls slower than the cadence are skipped, nothing is lost', () => {
+  it('every 20-s sample once while most ticks find the previous poll still running', async () => {
+    // A lab whose clock runs 100x (a 20-s slot every 200 ms) and answers every call after 250 ms:
+    // each poll (CurrentTime + QueryPerf batches) outlasts the 200-ms cadence, so ticks are skipped.
+    const t0 = Date.now();
+    const fast = () => START + (Date.now() - t0) * 100;
+    const slow = await startVcenterLab({ estate, users: [{ username: 'collector@vsphere.local', password: 'collector-Lab-1' }], clock: fast, delayMs: 250, log });
+    const cfg = vcenterSource.parse({
+      name: 'lab-vc01', kind: 'vcenter', url: slow.url, username: 'collector@vsphere.local', password: { env: PASSWORD_ENV },
+      tls: { thumbprint: slow.thumbprint }, perf: { vmsPerQuery: 3, concurrency: 2, lookbackSamples: 3 },
+    });
+    const c = new VcenterCollector(cfg, { log });
+    const samples: Sample[] = [];
+    const scheduler = new SourceScheduler({ name: 'lab-vc01', create: async () => c, inventory: null, sink: (b) => void samples.push(...b), pollIntervalMs: 200, inventoryIntervalMs: 3600_000, log });
+    try {
+      const machineOf = await discoverOn(c);
+      scheduler.start();
+      // Bounded: until six polls finished (about 10 s here; 60 s at most on a loaded machine).
+      for (let waited = 0; scheduler.status().polls < 6 && waited < 60_000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+      await scheduler.stop();
+      const status = scheduler.status();
+      expect(status.polls).toBeGreaterThanOrEqual(6);
+      expect(status.skippedPolls).toBeGreaterThan(0);
+      expect(status.errors).toBe(0);
+      // The newest slot read is the last poll's end, for every series; 45 minutes back from it lies
+      // inside the first poll's hour whatever the run's (virtual) length.
+      const to = Math.max(...samples.map((s) => s.ts));
+      const r = check(samples, machineOf, to - 45 * 60_000, to);
+      expect(r.duplicates).toEqual([]);
+      expect(r.missing.slice(0, 10)).toEqual([]);
+      expect(r.expected).toBeGreaterThan(on.length * 135);
+    } finally {
+      await scheduler.stop();
+      await slow.close();
     }
   });
 });
