@@ -80,12 +80,24 @@ describe('crashes with a real Redis (own redis-server, AOF fsync always)', () =>
     const rounds = 8;
     for (let round = 0; round < rounds; round++) {
       feed(Math.ceil(parts.length / (rounds + 2)));
+      // The round's batches are in Redis before the worker starts, so it has work the moment it is up.
+      expect(await producer.flush(60_000)).toBe(true);
       const w = startWorker(cfgFile);
-      // Let it pick up work, then kill it at a moment that varies by round.
-      await waitFor(async () => (await queueStatus(queue).catch(() => null))?.active! > 0 || (await queueStatus(queue).catch(() => null))?.waiting === 0, 30_000, 'worker active');
-      await new Promise((r) => setTimeout(r, 50 + ((round * 137) % 400)));
-      const st = await queueStatus(queue).catch(() => null);
-      if (st && st.active > 0) killsWithActiveJobs++;
+      // Kill it the moment it holds a job (polled tightly: a round's work takes a worker well under a second),
+      // a little later in some rounds; if it finished the round first, the kill finds it idle.
+      const deadline = Date.now() + 30_000;
+      let active = 0;
+      while (Date.now() < deadline && w.exitCode === null) {
+        const st = await queueStatus(queue).catch(() => null);
+        if (st && st.active > 0) {
+          active = st.active;
+          break;
+        }
+        if (st && st.waiting === 0 && st.active === 0) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setTimeout(r, (round * 7) % 20));
+      if (active > 0) killsWithActiveJobs++;
       await killHard(w);
       if (round === rounds / 2) {
         // Redis itself dies mid-stream (kill -9) and comes back from its append-only file.
@@ -130,10 +142,11 @@ describe('crashes with a real Redis (own redis-server, AOF fsync always)', () =>
     const { queue, connection } = createSamplesQueue(cfg);
     const producer = new SampleProducer(queue, { maxBufferedSamples: 10_000_000, log });
     const samples = syntheticSamples(T0, 40, 600);
-    for (const b of batches(samples, 2000)) producer.push(b);
+    // Many small batches, so the worker is still busy when the SIGTERM arrives even on a fast machine.
+    for (const b of batches(samples, 100)) producer.push(b);
     expect(await producer.flush(30_000)).toBe(true);
     const w = startWorker(cfgFile);
-    await waitFor(async () => (await queueStatus(queue)).active > 0, 30_000, 'jobs active');
+    await waitFor(async () => (await queueStatus(queue)).active > 0, 30_000, 'jobs active', 5);
     const exit = new Promise<number | null>((r) => w.once('exit', (code) => r(code)));
     w.kill('SIGTERM');
     expect(await exit).toBe(0);

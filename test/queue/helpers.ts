@@ -19,11 +19,11 @@ export function testConfig(url: string, prefix: string, rollup: Partial<Collecto
   return parseConfig({ redis: { url, prefix }, rollup: { stalledIntervalSec: 1, lockDurationSec: 3, ...rollup } });
 }
 
-export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> {
+export async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs = 60_000, what = 'condition', pollMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   throw new Error(`timed out waiting for ${what}`);
 }
