@@ -164,17 +164,25 @@ func perfValue(vm, counter, instance string, ts int64) int64 {
 	if v%97 == 0 {
 		return -1
 	}
+	// Never 0: govmomi's XML encoder drops zero elements of an omitempty slice, which would shift the
+	// series against its timestamps (a real vCenter sends <value>0</value>).
+	var r int64
 	switch counter {
 	case "cpu.usage.average", "mem.usage.average":
-		return v % 10001
+		r = v % 10001
 	case "virtualDisk.read.average", "virtualDisk.write.average":
-		return v % 100000
+		r = v % 100000
 	case "virtualDisk.numberReadAveraged.average", "virtualDisk.numberWriteAveraged.average":
-		return v % 5000
+		r = v % 5000
 	case "net.received.average", "net.transmitted.average":
-		return v % 50000
+		r = v % 50000
+	default:
+		r = v % 1000
 	}
-	return v % 1000
+	if r == 0 {
+		r = 1
+	}
+	return r
 }
 
 func deviceInstances(vm *simulator.VirtualMachine) (disks []string, nics []string) {
