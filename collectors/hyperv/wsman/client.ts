@@ -1,29 +1,18 @@
 // WS-Management client: Enumerate (WQL, optimized) + Pull until EndOfSequence with the newest
 // context, Release on abandon, Get and Invoke. Knows nothing about Hyper-V.
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../../common/log.js';
-import type { Secret } from '../../../common/secret.js';
-import type { TlsSettings } from '../../../common/tls.js';
 import type { CimInstance } from './cim.js';
 import { enumerateRequest, getRequest, invokeRequest, pullRequest, releaseRequest, type BuiltRequest } from './envelope.js';
 import { WsmanEnumerationContextError, WsmanTimeoutError, WsmanTransportError } from './errors.js';
 import { faultToError, isPullTimeout, parseFault } from './faults.js';
 import { headerValue, parseBodyInstance, parseEnumerationBatch, parseWithItems, type EnumerationBatch } from './response.js';
-import { WsmanTransport } from './transport.js';
+import { WsmanTransport, type TransportOptions } from './transport.js';
 import { parseXml, type XmlElement } from './xml.js';
 
-export interface WsmanClientOptions {
-  host: string;
-  port: number;
-  scheme: 'http' | 'https';
-  auth: 'ntlm' | 'basic';
-  /** "HOST\user", "DOMAIN\user" or "user@domain". */
-  username: string;
-  password: Secret;
-  tls?: TlsSettings;
+/** The transport's connection settings (username: "HOST\user", "DOMAIN\user" or "user@domain"), plus WS-Man limits. */
+export interface WsmanClientOptions extends Omit<TransportOptions, 'timeoutMs'> {
   /** Whole round-trip limit per request; defaults to operationTimeoutSec + 15 s (it must exceed it). */
   timeoutMs?: number;
-  log?: Logger;
   /** Default 512000 (Windows' default cap). */
   maxEnvelopeSize?: number;
   /** The host's own time limit per operation; default 60 s. */
