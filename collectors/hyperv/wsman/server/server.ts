@@ -149,15 +149,8 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
             unauthorized(res, l);
             return;
           }
-          if (body.length === 0) {
-            res.writeHead(200, { Server: 'Microsoft-HTTPAPI/2.0', 'Content-Length': '0' });
-            res.end();
-            return;
-          }
           // The third leg may carry the first request (HTTPS, or HTTP with allowUnencrypted).
-          if (isEncryptedContentType(contentType)) return serveSealed(l, state, res, body);
-          if (!l.plaintext) return refusePlaintext(res);
-          return answer(res, l, state, decodeSoap(body, charsetOf(contentType)), state.user!, false);
+          return serveAuthenticated(l, state, res, body, contentType);
         }
         stats.authFailures++;
         unauthorized(res, l);
@@ -188,6 +181,11 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
       unauthorized(res, l);
       return;
     }
+    return serveAuthenticated(l, state, res, body, contentType);
+  }
+
+  /** A request on an NTLM-authenticated connection: an empty body is the handshake's end, else sealed or (if allowed) plain SOAP. */
+  async function serveAuthenticated(l: Listener, state: ConnState, res: ServerResponse, body: Buffer, contentType: string | undefined): Promise<void> {
     if (body.length === 0) {
       res.writeHead(200, { Server: 'Microsoft-HTTPAPI/2.0', 'Content-Length': '0' });
       res.end();
@@ -195,7 +193,7 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
     }
     if (isEncryptedContentType(contentType)) return serveSealed(l, state, res, body);
     if (!l.plaintext) return refusePlaintext(res);
-    return answer(res, l, state, decodeSoap(body, charsetOf(contentType)), state.user, false);
+    return answer(res, l, state, decodeSoap(body, charsetOf(contentType)), state.user!, false);
   }
 
   async function serveSealed(l: Listener, state: ConnState, res: ServerResponse, body: Buffer): Promise<void> {
