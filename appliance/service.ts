@@ -1,7 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createCollector } from '../collectors/factory.js';
-import { SourceScheduler, staggerMs, type SourceStatus } from '../collectors/scheduler.js';
+import { createCollector } from './collector-factory.js';
+import { SourceScheduler, staggerMs } from './scheduler.js';
+import type { PollCounters, SourceStatus } from '../model/index.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { CollectorConfig } from '../config/load.js';
@@ -10,7 +11,7 @@ import { createRedis } from '../queue/redis.js';
 import { SampleProducer, type ProducerStats } from '../queue/sample-producer.js';
 import { createSamplesQueue, queueStatus, type QueueStatus } from '../queue/samples-queue.js';
 import { RollupWorker, type WorkerStats } from '../rollup/worker.js';
-import { openApplianceSecrets } from './secret-store.js';
+import { openApplianceSecrets } from './credential-store.js';
 import { WebRole } from './web/role.js';
 
 /**
@@ -22,16 +23,6 @@ export interface Role {
   readonly name: string;
   start(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** The poll counters the web app and /metrics read per source. */
-export interface PollCounters {
-  lastPollAt: number | null;
-  lastSuccessAt: number | null;
-  polls: number;
-  samples: number;
-  errors: number;
-  lastError: string | null;
 }
 
 /** Collectors on their cadence feeding the samples queue through the bounded buffer. */
@@ -131,13 +122,13 @@ export class WorkersRole implements Role {
   }
 }
 
-/** D's Azure sink (assessment/service.ts) as a role: periodic assessment into the outbox, and its sender. */
+/** D's Azure sink (assessment/sink/scheduled-upload.ts) as a role: periodic assessment into the outbox, and its sender. */
 export class SinkRole implements Role {
   readonly name = 'sink';
   #sink: { close(): Promise<void> } | null = null;
   constructor(private readonly config: CollectorConfig, private readonly log: Logger) {}
   async start(): Promise<void> {
-    const { startAzureSink } = await import('../assessment/service.js');
+    const { startAzureSink } = await import('../assessment/sink/scheduled-upload.js');
     this.#sink = startAzureSink(this.config, this.log.child({ role: 'sink' }));
   }
   async stop(): Promise<void> {

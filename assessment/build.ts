@@ -1,11 +1,11 @@
 // The assessment builder (pure): inventory + percentile report + properties + catalogue -> one
 // record per machine with its metadata, every series' percentile, effective utilisation, data-point
 // availability and confidence, readiness with reasons, and right-sizing.
-import type { Machine, MetricName } from '../collectors/model.js';
-import { DISK_METRICS, MACHINE_METRICS, NIC_METRICS } from '../collectors/model.js';
+import type { Machine, MetricName } from '../model/index.js';
+import { DISK_METRICS, MACHINE_METRICS, NIC_METRICS } from '../model/index.js';
 import type { Catalog, CatalogInfo } from './catalog.js';
-import { confidenceStars, dataPointsPercent } from '../rollup/stats.js';
-import type { PercentileReport, SeriesReport } from './inputs.js';
+import { confidenceStars, dataPointsPercent } from '../rollup/peak-statistics.js';
+import type { PercentileReport, SeriesReport } from './percentile-input.js';
 import { DISPLAY, expectedPointsFor, type AssessmentProperties } from './properties.js';
 import { assessReadiness, type Readiness } from './readiness.js';
 import { notSized, sizeMachine, type DiskDemand, type Sizing } from './sizing.js';

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
-import { reportFatal } from './shared.js';
+import { reportFatal } from './command-context.js';
 
 // Every file in cli/commands/ exports register(program): adding a command is adding a file.
 // Command files stay light; they import their implementation only when run.

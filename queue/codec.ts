@@ -1,4 +1,4 @@
-import { isMetricName, type MetricName, type Sample } from '../collectors/model.js';
+import { isMetricName, type MetricName, type Sample } from '../model/index.js';
 
 /**
  * The job payload for one sample batch, columnar: samples are grouped per series (machine, metric,

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Machine, SourceSummary } from '../collectors/model.js';
+import type { Machine, SourceSummary } from '../model/index.js';
 import { keyOf } from './redis.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { UserError } from '../common/errors.js';
 import type { CollectorConfig } from '../config/load.js';
-import { resolveSecret } from '../config/secrets.js';
+import { resolveSecret } from '../config/secret-refs.js';
 
 export type RedisSettings = CollectorConfig['redis'];
 

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Sample } from '../collectors/model.js';
+import type { Sample } from '../model/index.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { encodeBatch, type EncodedBatch } from './codec.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { isMetricName } from '../collectors/model.js';
+import { isMetricName } from '../model/index.js';
 import type { SeriesBatch } from '../queue/codec.js';
 import { keyOf } from '../queue/redis.js';
 import { aggregate } from './aggregate.js';

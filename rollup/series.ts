@@ -1,4 +1,4 @@
-import { DISK_METRICS, MACHINE_METRICS, NIC_METRICS, type Machine, type MetricName } from '../collectors/model.js';
+import { DISK_METRICS, MACHINE_METRICS, NIC_METRICS, type Machine, type MetricName } from '../model/index.js';
 
 /** One series: a machine's metric for one instance ("" for machine-wide, disk id, NIC id). */
 export interface SeriesId {

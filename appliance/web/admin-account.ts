@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../common/log.js';
 import type { SecretRef } from '../../config/schema/common.js';
-import { resolveSecret } from '../../config/secrets.js';
+import { resolveSecret } from '../../config/secret-refs.js';
 import { writeAtomically } from '../config-store.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 

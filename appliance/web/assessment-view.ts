@@ -3,7 +3,7 @@ import { loadCatalog } from '../../assessment/catalog.js';
 import { resolveProperties } from '../../assessment/properties.js';
 import type { CollectorConfig } from '../../config/load.js';
 import type { InventoryStore } from '../../queue/inventory-store.js';
-import { computePercentiles } from '../../rollup/percentiles.js';
+import { computePercentiles } from '../../rollup/percentile-report.js';
 import type { Redis } from 'ioredis';
 
 /**

@@ -4,7 +4,7 @@ import type { Logger } from '../../common/log.js';
 import type { CollectorConfig } from '../../config/load.js';
 import type { InventoryStore } from '../../queue/inventory-store.js';
 import type { ConfigStore } from '../config-store.js';
-import type { SecretStore } from '../secret-store.js';
+import type { SecretStore } from '../credential-store.js';
 import type { AdminAccount } from './admin-account.js';
 import type { LoginLimiter } from './login-limiter.js';
 import type { MetricsRegistry } from './metrics.js';

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/log.js';
 import type { CollectorConfig } from '../../config/load.js';
-import { applianceDataDir, openApplianceSecrets } from '../secret-store.js';
+import { applianceDataDir, openApplianceSecrets } from '../credential-store.js';
 import { startWebApp, type WebApp } from './server.js';
 import type { PollCounters } from './status.js';
 

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errorMessage, UserError } from '../../common/errors.js';
 import { redactText } from '../../common/log.js';
-import { resolveSecret } from '../../config/secrets.js';
+import { resolveSecret } from '../../config/secret-refs.js';
 import { InventoryStore } from '../../queue/inventory-store.js';
 import { ConfigStore } from '../config-store.js';
 import { AdminAccount } from './admin-account.js';

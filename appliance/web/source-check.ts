@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { createCollector } from '../../collectors/factory.js';
+import { createCollector } from '../collector-factory.js';
 import { UserError, errorMessage } from '../../common/errors.js';
 import { redactText, type Logger } from '../../common/log.js';
 import { normalizeThumbprint, probeCertificate, tlsOptions, type PresentedCertificate } from '../../common/tls.js';

@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
-import type { SourceKind } from '../../collectors/model.js';
+import type { SourceKind } from '../../model/index.js';
 import type { CollectorConfig } from '../../config/load.js';
 import type { InventoryStore } from '../../queue/inventory-store.js';
-import type { PollCounters } from '../service.js';
+import type { PollCounters } from '../../model/index.js';
 
 export type { PollCounters };
 

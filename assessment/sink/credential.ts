@@ -4,7 +4,7 @@ import { ClientCertificateCredential, ClientSecretCredential, type AccessToken, 
 import { UserError } from '../../common/errors.js';
 import { redactText } from '../../common/log.js';
 import type { SinkSettings } from '../../config/schema/sink.js';
-import { resolveSecret } from '../../config/secrets.js';
+import { resolveSecret } from '../../config/secret-refs.js';
 import type { Dispatcher } from 'undici';
 import { undiciHttpClient, type TransportErrors } from './identity-http.js';
 

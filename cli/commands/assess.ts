@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setup, withConfigOptions, writeOutput } from '../shared.js';
+import { loadCommandContext, withConfigOptions, writeOutput } from '../command-context.js';
 import { parseTimeArg } from '../time-arg.js';
 
 /** The property and input options `assess`, `export` and `upload` share. */
@@ -43,8 +43,8 @@ export function register(program: Command): void {
         .option('-o, --out <file>', 'output file ("-" for stdout)', '-'),
     ),
   ).action(async (opts) => {
-    const { config, log } = setup(opts);
-    const { assess } = await import('../../assessment/run.js');
+    const { config, log } = loadCommandContext(opts);
+    const { assess } = await import('../../assessment/assess.js');
     const a = await assess(config, assessOptionsOf(opts), log);
     await writeOutput(opts.out, `${JSON.stringify(a, null, 2)}\n`);
     const r = a.summary.readiness;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withConfigOptions } from '../shared.js';
+import { withConfigOptions } from '../command-context.js';
 
 export function register(program: Command): void {
   withConfigOptions(

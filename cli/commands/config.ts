@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withConfigOptions } from '../shared.js';
+import { withConfigOptions } from '../command-context.js';
 
 export function register(program: Command): void {
   const config = program.command('config').description('check and show configuration');
@@ -9,7 +9,7 @@ export function register(program: Command): void {
       .description('validate a config file and resolve its secrets; prints the sources it would use, never the secrets'),
   ).action(async (opts) => {
     const { loadConfig } = await import('../../config/load.js');
-    const { resolveSecret } = await import('../../config/secrets.js');
+    const { resolveSecret } = await import('../../config/secret-refs.js');
     const cfg = loadConfig(opts.config);
     cfg.sources.forEach((s, i) => resolveSecret(s.password, `sources[${i}].password`));
     process.stdout.write(`${opts.config}: valid; ${cfg.sources.length} source(s): ${cfg.sources.map((s) => `${s.name} (${s.kind})`).join(', ') || 'none'}\n`);

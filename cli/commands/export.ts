@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setup, withConfigOptions, writeOutput } from '../shared.js';
+import { loadCommandContext, withConfigOptions, writeOutput } from '../command-context.js';
 import { assessOptionsOf, withAssessOptions } from './assess.js';
 
 export function register(program: Command): void {
@@ -13,12 +13,12 @@ export function register(program: Command): void {
         .option('--assessment <file>', 'export this assessment JSON (collector assess --out) instead of building one'),
     ),
   ).action(async (opts) => {
-    const { config, log } = setup(opts);
+    const { config, log } = loadCommandContext(opts);
     const { UserError } = await import('../../common/errors.js');
     if (!['azure-migrate-csv', 'json'].includes(opts.format)) {
       throw new UserError(`--format: ${JSON.stringify(opts.format)} is not an export format.`, { fix: 'Use --format azure-migrate-csv or --format json.', code: 'BAD_OPTION' });
     }
-    const { assess, readAssessmentFile } = await import('../../assessment/run.js');
+    const { assess, readAssessmentFile } = await import('../../assessment/assess.js');
     const a = opts.assessment ? readAssessmentFile(opts.assessment) : await assess(config, assessOptionsOf(opts), log);
     if (opts.format === 'json') {
       await writeOutput(opts.out, `${JSON.stringify(a, null, 2)}\n`);

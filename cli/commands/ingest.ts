@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setup, withConfigOptions } from '../shared.js';
+import { loadCommandContext, withConfigOptions } from '../command-context.js';
 
 export function register(program: Command): void {
   withConfigOptions(
@@ -10,10 +10,10 @@ export function register(program: Command): void {
       .option('--batch <n>', 'samples per queue job', (v) => Number.parseInt(v, 10), 5000)
       .option('--no-worker', 'do not start a worker in this process; wait for workers elsewhere'),
   ).action(async (file: string, opts) => {
-    const { config, log } = setup(opts);
+    const { config, log } = loadCommandContext(opts);
     const { UserError } = await import('../../common/errors.js');
     if (!(Number.isInteger(opts.batch) && opts.batch >= 1 && opts.batch <= 1_000_000)) throw new UserError(`--batch: expected 1 to 1000000 (got ${opts.batch}).`, { fix: 'e.g. --batch 5000' });
-    const { ingestFile } = await import('../../queue/ingest.js');
+    const { ingestFile } = await import('../run/ingest.js');
     const r = await ingestFile(config, log, file, { batchSize: opts.batch, worker: opts.worker });
     process.stdout.write(`${JSON.stringify(r)}\n`);
   });

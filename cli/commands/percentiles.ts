@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setup, withConfigOptions, writeOutput } from '../shared.js';
+import { loadCommandContext, withConfigOptions, writeOutput } from '../command-context.js';
 
 export function register(program: Command): void {
   withConfigOptions(
@@ -10,14 +10,14 @@ export function register(program: Command): void {
       .option('--history <span>', '1d, 7d or 30d', '7d')
       .option('--out <file>', 'output file ("-" for stdout)', '-'),
   ).action(async (opts) => {
-    const { config } = setup(opts);
+    const { config } = loadCommandContext(opts);
     const { UserError } = await import('../../common/errors.js');
     const { isHistory } = await import('../../rollup/window.js');
     const { parseTimeArg } = await import('../time-arg.js');
     if (!isHistory(opts.history)) throw new UserError(`--history: ${JSON.stringify(opts.history)} is not a history.`, { fix: 'Use 1d, 7d or 30d (Azure Migrate: 1 day, 1 week, 1 month).' });
     const asOf = opts.asOf ? parseTimeArg('--as-of', opts.asOf) : Date.now();
     const { createRedis } = await import('../../queue/redis.js');
-    const { percentilesReport } = await import('../../rollup/percentiles.js');
+    const { percentilesReport } = await import('../../rollup/percentile-report.js');
     const redis = createRedis(config.redis, { name: 'collector-percentiles' });
     try {
       const report = await percentilesReport(redis, config.redis.prefix, { asOf, history: opts.history });

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setup, withConfigOptions, writeOutput } from '../shared.js';
+import { loadCommandContext, withConfigOptions, writeOutput } from '../command-context.js';
 
 export function register(program: Command): void {
   withConfigOptions(
@@ -14,9 +14,9 @@ export function register(program: Command): void {
       .option('--json', 'JSON output (schemas/points.schema.json)')
       .option('--out <file>', 'write to a file instead of stdout', '-'),
   ).action(async (opts) => {
-    const { config } = setup(opts);
+    const { config } = loadCommandContext(opts);
     const { UserError } = await import('../../common/errors.js');
-    const { isMetricName, METRICS } = await import('../../collectors/model.js');
+    const { isMetricName, METRICS } = await import('../../model/index.js');
     const { parseTimeArg } = await import('../time-arg.js');
     if (!isMetricName(opts.metric)) throw new UserError(`--metric: ${JSON.stringify(opts.metric)} is not a metric.`, { fix: `Use one of: ${METRICS.join(', ')}` });
     const to = opts.to ? parseTimeArg('--to', opts.to) : Date.now();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withConfigOptions } from '../shared.js';
+import { withConfigOptions } from '../command-context.js';
 
 export function register(program: Command): void {
   withConfigOptions(
@@ -12,7 +12,7 @@ export function register(program: Command): void {
       .option('--no-web', 'do not run the web app (management UI, /healthz, /readyz, /metrics on web.port)')
       .option('--no-status', 'no live status on a terminal (JSON status lines every minute instead)'),
   ).action(async (opts) => {
-    const { runService } = await import('../run-service.js');
+    const { runService } = await import('../run/service.js');
     await runService(opts, { collect: opts.collect, rollup: opts.rollup, web: opts.web, sink: true });
   });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setup, withConfigOptions } from '../shared.js';
+import { loadCommandContext, withConfigOptions } from '../command-context.js';
 
 export function register(program: Command): void {
   withConfigOptions(
@@ -8,8 +8,8 @@ export function register(program: Command): void {
       .description('what is pending, parked (failed, with the reason) and sent in the Azure outbox')
       .option('--json', 'machine-readable output'),
   ).action(async (opts) => {
-    const { config } = setup(opts);
-    const { outboxStatus, formatOutboxStatus } = await import('../../assessment/upload-command.js');
+    const { config } = loadCommandContext(opts);
+    const { outboxStatus, formatOutboxStatus } = await import('../run/upload.js');
     const st = await outboxStatus(config);
     process.stdout.write(opts.json ? `${JSON.stringify({ outbox: st }, null, 2)}\n` : formatOutboxStatus(st, config));
   });

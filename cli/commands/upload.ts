@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { setup, withConfigOptions } from '../shared.js';
+import { loadCommandContext, withConfigOptions } from '../command-context.js';
 import { assessOptionsOf, withAssessOptions } from './assess.js';
 
 export function register(program: Command): void {
@@ -15,8 +15,8 @@ export function register(program: Command): void {
         .option('--timeout <sec>', 'with --send: stop waiting after this many seconds; pending batches stay in the outbox', '600'),
     ),
   ).action(async (opts) => {
-    const { config, log } = setup(opts);
-    const { runUpload } = await import('../../assessment/upload-command.js');
+    const { config, log } = loadCommandContext(opts);
+    const { runUpload } = await import('../run/upload.js');
     const code = await runUpload(config, log, { ...opts, assessOptions: assessOptionsOf(opts) });
     if (code !== 0) process.exitCode = code;
   });

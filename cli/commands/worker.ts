@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withConfigOptions } from '../shared.js';
+import { withConfigOptions } from '../command-context.js';
 
 export function register(program: Command): void {
   withConfigOptions(
@@ -9,7 +9,7 @@ export function register(program: Command): void {
       .option('--concurrency <n>', 'sample batches processed at once (default rollup.workerConcurrency)', (v) => Number.parseInt(v, 10))
       .option('--no-status', 'no live status on a terminal'),
   ).action(async (opts) => {
-    const { runService } = await import('../run-service.js');
+    const { runService } = await import('../run/service.js');
     await runService(opts, { collect: false, rollup: true });
   });
 }

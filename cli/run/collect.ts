@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { errorMessage, UserError } from '../../common/errors.js';
 import { redactText, type Logger } from '../../common/log.js';
 import type { SourceConfig } from '../../config/load.js';
-import { createCollector } from '../../collectors/factory.js';
-import type { Sample, SourceCollector } from '../../collectors/model.js';
-import { setup, type CommonOptions } from '../shared.js';
+import { createCollector } from '../../appliance/collector-factory.js';
+import type { Sample, SourceCollector } from '../../model/index.js';
+import { loadCommandContext, type CommonOptions } from '../command-context.js';
 import { selectSources } from './sources.js';
 
 interface CollectOptions extends CommonOptions {
@@ -60,7 +60,7 @@ async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger): Promis
 }
 
 export async function runCollect(opts: CollectOptions): Promise<void> {
-  const { config, log } = setup(opts);
+  const { config, log } = loadCommandContext(opts);
   const sources = selectSources(config.sources, opts.source).map((s) => withState(s, opts.stateDir));
   const out = new NdjsonOut(opts.out);
   const collectors: SourceCollector[] = [];

@@ -1,14 +1,14 @@
 import { errorMessage, UserError } from '../../common/errors.js';
 import { redactText } from '../../common/log.js';
 import type { SourceConfig } from '../../config/load.js';
-import { createCollector } from '../../collectors/factory.js';
-import type { Inventory, Machine, SourceSummary } from '../../collectors/model.js';
-import { setup, writeOutput, type CommonOptions } from '../shared.js';
+import { createCollector } from '../../appliance/collector-factory.js';
+import type { Inventory, Machine, SourceSummary } from '../../model/index.js';
+import { loadCommandContext, writeOutput, type CommonOptions } from '../command-context.js';
 import { progress, selectSources, sourceEndpoint } from './sources.js';
 
 
 export async function runDiscover(opts: CommonOptions & { out: string; source?: string[] }): Promise<void> {
-  const { config, log } = setup(opts);
+  const { config, log } = loadCommandContext(opts);
   const sources = selectSources(config.sources, opts.source);
   const results = await Promise.all(sources.map((cfg) => discoverOne(cfg, log)));
   const inventory: Inventory = {

@@ -3,10 +3,10 @@
 // credentials) is reported and the others keep collecting; a VM keeps its id across nodes (VM GUID).
 import { errorMessage, UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import type { Secret } from '../../common/secret.js';
-import { resolveSecret } from '../../config/secrets.js';
+import type { Secret } from '../../common/secret-value.js';
+import { resolveSecret } from '../../config/secret-refs.js';
 import type { HypervSourceConfig } from '../../config/schema/hyperv.js';
-import type { Machine, PollStats, Sample, SampleSink, SourceCollector, SourceSummary } from '../model.js';
+import type { Machine, PollStats, Sample, SampleSink, SourceCollector, SourceSummary } from '../../model/index.js';
 import { readClusterNodes, readInventory, readPerf } from './host-reader.js';
 import { dedupeMachines, joinInventory } from './inventory.js';
 import { InventoryMapping } from './perf-mapping.js';

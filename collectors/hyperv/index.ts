@@ -1,7 +1,7 @@
 // The Hyper-V source collector (WinRM/CIM): see docs/hyperv.md.
 import type { Logger } from '../../common/log.js';
 import type { HypervSourceConfig } from '../../config/schema/hyperv.js';
-import type { SourceCollector } from '../model.js';
+import type { SourceCollector } from '../../model/index.js';
 import { HypervCollector } from './collector.js';
 
 export function createHypervCollector(cfg: HypervSourceConfig, opts: { log: Logger }): SourceCollector {

@@ -1,7 +1,7 @@
 // Hyper-V inventory: the Msvm_* classes of one host, enumerated host-wide (WQL has no JOIN) and
 // joined here on the VM GUID into the shared Machine model (winrm.md §3.2).
 import { createHash } from 'node:crypto';
-import { machineId, normalizeMac, type Machine, type PowerState } from '../model.js';
+import { machineId, normalizeMac, type Machine, type PowerState } from '../../model/index.js';
 import { decodeKvpItems, guestFacts } from './kvp.js';
 import { propArray, propBoolean, propNumber, propString, propStrings, type CimInstance } from './wsman/index.js';
 

@@ -1,6 +1,6 @@
 // Maps counter instance names to machines, disks and NICs using the inventory: VMs by name (the
 // counters know no GUID), disks by VHD path, NICs by the NIC GUID inside the adapter instance name.
-import type { Machine } from '../model.js';
+import type { Machine } from '../../model/index.js';
 import { storageInstanceKey, type PerfMapping } from './perf.js';
 
 export class InventoryMapping implements PerfMapping {

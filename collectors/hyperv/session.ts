@@ -2,7 +2,7 @@
 // keep-alive client reused across polls, and the fallback from HTTPS 5986 to HTTP 5985 (NTLM with
 // message encryption) when nothing listens on 5986, unless httpsOnly is set.
 import type { Logger } from '../../common/log.js';
-import type { Secret } from '../../common/secret.js';
+import type { Secret } from '../../common/secret-value.js';
 import type { HypervSourceConfig } from '../../config/schema/hyperv.js';
 import type { CimReader } from './host-reader.js';
 import { connectWithFallback, type WsmanClient } from './wsman/index.js';

@@ -1,13 +1,13 @@
 import { UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { VcenterSourceConfig } from '../../config/load.js';
-import { resolveSecret } from '../../config/secrets.js';
-import type { Machine, PollStats, SampleSink, SourceCollector, SourceSummary } from '../model.js';
+import { resolveSecret } from '../../config/secret-refs.js';
+import type { Machine, PollStats, SampleSink, SourceCollector, SourceSummary } from '../../model/index.js';
 import { readInventory, type PerfTarget } from './inventory.js';
 import { PerfPoller } from './perf.js';
 import { VimSession } from './session.js';
 import { VimClient } from './soap/client.js';
-import { loadLedger, saveLedger } from './state-file.js';
+import { loadLedger, saveLedger } from './ledger-file.js';
 
 /** A URL without any user info: safe for logs and outputs. */
 export function publicUrl(url: string): string {

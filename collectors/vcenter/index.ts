@@ -1,5 +1,5 @@
 import type { VcenterSourceConfig } from '../../config/load.js';
-import type { SourceCollector } from '../model.js';
+import type { SourceCollector } from '../../model/index.js';
 import { VcenterCollector, type VcenterCollectorOptions } from './collector.js';
 export { VcenterCollector, type VcenterCollectorOptions };
 

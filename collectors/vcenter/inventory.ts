@@ -1,7 +1,7 @@
-import { machineId, normalizeMac, type Disk, type Machine, type Nic, type PowerState } from '../model.js';
+import { machineId, normalizeMac, type Disk, type Machine, type Nic, type PowerState } from '../../model/index.js';
 import type { VimSession } from './session.js';
 import { toMoRef } from './session.js';
-import { TreeBuilder, child, childrenNamed, path, textOf, type XmlEvents, type XmlNode } from './soap/parser.js';
+import { TreeBuilder, child, childrenNamed, path, textOf, type XmlEvents, type XmlNode } from '../../common/xml/reader.js';
 import { el, moRef, typed, type MoRef } from './soap/xml.js';
 
 /** What perf polling needs about a VM, kept beside the inventory (not part of the Machine format). */

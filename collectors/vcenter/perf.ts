@@ -1,11 +1,11 @@
 import { UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import type { MetricName, PollStats, Sample, SampleSink } from '../model.js';
+import type { MetricName, PollStats, Sample, SampleSink } from '../../model/index.js';
 import type { PerfTarget } from './inventory.js';
 import { SampleLedger, type LedgerEntry } from './ledger.js';
 import type { VimSession } from './session.js';
 import { isFault } from './soap/errors.js';
-import { child, childrenNamed, textOf, type XmlEvents } from './soap/parser.js';
+import { child, childrenNamed, textOf, type XmlEvents } from '../../common/xml/reader.js';
 import { el, moRef } from './soap/xml.js';
 
 /** The 8 counters Azure Migrate uses, with the conversion to our vocabulary applied once, here. */

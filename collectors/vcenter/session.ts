@@ -1,9 +1,9 @@
 import { UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import type { Secret } from '../../common/secret.js';
+import type { Secret } from '../../common/secret-value.js';
 import { isFault } from './soap/errors.js';
 import type { VimClient } from './soap/client.js';
-import { child, textOf, type XmlNode } from './soap/parser.js';
+import { child, textOf, type XmlNode } from '../../common/xml/reader.js';
 import { el, type MoRef } from './soap/xml.js';
 
 export interface ServiceContent {

@@ -6,7 +6,7 @@ export const secretRef = z.union(
   [
     z.object({ env: z.string().min(1) }).strict(),
     z.object({ file: z.string().min(1) }).strict(),
-    // Written by the appliance's web app: AES-256-GCM ciphertext (see config/secrets.ts).
+    // Written by the appliance's web app: AES-256-GCM ciphertext (see config/secret-refs.ts).
     z.object({ encrypted: z.string().min(1) }).strict(),
   ],
   {

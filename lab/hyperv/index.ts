@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../common/log.js';
-import { startWsmanServer, type WsmanServerHandle } from '../../collectors/hyperv/wsman/index.js';
+import { startWsmanServer, type WsmanServerHandle } from '../wsman-server/index.js';
 import type { Estate } from '../estate.js';
 import { HypervHostBackend } from './backend.js';
 import { SeriesIntegrator } from './cim-perf.js';

@@ -4,40 +4,10 @@ import { API_VERSION } from './soap.js';
 import { COUNTERS, HISTORICAL_INTERVALS } from './perf-counters.js';
 import { HOST_CPU_MHZ } from './truth.js';
 import { vmProperties } from './vm-properties.js';
+import type { PropertyContext, LabSession } from './property-context.js';
+export type { ContainerViewState, LabSession, PropertyContext } from './property-context.js';
 import { SERVICE, ref, refOf, vmRef, type EntityMo, type LabInventory, type MoRef } from './model.js';
 import { arr, bool, enumVal, int, long, moref, obj, refs, str, strings, time, type Fields, type Val } from './values.js';
-
-export interface LabSession {
-  key: string;
-  userName: string;
-  loginTime: number;
-  lastActiveTime: number;
-  ipAddress: string;
-  userAgent: string;
-  callCount: number;
-}
-
-export interface ContainerViewState {
-  ref: MoRef;
-  container: MoRef;
-  types: string[];
-  recursive: boolean;
-  /** Resolved once at creation (this lab's inventory does not change while it runs). */
-  view: MoRef[];
-}
-
-/** What property encoders may consult besides the inventory. */
-export interface PropertyContext {
-  inv: LabInventory;
-  vcenterName: string;
-  instanceUuid: string;
-  startedAt: number;
-  now(): number;
-  session: LabSession | null;
-  sessions(): LabSession[];
-  views(): ContainerViewState[];
-  view(value: string): ContainerViewState | undefined;
-}
 
 // ---------------------------------------------------------------- ServiceInstance
 

@@ -1,7 +1,7 @@
 // SessionManager state: users given at start, sessions keyed by the vmware_soap_session cookie, and
 // vCenter's idle timeout (30 minutes by default; a session unused that long is gone).
 import { randomBytes, randomUUID, timingSafeEqual, createHash } from 'node:crypto';
-import type { Secret } from '../../common/secret.js';
+import type { Secret } from '../../common/secret-value.js';
 import type { LabSession } from './properties.js';
 
 export interface LabUser {

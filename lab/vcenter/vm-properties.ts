@@ -4,7 +4,7 @@
 import type { EstateVm } from '../estate.js';
 import { HOST_CPU_MHZ, SCSI_CONTROLLER_KEY, diskSlot, scsiControllerCount } from './truth.js';
 import { refOf, vmRef } from './model.js';
-import type { PropertyContext } from './properties.js';
+import type { PropertyContext } from './property-context.js';
 import { arr, bool, enumVal, int, long, moref, obj, str, strings, time, type Fields, type Val } from './values.js';
 
 const isWindows = (vm: EstateVm) => /^win/i.test(vm.os.id ?? '') || /windows/i.test(vm.os.name);

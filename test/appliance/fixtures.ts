@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Machine, SourceSummary } from '../../collectors/model.js';
+import type { Machine, SourceSummary } from '../../model/index.js';
 
 export const REDIS_BASE = 'redis://127.0.0.1:6379';
 

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareLab, type PreparedLab } from '../../appliance/lab-up.js';
+import { prepareLab, type PreparedLab } from '../../cli/run/lab-up.js';
 import { checkSource } from '../../appliance/web/source-check.js';
 import { createLogger } from '../../common/log.js';
 import { loadConfig } from '../../config/load.js';

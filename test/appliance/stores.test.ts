@@ -2,9 +2,9 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigStore } from '../../appliance/config-store.js';
-import { SecretStore, SECRET_KEY_ENV } from '../../appliance/secret-store.js';
+import { SecretStore, SECRET_KEY_ENV } from '../../appliance/credential-store.js';
 import { ConfigError } from '../../config/load.js';
-import { resolveSecret, setSecretDecryptor } from '../../config/secrets.js';
+import { resolveSecret, setSecretDecryptor } from '../../config/secret-refs.js';
 import { tempDir, writeConfig } from './fixtures.js';
 
 const tmp = tempDir('stores');
@@ -49,7 +49,7 @@ describe('SecretStore', () => {
     }
   });
 
-  it('installs the decryptor so config/secrets.ts resolves { encrypted } references', () => {
+  it('installs the decryptor so config/secret-refs.ts resolves { encrypted } references', () => {
     const s = SecretStore.fromKey(Buffer.alloc(32, 3));
     s.install();
     expect(resolveSecret({ encrypted: s.encrypt('hunter2-long') }, 'sources[0].password').reveal()).toBe('hunter2-long');

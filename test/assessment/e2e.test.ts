@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Inventory } from '../../collectors/model.js';
+import type { Inventory } from '../../model/index.js';
 import { loadEstate } from '../../lab/estate.js';
 import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
 import { createLogger } from '../../common/log.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from '../../assessment/catalog.js';
 import { assessMachine, buildAssessment } from '../../assessment/build.js';
 import { classifyOs } from '../../assessment/os-table.js';
-import { confidenceStars, dataPointsPercent } from '../../rollup/stats.js';
+import { confidenceStars, dataPointsPercent } from '../../rollup/peak-statistics.js';
 import { DEFAULT_PROPERTIES, resolveProperties, type AssessmentProperties } from '../../assessment/properties.js';
 import { machine, MiB, series } from './helpers/machines.js';
 

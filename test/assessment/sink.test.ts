@@ -11,7 +11,7 @@ import { toPayloads } from '../../assessment/payload.js';
 import { DEFAULT_PROPERTIES } from '../../assessment/properties.js';
 import { Outbox, backoffDelay, startOutboxSender } from '../../assessment/sink/outbox.js';
 import { Sender, parseRetryAfter } from '../../assessment/sink/sender.js';
-import { startAzureSink } from '../../assessment/service.js';
+import { startAzureSink } from '../../assessment/sink/scheduled-upload.js';
 import { InventoryStore } from '../../queue/inventory-store.js';
 import { ConnectProxy, IngestionServer, TokenServer, makePki, type TestPki } from './helpers/azure-lab.js';
 import { machine, series } from './helpers/machines.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../config/load.js';
-import { resolveSecret } from '../../config/secrets.js';
+import { resolveSecret } from '../../config/secret-refs.js';
 import { runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'collector-config-'));

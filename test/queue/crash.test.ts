@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Sample } from '../../collectors/model.js';
+import type { Sample } from '../../model/index.js';
 import { SampleProducer } from '../../queue/sample-producer.js';
 import { createSamplesQueue, queueStatus } from '../../queue/samples-queue.js';
 import { PointStore } from '../../rollup/point-store.js';

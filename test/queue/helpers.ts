@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { Logger } from '../../common/log.js';
-import type { Sample } from '../../collectors/model.js';
+import type { Sample } from '../../model/index.js';
 import { parseConfig, type CollectorConfig } from '../../config/load.js';
 
 export function captureLogger(): { log: Logger; lines: Record<string, unknown>[] } {

@@ -7,7 +7,7 @@ import { DAY_MS } from '../../rollup/window.js';
 import { referencePoints, testRedis } from '../rollup/helpers.js';
 import { PrivateRedis } from './redis-server.js';
 import { captureLogger, syntheticSamples, testConfig, waitFor } from './helpers.js';
-import type { Sample } from '../../collectors/model.js';
+import type { Sample } from '../../model/index.js';
 import type { Redis } from 'ioredis';
 
 const T0 = (Math.floor(Date.now() / DAY_MS) - 1) * DAY_MS + 3_600_000;

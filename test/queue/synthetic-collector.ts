@@ -1,4 +1,4 @@
-import type { Machine, PollStats, Sample, SampleSink, SourceCollector, SourceSummary } from '../../collectors/model.js';
+import type { Machine, PollStats, Sample, SampleSink, SourceCollector, SourceSummary } from '../../model/index.js';
 
 /**
  * A SourceCollector that plays a fixed estate: each poll delivers the next `samplesPerPoll` 20 s

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { quantileSorted } from 'simple-statistics';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Sample } from '../../collectors/model.js';
+import type { Sample } from '../../model/index.js';
 import { InventoryStore } from '../../queue/inventory-store.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { machine } from '../queue/synthetic-collector.js';

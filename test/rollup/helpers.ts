@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Sample } from '../../collectors/model.js';
+import type { Sample } from '../../model/index.js';
 
 /** A Redis connection on one of this area's test databases, with a unique key prefix and a cleanup. */
 export function testRedis(db: 1 | 2 | 3): { redis: Redis; prefix: string; url: string; cleanup: () => Promise<void> } {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Sample } from '../../collectors/model.js';
+import type { Sample } from '../../model/index.js';
 import { decodeBatch, encodeBatch } from '../../queue/codec.js';
 import { PointStore, pointKey, readPoints } from '../../rollup/point-store.js';
 import { DAY_BYTES, DAY_MS } from '../../rollup/window.js';

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { quantileSorted } from 'simple-statistics';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { MetricName, Sample } from '../../collectors/model.js';
+import type { MetricName, Sample } from '../../model/index.js';
 import { decodeBatch, encodeBatch } from '../../queue/codec.js';
-import { computeSeriesPercentiles } from '../../rollup/percentiles.js';
+import { computeSeriesPercentiles } from '../../rollup/percentile-report.js';
 import { PointStore } from '../../rollup/point-store.js';
 import { sealFinishedDays } from '../../rollup/sealer.js';
-import { confidenceStars, dataPointsPercent } from '../../rollup/stats.js';
+import { confidenceStars, dataPointsPercent } from '../../rollup/peak-statistics.js';
 import { DAY_MS, WINDOW_MS, historyRange } from '../../rollup/window.js';
 import { referencePoints, testRedis } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Sample } from '../../collectors/model.js';
+import type { Sample } from '../../model/index.js';
 import { decodeBatch, encodeBatch } from '../../queue/codec.js';
-import { computeSeriesPercentiles } from '../../rollup/percentiles.js';
+import { computeSeriesPercentiles } from '../../rollup/percentile-report.js';
 import { PointStore, pointKey } from '../../rollup/point-store.js';
 import { sealFinishedDays, sealWithLock } from '../../rollup/sealer.js';
 import { DAY_MS } from '../../rollup/window.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { metricScope, type Machine, type MetricName } from '../../../collectors/model.js';
+import { metricScope, type Machine, type MetricName } from '../../../model/index.js';
 import { assessReadiness, type ReadinessCategory } from '../../../assessment/readiness.js';
-import { computePercentiles } from '../../../rollup/percentiles.js';
+import { computePercentiles } from '../../../rollup/percentile-report.js';
 import { readPoints } from '../../../rollup/point-store.js';
 import { requiredSeries } from '../../../rollup/series.js';
 import { historyRange, type History } from '../../../rollup/window.js';

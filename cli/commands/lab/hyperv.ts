@@ -18,7 +18,7 @@ export function register(lab: Command): void {
     .option('--enumeration-timeout-ms <n>', 'idle expiry of enumeration contexts (Windows default 60000)', '60000')
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'warn')
     .action(async (opts) => {
-      const { runLabHyperv } = await import('../../../lab/hyperv/cli.js');
+      const { runLabHyperv } = await import('../../run/lab-hyperv.js');
       await runLabHyperv(opts);
     });
 }

@@ -17,7 +17,7 @@ export function register(lab: Command): void {
     .action(async (opts) => {
       const { UserError } = await import('../../../common/errors.js');
       const { createLogger, setLogger } = await import('../../../common/log.js');
-      const { runLabUp } = await import('../../../appliance/lab-up.js');
+      const { runLabUp } = await import('../../run/lab-up.js');
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${opts.port} is not a port number.`, { fix: 'Use 1-65535, or 0 for any free port.' });
       const log = createLogger({ level: opts.logLevel });

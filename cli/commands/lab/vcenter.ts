@@ -20,7 +20,7 @@ export function register(lab: Command): void {
     .option('--perf-latency-sec <n>', 'seconds before a 20-s sample shows in QueryPerf (late posting)', '0')
     .option('--log-level <level>', 'fatal, error, warn, info, debug or trace', 'warn')
     .action(async (opts) => {
-      const { runLabVcenter } = await import('../../../lab/vcenter/cli.js');
+      const { runLabVcenter } = await import('../../run/lab-vcenter.js');
       await runLabVcenter(opts);
     });
 }

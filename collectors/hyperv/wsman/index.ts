@@ -1,4 +1,4 @@
-// Public surface of the WS-Management stack (client and server side). No Hyper-V knowledge here.
+// Public surface of the WS-Management stack (the client side; the lab's server is lab/wsman-server/). No Hyper-V knowledge here.
 export type { CimValue, CimInstance, EndpointReference } from './cim.js';
 export {
   wmiResourceUri, wqlString, isCimInstance, isEndpointReference,
@@ -11,10 +11,5 @@ export {
   WsmanInvalidNamespaceError, WsmanTransportError, WsmanFault, REQUIRED_GROUPS, type FaultInfo,
 } from './errors.js';
 export { NS, WQL_DIALECT, WMI_BASE } from './namespaces.js';
-export {
-  WsmanServerFault, type WsmanBackend, type RenderedItem, type WsmanServerOptions, type WsmanServerHandle,
-  type WsmanServerStats, type WsmanServerFaultKind, type EnumerateRequest, type GetRequest, type InvokeRequest,
-} from './server/types.js';
-export { startWsmanServer } from './server/server.js';
 export { parseWmiResourceUri } from './cim.js';
 export { connectWithFallback } from './fallback.js';

@@ -4,7 +4,7 @@ import type { Logger } from '../../../common/log.js';
 import { checkPinnedPeer, explainTlsFailure, tlsOptions, type TlsSettings } from '../../../common/tls.js';
 import { BadResponseError, NotVimEndpointError, UnreachableError, VimFault, VimTimeoutError } from './errors.js';
 import { UserError } from '../../../common/errors.js';
-import { DEFAULT_LIMITS, SaxReader, TreeBuilder, XmlRejected, child, type ParseLimits, type XmlEvents, type XmlNode } from './parser.js';
+import { DEFAULT_LIMITS, SaxReader, TreeBuilder, XmlRejected, child, type ParseLimits, type XmlEvents, type XmlNode } from '../../../common/xml/reader.js';
 import { envelope, type MoRef } from './xml.js';
 
 export interface VimClientOptions {

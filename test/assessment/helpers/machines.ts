@@ -1,6 +1,6 @@
 // Hand-built machines and percentile series for the golden tests.
-import type { Machine, MetricName } from '../../../collectors/model.js';
-import type { SeriesReport } from '../../../assessment/inputs.js';
+import type { Machine, MetricName } from '../../../model/index.js';
+import type { SeriesReport } from '../../../assessment/percentile-input.js';
 
 const GIB = 1024 ** 3;
 

@@ -1,0 +1,119 @@
+// The I/O edge of assessments: gathers inputs (Redis inventory + rollup percentiles, or files for
+// offline use), builds the assessment, and hands batches to the outbox. Commands and the appliance
+// call these; the modules they compose stay pure.
+import { readFileSync } from 'node:fs';
+import type { Machine } from '../model/index.js';
+import { UserError } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import type { CollectorConfig } from '../config/load.js';
+import { InventoryStore } from '../queue/inventory-store.js';
+import { computePercentiles } from '../rollup/percentile-report.js';
+import { buildAssessment, type Assessment } from './build.js';
+import { loadCatalog } from './catalog.js';
+import type { PercentileReport } from './percentile-input.js';
+import { toPayloads } from './payload.js';
+import { resolveProperties, type PropertyOverrides } from './properties.js';
+import { connectRedis } from '../queue/redis-connect.js';
+import { schemaErrors } from './schemas.js';
+import { Outbox } from './sink/outbox.js';
+
+export interface AssessOptions extends PropertyOverrides {
+  /** End of the performance history, epoch ms (default: now, or the percentile file's asOf). */
+  asOf?: number;
+  inventory?: string;
+  percentiles?: string;
+  vmSizes?: string;
+  diskTiers?: string;
+}
+
+function readJsonFile(option: string, file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`${option}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: `Check the path given to ${option}.`, code: 'INPUT_UNREADABLE' });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${option}: ${file} is not valid JSON (${(err as Error).message}).`, { fix: `Give the file written by ${option === '--inventory' ? '`collector discover --out`' : '`collector percentiles --out`'}.`, code: 'INPUT_INVALID' });
+  }
+}
+
+/** An inventory file: `collector discover` output ({ sources, machines }) or a plain array of machines. */
+export function readInventoryFile(file: string): Machine[] {
+  const raw = readJsonFile('--inventory', file) as { machines?: unknown } | unknown[];
+  const machines = Array.isArray(raw) ? raw : (raw as { machines?: unknown }).machines;
+  if (!Array.isArray(machines) || machines.some((m) => !m || typeof (m as Machine).id !== 'string' || !Array.isArray((m as Machine).disks))) {
+    throw new UserError(`--inventory: ${file} holds no machines (expected { "machines": [...] } as collector discover writes, or an array of machines).`, {
+      fix: 'Write it with `collector discover --config FILE --out inventory.json`.',
+      code: 'INPUT_INVALID',
+    });
+  }
+  return machines as Machine[];
+}
+
+export function readPercentilesFile(file: string): PercentileReport {
+  const raw = readJsonFile('--percentiles', file) as PercentileReport;
+  if (!raw || !Array.isArray(raw.machines) || raw.asOf === undefined) {
+    throw new UserError(`--percentiles: ${file} is not a percentile report (expected { "asOf", "history", "machines": [...] }).`, {
+      fix: 'Write it with `collector percentiles --config FILE --history 1d --out percentiles.json`.',
+      code: 'INPUT_INVALID',
+    });
+  }
+  return raw;
+}
+
+/** Builds the assessment from files (offline) or from Redis (the inventory store and the rollup's points). */
+export async function assess(config: CollectorConfig, o: AssessOptions, log: Logger, now = Date.now()): Promise<Assessment> {
+  const properties = resolveProperties(config, o);
+  const catalog = loadCatalog(properties.targetRegion, { vmSizes: o.vmSizes ?? config.assessment.catalog.vmSizes, diskTiers: o.diskTiers ?? config.assessment.catalog.diskTiers });
+  const asOf = o.asOf;
+  if (o.inventory || o.percentiles) {
+    if (!o.inventory) throw new UserError('--percentiles needs --inventory as well.', { fix: 'Give both files, or neither to read from Redis.', code: 'BAD_OPTION' });
+    const machines = readInventoryFile(o.inventory);
+    const percentiles = o.percentiles ? readPercentilesFile(o.percentiles) : null;
+    if (percentiles && percentiles.history !== properties.history) {
+      log.warn(`the percentile report covers ${percentiles.history} but the assessment property history is ${properties.history}; the report's window is what was measured`);
+    }
+    return buildAssessment({ machines, percentiles, properties, catalog, asOf: asOf ?? percentiles?.asOf ?? now, generatedAt: now });
+  }
+  const redis = await connectRedis(config, { name: 'collector-assess' });
+  try {
+    const machines = await new InventoryStore(redis, config.redis.prefix).machines();
+    if (machines.length === 0) {
+      log.warn('the inventory in Redis is empty: run `collector run` (or `collector discover`) first; the assessment has no machines');
+    }
+    const percentiles = await computePercentiles(redis, config.redis.prefix, machines, { asOf: asOf ?? now, history: properties.history });
+    return buildAssessment({ machines, percentiles, properties, catalog, asOf: percentiles.asOf, generatedAt: now });
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Reads an assessment JSON file and checks it against schemas/assessment.schema.json. */
+export function readAssessmentFile(file: string): Assessment {
+  const raw = readJsonFile('--assessment', file);
+  const errors = schemaErrors('assessment', raw);
+  if (errors.length > 0) {
+    throw new UserError(`--assessment: ${file} does not match schemas/assessment.schema.json: ${errors.slice(0, 3).join('; ')}.`, {
+      fix: 'Write it with `collector assess --config FILE --out assessment.json` (same version of collector).',
+      code: 'INPUT_INVALID',
+    });
+  }
+  return raw as Assessment;
+}
+
+/** Cuts the assessment into batches and puts them in the outbox; batches already there are not added twice. */
+export async function enqueueAssessment(config: CollectorConfig, a: Assessment): Promise<{ batches: number; added: number; already: number; records: number }> {
+  const payloads = toPayloads(a, config.sink.batchSize);
+  const redis = await connectRedis(config, { name: 'collector-outbox' });
+  const outbox = new Outbox(redis, config.redis.prefix, config.sink);
+  try {
+    const r = await outbox.enqueue(payloads);
+    return { batches: payloads.length, ...r, records: a.machines.length };
+  } finally {
+    await outbox.close();
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,198 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { UserError } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import type { CollectorConfig } from '../../config/load.js';
+import { loadEstate, type Estate } from '../../lab/estate.js';
+import { startHypervLab, type HypervLab } from '../../lab/hyperv/index.js';
+import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
+import { ConfigStore, writeAtomically } from '../../appliance/config-store.js';
+import { redisAnswers, startPrivateRedis, type PrivateRedis } from '../../appliance/private-redis.js';
+
+export interface LabOptions {
+  estateFile: string;
+  dataDir: string;
+  /** Use this Redis when it answers; otherwise (or when absent) a private redis-server in the data dir. */
+  redisUrl?: string;
+  webHost?: string;
+  webPort?: number;
+  /** YAML list of more sources (e.g. docker-compose's vcsim) added to the generated config. */
+  extraSources?: string;
+  /** Start the simulators but leave adding them as sources to the admin (a guided demo, the browser test). */
+  noLabSources?: boolean;
+  log: Logger;
+}
+
+/** Where a simulator answers and with which account, for adding it by hand. */
+export interface LabEndpoint {
+  kind: 'vcenter' | 'hyperv';
+  name: string;
+  address: string;
+  port: number;
+  username: string;
+  passwordFile: string;
+  thumbprint: string;
+}
+
+export interface PreparedLab {
+  configFile: string;
+  config: CollectorConfig;
+  adminPassword: string;
+  estate: Estate;
+  redis: PrivateRedis | null;
+  vcenters: VcenterLab[];
+  hyperv: HypervLab | null;
+  endpoints: LabEndpoint[];
+  close(): Promise<void>;
+}
+
+export const LAB_PREFIX = 'lab-';
+const VCENTER_USER = 'collector@vsphere.local';
+const HYPERV_USER = 'LAB\\collector';
+
+/** A secret in a 0600 file, made once and reused, so a restarted lab keeps its passwords. */
+function secretFile(dir: string, name: string): { file: string; value: string } {
+  const file = join(dir, `${name}.secret`);
+  if (existsSync(file)) return { file, value: readFileSync(file, 'utf8').split(/\r?\n/)[0]! };
+  const value = randomBytes(15).toString('base64url');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return { file, value };
+}
+
+/**
+ * Everything the lab needs before the service starts: Redis, one lab vCenter per estate vCenter, the
+ * Hyper-V hosts, and a config file whose lab sources point at them (thumbprints pinned, passwords in
+ * files). The config keeps whatever the admin added in the web app across restarts: only the lab's own
+ * sources, the Redis URL and the web port are rewritten.
+ */
+export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
+  const dataDir = resolve(opts.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const secrets = join(dataDir, 'secrets');
+  const estate = loadEstate(opts.estateFile);
+  const cleanups: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    let redis: PrivateRedis | null = null;
+    let redisUrl = opts.redisUrl;
+    if (!redisUrl || !(await redisAnswers(redisUrl))) {
+      if (redisUrl) opts.log.warn({ redisUrl }, 'lab: that Redis does not answer; starting a private redis-server instead');
+      redis = await startPrivateRedis({ dir: join(dataDir, 'redis') });
+      cleanups.push(() => redis!.stop());
+      redisUrl = redis.url;
+    }
+
+    const sources: Record<string, unknown>[] = [];
+    const endpoints: LabEndpoint[] = [];
+    const vcenters: VcenterLab[] = [];
+    const vcNames = [...new Set(estate.hosts.filter((h) => h.platform === 'vmware').map((h) => h.vcenter ?? 'vc01'))];
+    for (const vc of vcNames) {
+      const pw = secretFile(secrets, `vcenter-${vc}`);
+      const lab = await startVcenterLab({ estate, vcenter: vc, users: [{ username: VCENTER_USER, password: pw.value }], log: opts.log });
+      cleanups.push(() => lab.close());
+      vcenters.push(lab);
+      endpoints.push({ kind: 'vcenter', name: vc, address: lab.url, port: lab.port, username: VCENTER_USER, passwordFile: pw.file, thumbprint: lab.thumbprint });
+      sources.push({ name: `${LAB_PREFIX}${vc}`, kind: 'vcenter', url: lab.url, username: VCENTER_USER, password: { file: pw.file }, tls: { thumbprint: lab.thumbprint } });
+    }
+
+    let hyperv: HypervLab | null = null;
+    if (estate.hosts.some((h) => h.platform === 'hyperv')) {
+      const pw = secretFile(secrets, 'hyperv');
+      hyperv = await startHypervLab({ estate, users: { [HYPERV_USER]: pw.value }, log: opts.log });
+      cleanups.push(() => hyperv!.close());
+      const hostMap = hyperv.hostMap();
+      for (const e of hyperv.endpoints) {
+        if (e.httpsPort) endpoints.push({ kind: 'hyperv', name: e.host, address: '127.0.0.1', port: e.httpsPort, username: HYPERV_USER, passwordFile: pw.file, thumbprint: hyperv.certificateThumbprint });
+      }
+      const base = { kind: 'hyperv', transport: 'https', auth: 'ntlm', username: HYPERV_USER, password: { file: pw.file }, tls: { thumbprint: hyperv.certificateThumbprint }, hostMap };
+      const clusters = [...new Set(hyperv.endpoints.map((e) => e.cluster).filter((c): c is string => !!c))];
+      for (const c of clusters) sources.push({ name: `${LAB_PREFIX}${c.toLowerCase()}`, host: c, cluster: true, ...base });
+      const standalone = hyperv.endpoints.filter((e) => !e.cluster).map((e) => e.host);
+      if (standalone.length) sources.push({ name: `${LAB_PREFIX}hyperv`, host: standalone[0], ...(standalone.length > 1 ? { hosts: standalone.slice(1) } : {}), ...base });
+    }
+
+    if (opts.extraSources) {
+      const extra = parse(readFileSync(opts.extraSources, 'utf8')) as unknown;
+      if (!Array.isArray(extra)) throw new UserError(`${opts.extraSources}: expected a YAML list of sources.`, { fix: 'Write "- name: ...\\n  kind: vcenter ..." entries, as under sources: in a config file.' });
+      sources.push(...(extra as Record<string, unknown>[]));
+    }
+
+    const admin = secretFile(secrets, 'admin-password');
+    const configFile = join(dataDir, 'config.yaml');
+    if (!existsSync(configFile)) {
+      writeAtomically(
+        configFile,
+        `# Written by \`collector lab up\`. Lab sources (${LAB_PREFIX}*) are rewritten on every start with the\n# simulators' new ports and certificates; sources added in the web app are kept.\nredis:\n  url: ${redisUrl}\n  prefix: lab\nweb:\n  dataDir: appliance\n  adminPassword: { file: ${admin.file} }\nsources: []\n`,
+      );
+    }
+    const store = new ConfigStore(configFile);
+    await store.setIn(['redis', 'url'], redisUrl);
+    if (opts.webPort !== undefined) await store.setIn(['web', 'port'], opts.webPort);
+    if (opts.webHost !== undefined) await store.setIn(['web', 'host'], opts.webHost);
+    if (opts.noLabSources) sources.splice(0, sources.length, ...sources.filter((s) => !String(s.name).startsWith(LAB_PREFIX)));
+    const wanted = new Set(sources.map((s) => String(s.name)));
+    for (const s of store.sources()) if (s.name.startsWith(LAB_PREFIX) && !wanted.has(s.name)) await store.removeSource(s.name);
+    for (const s of sources) {
+      const exists = store.rawSource(String(s.name)) !== null;
+      await store.upsertSource(s, exists ? String(s.name) : undefined);
+    }
+    return { configFile, config: store.read(), adminPassword: admin.value, estate, redis, vcenters, hyperv, endpoints, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+export interface RunningLab {
+  lab: PreparedLab;
+  url: string;
+  thumbprint: string;
+  adminPassword: string;
+  /** Human-readable summary printed by `collector lab up`. */
+  banner: string;
+  stop(): Promise<void>;
+}
+
+/** `collector lab up`: the prepared lab plus the service with collectors, workers and the web app. */
+export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
+  const lab = await prepareLab(opts);
+  const { buildService } = await import('../../appliance/service.js');
+  const svc = buildService(lab.config, opts.log, { configFile: lab.configFile, web: true });
+  try {
+    await svc.start();
+  } catch (err) {
+    await svc.stop().catch(() => undefined);
+    await lab.close();
+    throw err;
+  }
+  const app = svc.web!.app!;
+  const lines = [
+    'The lab is up.',
+    `  Web app:  ${app.url}   (self-signed certificate, SHA-256 ${app.thumbprint})`,
+    `  Sign in:  admin / ${lab.adminPassword}`,
+    `  Config:   ${lab.configFile}`,
+    ...lab.config.sources.map((s) => `  Source:   ${s.name} (${s.kind === 'vcenter' ? `vCenter ${s.url}` : `Hyper-V ${s.host}${s.cluster ? ' cluster' : ''}`})`),
+    ...(opts.noLabSources
+      ? lab.endpoints.map((e) => `  Lab ${e.kind === 'vcenter' ? 'vCenter' : 'Hyper-V host'} ${e.name}: ${e.kind === 'vcenter' ? e.address : `${e.address} port ${e.port} (HTTPS)`}  user ${e.username}  password in ${e.passwordFile}`)
+      : []),
+    `  Redis:    ${lab.config.redis.url}${lab.redis ? ` (private redis-server, data in ${resolve(opts.dataDir, 'redis')})` : ''}`,
+    'Machines appear on the Discovery page within a minute; the one-hour backfill gives charts and a first assessment right after.',
+    'Press Ctrl+C to stop.',
+  ];
+  return {
+    lab,
+    url: app.url,
+    thumbprint: app.thumbprint,
+    adminPassword: lab.adminPassword,
+    banner: `${lines.join('\n')}\n`,
+    stop: async () => {
+      await svc.stop();
+      await lab.close();
+    },
+  };
+}

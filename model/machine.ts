@@ -1,0 +1,73 @@
+// The inventory side of the contract: one Machine per discovered VM, whatever the source.
+
+export type MachineKind = 'vmware' | 'hyperv';
+export type PowerState = 'poweredOn' | 'poweredOff' | 'suspended';
+export type Firmware = 'bios' | 'uefi';
+
+export interface Disk {
+  /** vCenter: the device key; Hyper-V: the virtual disk id (or a stable id derived from the drive). */
+  id: string;
+  capacityBytes: number;
+  label?: string | null;
+  /** Backing file (VMDK / VHDX path) where known. */
+  path?: string | null;
+  /** Provisioning type where known: thin, thick, eagerZeroedThick, fixed, dynamic, differencing. */
+  type?: string | null;
+  controllerKey?: number | null;
+  unitNumber?: number | null;
+}
+
+export interface Nic {
+  /** vCenter: the device key; Hyper-V: the NIC GUID from the port setting InstanceID. */
+  id: string;
+  /** Lower-case, colon separated: "00:50:56:aa:bb:cc". */
+  mac: string | null;
+  label?: string | null;
+  /** Port group / virtual switch name where known. */
+  network?: string | null;
+  ipAddresses?: string[];
+}
+
+export interface Machine {
+  /** Stable and unique across sources: see machineId(). */
+  id: string;
+  /** The configured source name that discovered it. */
+  source: string;
+  kind: MachineKind;
+  name: string;
+  /** vCenter managed object id ("vm-42"); null for Hyper-V. */
+  moref: string | null;
+  /** vCenter config.uuid; Hyper-V BIOSGUID. */
+  biosUuid: string | null;
+  /** vCenter config.instanceUuid; Hyper-V VM GUID. */
+  instanceId: string;
+  cpuCores: number;
+  memoryMB: number;
+  os: { name: string | null; id: string | null; version?: string | null; architecture?: 'x64' | 'x86' | null };
+  firmware: Firmware;
+  powerState: PowerState;
+  host: string | null;
+  cluster: string | null;
+  datacenter: string | null;
+  disks: Disk[];
+  nics: Nic[];
+  ipAddresses: string[];
+  fqdn?: string | null;
+  annotation?: string | null;
+  /** Hyper-V dynamic memory facts (null when unknown or not applicable). */
+  memory?: { startupMB: number; dynamic: boolean; maximumMB: number | null } | null;
+  generation?: number | null;
+}
+
+/** Builds the stable machine id: `<kind>:<scope>:<local id>`, lower-cased. */
+export function machineId(kind: MachineKind, scope: string, localId: string): string {
+  return `${kind}:${scope}:${localId}`.toLowerCase();
+}
+
+/** Normalises a MAC to lower-case colon form; accepts "00-50-56-AA-BB-CC" and "005056AABBCC". */
+export function normalizeMac(raw: string | null | undefined): string | null {
+  if (!raw) return null;
+  const hex = raw.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
+  if (hex.length !== 12) return raw.toLowerCase();
+  return hex.match(/.{2}/g)!.join(':');
+}
