@@ -85,12 +85,7 @@ export function xsiType(node: XmlNode): string | undefined {
   return node.attrs['xsi:type'];
 }
 
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-const NEEDS_ESC = /[&<>"']/;
-
-export function esc(value: string): string {
-  return NEEDS_ESC.test(value) ? value.replace(/[&<>"']/g, (c) => ESC[c]) : value;
-}
+export { escapeXml as esc } from '../../common/xml/escape.js';
 
 /** vim25 dateTime, as vCenter writes it (UTC, "Z"). */
 export function isoTime(ms: number, withMillis = false): string {

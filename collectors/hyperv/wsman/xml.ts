@@ -153,9 +153,4 @@ export function resolveQName(el: XmlElement, qname: string): { ns: string; local
   return { ns: '', local };
 }
 
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-/** Escapes text or attribute values for XML (all five special characters). */
-export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
-}
+export { escapeXml } from '../../../common/xml/escape.js';

@@ -6,11 +6,9 @@ export interface MoRef {
   value: string;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+import { escapeXml } from '../../../common/xml/escape.js';
 
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
-}
+export { escapeXml };
 
 /** `<name>text</name>` with the text escaped. */
 export function el(name: string, text: string | number | boolean): string {
