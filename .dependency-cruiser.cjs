@@ -1,7 +1,7 @@
 // Import boundaries (docs/architecture.md explains the layers). `npm run lint:deps` checks them; CI fails on any error.
 // Layers, bottom up: common -> model -> config -> protocol (soap, vim, wsman) -> collectors / queue -> rollup ->
 // assessment -> lab -> appliance (composition) -> cli, bench.
-const PROTOCOL = '^collectors/(vcenter/(soap|vim)|hyperv/wsman)/';
+const PROTOCOL = '^collectors/(vcenter/(soap|vim)|wsman|ssh)/';
 const only = (name, from, allowed, comment) => ({
   name,
   comment,
@@ -20,9 +20,9 @@ module.exports = {
     {
       name: 'collectors-do-not-import-each-other',
       severity: 'error',
-      comment: 'A source kind is self-contained; shared code goes to common/ or model/.',
+      comment: 'A source kind is self-contained; shared wire code lives in collectors/wsman/ or collectors/ssh/, the rest in common/ or model/.',
       from: { path: '^collectors/([^/]+)/' },
-      to: { path: '^collectors/', pathNot: ['^collectors/$1/'] },
+      to: { path: '^collectors/', pathNot: ['^collectors/$1/', '^collectors/(wsman|ssh)/'] },
     },
     only('collectors-below-the-pipeline', '^collectors/', '^(collectors|common|model|config)/', 'Collectors emit the contract; they never know the queue.'),
     only('queue-below-rollup', '^queue/', '^(queue|common|model|config)/', 'The queue carries samples; it knows no consumer.'),

@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { createHypervCollector } from '../collectors/hyperv/index.js';
 import { readPerf } from '../collectors/hyperv/host-reader.js';
 import { PERF_QUERIES } from '../collectors/hyperv/perf.js';
-import { WsmanClient } from '../collectors/hyperv/wsman/index.js';
+import { WsmanClient } from '../collectors/wsman/index.js';
 import { Secret } from '../common/secret-value.js';
 import { createLogger } from '../common/log.js';
 import { hypervSource } from '../config/schema/hyperv.js';

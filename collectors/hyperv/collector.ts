@@ -12,7 +12,7 @@ import { dedupeMachines, joinInventory } from './inventory.js';
 import { InventoryMapping } from './perf-mapping.js';
 import { PerfSampler } from './perf.js';
 import { HostSession } from './session.js';
-import { WsmanAuthError, type CimInstance } from './wsman/index.js';
+import { WsmanAuthError, type CimInstance } from '../wsman/index.js';
 
 interface HostState {
   name: string;

@@ -3,7 +3,7 @@
 // raw perf classes. Kept apart from the joins and rate math so those stay pure.
 import { INVENTORY_QUERIES, NS_VIRTUALIZATION, type HostInventoryData, type InventoryClassKey } from './inventory.js';
 import { NS_CIMV2, PERF_QUERIES, type PerfClassKey, type PerfReadings } from './perf.js';
-import { parseEmbeddedInstance, propNumber, propString, propStrings, wmiResourceUri, type CimInstance } from './wsman/index.js';
+import { parseEmbeddedInstance, propNumber, propString, propStrings, wmiResourceUri, type CimInstance } from '../wsman/index.js';
 
 /** The subset of WsmanClient the collector uses (tests may pass another implementation). */
 export interface CimReader {

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { machineId, normalizeMac, type Machine, type PowerState } from '../../model/index.js';
 import { decodeKvpItems, guestFacts } from './kvp.js';
-import { propArray, propBoolean, propNumber, propString, propStrings, type CimInstance } from './wsman/index.js';
+import { propArray, propBoolean, propNumber, propString, propStrings, type CimInstance } from '../wsman/index.js';
 
 export const NS_VIRTUALIZATION = 'root/virtualization/v2';
 

@@ -1,7 +1,7 @@
 // Guest facts from the KVP (Data Exchange) integration service: Msvm_KvpExchangeComponent's
 // GuestIntrinsicExchangeItems are CIM-XML strings, one Msvm_KvpExchangeDataItem each (Name/Data).
-import { isCimInstance, propString, type CimInstance, type CimValue } from './wsman/index.js';
-import { parseEmbeddedInstance } from './wsman/index.js';
+import { isCimInstance, propString, type CimInstance, type CimValue } from '../wsman/index.js';
+import { parseEmbeddedInstance } from '../wsman/index.js';
 
 export interface GuestFacts {
   osName: string | null;

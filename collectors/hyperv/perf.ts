@@ -2,7 +2,7 @@
 // with the formulas of winrm.md §3.3, in BigInt until the final division. The first reading of an
 // instance only primes; a counter that went backwards (VM restart, instance re-created) drops the pair.
 import type { Sample } from '../../model/index.js';
-import { propBigInt, propNumber, propString, type CimInstance } from './wsman/index.js';
+import { propBigInt, propNumber, propString, type CimInstance } from '../wsman/index.js';
 
 export const NS_CIMV2 = 'root/cimv2';
 const TIMES = 'Timestamp_PerfTime, Frequency_PerfTime, Timestamp_Sys100NS';

@@ -5,7 +5,7 @@ import type { Logger } from '../../common/log.js';
 import type { Secret } from '../../common/secret-value.js';
 import type { HypervSourceConfig } from '../../config/schema/hyperv.js';
 import type { CimReader } from './host-reader.js';
-import { connectWithFallback, type WsmanClient } from './wsman/index.js';
+import { connectWithFallback, type WsmanClient } from '../wsman/index.js';
 
 export interface HostAddress {
   address: string;

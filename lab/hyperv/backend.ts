@@ -4,7 +4,7 @@
 // Windows refuses (unknown namespace or class, bad WQL, a concrete class with a filter).
 import { clusterClasses, inventoryClasses, vhdSettingData, NS_CIMV2, NS_CLUSTER, NS_VIRTUALIZATION, type SimInstance, type SimValue } from './cim-inventory.js';
 import { perfClasses, PERF_CLASSES, type SeriesIntegrator } from './cim-perf.js';
-import { parseWmiResourceUri, renderEmbeddedInstance, WMI_BASE, WQL_DIALECT } from '../../collectors/hyperv/wsman/index.js';
+import { parseWmiResourceUri, renderEmbeddedInstance, WMI_BASE, WQL_DIALECT } from '../../collectors/wsman/index.js';
 import { WsmanServerFault, type RenderedItem, type WsmanBackend, type WsmanServerFaultKind } from '../wsman-server/index.js';
 import { matches, parseWql, project, WqlError } from './wql.js';
 import type { HypervWorld, SimHost } from './world.js';

@@ -1,9 +1,9 @@
 // Evaluates one decoded SOAP request: Enumerate / Pull / Release / Get / Invoke, using the backend
 // for the data and the enumeration table for state. Returns the response envelope (faults: HTTP 500).
 import type { Logger } from '../../common/log.js';
-import { parseWmiResourceUri } from '../../collectors/hyperv/wsman/cim.js';
-import { ACTION, WQL_DIALECT } from '../../collectors/hyperv/wsman/namespaces.js';
-import { child, children, parseXml } from '../../collectors/hyperv/wsman/xml.js';
+import { parseWmiResourceUri } from '../../collectors/wsman/cim.js';
+import { ACTION, WQL_DIALECT } from '../../collectors/wsman/namespaces.js';
+import { child, children, parseXml } from '../../collectors/wsman/xml.js';
 import { EnumerationTable } from './enumerations.js';
 import { enumerateResponseBody, envelope, pullResponseBody, renderFault, renderItem, renderMethodOutput } from './render.js';
 import { readRequest, type WsmanRequest } from './request.js';

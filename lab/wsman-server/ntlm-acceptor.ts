@@ -1,10 +1,10 @@
 // Acceptor side of NTLMv2 (MS-NLMP §3.2) for the simulator: issues the CHALLENGE, verifies the
 // NTProofStr against local accounts, checks the MIC and (when sent) the channel binding.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { fileTime, hmacMd5, NegotiateFlags as F, ntowfv2, computeNtlmv2 } from '../../collectors/hyperv/wsman/ntlm/crypto.js';
-import { rc4 } from '../../collectors/hyperv/wsman/ntlm/rc4.js';
-import { AvId, decodeAuthenticate, decodeAvPairs, decodeNegotiate, encodeAvPairs, encodeChallenge, MIC_OFFSET } from '../../collectors/hyperv/wsman/ntlm/messages.js';
-import { NtlmSession } from '../../collectors/hyperv/wsman/ntlm/session.js';
+import { fileTime, hmacMd5, NegotiateFlags as F, ntowfv2, computeNtlmv2 } from '../../collectors/wsman/ntlm/crypto.js';
+import { rc4 } from '../../collectors/wsman/ntlm/rc4.js';
+import { AvId, decodeAuthenticate, decodeAvPairs, decodeNegotiate, encodeAvPairs, encodeChallenge, MIC_OFFSET } from '../../collectors/wsman/ntlm/messages.js';
+import { NtlmSession } from '../../collectors/wsman/ntlm/session.js';
 
 /** The flags a Windows server keeps from the client's NEGOTIATE. */
 const SERVER_KEEPS =

@@ -1,9 +1,9 @@
 // Server-side envelope writing: responses, both item renderings, and faults as Windows sends them.
 import { randomUUID } from 'node:crypto';
-import type { CimValue } from '../../collectors/hyperv/wsman/cim.js';
-import { isCimInstance, isEndpointReference } from '../../collectors/hyperv/wsman/cim.js';
-import { ACTION, ANONYMOUS, NS } from '../../collectors/hyperv/wsman/namespaces.js';
-import { escapeXml } from '../../collectors/hyperv/wsman/xml.js';
+import type { CimValue } from '../../collectors/wsman/cim.js';
+import { isCimInstance, isEndpointReference } from '../../collectors/wsman/cim.js';
+import { ACTION, ANONYMOUS, NS } from '../../collectors/wsman/namespaces.js';
+import { escapeXml } from '../../collectors/wsman/xml.js';
 import type { RenderedItem, WsmanServerFaultKind } from './types.js';
 
 const ENV_OPEN = `<s:Envelope xml:lang="en-US" xmlns:s="${NS.s}" xmlns:a="${NS.a}" xmlns:n="${NS.n}" xmlns:w="${NS.w}" xmlns:p="${NS.p}">`;

@@ -1,6 +1,6 @@
 // Server-side reading of request envelopes: header checks as Windows applies them (MS-WSMV §3.1.4).
-import { ANONYMOUS } from '../../collectors/hyperv/wsman/namespaces.js';
-import { child, children, path, type XmlElement } from '../../collectors/hyperv/wsman/xml.js';
+import { ANONYMOUS } from '../../collectors/wsman/namespaces.js';
+import { child, children, path, type XmlElement } from '../../collectors/wsman/xml.js';
 import { WsmanServerFault } from './types.js';
 
 export interface WsmanRequest {

@@ -5,11 +5,11 @@ import { X509Certificate } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { charsetOf, decodeSoap, decryptMessage, encryptMessage, ENCRYPTED_CONTENT_TYPE, isEncryptedContentType } from '../../collectors/hyperv/wsman/encryption.js';
-import { channelBindingHash } from '../../collectors/hyperv/wsman/ntlm/cbt.js';
-import { messageType } from '../../collectors/hyperv/wsman/ntlm/messages.js';
+import { charsetOf, decodeSoap, decryptMessage, encryptMessage, ENCRYPTED_CONTENT_TYPE, isEncryptedContentType } from '../../collectors/wsman/encryption.js';
+import { channelBindingHash } from '../../collectors/wsman/ntlm/cbt.js';
+import { messageType } from '../../collectors/wsman/ntlm/messages.js';
 import { NtlmAuthFailure, NtlmServerContext } from './ntlm-acceptor.js';
-import type { NtlmSession } from '../../collectors/hyperv/wsman/ntlm/session.js';
+import type { NtlmSession } from '../../collectors/wsman/ntlm/session.js';
 import { Dispatcher } from './dispatch.js';
 import type { WsmanServerHandle, WsmanServerOptions, WsmanServerStats } from './types.js';
 

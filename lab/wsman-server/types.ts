@@ -1,7 +1,7 @@
 // The simulator-facing contract of the WS-Man server: a backend evaluates requests into items;
 // the server does the wire (HTTP/HTTPS, NTLM, sealing, envelopes, contexts, batching, faults).
 import type { Logger } from '../../common/log.js';
-import type { CimValue } from '../../collectors/hyperv/wsman/cim.js';
+import type { CimValue } from '../../collectors/wsman/cim.js';
 
 export interface RenderedItem {
   className: string;

@@ -4,7 +4,7 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHypervCollector } from '../../../collectors/hyperv/index.js';
-import { WsmanAccessDeniedError, WsmanAuthError } from '../../../collectors/hyperv/wsman/index.js';
+import { WsmanAccessDeniedError, WsmanAuthError } from '../../../collectors/wsman/index.js';
 import type { Machine, Sample, SourceCollector } from '../../../model/index.js';
 import { createLogger } from '../../../common/log.js';
 import { hypervSource, type HypervSourceConfig } from '../../../config/schema/hyperv.js';

@@ -4,7 +4,7 @@ import { joinInventory } from '../../../collectors/hyperv/inventory.js';
 import { InventoryMapping } from '../../../collectors/hyperv/perf-mapping.js';
 import { nicGuidOfInstance, PerfSampler, vmNameOfVp } from '../../../collectors/hyperv/perf.js';
 import type { Machine, Sample } from '../../../model/index.js';
-import type { CimInstance } from '../../../collectors/hyperv/wsman/index.js';
+import type { CimInstance } from '../../../collectors/wsman/index.js';
 import { loadEstate } from '../../../lab/estate.js';
 import { HypervWorld, SLOT_SEC } from '../../../lab/hyperv/world.js';
 import { directReader, truth } from '../../lab/hyperv/direct.js';

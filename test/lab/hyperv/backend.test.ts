@@ -15,7 +15,7 @@ import {
   WsmanFault,
   WsmanInvalidNamespaceError,
   type CimInstance,
-} from '../../../collectors/hyperv/wsman/index.js';
+} from '../../../collectors/wsman/index.js';
 
 const estate = loadEstate('lab/estates/sample.yaml');
 const log = createLogger({ level: 'silent' });

@@ -1,7 +1,7 @@
 // Test helpers: the simulator's backend read directly (no wire), and what the collector must find
 // for an estate VM, derived from the estate and the lab's id rules.
 import type { CimReader } from '../../../collectors/hyperv/host-reader.js';
-import type { CimInstance } from '../../../collectors/hyperv/wsman/index.js';
+import type { CimInstance } from '../../../collectors/wsman/index.js';
 import { machineId, type Machine } from '../../../model/index.js';
 import { HypervHostBackend } from '../../../lab/hyperv/backend.js';
 import { SLOT_SEC, type HypervWorld, type SimVm } from '../../../lab/hyperv/world.js';

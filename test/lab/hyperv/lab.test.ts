@@ -5,7 +5,7 @@ import { Secret } from '../../../common/secret-value.js';
 import { createLogger } from '../../../common/log.js';
 import { buildEstate } from '../../../lab/estate.js';
 import { startHypervLab, type HypervLab } from '../../../lab/hyperv/index.js';
-import { propString, wmiResourceUri, wqlString, WsmanAuthError, WsmanClient, WsmanTransportError } from '../../../collectors/hyperv/wsman/index.js';
+import { propString, wmiResourceUri, wqlString, WsmanAuthError, WsmanClient, WsmanTransportError } from '../../../collectors/wsman/index.js';
 
 const log = createLogger({ level: 'silent' });
 const estate = buildEstate({

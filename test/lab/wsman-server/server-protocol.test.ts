@@ -3,10 +3,10 @@
 // UTF-16 requests, the 401 offers and the refusal of the NTLM scheme name.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'undici';
-import { wmiResourceUri } from '../../../collectors/hyperv/wsman/index.js';
+import { wmiResourceUri } from '../../../collectors/wsman/index.js';
 import { startWsmanServer, WsmanServerFault, type WsmanServerHandle } from '../../../lab/wsman-server/index.js';
-import { parseXml, path, children, child } from '../../../collectors/hyperv/wsman/xml.js';
-import { makeCert, testBackend, TEST_NS, type TestCert } from '../../collectors/hyperv/wsman/helpers.js';
+import { parseXml, path, children, child } from '../../../collectors/wsman/xml.js';
+import { makeCert, testBackend, TEST_NS, type TestCert } from '../../collectors/wsman/helpers.js';
 
 const USERS = { admin: 'admin-pw' };
 const BASIC = `Basic ${Buffer.from('admin:admin-pw').toString('base64')}`;

@@ -4,9 +4,9 @@
 // a new handshake; a 401 on an authenticated connection re-handshakes once (winrm.md §2.1, §4).
 import type { TLSSocket } from 'node:tls';
 import { Client, buildConnector } from 'undici';
-import type { Logger } from '../../../common/log.js';
-import type { Secret } from '../../../common/secret-value.js';
-import { checkPinnedPeer, explainTlsFailure, tlsOptions, type TlsSettings } from '../../../common/tls.js';
+import type { Logger } from '../../common/log.js';
+import type { Secret } from '../../common/secret-value.js';
+import { checkPinnedPeer, explainTlsFailure, tlsOptions, type TlsSettings } from '../../common/tls.js';
 import { WsmanAuthError, WsmanTimeoutError, WsmanTransportError, WsmanError } from './errors.js';
 import { charsetOf, decodeSoap, decryptMessage, encryptMessage, ENCRYPTED_CONTENT_TYPE, isEncryptedContentType } from './encryption.js';
 import { channelBindingHash } from './ntlm/cbt.js';

@@ -1,9 +1,9 @@
 // Client <-> server on loopback over real sockets: HTTP + NTLM + sealing, HTTPS + NTLM (CBT), HTTPS + Basic.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Secret } from '../../../../common/secret-value.js';
-import { TlsTrustError } from '../../../../common/tls.js';
-import { WsmanClient, wmiResourceUri, parseEmbeddedInstance, propBigInt, propStrings, propString, WsmanAuthError, WsmanAccessDeniedError, WsmanTimeoutError, WsmanInvalidNamespaceError, WsmanEnumerationContextError, WsmanTransportError, WsmanFault, connectWithFallback, type CimInstance, type WsmanClientOptions } from '../../../../collectors/hyperv/wsman/index.js';
-import { startWsmanServer, type WsmanServerHandle } from '../../../../lab/wsman-server/index.js';
+import { Secret } from '../../../common/secret-value.js';
+import { TlsTrustError } from '../../../common/tls.js';
+import { WsmanClient, wmiResourceUri, parseEmbeddedInstance, propBigInt, propStrings, propString, WsmanAuthError, WsmanAccessDeniedError, WsmanTimeoutError, WsmanInvalidNamespaceError, WsmanEnumerationContextError, WsmanTransportError, WsmanFault, connectWithFallback, type CimInstance, type WsmanClientOptions } from '../../../collectors/wsman/index.js';
+import { startWsmanServer, type WsmanServerHandle } from '../../../lab/wsman-server/index.js';
 import { makeCert, testBackend, thing, TEST_NS, type TestCert } from './helpers.js';
 
 const USERS = { 'HV01\\collector': 'Pa$$w0rd!é', limited: 'limited-pw' };

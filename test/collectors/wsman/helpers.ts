@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { renderEmbeddedInstance, parseWmiResourceUri, type CimValue } from '../../../../collectors/hyperv/wsman/index.js';
-import { WsmanServerFault, type RenderedItem, type WsmanBackend } from '../../../../lab/wsman-server/index.js';
+import { renderEmbeddedInstance, parseWmiResourceUri, type CimValue } from '../../../collectors/wsman/index.js';
+import { WsmanServerFault, type RenderedItem, type WsmanBackend } from '../../../lab/wsman-server/index.js';
 
 export interface TestCert {
   dir: string;

@@ -1,11 +1,11 @@
 // MS-NLMP §4.2.4 (NTLMv2) test vectors: keys, responses, messages and GSS_WrapEx, for both sides.
 import { describe, expect, it } from 'vitest';
-import { computeNtlmv2, deriveSessionKeys, encryptSessionKey, NegotiateFlags, ntlmv2Temp, ntowfv2 } from '../../../../collectors/hyperv/wsman/ntlm/crypto.js';
-import { decodeAuthenticate, decodeAvPairs, decodeChallenge, encodeNegotiate, AvId } from '../../../../collectors/hyperv/wsman/ntlm/messages.js';
-import { NtlmClientContext } from '../../../../collectors/hyperv/wsman/ntlm/client.js';
-import { NtlmServerContext, NtlmAuthFailure } from '../../../../lab/wsman-server/ntlm-acceptor.js';
-import { NtlmSession, NtlmIntegrityError } from '../../../../collectors/hyperv/wsman/ntlm/session.js';
-import { rc4, Rc4 } from '../../../../collectors/hyperv/wsman/ntlm/rc4.js';
+import { computeNtlmv2, deriveSessionKeys, encryptSessionKey, NegotiateFlags, ntlmv2Temp, ntowfv2 } from '../../../collectors/wsman/ntlm/crypto.js';
+import { decodeAuthenticate, decodeAvPairs, decodeChallenge, encodeNegotiate, AvId } from '../../../collectors/wsman/ntlm/messages.js';
+import { NtlmClientContext } from '../../../collectors/wsman/ntlm/client.js';
+import { NtlmServerContext, NtlmAuthFailure } from '../../../lab/wsman-server/ntlm-acceptor.js';
+import { NtlmSession, NtlmIntegrityError } from '../../../collectors/wsman/ntlm/session.js';
+import { rc4, Rc4 } from '../../../collectors/wsman/ntlm/rc4.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 

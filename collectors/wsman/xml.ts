@@ -153,4 +153,4 @@ export function resolveQName(el: XmlElement, qname: string): { ns: string; local
   return { ns: '', local };
 }
 
-export { escapeXml } from '../../../common/xml/escape.js';
+export { escapeXml } from '../../common/xml/escape.js';

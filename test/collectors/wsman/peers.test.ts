@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wmiResourceUri } from '../../../../collectors/hyperv/wsman/index.js';
-import { startWsmanServer, type WsmanServerHandle } from '../../../../lab/wsman-server/index.js';
+import { wmiResourceUri } from '../../../collectors/wsman/index.js';
+import { startWsmanServer, type WsmanServerHandle } from '../../../lab/wsman-server/index.js';
 import { makeCert, testBackend, TEST_NS, type TestCert } from './helpers.js';
 
 const run = promisify(execFile);

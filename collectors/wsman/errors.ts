@@ -1,5 +1,5 @@
 // Typed WS-Management errors: each says what went wrong on which host and what the administrator can do.
-import { UserError } from '../../../common/errors.js';
+import { UserError } from '../../common/errors.js';
 
 /** The parts of a SOAP fault a caller may branch on. */
 export interface FaultInfo {

@@ -1,16 +1,16 @@
 // Wire-level pieces on their own: response parsing of Windows-shaped captures, faults, CIM-XML,
 // the multipart/encrypted framing, request envelopes, resource URIs and charsets.
 import { describe, expect, it } from 'vitest';
-import { parseXml, path } from '../../../../collectors/hyperv/wsman/xml.js';
-import { parseEnumerationBatch } from '../../../../collectors/hyperv/wsman/response.js';
-import { faultToError, isPullTimeout, parseFault } from '../../../../collectors/hyperv/wsman/faults.js';
-import { decryptMessage, encryptMessage, decodeSoap, EncryptionFramingError } from '../../../../collectors/hyperv/wsman/encryption.js';
-import { enumerateRequest } from '../../../../collectors/hyperv/wsman/envelope.js';
-import { NtlmSession, NtlmIntegrityError } from '../../../../collectors/hyperv/wsman/ntlm/session.js';
+import { parseXml, path } from '../../../collectors/wsman/xml.js';
+import { parseEnumerationBatch } from '../../../collectors/wsman/response.js';
+import { faultToError, isPullTimeout, parseFault } from '../../../collectors/wsman/faults.js';
+import { decryptMessage, encryptMessage, decodeSoap, EncryptionFramingError } from '../../../collectors/wsman/encryption.js';
+import { enumerateRequest } from '../../../collectors/wsman/envelope.js';
+import { NtlmSession, NtlmIntegrityError } from '../../../collectors/wsman/ntlm/session.js';
 import {
   parseEmbeddedInstance, renderEmbeddedInstance, parseWmiResourceUri, wmiResourceUri, wqlString, propBoolean, propBigInt, propArray,
   WsmanAccessDeniedError, WsmanEnumerationContextError, WsmanInvalidNamespaceError, WsmanTimeoutError, WsmanFault,
-} from '../../../../collectors/hyperv/wsman/index.js';
+} from '../../../collectors/wsman/index.js';
 
 // winrm.md §1.4: an optimized EnumerateResponse as Windows writes it (w:Items, w:EndOfSequence).
 const ENUMERATE_RESPONSE = `<s:Envelope xml:lang="en-US" xmlns:s="http://www.w3.org/2003/05/soap-envelope"
