@@ -1,3 +1,4 @@
+import { UserError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { SourceConfig } from '../config/load.js';
 import type { SourceCollector } from '../model/index.js';
@@ -8,6 +9,13 @@ export async function createCollector(cfg: SourceConfig, opts: { log: Logger }):
     const { createVcenterCollector } = await import('../collectors/vcenter/index.js');
     return createVcenterCollector(cfg, opts);
   }
-  const { createHypervCollector } = await import('../collectors/hyperv/index.js');
-  return createHypervCollector(cfg, opts);
+  if (cfg.kind === 'hyperv') {
+    const { createHypervCollector } = await import('../collectors/hyperv/index.js');
+    return createHypervCollector(cfg, opts);
+  }
+  // Physical servers: the collectors arrive with issue 11 (collectors/linux over SSH, collectors/windows over WinRM).
+  throw new UserError(`source "${cfg.name}": kind ${cfg.kind} is not available in this build.`, {
+    fix: 'Remove the source or upgrade the appliance.',
+    code: 'SOURCE_KIND_UNAVAILABLE',
+  });
 }

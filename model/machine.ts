@@ -1,6 +1,8 @@
-// The inventory side of the contract: one Machine per discovered VM, whatever the source.
+// The inventory side of the contract: one Machine per discovered VM or physical server, whatever the source.
 
-export type MachineKind = 'vmware' | 'hyperv';
+/** vmware and hyperv: VMs found through their hypervisor; physical: a server read directly (SSH or WinRM). */
+export type MachineKind = 'vmware' | 'hyperv' | 'physical';
+export type OsFamily = 'windows' | 'linux';
 export type PowerState = 'poweredOn' | 'poweredOff' | 'suspended';
 export type Firmware = 'bios' | 'uefi';
 
@@ -15,6 +17,8 @@ export interface Disk {
   type?: string | null;
   controllerKey?: number | null;
   unitNumber?: number | null;
+  /** Physical servers: the disk's model string where the OS reports it. */
+  model?: string | null;
 }
 
 export interface Nic {
@@ -43,7 +47,7 @@ export interface Machine {
   instanceId: string;
   cpuCores: number;
   memoryMB: number;
-  os: { name: string | null; id: string | null; version?: string | null; architecture?: 'x64' | 'x86' | null };
+  os: { name: string | null; id: string | null; version?: string | null; architecture?: 'x64' | 'x86' | null; family?: OsFamily | null };
   firmware: Firmware;
   powerState: PowerState;
   host: string | null;
@@ -57,6 +61,14 @@ export interface Machine {
   /** Hyper-V dynamic memory facts (null when unknown or not applicable). */
   memory?: { startupMB: number; dynamic: boolean; maximumMB: number | null } | null;
   generation?: number | null;
+  /** Physical servers: the BIOS serial number (null when it needs rights the account lacks; see unavailable). */
+  biosSerial?: string | null;
+  /** Physical servers: the id of the disk the OS boots from (one of disks[].id). */
+  bootDisk?: string | null;
+  /** Fields a source could not read, with the reason (e.g. { biosSerial: "needs root: /sys/class/dmi/id/product_serial is 0400" }). */
+  unavailable?: Record<string, string>;
+  /** Every configured source that saw this machine (a VM also read as a physical server is one machine). */
+  seenBy?: string[];
 }
 
 /** Builds the stable machine id: `<kind>:<scope>:<local id>`, lower-cased. */

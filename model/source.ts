@@ -2,7 +2,8 @@
 import type { Machine } from './machine.js';
 import type { SampleSink } from './sample.js';
 
-export type SourceKind = 'vcenter' | 'hyperv';
+/** vcenter and hyperv read hypervisors; linux (SSH) and windows (WinRM) read physical servers directly. */
+export type SourceKind = 'vcenter' | 'hyperv' | 'linux' | 'windows';
 
 export interface SourceSummary {
   name: string;

@@ -28,6 +28,15 @@ export function endpointOf(cfg: SourceConfig): { host: string; port: number; tls
     const u = new URL(cfg.url);
     return { host: u.hostname.replace(/^\[|\]$/g, ''), port: u.port ? Number(u.port) : 443, tls: true };
   }
+  if (cfg.kind === 'linux' || cfg.kind === 'windows') {
+    // The first host stands for the source; each host is checked when the collector connects.
+    const first = cfg.hosts[0] ?? '';
+    const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(first);
+    const host = m?.[1] ?? m?.[2] ?? first;
+    const https = cfg.kind === 'windows' && cfg.transport === 'https';
+    const fallback = cfg.kind === 'linux' ? 22 : (cfg.port ?? (https ? 5986 : 5985));
+    return { host, port: m?.[3] ? Number(m[3]) : fallback, tls: https };
+  }
   const https = cfg.transport === 'https';
   // hostMap (names DNS does not resolve, e.g. the lab's hosts) says where the host really answers.
   const mapped = Object.entries((cfg as { hostMap?: Record<string, string | { address: string; httpsPort?: number; httpPort?: number }> }).hostMap ?? {}).find(
@@ -65,7 +74,7 @@ function connect(host: string, port: number, timeoutMs: number): Promise<string 
 
 /** Whether the current tls settings would trust the server, as a plain-words line. */
 function trustCheck(host: string, port: number, cfg: SourceConfig, cert: PresentedCertificate): Promise<CheckLine> {
-  const t = cfg.tls;
+  const t = 'tls' in cfg ? cfg.tls : {};
   if (t.insecure) return Promise.resolve({ status: 'info', title: 'Certificate not verified', detail: 'tls.insecure is on: the appliance accepts any certificate from this server.', fix: 'Pin the thumbprint shown above instead, so a different server cannot impersonate it.' });
   if (t.thumbprint) {
     const ok = normalizeThumbprint(t.thumbprint) === normalizeThumbprint(cert.thumbprint);
@@ -128,7 +137,7 @@ export async function checkSource(cfg: SourceConfig, log: Logger, timeoutMs = 60
     out.lines.push({ status: 'info', title: 'Certificate presented', detail: `Subject ${cert.subject}; issuer ${cert.issuer}; valid ${cert.validFrom} to ${cert.validTo}; SHA-256 thumbprint ${cert.thumbprint}.` });
     const trust = await trustCheck(ep.host, ep.port, cfg, cert);
     out.lines.push(trust);
-    out.offerPin = trust.status === 'fail' || !!cfg.tls.insecure;
+    out.offerPin = trust.status === 'fail' || ('tls' in cfg && !!cfg.tls.insecure);
     if (trust.status === 'fail') return out;
   }
   let collector: Awaited<ReturnType<typeof createCollector>> | undefined;

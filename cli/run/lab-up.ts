@@ -176,7 +176,7 @@ export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
     `  Web app:  ${app.url}   (self-signed certificate, SHA-256 ${app.thumbprint})`,
     `  Sign in:  admin / ${lab.adminPassword}`,
     `  Config:   ${lab.configFile}`,
-    ...lab.config.sources.map((s) => `  Source:   ${s.name} (${s.kind === 'vcenter' ? `vCenter ${s.url}` : `Hyper-V ${s.host}${s.cluster ? ' cluster' : ''}`})`),
+    ...lab.config.sources.map((s) => `  Source:   ${s.name} (${sourceLine(s)})`),
     ...(opts.noLabSources
       ? lab.endpoints.map((e) => `  Lab ${e.kind === 'vcenter' ? 'vCenter' : 'Hyper-V host'} ${e.name}: ${e.kind === 'vcenter' ? e.address : `${e.address} port ${e.port} (HTTPS)`}  user ${e.username}  password in ${e.passwordFile}`)
       : []),
@@ -195,4 +195,10 @@ export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
       await lab.close();
     },
   };
+}
+
+function sourceLine(s: CollectorConfig['sources'][number]): string {
+  if (s.kind === 'vcenter') return `vCenter ${s.url}`;
+  if (s.kind === 'hyperv') return `Hyper-V ${s.host}${s.cluster ? ' cluster' : ''}`;
+  return `${s.kind === 'linux' ? 'Linux servers over SSH' : 'Windows servers over WinRM'}: ${s.hosts.length} host(s)`;
 }

@@ -13,13 +13,14 @@ export function selectSources(all: SourceConfig[], names?: string[]): SourceConf
     return all.filter((s) => names.includes(s.name));
   }
   const enabled = all.filter((s) => s.enabled !== false);
-  if (enabled.length === 0) throw new UserError('the configuration has no enabled source.', { fix: 'Add a source under sources: (kind: vcenter or kind: hyperv).', code: 'SOURCE_NONE' });
+  if (enabled.length === 0) throw new UserError('the configuration has no enabled source.', { fix: 'Add a source under sources: (kind: vcenter, hyperv, linux or windows).', code: 'SOURCE_NONE' });
   return enabled;
 }
 
 /** Where a source is reached, never with credentials. */
 export function sourceEndpoint(cfg: SourceConfig): string {
   if (cfg.kind === 'vcenter') return publicUrl(cfg.url);
+  if (cfg.kind === 'linux' || cfg.kind === 'windows') return cfg.hosts.length === 1 ? (cfg.hosts[0] ?? '') : `${cfg.hosts.length} hosts`;
   return cfg.port ? `${cfg.host}:${cfg.port}` : cfg.host;
 }
 

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { vcenterSource } from './vcenter.js';
 import { hypervSource } from './hyperv.js';
+import { linuxSource, windowsSource } from './physical.js';
 import { redisSettings, rollupSettings } from './pipeline.js';
 import { assessmentSettings } from './assessment.js';
 import { logSettings, webSettings } from './appliance.js';
 import { sinkSettings } from './sink.js';
 
-export const sourceConfig = z.discriminatedUnion('kind', [vcenterSource, hypervSource], {
-  error: 'expected kind: vcenter or kind: hyperv',
+export const sourceConfig = z.discriminatedUnion('kind', [vcenterSource, hypervSource, linuxSource, windowsSource], {
+  error: 'expected kind: vcenter, hyperv, linux or windows',
 });
 
 export const configSchema = z
@@ -31,3 +32,4 @@ export type CollectorConfig = z.infer<typeof configSchema>;
 export type SourceConfig = z.infer<typeof sourceConfig>;
 export type { VcenterSourceConfig } from './vcenter.js';
 export type { HypervSourceConfig } from './hyperv.js';
+export type { LinuxSourceConfig, WindowsSourceConfig } from './physical.js';
