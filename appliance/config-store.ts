@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document, YAMLMap, YAMLSeq } from 'yaml';
+import { writeFileAtomically } from '../common/atomic-file.js';
 import { UserError } from '../common/errors.js';
 import { parseConfig, type CollectorConfig, type SourceConfig } from '../config/load.js';
 
@@ -105,7 +106,7 @@ export class ConfigStore {
       change(doc);
       // Validate the whole result before anything touches the disk.
       const config = parseConfig(doc.toJS(), this.file);
-      writeAtomically(this.file, doc.toString({ lineWidth: 0 }));
+      writeFileAtomically(this.file, doc.toString({ lineWidth: 0 }));
       return config;
     };
     const next = this.#queue.then(run, run);
@@ -125,26 +126,4 @@ function sourcesSeq(doc: Document): YAMLSeq {
 
 function findSource(seq: YAMLSeq, name: string): number {
   return seq.items.findIndex((item) => isMap(item) && String(item.get('name')) === name);
-}
-
-/** Readers (and a crash mid-write) see the old file or the new one, never half of one. */
-export function writeAtomically(file: string, text: string): void {
-  let mode = 0o600;
-  try {
-    mode = statSync(file).mode & 0o777;
-  } catch {
-    /* new file: private by default, it may reference secrets */
-  }
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'wx', mode);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
 }

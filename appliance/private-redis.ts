@@ -3,24 +3,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
+import { freePort } from '../common/free-port.js';
 
 export interface PrivateRedis {
   url: string;
   port: number;
   pid: number;
   stop(): Promise<void>;
-}
-
-/** A free loopback port: bind port 0, read it, release it (redis-server cannot take port 0 itself). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function ping(port: number): Promise<boolean> {

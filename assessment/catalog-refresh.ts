@@ -3,9 +3,9 @@
 // for one region are fetched, and new catalogue files are written with today's date and the source.
 //   node dist/assessment/catalog-refresh.js --region westeurope --out-dir /etc/collector/catalog
 // then point assessment.catalog.vmSizes / diskTiers at the new files. HTTPS_PROXY / NO_PROXY apply.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { writeFileAtomically } from '../common/atomic-file.js';
 import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { UserError } from '../common/errors.js';
 import { loadDiskTiers, loadVmSizes, normalizeRegion, type DiskTiersFile, type VmSizesFile } from './catalog.js';
@@ -135,8 +135,8 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const r = await refreshCatalogs(region, { vmSizes: arg('--vm-sizes'), diskTiers: arg('--disk-tiers'), baseUrl: arg('--api') });
-  writeFileSync(join(outDir, 'vm-sizes.json'), `${JSON.stringify(r.vmSizes, null, 1)}\n`);
-  writeFileSync(join(outDir, 'disk-tiers.json'), `${JSON.stringify(r.diskTiers, null, 1)}\n`);
+  writeFileAtomically(join(outDir, 'vm-sizes.json'), `${JSON.stringify(r.vmSizes, null, 1)}\n`, { mode: 0o644 });
+  writeFileAtomically(join(outDir, 'disk-tiers.json'), `${JSON.stringify(r.diskTiers, null, 1)}\n`, { mode: 0o644 });
   if (r.missing.length) process.stderr.write(`no ${region} price for: ${r.missing.join(', ')} (left out for that region)\n`);
   process.stderr.write(`wrote ${join(outDir, 'vm-sizes.json')} and ${join(outDir, 'disk-tiers.json')} (prices of ${r.vmSizes.date})\n`);
 }

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { Agent, request } from 'undici';
 import { prepareLab } from '../cli/run/lab-up.js';
-import { freePort } from '../appliance/private-redis.js';
+import { freePort } from '../common/free-port.js';
 import { ConfigStore } from '../appliance/config-store.js';
 import { createLogger } from '../common/log.js';
 import type { Machine } from '../model/index.js';

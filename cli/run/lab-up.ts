@@ -8,7 +8,8 @@ import type { CollectorConfig } from '../../config/load.js';
 import { loadEstate, type Estate } from '../../lab/estate.js';
 import { startHypervLab, type HypervLab } from '../../lab/hyperv/index.js';
 import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
-import { ConfigStore, writeAtomically } from '../../appliance/config-store.js';
+import { ConfigStore } from '../../appliance/config-store.js';
+import { writeFileAtomically } from '../../common/atomic-file.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from '../../appliance/private-redis.js';
 
 export interface LabOptions {
@@ -125,7 +126,7 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
     const admin = secretFile(secrets, 'admin-password');
     const configFile = join(dataDir, 'config.yaml');
     if (!existsSync(configFile)) {
-      writeAtomically(
+      writeFileAtomically(
         configFile,
         `# Written by \`collector lab up\`. Lab sources (${LAB_PREFIX}*) are rewritten on every start with the\n# simulators' new ports and certificates; sources added in the web app are kept.\nredis:\n  url: ${redisUrl}\n  prefix: lab\nweb:\n  dataDir: appliance\n  adminPassword: { file: ${admin.file} }\nsources: []\n`,
       );
