@@ -1,9 +1,9 @@
 // The I/O edge of assessments: gathers inputs (Redis inventory + rollup percentiles, or files for
 // offline use), builds the assessment, and hands batches to the outbox. Commands and the appliance
 // call these; the modules they compose stay pure.
-import { readFileSync } from 'node:fs';
 import type { Machine } from '../model/index.js';
 import { UserError } from '../common/errors.js';
+import { readJsonFile } from '../common/json-file.js';
 import type { Logger } from '../common/log.js';
 import type { CollectorConfig } from '../config/load.js';
 import { InventoryStore } from '../queue/inventory-store.js';
@@ -26,23 +26,14 @@ export interface AssessOptions extends PropertyOverrides {
   diskTiers?: string;
 }
 
-function readJsonFile(option: string, file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`${option}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: `Check the path given to ${option}.`, code: 'INPUT_UNREADABLE' });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${option}: ${file} is not valid JSON (${(err as Error).message}).`, { fix: `Give the file written by ${option === '--inventory' ? '`collector discover --out`' : '`collector percentiles --out`'}.`, code: 'INPUT_INVALID' });
-  }
+function readInputFile(option: string, file: string): unknown {
+  const writer = option === '--inventory' ? '`collector discover --out`' : option === '--percentiles' ? '`collector percentiles --out`' : '`collector assess --out`';
+  return readJsonFile(file, { label: option, unreadableFix: `Check the path given to ${option}.`, invalidFix: `Give the file written by ${writer}.` });
 }
 
 /** An inventory file: `collector discover` output ({ sources, machines }) or a plain array of machines. */
 export function readInventoryFile(file: string): Machine[] {
-  const raw = readJsonFile('--inventory', file) as { machines?: unknown } | unknown[];
+  const raw = readInputFile('--inventory', file) as { machines?: unknown } | unknown[];
   const machines = Array.isArray(raw) ? raw : (raw as { machines?: unknown }).machines;
   if (!Array.isArray(machines) || machines.some((m) => !m || typeof (m as Machine).id !== 'string' || !Array.isArray((m as Machine).disks))) {
     throw new UserError(`--inventory: ${file} holds no machines (expected { "machines": [...] } as collector discover writes, or an array of machines).`, {
@@ -54,7 +45,7 @@ export function readInventoryFile(file: string): Machine[] {
 }
 
 export function readPercentilesFile(file: string): PercentileReport {
-  const raw = readJsonFile('--percentiles', file) as PercentileReport;
+  const raw = readInputFile('--percentiles', file) as PercentileReport;
   if (!raw || !Array.isArray(raw.machines) || raw.asOf === undefined) {
     throw new UserError(`--percentiles: ${file} is not a percentile report (expected { "asOf", "history", "machines": [...] }).`, {
       fix: 'Write it with `collector percentiles --config FILE --history 1d --out percentiles.json`.',
@@ -93,7 +84,7 @@ export async function assess(config: CollectorConfig, o: AssessOptions, log: Log
 
 /** Reads an assessment JSON file and checks it against schemas/assessment.schema.json. */
 export function readAssessmentFile(file: string): Assessment {
-  const raw = readJsonFile('--assessment', file);
+  const raw = readInputFile('--assessment', file);
   const errors = schemaErrors('assessment', raw);
   if (errors.length > 0) {
     throw new UserError(`--assessment: ${file} does not match schemas/assessment.schema.json: ${errors.slice(0, 3).join('; ')}.`, {

@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeFileAtomically } from '../common/atomic-file.js';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { proxyAwareDispatcher } from '../common/proxy-dispatcher.js';
 import { UserError } from '../common/errors.js';
 import { loadDiskTiers, loadVmSizes, normalizeRegion, type DiskTiersFile, type VmSizesFile } from './catalog.js';
 
@@ -85,7 +86,7 @@ export async function refreshCatalogs(
   const region = normalizeRegion(regionName);
   const vm = loadVmSizes(opts.vmSizes);
   const disks = loadDiskTiers(opts.diskTiers);
-  const fetchOpts = { baseUrl: opts.baseUrl, dispatcher: opts.dispatcher ?? new EnvHttpProxyAgent(), currency: vm.currency };
+  const fetchOpts = { baseUrl: opts.baseUrl, dispatcher: opts.dispatcher ?? proxyAwareDispatcher(), currency: vm.currency };
   const vmItems = await fetchRetailPrices(`serviceName eq 'Virtual Machines' and armRegionName eq '${region}' and priceType eq 'Consumption'`, fetchOpts);
   const diskItems = await fetchRetailPrices(`serviceName eq 'Storage' and armRegionName eq '${region}' and priceType eq 'Consumption' and contains(productName, 'Managed Disks')`, fetchOpts);
   const vp = vmPrices(vmItems, region);

@@ -1,14 +1,15 @@
 // The HTTP side of the sink: one undici dispatcher that honours HTTPS_PROXY / NO_PROXY (appliances
 // often sit behind a proxy) and the configured trust, and one POST of a gzip-compressed JSON batch.
 import { gzipSync } from 'node:zlib';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { proxyAwareDispatcher } from '../../common/proxy-dispatcher.js';
 import { tlsOptions } from '../../common/tls.js';
 import type { SinkSettings } from '../../config/schema/sink.js';
 
 export function createDispatcher(settings: Pick<SinkSettings, 'tls' | 'timeoutSec'>, timeoutMs = settings.timeoutSec * 1000): Dispatcher {
   // The schema refuses a pinned thumbprint for the sink, so this is CA trust (or, knowingly, none).
   const tls = tlsOptions(settings.tls, 'sink.tls');
-  return new EnvHttpProxyAgent({ connect: { ...tls, timeout: timeoutMs }, requestTls: tls, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  return proxyAwareDispatcher({ tls, timeoutMs });
 }
 
 export interface PostResult {
