@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document, YAMLMap, YAMLSeq } from 'yaml';
 import { UserError } from '../common/errors.js';
 import { parseConfig, type CollectorConfig, type SourceConfig } from '../config/load.js';
+import { documentToJS } from '../config/limits.js';
 
 /**
  * The YAML file stays the source of truth: changes made in the web app are applied to the parsed
@@ -19,7 +20,7 @@ export class ConfigStore {
 
   /** The validated config as it is on disk now. */
   read(): CollectorConfig {
-    return parseConfig(this.#document().toJS(), this.file);
+    return parseConfig(documentToJS(this.#document(), this.file), this.file);
   }
 
   sources(): SourceConfig[] {
@@ -28,7 +29,7 @@ export class ConfigStore {
 
   /** A source exactly as written in the YAML (no defaults filled in), to edit without bloating the file. */
   rawSource(name: string): Record<string, unknown> | null {
-    const list = (this.#document().toJS() as { sources?: unknown[] } | null)?.sources ?? [];
+    const list = (documentToJS(this.#document(), this.file) as { sources?: unknown[] } | null)?.sources ?? [];
     const found = list.find((s) => s && typeof s === 'object' && (s as { name?: unknown }).name === name);
     return (found as Record<string, unknown> | undefined) ?? null;
   }
@@ -104,7 +105,7 @@ export class ConfigStore {
       const doc = this.#document();
       change(doc);
       // Validate the whole result before anything touches the disk.
-      const config = parseConfig(doc.toJS(), this.file);
+      const config = parseConfig(documentToJS(doc, this.file), this.file);
       writeAtomically(this.file, doc.toString({ lineWidth: 0 }));
       return config;
     };
