@@ -41,6 +41,26 @@ export function redact(text: string): string {
   return redactFields(out);
 }
 
+/**
+ * For a snippet cut off at a byte limit (the first 200 bytes of an error page): the cut may fall inside
+ * a secret, leaving a prefix that redact() cannot recognise. A tail that starts a known form is dropped.
+ */
+export function redactSnippet(text: string): string {
+  let out = redact(text);
+  if (secrets.size === 0) return out;
+  for (const s of secrets) {
+    for (const f of encodings(s)) {
+      for (let k = Math.min(f.length - 1, out.length); k >= MIN_SECRET_LENGTH; k--) {
+        if (out.endsWith(f.slice(0, k))) {
+          out = `${out.slice(0, out.length - k)}${REDACTED}`;
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** Applies redact() to a Buffer or string payload; anything else (streams) passes unchanged. */
 export function redactPayload<T>(payload: T): T | string {
   if (typeof payload === 'string') return redact(payload);
