@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document, YAMLMap, YAMLSeq } from 'yaml';
 import { UserError } from '../common/errors.js';
 import { parseConfig, type CollectorConfig, type SourceConfig } from '../config/load.js';
-import { documentToJS } from '../config/limits.js';
+import { checkConfigSize, documentToJS } from '../config/limits.js';
 
 /**
  * The YAML file stays the source of truth: changes made in the web app are applied to the parsed
@@ -87,8 +87,10 @@ export class ConfigStore {
   #document(): Document {
     let text: string;
     try {
+      checkConfigSize(this.file);
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
+      if (err instanceof UserError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') text = '';
       else throw new UserError(`cannot read the config file ${this.file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: 'Make it readable by the service user.' });
     }
