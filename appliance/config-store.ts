@@ -4,6 +4,7 @@ import { isMap, isSeq, parseDocument, type Document, YAMLMap, YAMLSeq } from 'ya
 import { writeFileAtomically } from '../common/atomic-file.js';
 import { UserError } from '../common/errors.js';
 import { parseConfig, type CollectorConfig, type SourceConfig } from '../config/load.js';
+import { checkConfigSize, documentToJS } from '../config/limits.js';
 
 /**
  * The YAML file stays the source of truth: changes made in the web app are applied to the parsed
@@ -20,7 +21,7 @@ export class ConfigStore {
 
   /** The validated config as it is on disk now. */
   read(): CollectorConfig {
-    return parseConfig(this.#document().toJS(), this.file);
+    return parseConfig(documentToJS(this.#document(), this.file), this.file);
   }
 
   sources(): SourceConfig[] {
@@ -29,7 +30,7 @@ export class ConfigStore {
 
   /** A source exactly as written in the YAML (no defaults filled in), to edit without bloating the file. */
   rawSource(name: string): Record<string, unknown> | null {
-    const list = (this.#document().toJS() as { sources?: unknown[] } | null)?.sources ?? [];
+    const list = (documentToJS(this.#document(), this.file) as { sources?: unknown[] } | null)?.sources ?? [];
     const found = list.find((s) => s && typeof s === 'object' && (s as { name?: unknown }).name === name);
     return (found as Record<string, unknown> | undefined) ?? null;
   }
@@ -87,8 +88,10 @@ export class ConfigStore {
   #document(): Document {
     let text: string;
     try {
+      checkConfigSize(this.file);
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
+      if (err instanceof UserError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') text = '';
       else throw new UserError(`cannot read the config file ${this.file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: 'Make it readable by the service user.' });
     }
@@ -105,7 +108,7 @@ export class ConfigStore {
       const doc = this.#document();
       change(doc);
       // Validate the whole result before anything touches the disk.
-      const config = parseConfig(doc.toJS(), this.file);
+      const config = parseConfig(documentToJS(doc, this.file), this.file);
       writeFileAtomically(this.file, doc.toString({ lineWidth: 0 }));
       return config;
     };

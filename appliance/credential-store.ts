@@ -3,6 +3,8 @@ import { chmodSync, mkdirSync, openSync, readFileSync, writeSync, closeSync } fr
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { setSecretDecryptor } from '../config/secret-refs.js';
+import { registerSecretValue } from '../common/redact.js';
+import { checkKeyOpens, encryptedValues } from './key-guard.js';
 
 /**
  * Credentials typed into the web app are stored in the YAML as { encrypted: "v1:<iv>:<tag>:<data>" }
@@ -23,11 +25,14 @@ export class SecretStore {
     this.origin = origin;
   }
 
-  /** The key from the environment, else the key file (created on first use). */
-  static open(keyFile: string, env: NodeJS.ProcessEnv = process.env): SecretStore {
+  /**
+   * The key from the environment, else the key file. The file is created on first use only when
+   * `create` allows it: with credentials already encrypted, a new key would orphan them all.
+   */
+  static open(keyFile: string, env: NodeJS.ProcessEnv = process.env, opts: { create?: boolean } = {}): SecretStore {
     const fromEnv = env[SECRET_KEY_ENV];
     if (fromEnv) return new SecretStore(parseKey(fromEnv, `the environment variable ${SECRET_KEY_ENV}`), `environment ${SECRET_KEY_ENV}`);
-    return new SecretStore(readOrCreateKeyFile(keyFile), `key file ${keyFile}`);
+    return new SecretStore(readOrCreateKeyFile(keyFile, opts.create ?? true), `key file ${keyFile}`);
   }
 
   static fromKey(key: Buffer): SecretStore {
@@ -36,6 +41,7 @@ export class SecretStore {
   }
 
   encrypt(plain: string): string {
+    registerSecretValue(plain);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
@@ -82,11 +88,12 @@ function parseKey(text: string, where: string): Buffer {
   return key;
 }
 
-function readOrCreateKeyFile(file: string): Buffer {
+function readOrCreateKeyFile(file: string, create: boolean): Buffer {
   try {
     return parseKey(readFileSync(file, 'utf8'), `the key file ${file}`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (!create) throw keyMissing(file);
   }
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
@@ -110,6 +117,13 @@ function readOrCreateKeyFile(file: string): Buffer {
   return key;
 }
 
+function keyMissing(file: string): UserError {
+  return new UserError(`the appliance key file ${file} is missing, but the config holds credentials encrypted with it; the service will not start and creates no new key (that would make them undecryptable).`, {
+    fix: `Restore ${file} from a backup (or set ${SECRET_KEY_ENV} to the original key). Without it, replace each { encrypted } password in the config with { env } / { file }, or remove those sources and enter them again in the web app.`,
+    code: 'SECRET_KEY_MISSING',
+  });
+}
+
 /** The appliance's data directory: web.dataDir, relative to the config file's folder. */
 export function applianceDataDir(configFile: string, dataDir: string): string {
   return isAbsolute(dataDir) ? dataDir : resolve(dirname(resolve(configFile)), dataDir);
@@ -119,8 +133,14 @@ export function applianceDataDir(configFile: string, dataDir: string): string {
  * Opens the appliance key (COLLECTOR_SECRET_KEY or <dataDir>/secret.key) and installs the decryptor,
  * so every role resolving { encrypted } passwords can. Call it before any collector starts.
  */
-export function openApplianceSecrets(configFile: string, dataDir: string): SecretStore {
-  const store = SecretStore.open(join(applianceDataDir(configFile, dataDir), 'secret.key'));
+export function openApplianceSecrets(configFile: string, dataDir: string, config?: unknown): SecretStore {
+  const encrypted = config === undefined ? [] : encryptedValues(config);
+  const store = SecretStore.open(applianceKeyFile(configFile, dataDir), process.env, { create: encrypted.length === 0 });
+  checkKeyOpens(store, encrypted);
   store.install();
   return store;
+}
+
+export function applianceKeyFile(configFile: string, dataDir: string): string {
+  return join(applianceDataDir(configFile, dataDir), 'secret.key');
 }

@@ -211,7 +211,7 @@ export class ApplianceService {
 export function buildService(config: CollectorConfig, log: Logger, opts: ServiceOptions = {}): ApplianceService {
   const svc = new ApplianceService(config, log);
   // Before any collector starts: passwords typed into the web app are { encrypted } with the appliance key.
-  if (opts.configFile) openApplianceSecrets(opts.configFile, config.web.dataDir);
+  if (opts.configFile) openApplianceSecrets(opts.configFile, config.web.dataDir, config);
   if (opts.collect ?? true) {
     svc.collectors = new CollectorsRole(config, { log, redis: svc.redis, create: opts.createCollector, staggerSpanMs: opts.staggerSpanMs });
     svc.add(svc.collectors);

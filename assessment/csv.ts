@@ -3,6 +3,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { AssessmentRecord } from './build.js';
 import { round } from './units.js';
+import { exportCell } from '../common/csv-safe.js';
 
 export const MAX_SERVERS_PER_FILE = 20_000;
 export const MAX_DISKS = 20;
@@ -78,7 +79,8 @@ function row(r: AssessmentRecord, diskColumns: number): Cell[] {
     r.firmware === 'uefi' ? 'UEFI' : 'BIOS',
     r.nics.find((n) => n.mac)?.mac ?? null,
   );
-  return cells;
+  // Every text cell (names, OS, MAC) comes from the estate: neutralise formulas (common/csv-safe.ts).
+  return cells.map(exportCell);
 }
 
 export function csvHeader(diskColumns: number): string[] {

@@ -32,7 +32,8 @@ export function loadCommandContext(opts: CommonOptions): { config: CollectorConf
 }
 
 /** Writes text to a file, or to stdout when the path is "-". */
-export async function writeOutput(path: string, text: string): Promise<void> {
+export async function writeOutput(path: string, output: string): Promise<void> {
+  const text = redactText(output); // exports and reports leave the process here
   if (path === '-') {
     if (!process.stdout.write(text)) await once(process.stdout, 'drain');
     return;

@@ -22,6 +22,17 @@ export class LoginLimiter {
     return Math.ceil(waitMs / 1000);
   }
 
+  /**
+   * Takes an attempt before the (slow) password check, so parallel requests count: 0 when the attempt
+   * may go ahead (it is then counted as failed until succeeded() says otherwise), else seconds to wait.
+   */
+  reserve(address: string): number {
+    const wait = this.retryAfterSec(address);
+    if (wait > 0) return wait;
+    this.failed(address);
+    return 0;
+  }
+
   failed(address: string): void {
     const t = this.now();
     this.#perAddress.set(address, [...this.#recent(address, t), t]);
@@ -31,6 +42,7 @@ export class LoginLimiter {
 
   succeeded(address: string): void {
     this.#perAddress.delete(address);
+    this.#global.pop(); // the reservation of this attempt, which turned out not to be a guess
   }
 
   #recent(address: string, t: number): number[] {

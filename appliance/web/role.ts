@@ -31,7 +31,7 @@ export class WebRole {
 
   async start(): Promise<void> {
     const dataDir = applianceDataDir(this.deps.configFile, this.config.web.dataDir);
-    const secrets = openApplianceSecrets(this.deps.configFile, this.config.web.dataDir);
+    const secrets = openApplianceSecrets(this.deps.configFile, this.config.web.dataDir, this.config);
     this.app = await startWebApp({
       configFile: this.deps.configFile,
       config: this.config,

@@ -68,7 +68,10 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
     for (const cfg of sources) collectors.push(await createCollector(cfg, { log }));
     if (opts.once) {
       const ok = await Promise.all(collectors.map((c) => pollOnce(c, out, log)));
-      if (!ok.some(Boolean)) throw new UserError('collection failed for every source (see the errors above).', { fix: 'Fix the errors listed for each source, then run again.', code: 'COLLECT_FAILED' });
+      const failed = collectors.filter((_, i) => !ok[i]).map((c) => c.name);
+      if (failed.length > 0) {
+        throw new UserError(`collection failed for ${failed.length} of ${collectors.length} source(s): ${failed.join(', ')} (see the errors above; the samples of the others were written).`, { fix: 'Fix the errors listed for each source, then run again.', code: 'COLLECT_FAILED' });
+      }
       return;
     }
     // Continuous: each source on its own cadence until SIGINT/SIGTERM; a failed poll is retried next tick.

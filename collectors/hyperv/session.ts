@@ -1,11 +1,12 @@
 // One Hyper-V host's WS-Man session: where it is (DNS name or the hostMap), which transport, one
 // keep-alive client reused across polls, and the fallback from HTTPS 5986 to HTTP 5985 (NTLM with
-// message encryption) when nothing listens on 5986, unless httpsOnly is set.
+// message encryption) when nothing listens on 5986, unless httpsOnly is set or implied (https-policy.ts).
 import type { Logger } from '../../common/log.js';
 import type { Secret } from '../../common/secret-value.js';
 import type { HypervSourceConfig } from '../../config/schema/hyperv.js';
 import type { CimReader } from './host-reader.js';
 import { connectWithFallback, type WsmanClient } from '../wsman/index.js';
+import { httpsOnlyFor } from './https-policy.js';
 
 export interface HostAddress {
   address: string;
@@ -63,7 +64,7 @@ export class HostSession {
           operationTimeoutSec: Math.max(5, this.cfg.timeoutSec - 5),
           log: this.log,
         },
-        this.cfg.httpsOnly,
+        httpsOnlyFor(this.cfg),
       );
     }
     return this.client;

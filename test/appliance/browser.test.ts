@@ -17,6 +17,8 @@ let lab: ChildProcess | undefined;
 let banner = '';
 let context: BrowserContext | undefined;
 let page: Page;
+const requests: string[] = [];
+const cspErrors: string[] = [];
 
 function field(re: RegExp): string {
   const m = re.exec(banner);
@@ -67,6 +69,9 @@ beforeAll(async () => {
   });
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(60_000);
+  // Every request the pages make, and every CSP violation Chromium reports (issue 10, finding 5).
+  page.on('request', (r) => requests.push(r.url()));
+  page.on('console', (m) => m.type() === 'error' && /Content Security Policy/i.test(m.text()) && cspErrors.push(m.text()));
 }, 180_000);
 
 afterAll(async () => {
@@ -189,5 +194,9 @@ describe.skipIf(!haveChromium)('the appliance in a browser (Chromium, lab up)', 
     await page.goto(`${url}/queues`);
     await page.waitForSelector('text=samples');
     await shot('12-queues');
+    // Nothing left the appliance (the queue board's CDN fonts are stripped), and the CSP broke nothing.
+    const origin = new URL(url).origin;
+    expect(requests.filter((r) => !r.startsWith(origin) && !r.startsWith('data:') && !r.startsWith('blob:'))).toEqual([]);
+    expect(cspErrors).toEqual([]);
   }, 420_000);
 });

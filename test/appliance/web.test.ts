@@ -91,8 +91,11 @@ describe('web app: probes and metrics', () => {
     expect((await anon.get('/healthz')).status).toBe(200);
     const ready = await anon.get('/readyz');
     expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.text).checks.redis.ok).toBe(true);
-    expect(JSON.parse(ready.text).checks['source:vc01']).toMatchObject({ ok: true, detail: '4 machines' });
+    // Anonymous: the status word only; the checks with the metrics token.
+    expect(JSON.parse(ready.text)).toEqual({ status: 'ready' });
+    const detailed = JSON.parse((await anon.get('/readyz', { authorization: 'Bearer scrape-token-123' })).text);
+    expect(detailed.checks.redis.ok).toBe(true);
+    expect(detailed.checks['source:vc01']).toMatchObject({ ok: true, detail: '4 machines' });
     await anon.close();
   });
 

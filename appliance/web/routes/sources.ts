@@ -16,6 +16,10 @@ function tlsMode(raw: Raw | null): string {
   return t.insecure ? 'insecure' : t.thumbprint ? 'thumbprint' : t.caFile ? 'caFile' : 'system';
 }
 
+function fallbackMode(raw: Raw | null): string {
+  return raw?.httpsOnly === true ? 'never' : raw?.allowHttpFallback === true ? 'allow' : 'auto';
+}
+
 function sourceForm(ctx: WebContext, csrf: string, kind: Kind, src: Raw | null, action: string): Html {
   const v = (k: string) => (src?.[k] === undefined ? '' : String(src[k]));
   const t = (src?.tls ?? {}) as Raw;
@@ -33,6 +37,8 @@ function sourceForm(ctx: WebContext, csrf: string, kind: Kind, src: Raw | null, 
   <label for="hosts">More standalone hosts (comma separated, same account)</label><input id="hosts" name="hosts" type="text" value="${((src?.hosts as string[] | undefined) ?? []).join(', ')}">
   <label for="transport">Transport</label><select id="transport" name="transport">${opt('https', 'HTTPS (port 5986)', v('transport') || 'https')}${opt('http', 'HTTP with NTLM message encryption (port 5985)', v('transport') || 'https')}</select>
   <label for="auth">Authentication</label><select id="auth" name="auth">${opt('ntlm', 'NTLM', v('auth') || 'ntlm')}${opt('basic', 'Basic (HTTPS only)', v('auth') || 'ntlm')}</select>
+  <label for="fallback">When HTTPS 5986 does not answer</label><select id="fallback" name="fallback">${opt('auto', 'Fall back to HTTP 5985 unless a thumbprint or CA file is set', fallbackMode(src))}${opt('never', 'Never fall back (httpsOnly)', fallbackMode(src))}${opt('allow', 'Fall back to HTTP 5985 even with a thumbprint or CA file (allowHttpFallback)', fallbackMode(src))}</select>
+  <p class="hint">The HTTP fallback sends the account name and an NTLM response to a server whose certificate was never checked.</p>
   <label for="port">Port (empty: 5986 for HTTPS, 5985 for HTTP)</label><input id="port" name="port" type="number" min="1" max="65535" value="${v('port')}">
   <label for="hostMap">Host addresses DNS does not resolve (one per line: name = address[:port])</label>
   <textarea id="hostMap" name="hostMap" rows="3" cols="60" placeholder="hv01 = 10.0.0.11:5986">${hostMapText(src?.hostMap, src?.transport === 'http')}</textarea>`;
@@ -85,6 +91,12 @@ function toRaw(ctx: WebContext, f: Record<string, string>, existing: Raw | null)
     else delete out.hosts;
     out.transport = f.transport === 'http' ? 'http' : 'https';
     out.auth = f.auth === 'basic' ? 'basic' : 'ntlm';
+    if (f.fallback !== undefined) {
+      delete out.httpsOnly;
+      delete out.allowHttpFallback;
+      if (f.fallback === 'never') out.httpsOnly = true;
+      else if (f.fallback === 'allow') out.allowHttpFallback = true;
+    }
     if (f.port?.trim()) out.port = Number(f.port);
     else delete out.port;
     if (f.hostMap !== undefined) {

@@ -4,6 +4,7 @@ import type { Logger } from '../../../common/log.js';
 import { checkPinnedPeer, explainTlsFailure, tlsOptions, type TlsSettings } from '../../../common/tls.js';
 import { BadResponseError, NotVimEndpointError, UnreachableError, VimFault, VimTimeoutError } from './errors.js';
 import { UserError } from '../../../common/errors.js';
+import { redactSnippet } from '../../../common/redact.js';
 import { DEFAULT_LIMITS, SaxReader, TreeBuilder, XmlRejected, child, type ParseLimits, type XmlEvents, type XmlNode } from '../../../common/xml/reader.js';
 import { envelope, type MoRef } from './xml.js';
 
@@ -119,7 +120,8 @@ export class VimClient {
     this.#takeCookie(res.headers['set-cookie']);
     const type = String(res.headers['content-type'] ?? '');
     if (!/xml/i.test(type)) {
-      const peek = await readSome(res.body, 200);
+      // A cut-off error page may end inside an echoed password: redactSnippet drops such a tail.
+      const peek = redactSnippet(await readSome(res.body, 200));
       throw new NotVimEndpointError(this.endpoint, `${method} got HTTP ${res.statusCode} with ${type || 'no content type'}${peek ? ` ("${peek}")` : ''}, not a SOAP answer`);
     }
     const reader = new SaxReader(events, this.#opts.limits ?? DEFAULT_LIMITS);
