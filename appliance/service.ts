@@ -69,6 +69,10 @@ export class CollectorsRole implements Role {
       pollIntervalMs: cfg.pollIntervalSec * 1000,
       inventoryIntervalMs: cfg.inventoryIntervalSec * 1000,
       startDelayMs: delayMs,
+      pollDeadlineMs: this.#config.service.pollDeadlineSec * 1000,
+      discoveryDeadlineMs: this.#config.service.discoveryDeadlineSec * 1000,
+      // Half the service's stop budget: the rest is for the queue, the workers and the web app.
+      stopTimeoutMs: (this.#config.service.stopTimeoutSec * 1000) / 2,
       log: this.#log,
     });
     this.#schedulers.set(name, sched);
@@ -246,6 +250,12 @@ export async function runUntilSignal(svc: ApplianceService, opts: { onStarted?: 
       stopping = true;
       svc.log.info({ signal: sig }, 'stopping: finishing polls and in-flight rollup jobs');
       opts.onStopping?.();
+      // The drain is bounded: whatever a source or Redis does, the process is gone shortly after stopTimeoutSec.
+      const budgetMs = svc.config.service.stopTimeoutSec * 1000 + 5_000;
+      setTimeout(() => {
+        svc.log.error({ budgetSec: budgetMs / 1000 }, 'stop did not finish in time: exiting (unsent samples are in the spool or the queue)');
+        process.exit(1);
+      }, budgetMs).unref();
       svc.stop().then(resolve, (err) => {
         svc.log.error({ err: errorMessage(err) }, 'stop failed');
         resolve();

@@ -4,7 +4,7 @@ import { hypervSource } from './hyperv.js';
 import { linuxSource, windowsSource } from './physical.js';
 import { redisSettings, rollupSettings } from './pipeline.js';
 import { assessmentSettings } from './assessment.js';
-import { logSettings, webSettings } from './appliance.js';
+import { logSettings, serviceSettings, webSettings } from './appliance.js';
 import { sinkSettings } from './sink.js';
 
 export const sourceConfig = z.discriminatedUnion('kind', [vcenterSource, hypervSource, linuxSource, windowsSource], {
@@ -25,6 +25,7 @@ export const configSchema = z
     log: logSettings,
     sink: sinkSettings,
     web: webSettings,
+    service: serviceSettings,
   })
   .strict();
 
