@@ -1,7 +1,7 @@
 import { machineId, normalizeMac, type Disk, type Machine, type Nic, type PowerState } from '../../model/index.js';
 import { child, childrenNamed, path, textOf, type XmlNode } from '../../common/xml/reader.js';
 import type { VimSession } from './session.js';
-import type { MoRef } from './soap/xml.js';
+import type { MoRef } from './vim/caller.js';
 import { retrieveProperties, type ObjectContent, type PropertyFilterSpec } from './vim/property.js';
 import { containerViewObjects, withContainerView } from './vim/view.js';
 

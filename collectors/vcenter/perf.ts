@@ -104,12 +104,40 @@ export class PerfPoller {
     const stats: PollStats = { machinesPolled: 0, samples: 0, requests: 0, errors: [] };
     const on = targets.filter((t) => t.poweredOn);
     if (on.length === 0 || counters.length === 0) return stats;
+    const lookbackMs = this.opts.lookbackSamples * REALTIME_INTERVAL_SEC * 1000;
+    const windowOf = this.#windows(now, lookbackMs);
+    const batches: PerfTarget[][] = [];
+    for (let i = 0; i < on.length; i += this.opts.vmsPerQuery) batches.push(on.slice(i, i + this.opts.vmsPerQuery));
+    let next = 0;
+    const worker = async () => {
+      for (let batch = batches[next++]; batch; batch = batches[next++]) {
+        const items = batch.map((t) => ({ spec: this.#spec(t, counters), window: windowOf(t) }));
+        await this.#pollBatch(batch, items, stats, sink);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, batches.length) }, worker));
+    // Forget machines that are gone and series silent for the realtime hour; once a minute is plenty.
+    if (now - this.#prunedAt >= 60_000) {
+      this.ledger.prune(new Set(targets.map((t) => t.machine)), now - REALTIME_WINDOW_MS - lookbackMs);
+      this.#prunedAt = now;
+    }
+    return stats;
+  }
+
+  /**
+   * Each VM's window for this poll: from its high-water mark minus the look-back (at most the
+   * realtime hour) to vCenter's now; VMs starting at the same second share one window.
+   */
+  #windows(now: number, lookbackMs: number): (t: PerfTarget) => PerfWindow {
     const endSec = Math.floor(now / 1000);
     const oldest = now - REALTIME_WINDOW_MS;
-    const lookbackMs = this.opts.lookbackSamples * REALTIME_INTERVAL_SEC * 1000;
-    // The window of a VM, shared by the many VMs whose window starts at the same second.
     const windows = new Map<number, PerfWindow>();
-    const windowFrom = (startSec: number): PerfWindow => {
+    return (t) => {
+      const low = this.ledger.lowWater(t.machine);
+      // A read that failed part-way (timeout, abort, sink error) left marks that overstate what
+      // was captured: start no later than that read did.
+      const from = Math.min(low ? low - lookbackMs : oldest, this.ledger.unfinishedFrom(t.machine) ?? Infinity);
+      const startSec = Math.floor(Math.max(from, oldest) / 1000);
       let w = windows.get(startSec);
       if (!w) {
         w = { startSec, endSec, maxSample: Math.max(1, Math.ceil((endSec - startSec) / REALTIME_INTERVAL_SEC)) };
@@ -117,51 +145,33 @@ export class PerfPoller {
       }
       return w;
     };
-    const batches: PerfTarget[][] = [];
-    for (let i = 0; i < on.length; i += this.opts.vmsPerQuery) batches.push(on.slice(i, i + this.opts.vmsPerQuery));
-    let next = 0;
-    const worker = async () => {
-      for (let batch = batches[next++]; batch; batch = batches[next++]) {
-        const items: PerfQueryItem[] = [];
-        for (const t of batch) {
-          const low = this.ledger.lowWater(t.machine);
-          // A read that failed part-way (timeout, abort, sink error) left marks that overstate what
-          // was captured: start no later than that read did.
-          const from = Math.min(low ? low - lookbackMs : oldest, this.ledger.unfinishedFrom(t.machine) ?? Infinity);
-          items.push({ spec: this.#spec(t, counters), window: windowFrom(Math.floor(Math.max(from, oldest) / 1000)) });
-        }
-        stats.requests++;
-        const byMoref = new Map(batch.map((t) => [t.moref, t]));
-        try {
-          const perfManager = (await this.session.serviceContent()).perfManager;
-          // Samples go to the sink chunk by chunk as the response streams in (memory stays flat
-          // even for the backfilled hour); a retry after re-login starts a fresh consumer, and
-          // samples already delivered are marked, so none is sent twice.
-          await this.session.withSession(async (client) => {
-            const samples = new SeriesToSamples(byMoref, this.#series, async (batchOut) => {
-              stats.samples += batchOut.length;
-              await sink(batchOut);
-            });
-            await queryPerf(client, perfManager, items, samples);
-          });
-        } catch (err) {
-          // Every VM of the batch is re-read from this window's start next time, whatever part of
-          // the answer got through (its marks may have moved for some series and not others).
-          for (const [i, t] of batch.entries()) this.ledger.unfinished(t.machine, (items[i]?.window.startSec ?? 0) * 1000);
-          if (isFault(err, 'ManagedObjectNotFound')) this.inventoryStale = true;
-          stats.errors.push(`QueryPerf for ${batch.length} VMs (${batch[0]?.moref ?? ''}...): ${vcenterErrorMessage(err)}`);
-          continue;
-        }
-        for (const t of batch) this.ledger.finished(t.machine);
-        stats.machinesPolled += batch.length;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, batches.length) }, worker));
-    // Forget machines that are gone and series silent for the realtime hour; once a minute is plenty.
-    if (now - this.#prunedAt >= 60_000) {
-      this.ledger.prune(new Set(targets.map((t) => t.machine)), oldest - lookbackMs);
-      this.#prunedAt = now;
+  }
+
+  /** One QueryPerf for a batch; a failure is recorded in stats and the ledger, not thrown. */
+  async #pollBatch(batch: PerfTarget[], items: PerfQueryItem[], stats: PollStats, sink: SampleSink): Promise<void> {
+    stats.requests++;
+    const byMoref = new Map(batch.map((t) => [t.moref, t]));
+    try {
+      const perfManager = (await this.session.serviceContent()).perfManager;
+      // Samples go to the sink chunk by chunk as the response streams in (memory stays flat
+      // even for the backfilled hour); a retry after re-login starts a fresh consumer, and
+      // samples already delivered are marked, so none is sent twice.
+      await this.session.withSession(async (client) => {
+        const samples = new SeriesToSamples(byMoref, this.#series, async (out) => {
+          stats.samples += out.length;
+          await sink(out);
+        });
+        await queryPerf(client, perfManager, items, samples);
+      });
+    } catch (err) {
+      // Every VM of the batch is re-read from this window's start next time, whatever part of
+      // the answer got through (its marks may have moved for some series and not others).
+      for (const [i, t] of batch.entries()) this.ledger.unfinished(t.machine, (items[i]?.window.startSec ?? 0) * 1000);
+      if (isFault(err, 'ManagedObjectNotFound')) this.inventoryStale = true;
+      stats.errors.push(`QueryPerf for ${batch.length} VMs (${batch[0]?.moref ?? ''}...): ${vcenterErrorMessage(err)}`);
+      return;
     }
-    return stats;
+    for (const t of batch) this.ledger.finished(t.machine);
+    stats.machinesPolled += batch.length;
   }
 }

@@ -5,7 +5,7 @@ import type { XmlEvents, XmlNode } from '../../common/xml/reader.js';
 import { explained, vcenterError } from './errors.js';
 import type { VimClient } from './soap/client.js';
 import { isFault } from './soap/errors.js';
-import type { MoRef } from './soap/xml.js';
+import type { MoRef } from './vim/caller.js';
 import type { VimCaller } from './vim/caller.js';
 import * as vim from './vim/session.js';
 
