@@ -83,7 +83,7 @@ async function worker(sim: SimInfo, cycles: number): Promise<void> {
   }
   result.peakRssMB = process.resourceUsage().maxRSS / 1024; // before the soap variant, which is not our client
   if (process.argv.includes('--soap')) {
-    const { resolveCounters } = await import('../collectors/vcenter/perf.js');
+    const { resolveCounters } = await import('../collectors/vcenter/counters.js');
     const { soapQueryPerfCycle } = await import('./vcenter-soap/queryperf.js');
     const { counters } = await resolveCounters(c.session);
     await simControl(sim.host, sim.port, '/lab/clock?advance=20');
