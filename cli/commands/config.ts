@@ -11,7 +11,7 @@ export function register(program: Command): void {
     const { loadConfig } = await import('../../config/load.js');
     const { resolveSecret } = await import('../../config/secret-refs.js');
     const cfg = loadConfig(opts.config);
-    cfg.sources.forEach((s, i) => resolveSecret(s.password, `sources[${i}].password`));
+    for (const [i, s] of cfg.sources.entries()) resolveSecret(s.password, `sources[${i}].password`);
     process.stdout.write(`${opts.config}: valid; ${cfg.sources.length} source(s): ${cfg.sources.map((s) => `${s.name} (${s.kind})`).join(', ') || 'none'}\n`);
   });
 }
