@@ -22,7 +22,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const SSHD = '/usr/sbin/sshd';
 const SYSTEM_DEPS = 'bash scripts/system-deps.sh test';
 
-const pythonImports = (module: string) => existsSync(PYTHON) && spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+const pythonImports = (module: string) =>
+  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore', timeout: 30_000 }).status === 0;
 const onPath = (cmd: string) => (process.env.PATH ?? '').split(delimiter).some((d) => d !== '' && existsSync(join(d, cmd)));
 
 export const PEERS = {
