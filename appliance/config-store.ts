@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isMap, isSeq, parseDocument, type Document, YAMLMap, YAMLSeq } from 'yaml';
+import { isMap, isSeq, parseDocument, type Document, type YAMLSeq } from 'yaml';
 import { writeFileAtomically } from '../common/atomic-file.js';
 import { UserError } from '../common/errors.js';
 import { parseConfig, type CollectorConfig, type SourceConfig } from '../config/load.js';
@@ -97,7 +97,7 @@ export class ConfigStore {
     }
     const doc = parseDocument(text);
     if (doc.errors.length > 0) {
-      throw new UserError(`${this.file}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`, { fix: 'Fix the YAML by hand at the line shown, then retry.', code: 'CONFIG_YAML' });
+      throw new UserError(`${this.file}: not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`, { fix: 'Fix the YAML by hand at the line shown, then retry.', code: 'CONFIG_YAML' });
     }
     if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
     return doc;

@@ -56,10 +56,11 @@ export class SecretStore {
         code: 'SECRET_UNREADABLE',
       });
     }
+    const [, iv = '', tag = '', data = ''] = parts; // four parts, checked above
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(parts[1]!, 'base64url'));
-      decipher.setAuthTag(Buffer.from(parts[2]!, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(parts[3]!, 'base64url')), decipher.final()]).toString('utf8');
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
       throw new UserError(`an encrypted secret in the config cannot be decrypted with the appliance key (${this.origin}).`, {
         fix: 'The key file or COLLECTOR_SECRET_KEY changed since the secret was saved: restore the original key, or enter the credential again in the web app.',
@@ -79,7 +80,7 @@ function parseKey(text: string, where: string): Buffer {
   let key: Buffer | undefined;
   if (/^[0-9a-fA-F]{64}$/.test(t)) key = Buffer.from(t, 'hex');
   else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(t)) key = Buffer.from(t, t.includes('-') || t.includes('_') ? 'base64url' : 'base64');
-  if (!key || key.length !== 32) {
+  if (key?.length !== 32) {
     throw new UserError(`${where} does not hold a 256-bit key.`, {
       fix: 'Use 64 hex characters or 44 base64 characters, e.g. the output of `openssl rand -hex 32`.',
       code: 'SECRET_KEY_INVALID',

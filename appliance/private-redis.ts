@@ -66,10 +66,12 @@ export async function startPrivateRedis(opts: { dir: string; port?: number; bina
       throw new UserError(`the private redis-server ${early} (port ${port}). ${tail}`, { fix: `See ${log}; pick another port, or pass --redis-url to use an existing Redis.`, code: 'LAB_REDIS' });
     }
     if (await ping(port)) {
+      // A child that answers has a pid; without one it could not be stopped, so refuse it.
+      if (child.pid === undefined) throw new UserError(`the private redis-server on port ${port} has no process id.`, { fix: `See ${log}.`, code: 'LAB_REDIS' });
       return {
         url: `redis://127.0.0.1:${port}/0`,
         port,
-        pid: child.pid!,
+        pid: child.pid,
         stop: async () => {
           process.removeListener('exit', killOnExit);
           if (child.exitCode !== null) return;

@@ -53,13 +53,13 @@ export class CollectorsRole implements Role {
 
   async start(): Promise<void> {
     const sources = this.#config.sources.filter((s) => s.enabled);
-    sources.forEach((s, i) => this.#startSource(s.name, staggerMs(i, sources.length, this.#staggerSpanMs)));
+    for (const [i, s] of sources.entries()) this.#startSource(s.name, staggerMs(i, sources.length, this.#staggerSpanMs));
     this.#log.info({ sources: sources.map((s) => s.name) }, sources.length ? 'collectors started' : 'no enabled sources: nothing to collect');
   }
 
   #startSource(name: string, delayMs: number): void {
     const cfg = this.#config.sources.find((s) => s.name === name);
-    if (!cfg || !cfg.enabled) return;
+    if (!cfg?.enabled) return;
     const sched = new SourceScheduler({
       name,
       create: () => this.#create(cfg, { log: this.#log.child({ source: name }) }),

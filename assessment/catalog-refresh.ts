@@ -68,7 +68,8 @@ export function diskPrices(items: RetailPriceItem[], region: string): Map<string
   for (const i of items) {
     if (!isPayg(i) || normalizeRegion(i.armRegionName) !== region || !/managed disks/i.test(i.productName) || !/month/i.test(i.unitOfMeasure)) continue;
     const m = /^([PES]\d+) LRS Disk$/.exec(i.meterName);
-    if (m) out.set(m[1]!, i.retailPrice);
+    const tier = m?.[1];
+    if (tier) out.set(tier, i.retailPrice);
   }
   return out;
 }

@@ -122,6 +122,6 @@ export function toAzureMigrateCsv(records: AssessmentRecord[], opts: { maxServer
 /** servers.csv, servers-2.csv, servers-3.csv ...: where part N of a split export goes. */
 export function partPath(out: string, part: number): string {
   if (part === 1) return out;
-  const m = /^(.*?)(\.[^./\\]+)?$/.exec(out)!;
-  return `${m[1]}-${part}${m[2] ?? ''}`;
+  const m = /^(.*?)(\.[^./\\]+)?$/.exec(out);
+  return `${m?.[1] ?? out}-${part}${m?.[2] ?? ''}`;
 }

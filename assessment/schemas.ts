@@ -15,7 +15,12 @@ export function schemaValidators(): { assessment: ValidateFunction; payload: Val
   const read = (f: string) => JSON.parse(readFileSync(join(SCHEMA_DIR(), f), 'utf8')) as object;
   ajv.addSchema(read('assessment.schema.json'), 'assessment.schema.json');
   ajv.addSchema(read('payload.schema.json'), 'payload.schema.json');
-  validators = { assessment: ajv.getSchema('assessment.schema.json')!, payload: ajv.getSchema('payload.schema.json')! };
+  const compiled = (name: string) => {
+    const v = ajv.getSchema(name);
+    if (!v) throw new Error(`${name}: the schema did not compile`);
+    return v;
+  };
+  validators = { assessment: compiled('assessment.schema.json'), payload: compiled('payload.schema.json') };
   return validators;
 }
 

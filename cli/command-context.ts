@@ -22,7 +22,9 @@ export function withConfigOptions(cmd: Command, required = true): Command {
 
 /** Loads the config and sets up the process logger from it and the command line. */
 export function loadCommandContext(opts: CommonOptions): { config: CollectorConfig; log: Logger } {
-  const config = loadConfig(opts.config!);
+  // Commands that read a config declare --config required; the check covers one that forgot to.
+  if (!opts.config) throw new UserError('no configuration file given.', { fix: 'Pass --config FILE (README.md, "Configuration").' });
+  const config = loadConfig(opts.config);
   const log = createLogger({
     level: opts.logLevel ?? config.log.level,
     pretty: opts.logFormat ? opts.logFormat === 'pretty' : undefined,

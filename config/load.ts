@@ -106,8 +106,7 @@ export function loadConfig(file: string): CollectorConfig {
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new UserError(`${path}: not valid YAML: ${e.message.split('\n')[0]}`, { fix: 'Fix the YAML syntax at the line shown (indentation with spaces, "key: value").', code: 'CONFIG_YAML' });
+    throw new UserError(`${path}: not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`, { fix: 'Fix the YAML syntax at the line shown (indentation with spaces, "key: value").', code: 'CONFIG_YAML' });
   }
   const config = parseConfig(documentToJS(doc, path), path);
   for (const [key, file] of caFilesOf(config)) checkCaFile(file, key);

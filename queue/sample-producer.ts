@@ -138,7 +138,7 @@ export class SampleProducer {
           this.#delivered.samples += b.n;
           b.release?.();
         }
-        if (this.trackJobIds) for (const j of jobs) this.jobIds.push(j.id!);
+        if (this.trackJobIds) for (const j of jobs) if (j.id) this.jobIds.push(j.id);
         if (this.#away) {
           this.#away = false;
           this.#log.info({ buffered: this.#bufferedSamples, dropped: this.#dropped }, 'Redis reachable again: delivering buffered samples');

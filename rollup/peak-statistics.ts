@@ -24,7 +24,7 @@ export function percentilesOfSorted(sorted: ArrayLike<number>): SeriesPercentile
     p90: quantileSorted(arr, 0.9),
     p95: quantileSorted(arr, 0.95),
     p99: quantileSorted(arr, 0.99),
-    max: sorted[n - 1]!,
+    max: sorted[n - 1] ?? null,
   };
 }
 

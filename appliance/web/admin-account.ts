@@ -20,7 +20,7 @@ export class AdminAccount {
   readonly #hashFile: string;
   readonly #codeFile: string;
 
-  private constructor(private readonly dataDir: string) {
+  private constructor(dataDir: string) {
     this.#hashFile = join(dataDir, 'admin-password.scrypt');
     this.#codeFile = join(dataDir, 'setup-code');
   }

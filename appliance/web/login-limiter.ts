@@ -17,8 +17,10 @@ export class LoginLimiter {
     const mine = this.#recent(address, t);
     this.#global = this.#global.filter((x) => t - x < this.opts.globalWindowMs);
     let waitMs = 0;
-    if (mine.length >= this.opts.perAddress) waitMs = Math.max(waitMs, mine[0]! + this.opts.perAddressWindowMs - t);
-    if (this.#global.length >= this.opts.global) waitMs = Math.max(waitMs, this.#global[0]! + this.opts.globalWindowMs - t);
+    const oldestMine = mine[0];
+    const oldestAll = this.#global[0];
+    if (oldestMine !== undefined && mine.length >= this.opts.perAddress) waitMs = Math.max(waitMs, oldestMine + this.opts.perAddressWindowMs - t);
+    if (oldestAll !== undefined && this.#global.length >= this.opts.global) waitMs = Math.max(waitMs, oldestAll + this.opts.globalWindowMs - t);
     return Math.ceil(waitMs / 1000);
   }
 

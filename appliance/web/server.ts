@@ -12,7 +12,7 @@ import { escapeHtml, page, raw, STYLESHEET } from './html.js';
 import { LoginLimiter } from './login-limiter.js';
 import { cacheControlFor, securityHeaders, stripExternalLinks } from './security-headers.js';
 import { createMetrics, type MetricsRegistry } from './metrics.js';
-import { parseCookies, SESSION_COOKIE } from './request.js';
+import { parseCookies, pathOf, SESSION_COOKIE } from './request.js';
 import { SessionStore, tokensEqual } from './sessions.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerOpsRoutes } from './routes/ops.js';
@@ -62,11 +62,11 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   app.decorateRequest('sessionId', null);
 
   app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0]!;
+    const path = pathOf(req.url);
     reply.headers(securityHeaders(path));
     const id = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
     req.session = await ctx.sessions.get(id);
-    req.sessionId = req.session ? id! : null;
+    req.sessionId = req.session && id ? id : null;
     if (PUBLIC.some((re) => re.test(path))) return;
     if (!req.session) {
       if (req.method === 'GET' && !path.startsWith('/queues/api')) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
@@ -90,7 +90,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   // CSRF: every state-changing form of our own pages echoes the session token (bull-board's API, which
   // cannot, is covered by the same-origin check above and the SameSite=Strict session cookie).
   app.addHook('preHandler', async (req, reply) => {
-    const path = req.url.split('?')[0]!;
+    const path = pathOf(req.url);
     if (req.method === 'GET' || req.method === 'HEAD' || PUBLIC.some((re) => re.test(path)) || path.startsWith('/queues')) return;
     const body = (req.body ?? {}) as Record<string, unknown>;
     const token = typeof body._csrf === 'string' ? body._csrf : (req.headers['x-csrf-token'] as string | undefined);

@@ -59,7 +59,7 @@ export class Outbox {
   async status(limit = 50): Promise<OutboxStatus> {
     const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'completed', 'prioritized');
     const describe = (j: Job<OutboxJobData, OutboxResult>) => ({
-      key: j.id!,
+      key: j.id ?? '',
       batch: `${j.data.payload.batch.index + 1}/${j.data.payload.batch.count}`,
       asOf: j.data.payload.assessment.asOf,
       records: j.data.payload.records.length,

@@ -47,8 +47,10 @@ export class Sender {
   readonly tokens: TokenSource;
   readonly dispatcher: Dispatcher;
   readonly timeoutMs: number;
-  constructor(private readonly settings: SinkSettings, opts: { timeoutMs?: number; tokens?: TokenSource; dispatcher?: Dispatcher } = {}) {
+  readonly #endpoint: string;
+  constructor(settings: SinkSettings, opts: { timeoutMs?: number; tokens?: TokenSource; dispatcher?: Dispatcher } = {}) {
     if (!settings.endpoint) throw new Error('sink.endpoint is not set');
+    this.#endpoint = settings.endpoint;
     this.timeoutMs = opts.timeoutMs ?? settings.timeoutSec * 1000;
     this.dispatcher = opts.dispatcher ?? createDispatcher(settings, this.timeoutMs);
     this.tokens = opts.tokens ?? new TokenSource(settings, this.dispatcher);
@@ -66,9 +68,9 @@ export class Sender {
       }
       let res: PostResult;
       try {
-        res = await postGzipJson(this.dispatcher, this.settings.endpoint!, json, { authorization: `Bearer ${token}`, [IDEMPOTENCY_HEADER]: p.idempotencyKey }, this.timeoutMs);
+        res = await postGzipJson(this.dispatcher, this.#endpoint, json, { authorization: `Bearer ${token}`, [IDEMPOTENCY_HEADER]: p.idempotencyKey }, this.timeoutMs);
       } catch (err) {
-        return { kind: 'retry', reason: `could not reach ${new URL(this.settings.endpoint!).host}: ${redactText(describeNetworkError(err))}` };
+        return { kind: 'retry', reason: `could not reach ${new URL(this.#endpoint).host}: ${redactText(describeNetworkError(err))}` };
       }
       const outcome = classify(res);
       // A rejected token (expired, revoked): fetch a fresh one once before calling it an auth failure.

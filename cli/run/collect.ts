@@ -87,7 +87,14 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
           const wait = Math.max(0, c.pollIntervalSec * 1000 - (Date.now() - started));
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, wait);
-            stop.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+            stop.signal.addEventListener(
+              'abort',
+              () => {
+                clearTimeout(t);
+                resolve();
+              },
+              { once: true },
+            );
           });
         }
       }),

@@ -36,7 +36,7 @@ export async function runDiscover(opts: CommonOptions & { out: string; source?: 
 
 async function discoverOne(cfg: SourceConfig, log: import('../../common/log.js').Logger): Promise<{ source: SourceSummary; machines: Machine[] }> {
   const tick = progress(cfg.name, 'objects read');
-  let collector;
+  let collector: Awaited<ReturnType<typeof createCollector>> | undefined;
   try {
     const options = { log, onInventoryPage: tick }; // the vCenter collector reports inventory pages
     collector = await createCollector(cfg, options);

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { isMetricName, type Sample } from '../../model/index.js';
 import { UserError } from '../../common/errors.js';
@@ -42,10 +42,11 @@ export interface IngestResult {
  */
 export async function ingestFile(config: CollectorConfig, log: Logger, file: string, opts: { batchSize?: number; worker?: boolean; timeoutMs?: number } = {}): Promise<IngestResult> {
   const batchSize = opts.batchSize ?? 5000;
-  let input;
+  let input: ReadStream;
   try {
-    input = createReadStream(file === '-' ? '/dev/stdin' : file);
-    await new Promise((resolve, reject) => input!.once('open', resolve).once('error', reject));
+    const stream = createReadStream(file === '-' ? '/dev/stdin' : file);
+    input = stream;
+    await new Promise((resolve, reject) => stream.once('open', resolve).once('error', reject));
   } catch (err) {
     throw new UserError(`cannot read the sample file ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: 'Check the path; `collector collect --out FILE` writes such a file.' });
   }
@@ -99,10 +100,11 @@ async function waitForJobs(queue: import('bullmq').Queue, ids: string[], deadlin
     for (let i = 0; i < pending.length; i += 200) {
       const part = pending.slice(i, i + 200);
       const states = await Promise.all(part.map((id) => queue.getJobState(id)));
-      states.forEach((st, j) => {
-        if (st === 'failed') throw new UserError(`a sample batch failed to roll up (job ${part[j]}).`, { fix: 'See the worker log for the reason; fix it and run the ingest again (replaying is harmless).' });
-        if (st !== 'completed' && st !== 'unknown') next.push(part[j]!);
-      });
+      for (const [j, id] of part.entries()) {
+        const st = states[j];
+        if (st === 'failed') throw new UserError(`a sample batch failed to roll up (job ${id}).`, { fix: 'See the worker log for the reason; fix it and run the ingest again (replaying is harmless).' });
+        if (st !== 'completed' && st !== 'unknown') next.push(id);
+      }
     }
     pending = next;
     if (pending.length === 0) return;

@@ -56,7 +56,7 @@ const HYPERV_USER = 'LAB\\collector';
 /** A secret in a 0600 file, made once and reused, so a restarted lab keeps its passwords. */
 function secretFile(dir: string, name: string): { file: string; value: string } {
   const file = join(dir, `${name}.secret`);
-  if (existsSync(file)) return { file, value: readFileSync(file, 'utf8').split(/\r?\n/)[0]! };
+  if (existsSync(file)) return { file, value: readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '' };
   const value = randomBytes(15).toString('base64url');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(file, `${value}\n`, { mode: 0o600 });
@@ -83,9 +83,10 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
     let redisUrl = opts.redisUrl;
     if (!redisUrl || !(await redisAnswers(redisUrl))) {
       if (redisUrl) opts.log.warn({ redisUrl }, 'lab: that Redis does not answer; starting a private redis-server instead');
-      redis = await startPrivateRedis({ dir: join(dataDir, 'redis') });
-      cleanups.push(() => redis!.stop());
-      redisUrl = redis.url;
+      const started = await startPrivateRedis({ dir: join(dataDir, 'redis') });
+      cleanups.push(() => started.stop());
+      redis = started;
+      redisUrl = started.url;
     }
 
     const sources: Record<string, unknown>[] = [];
@@ -104,8 +105,9 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
     let hyperv: HypervLab | null = null;
     if (estate.hosts.some((h) => h.platform === 'hyperv')) {
       const pw = secretFile(secrets, 'hyperv');
-      hyperv = await startHypervLab({ estate, users: { [HYPERV_USER]: pw.value }, log: opts.log });
-      cleanups.push(() => hyperv!.close());
+      const started = await startHypervLab({ estate, users: { [HYPERV_USER]: pw.value }, log: opts.log });
+      cleanups.push(() => started.close());
+      hyperv = started;
       const hostMap = hyperv.hostMap();
       for (const e of hyperv.endpoints) {
         if (e.httpsPort) endpoints.push({ kind: 'hyperv', name: e.host, address: '127.0.0.1', port: e.httpsPort, username: HYPERV_USER, passwordFile: pw.file, thumbprint: hyperv.certificateThumbprint });
@@ -171,7 +173,12 @@ export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
     await lab.close();
     throw err;
   }
-  const app = svc.web!.app!;
+  const app = svc.web?.app;
+  if (!app) {
+    await svc.stop().catch(() => undefined);
+    await lab.close();
+    throw new Error('lab up: the service started without its web app');
+  }
   const lines = [
     'The lab is up.',
     `  Web app:  ${app.url}   (self-signed certificate, SHA-256 ${app.thumbprint})`,

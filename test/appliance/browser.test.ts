@@ -1,17 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEstate } from '../../lab/estate.js';
 import { CLI, ROOT } from '../helpers/cli.js';
+import { CHROMIUM, PEERS, requirePeer } from '../helpers/peers.js';
 import { tempDir } from './fixtures.js';
 
 // The whole appliance as a user meets it: `collector lab up` (built CLI, its own redis-server on an
 // ephemeral port, the lab simulators) driven through Debian's Chromium.
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'test-results', 'screenshots');
-const haveChromium = existsSync(CHROMIUM);
+const noChromium = requirePeer(PEERS.chromium);
 const tmp = tempDir('browser');
 let lab: ChildProcess | undefined;
 let banner = '';
@@ -43,7 +43,7 @@ async function until(what: string, test: (text: string) => boolean, timeoutMs = 
 }
 
 beforeAll(async () => {
-  if (!haveChromium) return;
+  if (noChromium) return;
   mkdirSync(SHOTS, { recursive: true });
   lab = spawn(process.execPath, [CLI, 'lab', 'up', '--data-dir', join(tmp.dir, 'lab'), '--port', '0', '--no-lab-sources', '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -86,7 +86,7 @@ afterAll(async () => {
   tmp.cleanup();
 }, 60_000);
 
-describe.skipIf(!haveChromium)('the appliance in a browser (Chromium, lab up)', () => {
+describe.skipIf(noChromium)('the appliance in a browser (Chromium, lab up)', () => {
   it('signs in, adds and validates the lab sources, sees machines and charts, and downloads the assessment', async () => {
     const url = field(/Web app:\s+(https:\/\/\S+)/);
     const password = field(/Sign in:\s+admin \/ (\S+)/);

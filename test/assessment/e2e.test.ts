@@ -13,6 +13,7 @@ import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
 import { createLogger } from '../../common/log.js';
 import { InventoryStore } from '../../queue/inventory-store.js';
 import { createRedis } from '../../queue/redis.js';
+import { redisSettings } from '../helpers/redis-settings.js';
 import type { Assessment } from '../../assessment/build.js';
 import { csvHeader } from '../../assessment/csv.js';
 import { schemaErrors } from '../../assessment/schemas.js';
@@ -78,7 +79,7 @@ sink:
 }, 120_000);
 
 afterAll(async () => {
-  const r = createRedis({ url: REDIS_URL, prefix });
+  const r = createRedis(redisSettings(REDIS_URL, prefix));
   const keys = await r.keys(`${prefix}:*`);
   if (keys.length > 0) await r.del(...keys);
   await r.quit();
@@ -122,7 +123,7 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
 
   it('reading the inventory store and the points in Redis gives the same records', async () => {
     const inventory = JSON.parse(readFileSync(path('inventory.json'), 'utf8')) as Inventory;
-    const redis = createRedis({ url: REDIS_URL, prefix });
+    const redis = createRedis(redisSettings(REDIS_URL, prefix));
     try {
       const store = new InventoryStore(redis, prefix);
       for (const s of inventory.sources) await store.save(s, inventory.machines.filter((m) => m.source === s.name));

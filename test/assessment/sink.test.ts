@@ -5,6 +5,7 @@ import { createLogger } from '../../common/log.js';
 import { parseConfig } from '../../config/load.js';
 import type { SinkSettings } from '../../config/schema/sink.js';
 import { createRedis } from '../../queue/redis.js';
+import { redisSettings } from '../helpers/redis-settings.js';
 import { buildAssessment, type Assessment } from '../../assessment/build.js';
 import { loadCatalog } from '../../assessment/catalog.js';
 import { toPayloads } from '../../assessment/payload.js';
@@ -55,7 +56,7 @@ function settings(over: Partial<SinkSettings> = {}): SinkSettings {
 }
 
 function redis(): Redis {
-  const r = createRedis({ url: REDIS_URL, prefix: 'x' }, { forWorker: true });
+  const r = createRedis(redisSettings(REDIS_URL, 'x'), { forWorker: true });
   redisClients.push(r);
   return r;
 }
@@ -90,7 +91,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  const r = createRedis({ url: REDIS_URL, prefix: 'x' });
+  const r = createRedis(redisSettings(REDIS_URL, 'x'));
   for (const p of prefixes) {
     const keys = await r.keys(`${p}:*`);
     if (keys.length > 0) await r.del(...keys);

@@ -89,9 +89,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: WebContext): void 
       return reply.code(401).type('text/html').send(setupPage(preloginToken(reply), 'That setup code is not right. It is printed in the service log and stored in the data directory (setup-code).'));
     }
     ctx.limiter.succeeded(req.ip); // the code was right: a weak password choice is no guess
-    const problem = passwordProblem(f.password ?? '') ?? (f.password !== f.confirm ? 'The two passwords differ.' : null);
+    const password = f.password ?? '';
+    const problem = passwordProblem(password) ?? (f.password !== f.confirm ? 'The two passwords differ.' : null);
     if (problem) return reply.code(400).type('text/html').send(setupPage(preloginToken(reply), problem));
-    await ctx.admin.setPassword(f.password!);
+    await ctx.admin.setPassword(password);
     await startSession(reply, ctx.admin.user);
     ctx.log.info('web app: admin password set');
     return reply.redirect('/sources', 303);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebContext } from '../context.js';
 import { formatAge, h, page, table } from '../html.js';
+import { csrfOf } from '../request.js';
 import { queueStatuses, sourceStatuses, type StatusSources } from '../status.js';
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, status: StatusSources): void {
@@ -31,7 +32,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, stat
     ]);
     const qRows = queues.map((q) => [q.name, q.waiting, q.active, q.delayed, q.failed, q.lagSec === null ? '—' : `${q.lagSec} s`]);
     return reply.type('text/html').send(
-      page({ title: 'Health', nav: 'health', csrf: req.session!.csrf }, h`
+      page({ title: 'Health', nav: 'health', csrf: csrfOf(req) }, h`
       <h2>Sources</h2>${table(['Source', 'Kind', 'State', 'Machines', 'Inventory', 'Last successful poll', 'Poll lag', 'Polls', 'Samples', 'Errors', 'Last error'], srcRows, 'sources-health')}
       <h2>Queues</h2>${table(['Queue', 'Waiting', 'Active', 'Delayed', 'Failed', 'Oldest waiting'], qRows)}
       <p>Details and retries: <a href="/queues">queue dashboard</a>.</p>

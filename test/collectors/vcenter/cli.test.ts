@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { CLI, runCli } from '../../helpers/cli.js';
 import { closedPort, schemaValidator } from './helpers/lab.js';
-import { simAvailable, startSim, type Sim } from './helpers/sim.js';
+import { PEERS, requirePeer } from '../../helpers/peers.js';
+import { startSim, type Sim } from './helpers/sim.js';
 
 const validateInventory = schemaValidator('inventory');
 const validateSample = schemaValidator('sample');
 
-describe.skipIf(!simAvailable())('collector discover / collect (built CLI) against the simulator', () => {
+describe.skipIf(requirePeer(PEERS.govmomiSim))('collector discover / collect (built CLI) against the simulator', () => {
   let sim: Sim;
   let dir: string;
   let deadPort: number;

@@ -14,7 +14,8 @@ import { child, path, textOf } from '../../../common/xml/reader.js';
 import { el, moRef } from '../../../collectors/vcenter/soap/xml.js';
 import { Secret } from '../../../common/secret-value.js';
 import { capturingLogger, closedPort, simConfig } from './helpers/lab.js';
-import { SIM_BIN, simAvailable, startSim, type Sim } from './helpers/sim.js';
+import { PEERS, requirePeer } from '../../helpers/peers.js';
+import { SIM_BIN, startSim, type Sim } from './helpers/sim.js';
 
 /** An HTTPS server on 127.0.0.1 that is not a vCenter, answering every request with `reply`. */
 async function fakeServer(dir: string, reply: (res: import('node:http').ServerResponse) => void): Promise<{ server: Server; port: number; thumbprint: string }> {
@@ -38,7 +39,7 @@ async function failure(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a failure');
 }
 
-describe.skipIf(!simAvailable())('vCenter faults: clear errors, no crash', () => {
+describe.skipIf(requirePeer(PEERS.govmomiSim))('vCenter faults: clear errors, no crash', () => {
   let sim: Sim;
   let dir: string;
   const servers: Server[] = [];

@@ -3,7 +3,8 @@ import { VcenterCollector } from '../../../collectors/vcenter/collector.js';
 import { machineId, type Machine } from '../../../model/index.js';
 import { capturingLogger, schemaValidator, simConfig } from './helpers/lab.js';
 import { pyvmomiInventory } from './helpers/peer.js';
-import { simAvailable, startSim, type Sim, type SimShape } from './helpers/sim.js';
+import { PEERS, requirePeer } from '../../helpers/peers.js';
+import { startSim, type Sim, type SimShape } from './helpers/sim.js';
 
 const validateInventory = schemaValidator('inventory');
 
@@ -34,7 +35,7 @@ function comparable(m: Machine | Record<string, any>) {
   };
 }
 
-describe.skipIf(!simAvailable())('vCenter inventory against govmomi simulator, compared with pyVmomi', () => {
+describe.skipIf(requirePeer(PEERS.govmomiSim, PEERS.pyvmomi))('vCenter inventory against govmomi simulator, compared with pyVmomi', () => {
   const sims: Sim[] = [];
   afterAll(async () => {
     await Promise.all(sims.map((s) => s.stop()));

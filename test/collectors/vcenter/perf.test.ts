@@ -9,11 +9,12 @@ import { VimSession } from '../../../collectors/vcenter/session.js';
 import { VimClient } from '../../../collectors/vcenter/soap/client.js';
 import { Secret } from '../../../common/secret-value.js';
 import { capturingLogger, simConfig, simRawValue } from './helpers/lab.js';
-import { simAvailable, startSim, type Sim } from './helpers/sim.js';
+import { PEERS, requirePeer } from '../../helpers/peers.js';
+import { startSim, type Sim } from './helpers/sim.js';
 
 const counterOf = new Map(COUNTERS.map((c) => [c.metric, c]));
 
-describe.skipIf(!simAvailable())('vCenter perf against govmomi simulator (deterministic QueryPerf)', () => {
+describe.skipIf(requirePeer(PEERS.govmomiSim))('vCenter perf against govmomi simulator (deterministic QueryPerf)', () => {
   let sim: Sim;
   let dir: string;
   const logs = capturingLogger();

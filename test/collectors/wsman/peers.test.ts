@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wmiResourceUri } from '../../../collectors/wsman/index.js';
 import { startWsmanServer, type WsmanServerHandle } from '../../../lab/wsman-server/index.js';
+import { PEERS, requirePeer } from '../../helpers/peers.js';
 import { makeCert, testBackend, TEST_NS, type TestCert } from './helpers.js';
 
 const run = promisify(execFile);
@@ -57,7 +58,7 @@ async function pywinrm(args: Record<string, unknown>): Promise<Record<string, un
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
-describe('pywinrm (python3-winrm) against the server', () => {
+describe.skipIf(requirePeer(PEERS.pywinrm))('pywinrm (python3-winrm) against the server', () => {
   it('completes NTLM with message encryption over HTTP and enumerates every item through Pulls', async () => {
     const before = server.stats();
     const r = await pywinrm({
@@ -112,7 +113,7 @@ describe('pywinrm (python3-winrm) against the server', () => {
   });
 });
 
-describe('wslenum (Debian wsl) over Basic', () => {
+describe.skipIf(requirePeer(PEERS.wslenum))('wslenum (Debian wsl) over Basic', () => {
   /** wsl needs uuidgen (Debian uuid-runtime); if it is absent, a two-line stand-in provides it. */
   function pathWithUuidgen(): string {
     const dirs = (process.env.PATH ?? '').split(':');
