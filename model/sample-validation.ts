@@ -1,7 +1,7 @@
 // The one definition of a valid sample, checked where samples enter the pipeline (the collectors'
 // producer, `collector ingest`) and again by the rollup worker. schemas/sample.schema.json states the
 // same bounds; test/queue/sample-validation.test.ts fails when the two disagree.
-import { METRICS, isMetricName, metricScope, type Sample } from '../collectors/model.js';
+import { METRICS, isMetricName, metricScope, type MetricName, type Sample } from '../collectors/model.js';
 
 const DAY_MS = 86_400_000;
 
@@ -58,42 +58,61 @@ export function oldestAcceptedTs(now: number, retentionDays: number): number {
   return Math.max(SAMPLE_LIMITS.minTs, (Math.floor(now / DAY_MS) - retentionDays) * DAY_MS);
 }
 
-const bad = (reason: InvalidReason, detail: string): Validated => ({ ok: false, reason, detail });
+/** Checks the fields a series shares (the rollup worker checks a batch's series once, then its points). */
+export function seriesProblem(machine: unknown, metric: unknown, instance: unknown, intervalSec: unknown): { reason: InvalidReason; detail: string } | null {
+  const L = SAMPLE_LIMITS;
+  if (typeof machine !== 'string' || machine.length === 0 || machine.length > L.maxIdLength) {
+    return { reason: 'machine', detail: `"machine" must be a string of 1 to ${L.maxIdLength} characters` };
+  }
+  if (typeof metric !== 'string' || !isMetricName(metric)) return { reason: 'metric', detail: `"metric" must be one of ${METRICS.join(', ')}` };
+  const machineWide = metricScope(metric) === 'machine';
+  if (typeof instance !== 'string' || instance.length > L.maxIdLength || (machineWide ? instance !== '' : instance === '')) {
+    return { reason: 'instance', detail: `"instance" must be "" for cpu and memory, else a disk or NIC id of 1 to ${L.maxIdLength} characters` };
+  }
+  if (typeof intervalSec !== 'number' || !Number.isInteger(intervalSec) || intervalSec < L.minIntervalSec || intervalSec > L.maxIntervalSec) {
+    return { reason: 'interval', detail: `"intervalSec" must be an integer from ${L.minIntervalSec} to ${L.maxIntervalSec}` };
+  }
+  return null;
+}
+
+/** The accepted ts range for a clock and retention: [oldest, newest]. */
+export function tsWindow(opts: ValidationOptions): { oldest: number; newest: number } {
+  const now = opts.now ?? Date.now();
+  return { oldest: oldestAcceptedTs(now, opts.retentionDays), newest: Math.min(SAMPLE_LIMITS.maxTs, now + SAMPLE_LIMITS.maxFutureMs) };
+}
+
+/**
+ * Checks one point of a series whose metric is known good. Returns the value to store (CPU overshoot
+ * clamped to 100) or the reason it is refused.
+ */
+export function pointProblem(metric: MetricName, ts: unknown, value: unknown, window: { oldest: number; newest: number }): number | { reason: InvalidReason; detail: string } {
+  const L = SAMPLE_LIMITS;
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < L.minTs || ts > L.maxTs) return { reason: 'ts', detail: '"ts" must be integer epoch milliseconds between 2000 and 2100' };
+  if (ts < window.oldest) return { reason: 'ts-too-old', detail: '"ts" is older than the retention' };
+  if (ts > window.newest) return { reason: 'ts-in-future', detail: `"ts" is more than ${L.maxFutureMs / 60_000} minutes in the future` };
+  if (typeof value !== 'number' || !Number.isFinite(value)) return { reason: 'value-not-finite', detail: '"value" must be a finite number' };
+  if (value < 0) return { reason: 'value-negative', detail: '"value" must not be negative' };
+  if (value > L.maxValue) return { reason: 'value-float32', detail: '"value" exceeds the float32 range' };
+  if (metricScope(metric) !== 'machine') return value;
+  const max = metric === 'cpu.usage.percent' ? L.cpuOvershootPercent : L.maxPercent;
+  if (value > max) return { reason: 'value-percent', detail: `"value" of ${metric} must be within 0..100${max > 100 ? ` (up to ${max} is clamped to 100)` : ''}` };
+  return Math.min(value, L.maxPercent);
+}
 
 /**
  * Checks one sample (any JS value: a parsed ndjson line or a collector's object). Returns a fresh,
  * normalised sample (missing intervalSec = 20, CPU overshoot clamped to 100) or the first reason it fails.
  */
 export function validateSample(v: unknown, opts: ValidationOptions): Validated {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return bad('not-object', 'not a JSON object');
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return { ok: false, reason: 'not-object', detail: 'not a JSON object' };
   const o = v as Record<string, unknown>;
-  const L = SAMPLE_LIMITS;
-  if (typeof o.machine !== 'string' || o.machine.length === 0 || o.machine.length > L.maxIdLength) {
-    return bad('machine', `"machine" must be a string of 1 to ${L.maxIdLength} characters`);
-  }
-  if (typeof o.metric !== 'string' || !isMetricName(o.metric)) return bad('metric', `"metric" must be one of ${METRICS.join(', ')}`);
-  const machineWide = metricScope(o.metric) === 'machine';
-  if (typeof o.instance !== 'string' || o.instance.length > L.maxIdLength || (machineWide ? o.instance !== '' : o.instance === '')) {
-    return bad('instance', `"instance" must be "" for cpu and memory, else a disk or NIC id of 1 to ${L.maxIdLength} characters`);
-  }
-  if (typeof o.ts !== 'number' || !Number.isSafeInteger(o.ts) || o.ts < L.minTs || o.ts > L.maxTs) return bad('ts', '"ts" must be integer epoch milliseconds between 2000 and 2100');
-  const now = opts.now ?? Date.now();
-  if (o.ts < oldestAcceptedTs(now, opts.retentionDays)) return bad('ts-too-old', `"ts" is older than the retention (${opts.retentionDays} days)`);
-  if (o.ts > now + L.maxFutureMs) return bad('ts-in-future', `"ts" is more than ${L.maxFutureMs / 60_000} minutes in the future`);
-  if (typeof o.value !== 'number' || !Number.isFinite(o.value)) return bad('value-not-finite', '"value" must be a finite number');
-  if (o.value < 0) return bad('value-negative', '"value" must not be negative');
-  if (o.value > L.maxValue) return bad('value-float32', '"value" exceeds the float32 range');
-  let value = o.value;
-  if (machineWide) {
-    const max = o.metric === 'cpu.usage.percent' ? L.cpuOvershootPercent : L.maxPercent;
-    if (value > max) return bad('value-percent', `"value" of ${o.metric} must be within 0..100${max > 100 ? ` (up to ${max} is clamped to 100)` : ''}`);
-    value = Math.min(value, L.maxPercent);
-  }
   const intervalSec = o.intervalSec === undefined ? 20 : o.intervalSec;
-  if (typeof intervalSec !== 'number' || !Number.isInteger(intervalSec) || intervalSec < L.minIntervalSec || intervalSec > L.maxIntervalSec) {
-    return bad('interval', `"intervalSec" must be an integer from ${L.minIntervalSec} to ${L.maxIntervalSec}`);
-  }
-  return { ok: true, sample: { machine: o.machine, metric: o.metric, instance: o.instance, ts: o.ts, value, intervalSec } };
+  const series = seriesProblem(o.machine, o.metric, o.instance, intervalSec);
+  if (series) return { ok: false, ...series };
+  const metric = o.metric as MetricName;
+  const value = pointProblem(metric, o.ts, o.value, tsWindow(opts));
+  if (typeof value !== 'number') return { ok: false, ...value };
+  return { ok: true, sample: { machine: o.machine as string, metric, instance: o.instance as string, ts: o.ts as number, value, intervalSec: intervalSec as number } };
 }
 
 export interface RejectedSample {
