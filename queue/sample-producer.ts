@@ -38,6 +38,8 @@ export interface ProducerOptions {
   validation?: { retentionDays: number; quarantine: Quarantine | null };
   /** While Redis is away batches go here instead of memory (durable), and are replayed in order. */
   spool?: Spool;
+  /** Longest wait between two tries while Redis is away (tests shorten it). */
+  maxRetryDelayMs?: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export class SampleProducer {
   #spooling = false;
   #refused = 0;
   #spoolFailedLogged = false;
+  readonly #maxRetryDelayMs: number;
   /** Ids of the jobs added, for callers that wait for their rollup (ingest). */
   readonly jobIds: string[] = [];
   trackJobIds = false;
@@ -78,6 +81,7 @@ export class SampleProducer {
     this.#max = opts.maxBufferedSamples;
     this.#validation = opts.validation;
     this.#spool = opts.spool ?? null;
+    this.#maxRetryDelayMs = opts.maxRetryDelayMs ?? 5_000;
     if (this.#spool && !this.#spool.empty) {
       // Left by a previous run (Redis away, then a crash or a stop): replayed before anything new.
       this.#spooling = true;
@@ -186,8 +190,9 @@ export class SampleProducer {
         this.#bufferedSamples += e.n;
         p = Promise.resolve();
       }
-      done.push(p.catch(() => {}).then(() => e.release?.()));
+      const release = e.release;
       e.release = undefined;
+      done.push(p.catch(() => {}).then(() => release?.()));
     }
     return Promise.all(done).then(() => {});
   }
@@ -202,10 +207,11 @@ export class SampleProducer {
   }
 
   async #drain(): Promise<void> {
-    let backoff = 250;
+    const first = Math.min(250, this.#maxRetryDelayMs);
+    let backoff = first;
     const wait = async () => {
       await new Promise((r) => setTimeout(r, backoff));
-      backoff = Math.min(backoff * 2, 5_000);
+      backoff = Math.min(backoff * 2, this.#maxRetryDelayMs);
     };
     while (!this.#closed) {
       if (this.#spooling) {
@@ -223,7 +229,7 @@ export class SampleProducer {
             this.#delivered.samples += r.samples;
           }
           this.#reachable();
-          backoff = 250;
+          backoff = first;
         } catch (err) {
           this.#unreachable(err);
           await wait();
@@ -247,7 +253,7 @@ export class SampleProducer {
         if (this.trackJobIds) for (const j of jobs) this.jobIds.push(j.id!);
         this.#reachable();
         this.#droppedLogged = false;
-        backoff = 250;
+        backoff = first;
       } catch (err) {
         this.#inFlight = 0;
         this.#unreachable(err);
