@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorMessage } from '../common/errors.js';
+import { UserError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 
 /**
@@ -139,7 +139,7 @@ export class Spool {
     if (existsSync(file)) {
       const pid = Number(readFileSync(file, 'utf8').trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new Error(`the sample spool ${this.dir} is in use by process ${pid}; two processes must not share a spool (set rollup.spoolDir per process)`);
+        throw new UserError(`the sample spool ${this.dir} is in use by process ${pid}.`, { fix: 'Stop the other collecting process, or give each one its own rollup.spoolDir.', code: 'SPOOL_IN_USE' });
       }
     }
     writeFileSync(file, String(process.pid));

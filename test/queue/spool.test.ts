@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Queue } from 'bullmq';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSampleSpool } from '../../appliance/sample-spool.js';
+import { ConfigError, parseConfig } from '../../config/load.js';
 import type { Sample } from '../../collectors/model.js';
 import type { RejectedSample } from '../../model/sample-validation.js';
 import { batchSamples, decodeBatch } from '../../queue/codec.js';
@@ -202,4 +204,26 @@ describe('SampleProducer with a spool', () => {
       { numRuns: 40, endOnFailure: true },
     );
   }, 120_000);
+});
+
+describe('spool settings', () => {
+  it('default 1 GiB under <web.dataDir>/spool next to the config file; 0 turns it off; bounds are named', () => {
+    const { log } = captureLogger();
+    const c = parseConfig({ sources: [] });
+    expect(c.rollup.spoolMaxBytes).toBe(2 ** 30);
+    const cfgDir = freshDir();
+    const s = openSampleSpool(c, join(cfgDir, 'config.yaml'), log)!;
+    expect(s.dir).toBe(join(cfgDir, '.collector', 'spool'));
+    expect(s.stats().maxBytes).toBe(2 ** 30);
+    s.close();
+    const own = openSampleSpool(parseConfig({ rollup: { spoolDir: 'q', spoolMaxBytes: 2 ** 20 } }), join(cfgDir, 'config.yaml'), log)!;
+    expect(own.dir).toBe(join(cfgDir, 'q'));
+    own.close();
+    expect(openSampleSpool(parseConfig({ rollup: { spoolMaxBytes: 0 } }), join(cfgDir, 'config.yaml'), log)).toBeUndefined();
+    expect(openSampleSpool(c, undefined, log)).toBeUndefined(); // no config file, no spoolDir: memory only
+    for (const bad of [1000, 2 ** 41, -1]) {
+      expect(() => parseConfig({ rollup: { spoolMaxBytes: bad } }, 'c.yaml')).toThrow(ConfigError);
+    }
+    expect(() => parseConfig({ rollup: { spoolMaxBytes: 1000 } }, 'c.yaml')).toThrow(/rollup\.spoolMaxBytes: expected 0 \(no spool\) or at least 1048576/);
+  });
 });
