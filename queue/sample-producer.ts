@@ -199,7 +199,12 @@ export class SampleProducer {
 
   #pump(): void {
     if (this.#pumping) return;
-    this.#pumping = this.#drain().finally(() => {
+    const drained = this.#drain().catch(async (err) => {
+      // A failure outside the add (e.g. the spool unreadable): logged, then retried after a pause, never in a tight loop.
+      this.#log.error({ err: errorMessage(err) }, 'sample delivery failed; retrying in 1 s');
+      await new Promise((r) => setTimeout(r, 1_000));
+    });
+    this.#pumping = drained.finally(() => {
       this.#pumping = null;
       if ((this.#buffer.length > 0 || this.#spooling) && !this.#closed) this.#pump();
       else for (const f of this.#idle.splice(0)) f();

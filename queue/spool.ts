@@ -223,6 +223,7 @@ export class Spool {
   /** The oldest records not yet acknowledged, in order, without consuming them. */
   peek(maxRecords: number): SpoolRecord[] {
     const out: SpoolRecord[] = [];
+    if (this.#closed) return out;
     const header = Buffer.alloc(HEADER_BYTES);
     for (const seg of this.#segments) {
       let off = seg.readOffset;

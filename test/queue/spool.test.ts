@@ -165,7 +165,11 @@ describe('SampleProducer with a spool', () => {
         const quarantine = { record: (_src: string, r: RejectedSample[]) => quarantined.push(...r) } as unknown as Quarantine;
         const jobs = new Map<string, unknown>();
         let queue = new FakeQueue(jobs);
-        const open = () => new SampleProducer(queue as unknown as Queue, { maxBufferedSamples: 1_000_000, log, validation: { retentionDays: 31, quarantine }, spool: Spool.open(dir, { maxBytes: 2 ** 30, segmentBytes: 4096, log, fsyncIntervalMs: 2 }), maxRetryDelayMs: 10 });
+        let spool!: Spool;
+        const open = () => {
+          spool = Spool.open(dir, { maxBytes: 2 ** 30, segmentBytes: 4096, log, fsyncIntervalMs: 2 });
+          return new SampleProducer(queue as unknown as Queue, { maxBufferedSamples: 1_000_000, log, validation: { retentionDays: 31, quarantine }, spool, maxRetryDelayMs: 10 });
+        };
         let producer = open();
         let next = 0;
         let invalidSent = 0;
@@ -187,6 +191,7 @@ describe('SampleProducer with a spool', () => {
           else {
             // SIGKILL: the process stops where it is (its in-flight add never returns); a new one opens the spool.
             queue.dead = true;
+            spool.close(); // its files stay as a killed process leaves them (written data is in the page cache)
             queue = Object.assign(new FakeQueue(jobs), { down: queue.down });
             producer = open();
           }
