@@ -8,7 +8,7 @@ import type { Quarantine } from './quarantine.js';
 import { BATCH_JOB } from './samples-queue.js';
 import { contentId, type Spool, type SpoolStats } from './spool.js';
 
-/** A buffered batch; `release` resolves its push() promise (delivered, dropped, or held while Redis is away). */
+/** A buffered batch; `release` resolves its push() promise (delivered, dropped, spooled, or held while Redis is away). */
 interface Entry {
   data: EncodedBatch;
   n: number;
@@ -47,7 +47,9 @@ export interface ProducerOptions {
  * Redis is unreachable collectors keep polling into the buffer, and it is delivered in order when Redis
  * returns. Past `maxBufferedSamples` the OLDEST batches are dropped (newest data is kept, because the
  * collectors' own backfill cannot fetch it again later either way) and the drop is logged once per episode.
- * A state change is logged once, never per poll.
+ * A state change is logged once, never per poll. With a spool (queue/spool.ts), a failed add moves the buffer
+ * to disk instead and every batch goes through the spool until it is delivered again: durable across a
+ * crash, replayed in order, with content job ids so a batch delivered twice is one job.
  */
 export class SampleProducer {
   readonly #queue: Queue;
@@ -91,10 +93,11 @@ export class SampleProducer {
   }
 
   /**
-   * Takes a batch, encoded at once so the buffer holds the compact form. The promise resolves when Redis
-   * has the batch (so a collector awaiting its sink finishes a poll only once its samples are
-   * acknowledged), or at once while Redis is away: then the batch waits in the bounded buffer and polling
-   * goes on. It never rejects.
+   * Takes a batch from `source`, checked against the sample contract when validation is on (refused samples
+   * go to the quarantine) and encoded at once so the buffer holds the compact form. The promise resolves when
+   * Redis has the batch (so a collector awaiting its sink finishes a poll only once its samples are
+   * acknowledged) or, while Redis is away, once the batch is fsync'd in the spool (without a spool: at once,
+   * the batch waiting in the bounded memory buffer); polling goes on. It never rejects.
    */
   push(input: readonly Sample[], source?: string): Promise<void> {
     if (input.length === 0) return Promise.resolve();
@@ -162,7 +165,11 @@ export class SampleProducer {
     const ok = await this.flush(timeoutMs);
     this.#closed = true;
     if (this.#spool) {
-      if (this.#buffer.length > 0) await this.#toSpool(this.#buffer.splice(0));
+      if (this.#buffer.length > 0) {
+        const left = this.#buffer.splice(0);
+        this.#bufferedSamples = 0; // what the disk refuses comes back into the buffer
+        await this.#toSpool(left);
+      }
       const left = this.#spool.stats().samples;
       this.#spool.close();
       if (left > 0) this.#log.warn({ samples: left, spool: this.#spool.dir }, 'stopping with samples in the spool: Redis stayed unreachable; they are delivered at the next start');
