@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Queue } from 'bullmq';
 import fc from 'fast-check';
+import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSampleSpool } from '../../appliance/sample-spool.js';
+import { registerSampleMetrics, sampleHealthHtml } from '../../appliance/web/sample-health.js';
 import { ConfigError, parseConfig } from '../../config/load.js';
 import type { Sample } from '../../collectors/model.js';
 import type { RejectedSample } from '../../model/sample-validation.js';
@@ -230,5 +232,34 @@ describe('spool settings', () => {
       expect(() => parseConfig({ rollup: { spoolMaxBytes: bad } }, 'c.yaml')).toThrow(ConfigError);
     }
     expect(() => parseConfig({ rollup: { spoolMaxBytes: 1000 } }, 'c.yaml')).toThrow(/rollup\.spoolMaxBytes: expected 0 \(no spool\) or at least 1048576/);
+  });
+});
+
+describe('the spool in /metrics and on Health', () => {
+  it('size, samples waiting, age of the oldest and drops', async () => {
+    const { log } = captureLogger();
+    const queue = Object.assign(new FakeQueue(), { down: true });
+    const spool = Spool.open(freshDir(), { maxBytes: 2 ** 20, segmentBytes: 64 * 1024, log, fsyncIntervalMs: 1 });
+    const producer = new SampleProducer(queue as unknown as Queue, { maxBufferedSamples: 1_000_000, log, spool, maxRetryDelayMs: 50 });
+    const t = Date.now() - 3_600_000;
+    for (let i = 0; i < 5; i++) await producer.push([{ machine: 'vm', metric: 'cpu.usage.percent', instance: '', ts: t + i * 20_000, value: i, intervalSec: 20 }], 'vc');
+    await new Promise((r) => setTimeout(r, 1100));
+    const registry = new Registry();
+    const status = { config: () => ({ redis: { prefix: 'x' } }), producerStats: () => producer.stats() };
+    const refresh = registerSampleMetrics(registry, status);
+    await refresh();
+    const text = await registry.metrics();
+    expect(text).toContain('collector_spool_samples 5');
+    expect(text).toContain(`collector_spool_max_bytes ${2 ** 20}`);
+    expect(Number(/collector_spool_bytes (\d+)/.exec(text)![1])).toBeGreaterThan(5 * 20);
+    expect(Number(/collector_spool_oldest_age_seconds ([\d.]+)/.exec(text)![1])).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('collector_spool_dropped_samples_total 0');
+    expect(String(await sampleHealthHtml(status))).toMatch(/5 sample\(s\) waiting/);
+    queue.down = false;
+    expect(await producer.flush(5_000)).toBe(true);
+    await refresh();
+    expect(await registry.metrics()).toContain('collector_spool_samples 0');
+    expect(await registry.metrics()).toContain('collector_spool_replayed_samples_total 5');
+    await producer.close(1000);
   });
 });
