@@ -10,6 +10,8 @@ export interface EncodedBatch {
   v: 1;
   n: number;
   g: [string, string, string, number, number, number[], number[]][];
+  /** The source that collected the batch (labels refused samples in the quarantine). */
+  src?: string;
 }
 
 /** A decoded group: one series' samples from one batch. */
@@ -48,18 +50,32 @@ export function encodeBatch(samples: readonly Sample[]): EncodedBatch {
   return out;
 }
 
-/** Decodes and checks a payload; a malformed one throws (the job fails visibly instead of writing garbage). */
-export function decodeBatch(data: unknown): SeriesBatch[] {
+/**
+ * Decodes and checks a payload; a malformed one throws (the job fails visibly instead of writing garbage).
+ * With onBadGroup, a malformed group is handed to it and the other groups are still decoded.
+ */
+export function decodeBatch(data: unknown, onBadGroup?: (group: unknown, problem: string) => void): SeriesBatch[] {
   const b = data as Partial<EncodedBatch> | null;
   if (b?.v !== 1 || !Array.isArray(b.g)) throw new Error('sample batch: unknown payload format (expected { v: 1, g: [...] })');
   const out: SeriesBatch[] = [];
+  const fail = (g: unknown, problem: string): void => {
+    if (!onBadGroup) throw new Error(`sample batch: ${problem}`);
+    onBadGroup(g, problem);
+  };
   for (const g of b.g) {
-    if (!Array.isArray(g) || g.length !== 7) throw new Error('sample batch: malformed group');
+    if (!Array.isArray(g) || g.length !== 7) {
+      fail(g, 'malformed group');
+      continue;
+    }
     const [machine, metric, instance, intervalSec, first, deltas, values] = g;
     if (typeof machine !== 'string' || typeof instance !== 'string' || !isMetricName(String(metric))) {
-      throw new Error(`sample batch: bad series ${JSON.stringify([machine, metric, instance])}`);
+      fail(g, `bad series ${JSON.stringify([String(machine).slice(0, 200), String(metric).slice(0, 200), String(instance).slice(0, 200)])}`);
+      continue;
     }
-    if (!Array.isArray(deltas) || !Array.isArray(values) || deltas.length !== values.length) throw new Error('sample batch: timestamps and values differ in length');
+    if (!Array.isArray(deltas) || !Array.isArray(values) || deltas.length !== values.length) {
+      fail(g, 'timestamps and values differ in length');
+      continue;
+    }
     const ts: number[] = [];
     let t = first;
     for (const d of deltas) {

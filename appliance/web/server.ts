@@ -40,7 +40,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   const cert = await ensureCertificate({ dataDir: opts.dataDir, certFile: web.certFile, keyFile: web.keyFile });
   const prefix = opts.config.redis.prefix;
   const inventory = new InventoryStore(opts.redis, prefix);
-  const statusSources = { config: () => current, inventory, queues: () => opts.queues?.() ?? [], pollCounters: opts.pollCounters, uploadBacklog: opts.uploadBacklog };
+  const statusSources = { config: () => current, inventory, queues: () => opts.queues?.() ?? [], pollCounters: opts.pollCounters, uploadBacklog: opts.uploadBacklog, redis: opts.redis, producerStats: opts.producerStats };
   const ctx: WebContext = {
     ...opts,
     current: () => current,

@@ -3,6 +3,7 @@ import type { SourceKind } from '../../model/index.js';
 import type { CollectorConfig } from '../../config/load.js';
 import type { InventoryStore } from '../../queue/inventory-store.js';
 import type { PollCounters } from '../../model/index.js';
+import type { SampleHealthSources } from './sample-health.js';
 
 export type { PollCounters };
 
@@ -28,7 +29,7 @@ export interface QueueStatus {
   lagSec: number | null;
 }
 
-export interface StatusSources {
+export interface StatusSources extends SampleHealthSources {
   config: () => CollectorConfig;
   inventory: InventoryStore;
   queues: () => Queue[];

@@ -6,6 +6,7 @@ import { redactText, type Logger } from '../../common/log.js';
 import type { SourceConfig } from '../../config/load.js';
 import { createCollector } from '../../appliance/collector-factory.js';
 import type { Sample, SourceCollector } from '../../model/index.js';
+import { partitionSamples } from '../../model/sample-validation.js';
 import { loadCommandContext, type CommonOptions } from '../command-context.js';
 import { selectSources } from './sources.js';
 
@@ -21,11 +22,19 @@ class NdjsonOut {
   readonly #stream: NodeJS.WritableStream;
   readonly #file: WriteStream | null;
   lines = 0;
-  constructor(path: string) {
+  /** Samples the sample contract refused, per source: never written (the file is what ingest accepts). */
+  readonly refused = new Map<string, Map<string, number>>();
+  constructor(path: string, private readonly retentionDays: number) {
     this.#file = path === '-' ? null : createWriteStream(path);
     this.#stream = this.#file ?? process.stdout;
   }
-  async write(batch: Sample[]): Promise<void> {
+  async write(input: Sample[], source: string): Promise<void> {
+    const { valid: batch, rejected } = partitionSamples(input, { retentionDays: this.retentionDays });
+    for (const r of rejected) {
+      const per = this.refused.get(source) ?? new Map<string, number>();
+      per.set(r.reason, (per.get(r.reason) ?? 0) + 1);
+      this.refused.set(source, per);
+    }
     if (batch.length === 0) return;
     let text = '';
     for (const s of batch) text += `${JSON.stringify({ machine: s.machine, metric: s.metric, instance: s.instance, ts: s.ts, value: s.value, intervalSec: s.intervalSec })}\n`;
@@ -47,8 +56,9 @@ function withState(cfg: SourceConfig, dir: string | undefined): SourceConfig {
 async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger): Promise<boolean> {
   const started = Date.now();
   try {
-    const stats = await c.poll((batch) => out.write(batch));
-    const line = `${c.name}: ${stats.samples} sample(s) from ${stats.machinesPolled} machine(s) in ${stats.requests} request(s), ${((Date.now() - started) / 1000).toFixed(1)} s`;
+    const stats = await c.poll((batch) => out.write(batch, c.name));
+    const refused = [...(out.refused.get(c.name) ?? [])].map(([reason, n]) => `${n} ${reason}`).join(', ');
+    const line = `${c.name}: ${stats.samples} sample(s) from ${stats.machinesPolled} machine(s) in ${stats.requests} request(s), ${((Date.now() - started) / 1000).toFixed(1)} s${refused ? `; refused so far (not written): ${refused}` : ''}`;
     process.stderr.write(`${line}${stats.errors.length ? `; errors: ${redactText(stats.errors.join('; '))}` : ''}\n`);
     return stats.errors.length === 0 || stats.samples > 0;
   } catch (err) {
@@ -62,7 +72,7 @@ async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger): Promis
 export async function runCollect(opts: CollectOptions): Promise<void> {
   const { config, log } = loadCommandContext(opts);
   const sources = selectSources(config.sources, opts.source).map((s) => withState(s, opts.stateDir));
-  const out = new NdjsonOut(opts.out);
+  const out = new NdjsonOut(opts.out, config.rollup.retentionDays);
   const collectors: SourceCollector[] = [];
   try {
     for (const cfg of sources) collectors.push(await createCollector(cfg, { log }));

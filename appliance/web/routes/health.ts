@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WebContext } from '../context.js';
 import { formatAge, h, page, table } from '../html.js';
 import { csrfOf } from '../request.js';
+import { sampleHealthHtml } from '../sample-health.js';
 import { queueStatuses, sourceStatuses, type StatusSources } from '../status.js';
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, status: StatusSources): void {
@@ -10,6 +11,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, stat
     const sources = await sourceStatuses(status, now);
     const queues = await queueStatuses(status.queues(), now);
     const backlog = (await status.uploadBacklog?.()) ?? null;
+    const samples = await sampleHealthHtml(status, now);
     let redisInfo = '';
     try {
       const info = await ctx.redis.info('memory');
@@ -36,6 +38,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, stat
       <h2>Sources</h2>${table(['Source', 'Kind', 'State', 'Machines', 'Inventory', 'Last successful poll', 'Poll lag', 'Polls', 'Samples', 'Errors', 'Last error'], srcRows, 'sources-health')}
       <h2>Queues</h2>${table(['Queue', 'Waiting', 'Active', 'Delayed', 'Failed', 'Oldest waiting'], qRows)}
       <p>Details and retries: <a href="/queues">queue dashboard</a>.</p>
+      ${samples}
       <h2>Upload to Azure</h2><p>${backlog === null ? 'No Azure sink configured in this process.' : `${backlog} item(s) waiting to be sent.`}</p>
       <h2>Redis</h2><p>Memory used: ${redisInfo}</p>
       <p class="muted">Probes: <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></p>`),
