@@ -4,13 +4,17 @@ import type { Logger } from '../common/log.js';
 import type { CollectorConfig } from '../config/load.js';
 import { connectRedis } from './redis-connect.js';
 import { assess, enqueueAssessment, readAssessmentFile, type AssessOptions } from './run.js';
+import { buildPlan } from './sink/enqueue.js';
 import { Outbox, startOutboxSender, type OutboxStatus } from './sink/outbox.js';
+import { SinkState } from './sink/state.js';
+import { formatEnqueued, formatOutboxStatus as formatStatus, formatPlan } from './sink/status-format.js';
 
 export interface UploadOptions {
   assessment?: string;
   send?: boolean;
   enqueue?: boolean;
   replayFailed?: boolean;
+  dryRun?: boolean;
   timeout?: string;
   assessOptions: AssessOptions;
 }
@@ -18,7 +22,7 @@ export interface UploadOptions {
 function requireSink(config: CollectorConfig): void {
   if (!config.sink.enabled) {
     throw new UserError('the Azure sink is not enabled in the config.', {
-      fix: 'Add a sink section with enabled: true, endpoint, tenantId, clientId and clientSecret ({ env: NAME }) or certificateFile (docs/assessment.md, "Sending to Azure").',
+      fix: 'Add a sink section with enabled: true, tenantId, clientId, clientSecret ({ env: NAME }) or certificateFile, and azureMigrate and/or logsIngestion (docs/assessment.md, "Sending to Azure").',
       code: 'SINK_DISABLED',
     });
   }
@@ -36,35 +40,28 @@ export async function outboxStatus(config: CollectorConfig): Promise<OutboxStatu
 }
 
 export function formatOutboxStatus(st: OutboxStatus, config: CollectorConfig): string {
-  const c = st.counts;
-  const lines = [
-    `Azure outbox (${config.sink.enabled ? config.sink.endpoint : 'sink not enabled'}):`,
-    `  pending   ${c.pending} batch(es)  (waiting ${c.waiting}, retrying later ${c.delayed}, sending ${c.active})`,
-    `  failed    ${c.failed} batch(es)  (parked; fix the cause, then collector upload --no-enqueue --replay-failed --send)`,
-    `  sent      ${c.completed} batch(es)`,
-  ];
-  const show = (title: string, list: OutboxStatus['failed']) => {
-    if (list.length === 0) return;
-    lines.push(`${title}:`);
-    for (const e of list) {
-      const when = e.nextAttemptAt ? `, next attempt ${e.nextAttemptAt}` : '';
-      lines.push(`  ${e.key.slice(0, 12)}  batch ${e.batch} of ${e.asOf}, ${e.records} record(s), ${e.attempts} attempt(s)${when}${e.reason ? `: ${e.reason}` : ''}`);
-    }
-  };
-  show('Failed', st.failed);
-  show('Retrying', st.delayed);
-  show('Waiting', st.waiting);
-  return `${lines.join('\n')}\n`;
+  return formatStatus(st, config.sink);
 }
 
 export async function runUpload(config: CollectorConfig, log: Logger, o: UploadOptions): Promise<number> {
   requireSink(config);
   const timeoutSec = Number(o.timeout ?? 600);
   if (!(timeoutSec > 0)) throw new UserError(`--timeout: ${JSON.stringify(o.timeout)} is not a number of seconds.`, { fix: 'e.g. --timeout 600', code: 'BAD_OPTION' });
+  const fromRedis = !o.assessment && !o.assessOptions.inventory;
+  if (o.dryRun) {
+    const a = o.assessment ? readAssessmentFile(o.assessment) : await assess(config, o.assessOptions, log);
+    const redis = await connectRedis(config, { name: 'collector-upload' });
+    try {
+      const imported = config.sink.azureMigrate ? await new SinkState(redis, config.redis.prefix).importedHash(config.sink.azureMigrate.importSite) : null;
+      process.stdout.write(formatPlan(await buildPlan(redis, config, a, fromRedis), config.sink, imported));
+    } finally {
+      redis.disconnect();
+    }
+    return 0;
+  }
   if (o.enqueue !== false) {
     const a = o.assessment ? readAssessmentFile(o.assessment) : await assess(config, o.assessOptions, log);
-    const r = await enqueueAssessment(config, a);
-    process.stderr.write(`${r.records} record(s) in ${r.batches} batch(es): ${r.added} added to the outbox, ${r.already} already there\n`);
+    process.stderr.write(formatEnqueued(await enqueueAssessment(config, a, { withPoints: fromRedis })));
   }
   const redis = await connectRedis(config, { name: 'collector-upload', forWorker: true });
   const outbox = new Outbox(redis, config.redis.prefix, config.sink);

@@ -20,7 +20,9 @@ export function redactText(text: string): string {
     .replace(/(Authorization:\s*(?:Basic|Bearer|Negotiate|NTLM)\s+)[A-Za-z0-9+/=._-]+/gi, '$1[redacted]')
     .replace(/(<(?:\w+:)?password>)[^<]*(<\/(?:\w+:)?password>)/gi, '$1[redacted]$2')
     .replace(/("(?:password|secret|token|access_token|client_secret)"\s*:\s*")[^"]*(")/gi, '$1[redacted]$2')
-    .replace(/(client_secret=)[^&\s]+/gi, '$1[redacted]');
+    .replace(/(client_secret=)[^&\s]+/gi, '$1[redacted]')
+    // A SAS URI's signature is the credential to the blob.
+    .replace(/([?&]sig=)[^&\s"']+/gi, '$1[redacted]');
 }
 
 export interface LogOptions {
