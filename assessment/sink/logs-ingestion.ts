@@ -41,7 +41,6 @@ export class LogsIngestionSender {
   ) {
     this.client = new LogsIngestionClient(endpoint, tokens.asCredential(), {
       httpClient: opts.httpClient,
-      audience: tokens.scope,
       retryOptions: { maxRetries: opts.maxRetries ?? 3, retryDelayInMs: opts.retryDelayMs ?? 1000, maxRetryDelayInMs: 30_000 },
     });
   }

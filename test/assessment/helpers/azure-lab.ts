@@ -45,13 +45,13 @@ export function makePki(): TestPki {
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
-const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+export const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 };
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+export function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -60,11 +60,11 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-function listen(server: net.Server): Promise<number> {
+export function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
-function trackSockets(server: net.Server): Set<Socket> {
+export function trackSockets(server: net.Server): Set<Socket> {
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -77,7 +77,7 @@ function trackSockets(server: net.Server): Set<Socket> {
   return sockets;
 }
 
-async function closeServer(server: net.Server, sockets: Set<Socket>): Promise<void> {
+export async function closeServer(server: net.Server, sockets: Set<Socket>): Promise<void> {
   for (const s of sockets) s.destroy();
   await new Promise<void>((r) => server.close(() => r()));
 }
