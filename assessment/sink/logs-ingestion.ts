@@ -32,16 +32,21 @@ interface Failure {
 }
 
 export class LogsIngestionSender {
-  readonly client: LogsIngestionClient;
+  client: LogsIngestionClient;
   constructor(
     readonly endpoint: string,
     private readonly ruleId: string,
     private readonly tokens: TokenSource,
-    opts: { httpClient: HttpClient; maxRetries?: number; retryDelayMs?: number },
+    private readonly opts: { httpClient: HttpClient; maxRetries?: number; retryDelayMs?: number },
   ) {
-    this.client = new LogsIngestionClient(endpoint, tokens.asCredential(), {
-      httpClient: opts.httpClient,
-      retryOptions: { maxRetries: opts.maxRetries ?? 3, retryDelayInMs: opts.retryDelayMs ?? 1000, maxRetryDelayInMs: 30_000 },
+    this.client = this.#newClient();
+  }
+
+  // The SDK's bearer policy keeps its own copy of the token; a new client is the way to drop it.
+  #newClient(): LogsIngestionClient {
+    return new LogsIngestionClient(this.endpoint, this.tokens.asCredential(), {
+      httpClient: this.opts.httpClient,
+      retryOptions: { maxRetries: this.opts.maxRetries ?? 3, retryDelayInMs: this.opts.retryDelayMs ?? 1000, maxRetryDelayInMs: 30_000 },
     });
   }
 
@@ -64,6 +69,7 @@ export class LogsIngestionSender {
     // One fresh token for the rows a 401 refused (expired or revoked), as the SDK does not refresh on 401.
     if (failures.some((f) => f.status === 401)) {
       this.tokens.invalidate();
+      this.client = this.#newClient();
       const again = failures.filter((f) => f.status === 401).flatMap((f) => f.rows);
       failures = [...failures.filter((f) => f.status !== 401), ...(await attempt(again))];
     }
