@@ -46,7 +46,8 @@ export function assessmentRow(r: AssessmentRecord, a: Pick<Assessment, 'asOf' | 
   const sum = (vals: (number | null)[]) => (vals.every((v) => v === null) ? null : round(vals.reduce<number>((s, v) => s + (v ?? 0), 0), 3));
   return {
     TimeGenerated: a.asOf,
-    RecordId: recordId('assessment', r.id, a.asOf),
+    // Two assessments of one machine at one time differ only by their properties, so those are part of the id.
+    RecordId: recordId('assessment', r.id, a.asOf, propertiesKey(a.properties)),
     AssessmentAsOf: a.asOf,
     MachineId: r.id,
     Name: r.name,
@@ -71,6 +72,10 @@ export function assessmentRow(r: AssessmentRecord, a: Pick<Assessment, 'asOf' | 
     DataPointsPercent: r.dataPointsPercent,
     ConfidenceStars: r.confidenceStars,
   };
+}
+
+function propertiesKey(p: Assessment['properties']): string {
+  return [p.sizingCriterion, p.percentile, p.history, p.comfortFactor, p.targetRegion, p.storageType].join('/');
 }
 
 export interface PointInput {

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { closeServer, json, listen, readBody, trackSockets, type TestPki, type TokenServer } from './azure-lab.js';
 
-export type DceFault = { status: 429 | 500 | 503 | 413; retryAfter?: string } | { kind: 'store-then-500' };
+export type DceFault = { status: 400 | 413 | 429 | 500 | 503; retryAfter?: string; message?: string } | { kind: 'store-then-500' };
 
 export interface DceRequest {
   stream: string;
@@ -66,7 +66,7 @@ export class DceServer {
     if (!Array.isArray(rows)) return fail(400, 'InvalidPayload', 'expected a JSON array');
     rec.rows = rows.length;
     const fault = this.faults.shift();
-    if (fault && 'status' in fault) return fail(fault.status, fault.status === 429 ? 'TooManyRequests' : 'ServiceError', `injected ${fault.status}`, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
+    if (fault && 'status' in fault) return fail(fault.status, fault.status === 429 ? 'TooManyRequests' : fault.status === 400 ? 'InvalidPayload' : 'ServiceError', fault.message ?? `injected ${fault.status}`, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
     this.rows.set(m[2]!, [...this.all(m[2]!), ...rows]);
     if (fault && 'kind' in fault) return fail(500, 'ServiceError', 'stored, but the answer was lost');
     rec.status = 204;
