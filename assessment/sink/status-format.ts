@@ -85,3 +85,14 @@ export function formatPlan(plan: UploadPlan, sink: SinkSettings, importedHash: s
 }
 
 export { blobLocation };
+
+/** The status text for a process that holds a Redis connection already (the web app's Health page). */
+export async function sinkStatusText(redis: import('ioredis').Redis, prefix: string, sink: SinkSettings): Promise<string> {
+  const { Outbox } = await import('./outbox.js');
+  const outbox = new Outbox(redis, prefix, sink);
+  try {
+    return formatOutboxStatus(await outbox.status(10), sink);
+  } finally {
+    await outbox.close();
+  }
+}
