@@ -1,9 +1,11 @@
 // What goes to Azure Monitor: the rows of the three Logs Ingestion streams (machines, 10-minute peak
 // points, assessment records), flat columns matching the DCR in README.md. Every row carries
-// RecordId, a hash of what identifies it, so a batch that is sent again (at-least-once delivery)
-// yields rows the KQL examples collapse: `summarize arg_max(TimeGenerated, *) by RecordId`.
+// RecordId, a hash of its other columns: a row sent again (at-least-once delivery) has the same
+// RecordId, distinct rows never share one, so the KQL examples collapse repeats with
+// `summarize arg_max(TimeGenerated, *) by RecordId`.
 import { createHash } from 'node:crypto';
 import type { Assessment, AssessmentRecord } from '../build.js';
+import { canonicalJson } from '../payload.js';
 import { toIso } from '../build.js';
 import { round } from '../units.js';
 
@@ -11,15 +13,16 @@ export type StreamKind = 'machines' | 'points' | 'assessments';
 
 export type Row = Record<string, string | number | boolean | null>;
 
-export function recordId(...parts: (string | number)[]): string {
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+/** The row with RecordId = SHA-256 of its stream and other columns (key order does not matter). */
+export function withRecordId(stream: StreamKind, row: Row): Row {
+  const { RecordId: _ignored, ...rest } = row;
+  return { ...rest, RecordId: createHash('sha256').update(`${stream}\u0000${canonicalJson(rest)}`).digest('hex').slice(0, 32) };
 }
 
 /** One row per machine as discovered (configuration, not utilisation). */
 export function machineRow(r: AssessmentRecord, asOf: string): Row {
-  return {
+  return withRecordId('machines', {
     TimeGenerated: asOf,
-    RecordId: recordId('machine', r.id, asOf),
     MachineId: r.id,
     Name: r.name,
     Source: r.source,
@@ -37,22 +40,23 @@ export function machineRow(r: AssessmentRecord, asOf: string): Row {
     Datacenter: r.datacenter,
     Cluster: r.cluster,
     Host: r.host,
-  };
+  });
 }
 
 /** One row per machine of the assessment: readiness, the recommended size, its cost and the utilisation it used. */
 export function assessmentRow(r: AssessmentRecord, a: Pick<Assessment, 'asOf' | 'properties' | 'catalog'>): Row {
   const p = r.performance;
   const sum = (vals: (number | null)[]) => (vals.every((v) => v === null) ? null : round(vals.reduce<number>((s, v) => s + (v ?? 0), 0), 3));
-  return {
+  return withRecordId('assessments', {
     TimeGenerated: a.asOf,
-    // Two assessments of one machine at one time differ only by their properties, so those are part of the id.
-    RecordId: recordId('assessment', r.id, a.asOf, propertiesKey(a.properties)),
     AssessmentAsOf: a.asOf,
     MachineId: r.id,
     Name: r.name,
     Region: a.catalog.region,
     SizingCriterion: a.properties.sizingCriterion,
+    Percentile: a.properties.percentile,
+    History: a.properties.history,
+    ComfortFactor: a.properties.comfortFactor,
     Readiness: r.readiness.category,
     ReadinessReasons: r.readiness.reasons.map((x) => x.code).join(','),
     SizingStatus: r.sizing.status,
@@ -71,11 +75,7 @@ export function assessmentRow(r: AssessmentRecord, a: Pick<Assessment, 'asOf' | 
     NetworkOutMBps: sum(p.nics.map((n) => n.transmittedMBps)),
     DataPointsPercent: r.dataPointsPercent,
     ConfidenceStars: r.confidenceStars,
-  };
-}
-
-function propertiesKey(p: Assessment['properties']): string {
-  return [p.sizingCriterion, p.percentile, p.history, p.comfortFactor, p.targetRegion, p.storageType].join('/');
+  });
 }
 
 export interface PointInput {
@@ -90,15 +90,14 @@ export interface PointInput {
 /** One row per 10-minute window of one series: the window's peak, as the rollup stored it. */
 export function pointRow(p: PointInput): Row {
   const t = toIso(p.windowStart);
-  return {
+  return withRecordId('points', {
     TimeGenerated: t,
-    RecordId: recordId('point', p.machine, p.metric, p.instance, p.windowStart),
     MachineId: p.machine,
     Metric: p.metric,
     Instance: p.instance,
     Peak: p.peak,
     Samples: p.samples,
-  };
+  });
 }
 
 /** Rows in groups of at most `size` (each group becomes one outbox batch). */
