@@ -62,7 +62,9 @@ export async function readPointRows(redis: Redis, prefix: string, a: Assessment,
 export function planUpload(a: Assessment, settings: SinkSettings, points: { rows: Row[]; until: number } | null): UploadPlan {
   const plan: UploadPlan = { asOf: a.asOf, imports: [], streams: [], warnings: [], pointsUntil: points?.until ?? null };
   const am = settings.azureMigrate;
-  if (am) {
+  if (am && a.machines.length === 0) {
+    plan.warnings.push('the assessment has no machines: no file is imported to Azure Migrate (an empty import would fail)');
+  } else if (am) {
     const { files, warnings } = importFiles(a, am);
     plan.warnings.push(...warnings);
     const target = `${am.armEndpoint}/subscriptions/${am.subscriptionId}/resourceGroups/${am.resourceGroup}/providers/Microsoft.OffAzure/importSites/${am.importSite}`;
