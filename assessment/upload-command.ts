@@ -52,8 +52,11 @@ export async function runUpload(config: CollectorConfig, log: Logger, o: UploadO
     const a = o.assessment ? readAssessmentFile(o.assessment) : await assess(config, o.assessOptions, log);
     const redis = await connectRedis(config, { name: 'collector-upload' });
     try {
-      const imported = config.sink.azureMigrate ? await new SinkState(redis, config.redis.prefix).importedHash(config.sink.azureMigrate.importSite) : null;
-      process.stdout.write(formatPlan(await buildPlan(redis, config, a, fromRedis), config.sink, imported));
+      const plan = await buildPlan(redis, config, a, fromRedis);
+      const state = new SinkState(redis, config.redis.prefix);
+      const imported = new Map<number, string | null>();
+      for (const i of plan.imports) imported.set(i.file.part, await state.importedHash(i.site, i.file.part));
+      process.stdout.write(formatPlan(plan, config.sink, (part) => imported.get(part) ?? null));
     } finally {
       redis.disconnect();
     }

@@ -10,6 +10,8 @@ import { redactText } from '../../common/log.js';
 
 export interface ImportFile {
   fileName: string;
+  /** 1-based part of a split estate (Azure Migrate takes at most 20,000 servers per file). */
+  part: number;
   format: AzureMigrateSettings['format'];
   contentType: string;
   servers: number;
@@ -37,6 +39,7 @@ export interface ImportJobView {
 
 export interface ImportResult extends ImportJobView {
   site: string;
+  part: number;
   jobArmId: string;
   blob: string;
   contentHash: string;
@@ -138,7 +141,7 @@ export class AzureMigrateImporter {
     for (;;) {
       const view = await this.job(p.jobArmId!);
       if (view.done) {
-        return { ...view, site: this.settings.importSite, jobArmId: p.jobArmId!, blob: blobLocation(p.uri!), contentHash: file.contentHash, servers: file.servers, finishedAt: new Date().toISOString() };
+        return { ...view, site: this.settings.importSite, part: file.part, jobArmId: p.jobArmId!, blob: blobLocation(p.uri!), contentHash: file.contentHash, servers: file.servers, finishedAt: new Date().toISOString() };
       }
       if (Date.now() > deadline) throw new ArmError(`import job ${p.jobArmId} still ${view.status}; polling again later`, 0, 'JobInProgress', true);
       await sleep(this.o.pollMs ?? 5000);

@@ -80,7 +80,7 @@ export class Outbox {
   /** Queues an import file unless this content was already imported to the site or is queued. */
   async enqueueImport(site: string, asOf: string, file: ImportFile): Promise<{ added: boolean; reason?: string }> {
     const state = new SinkState(this.connection, this.prefix);
-    if ((await state.importedHash(site)) === file.contentHash) return { added: false, reason: 'this content was already imported to the site' };
+    if ((await state.importedHash(site, file.part)) === file.contentHash) return { added: false, reason: 'this content was already imported to the site' };
     const id = importJobId(site, file.contentHash);
     if (await this.queue.getJob(id)) return { added: false, reason: 'this content is already in the outbox' };
     const data: ImportJobData = { kind: 'import', site, asOf, file, progress: {}, enqueuedAt: new Date().toISOString() };

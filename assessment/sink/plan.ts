@@ -37,6 +37,7 @@ export function importFiles(a: Assessment, settings: NonNullable<SinkSettings['a
   const stamp = a.asOf.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const files = csv.files.map((f) => ({
     fileName: `collector-${stamp}${csv.files.length > 1 ? `-part${f.part}` : ''}.csv`,
+    part: f.part,
     format: settings.format,
     contentType: 'text/csv; charset=utf-8',
     servers: f.servers,

@@ -1,6 +1,6 @@
-// What the sink remembers in Redis beyond the outbox queue: per import site the content hash of the
-// last file imported (so the same content is not imported again, even after the outbox forgot the
-// job), the last import job and its result, the last Logs Ingestion batch, and how far the 10-minute
+// What the sink remembers in Redis beyond the outbox queue: per import site (and part, for estates
+// split into several files) the content hash of the last file imported, so the same content is not
+// imported again even after the outbox forgot the job; the last import job and its result; the last Logs Ingestion batch, and how far the 10-minute
 // points have been queued.
 import type { Redis } from 'ioredis';
 import type { ImportResult } from './azure-migrate-import.js';
@@ -22,13 +22,13 @@ export class SinkState {
     return `${this.prefix}:azure:import-site:${site}`;
   }
 
-  async importedHash(site: string): Promise<string | null> {
-    return this.redis.hget(this.#site(site), 'contentHash');
+  async importedHash(site: string, part = 1): Promise<string | null> {
+    return this.redis.hget(this.#site(site), `contentHash:${part}`);
   }
 
   /** Remembered when a job finishes (completed or failed: the same content would fail the same way). */
   async recordImport(r: ImportResult): Promise<void> {
-    await this.redis.hset(this.#site(r.site), 'contentHash', r.contentHash, 'result', JSON.stringify(r));
+    await this.redis.hset(this.#site(r.site), `contentHash:${r.part}`, r.contentHash, 'result', JSON.stringify(r));
   }
 
   async lastImport(site: string): Promise<ImportResult | null> {

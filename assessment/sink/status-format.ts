@@ -61,11 +61,11 @@ export function formatEnqueued(s: EnqueueSummary): string {
 }
 
 /** --dry-run: what would be sent where, with the requests each would take. */
-export function formatPlan(plan: UploadPlan, sink: SinkSettings, importedHash: string | null): string {
+export function formatPlan(plan: UploadPlan, sink: SinkSettings, importedHash: (part: number) => string | null): string {
   const lines = [`Assessment of ${plan.asOf}; token from ${sink.authorityHost} for tenant ${sink.tenantId ?? '?'}, client ${sink.clientId ?? '?'}`];
   const am = sink.azureMigrate;
   for (const i of plan.imports) {
-    const same = importedHash === i.file.contentHash;
+    const same = importedHash(i.file.part) === i.file.contentHash;
     lines.push(
       `Azure Migrate: ${i.file.fileName}, ${i.file.servers} server(s), ${Buffer.byteLength(i.file.text)} bytes, sha-256 ${i.file.contentHash.slice(0, 16)}${same ? ' (already imported to this site: would not be sent again)' : ''}`,
       `  GET  ${i.target}?api-version=${am!.apiVersion}${am!.create ? '  (PUT when missing)' : ''}`,

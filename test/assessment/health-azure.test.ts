@@ -47,6 +47,7 @@ sink:
   const state = new SinkState(redis, prefix);
   await state.recordImport({
     site: 'collector-import',
+    part: 1,
     jobArmId: '/subscriptions/2222/resourceGroups/migrate-rg/providers/Microsoft.OffAzure/importSites/collector-import/jobs/job-42',
     blob: 'https://acct.blob.core.windows.net/imports/collector-import/x.csv',
     contentHash: 'ab'.repeat(32),
