@@ -20,7 +20,7 @@ import type { Logger } from '../../common/log.js';
 import { parseConfig, type CollectorConfig } from '../../config/load.js';
 import { createRedis } from '../../queue/redis.js';
 import { ArmServer } from './helpers/arm-server.js';
-import { TokenServer, makePki, type TestPki } from './helpers/azure-lab.js';
+import { ConnectProxy, TokenServer, makePki, type TestPki } from './helpers/azure-lab.js';
 import { Azurite } from './helpers/azurite.js';
 import { machine, series } from './helpers/machines.js';
 
@@ -243,6 +243,34 @@ describe('Azure Migrate import against Azurite and a local ARM', () => {
     expect(siteCalls.filter((c) => c.method === 'POST' && c.status === 200)).toHaveLength(1);
     noSecrets(logLines.join(''));
   }, 120_000);
+
+  it('HTTPS_PROXY / HTTP_PROXY carry the token request, ARM and the Blob upload alike', async () => {
+    arm.sites.add('import-p');
+    const proxy = await new ConnectProxy().start();
+    const names = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
+    const saved = Object.fromEntries(names.map((k) => [k, process.env[k]]));
+    try {
+      for (const k of names) delete process.env[k];
+      process.env.HTTPS_PROXY = proxy.url;
+      process.env.HTTP_PROXY = proxy.url; // Azurite speaks plain HTTP; Azure Storage is HTTPS (HTTPS_PROXY)
+      const cfg = config('import-p');
+      const r = redis();
+      await enqueueAssessment(cfg, assessment(3));
+      const outbox = new Outbox(r, cfg.redis.prefix, cfg.sink);
+      const s = sender(cfg, r);
+      await settled(outbox, 'completed');
+      await s.close();
+      await outbox.close();
+      expect(proxy.tunnels).toEqual(expect.arrayContaining([new URL(tokens.url).host, new URL(arm.url).host, `127.0.0.1:${azurite.port}`]));
+      expect(await blobsOf('import-p')).toHaveLength(1);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('a job that fails with row errors is parked, and status shows the errors', async () => {
     arm.sites.add('import-e');

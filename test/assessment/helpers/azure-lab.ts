@@ -233,13 +233,26 @@ export class TokenServer {
 export class ConnectProxy {
   url = '';
   readonly tunnels: string[] = [];
+  readonly forwarded: string[] = [];
   private server!: http.Server;
   private sockets!: Set<Socket>;
 
   async start(): Promise<this> {
-    this.server = http.createServer((_req, res) => {
-      res.writeHead(405);
-      res.end();
+    // Plain-HTTP requests in absolute form are forwarded (as a forward proxy does); the rest is CONNECT.
+    this.server = http.createServer((req, res) => {
+      if (!req.url?.startsWith('http://')) {
+        res.writeHead(405);
+        res.end();
+        return;
+      }
+      const target = new URL(req.url);
+      this.forwarded.push(target.host);
+      const up = http.request({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
     });
     this.server.on('connect', (req: http.IncomingMessage, client: Socket, head: Buffer) => {
       const [host, port] = (req.url ?? '').split(':');
