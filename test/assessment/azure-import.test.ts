@@ -2,7 +2,6 @@
 // blob, a local ARM speaks importSites' wire format, a local Entra ID issues the tokens. The product
 // gets a SAS URI from ARM, uploads the CSV with @azure/storage-blob, polls the job, and remembers the
 // content per site; faults (ARM 500/429, token expiry, Azurite down, a restart) lose and double nothing.
-import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import type { Redis } from 'ioredis';
@@ -18,26 +17,21 @@ import { Outbox, startOutboxSender, type OutboxStatus } from '../../assessment/s
 import { formatOutboxStatus } from '../../assessment/sink/status-format.js';
 import type { Logger } from '../../common/log.js';
 import { parseConfig, type CollectorConfig } from '../../config/load.js';
-import { createRedis } from '../../queue/redis.js';
 import { ArmServer } from './helpers/arm-server.js';
 import { ConnectProxy, TokenServer, makePki, type TestPki } from './helpers/azure-lab.js';
 import { Azurite } from './helpers/azurite.js';
 import { machine, series } from './helpers/machines.js';
+import { CLIENT, SinkEnv, TENANT, waitFor } from './helpers/sink-env.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/9';
-const TENANT = 'contoso-0000';
-const CLIENT = 'appliance-app-id';
-const SECRET = `s3cret-${randomUUID()}`;
+const env = new SinkEnv('azimport', 'COLLECTOR_TEST_IMPORT_SECRET');
+const SECRET = env.secret;
 const SUB = '22222222-2222-2222-2222-222222222222';
 const RG = 'migrate-rg';
-process.env.COLLECTOR_TEST_IMPORT_SECRET = SECRET;
 
 let pki: TestPki;
 let tokens: TokenServer;
 let azurite: Azurite;
 let arm: ArmServer;
-const prefixes: string[] = [];
-const clients: Redis[] = [];
 const logLines: string[] = [];
 
 function captureLog(): Logger {
@@ -63,28 +57,7 @@ function assessment(n: number, over: (i: number) => Parameters<typeof machine>[0
 }
 
 function config(site: string, over: Record<string, unknown> = {}): CollectorConfig {
-  const prefix = `test-azimport-${randomUUID().slice(0, 8)}`;
-  prefixes.push(prefix);
-  return parseConfig({
-    redis: { url: REDIS_URL, prefix },
-    sink: {
-      enabled: true,
-      tenantId: TENANT,
-      clientId: CLIENT,
-      clientSecret: { env: 'COLLECTOR_TEST_IMPORT_SECRET' },
-      authorityHost: tokens.url,
-      instanceDiscovery: false,
-      azureMigrate: { subscriptionId: SUB, resourceGroup: RG, importSite: site, armEndpoint: arm.url, ...over },
-      retry: { attempts: 200, baseDelaySec: 0.1, maxDelaySec: 1 },
-      tls: { caFile: pki.caFile },
-    },
-  });
-}
-
-function redis(): Redis {
-  const r = createRedis({ url: REDIS_URL, prefix: 'x' }, { forWorker: true });
-  clients.push(r);
-  return r;
+  return env.config({ azureMigrate: { subscriptionId: SUB, resourceGroup: RG, importSite: site, armEndpoint: arm.url, ...over } });
 }
 
 function sender(cfg: CollectorConfig, r: Redis) {
@@ -92,22 +65,16 @@ function sender(cfg: CollectorConfig, r: Redis) {
   return startOutboxSender(r, cfg.redis.prefix, cfg.sink, { log: captureLog(), clients: c });
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function settled(outbox: Outbox, want: 'completed' | 'failed'): Promise<OutboxStatus> {
-  if (process.env.DEBUG_SINK) setTimeout(() => console.log(logLines.slice(-30).join('')), 20_000).unref();
-  return waitFor(`the outbox to settle (${want})`, async () => {
-    const st = await outbox.status();
-    return st.counts.pending === 0 && st.counts[want] > 0 ? st : undefined;
-  });
+  return waitFor(
+    `the outbox to settle (${want})`,
+    async () => {
+      const st = await outbox.status();
+      return st.counts.pending === 0 && st.counts[want] > 0 ? st : undefined;
+    },
+    60_000,
+    () => logLines.slice(-20).join(''),
+  );
 }
 
 async function blobsOf(site: string): Promise<{ name: string; text: string }[]> {
@@ -128,15 +95,12 @@ beforeAll(async () => {
   tokens = await new TokenServer(pki, { tenant: TENANT, clientId: CLIENT, clientSecret: SECRET }).start();
   azurite = await new Azurite().start();
   arm = await new ArmServer(pki, tokens, azurite, { subscriptionId: SUB, resourceGroup: RG, location: 'westeurope' }).start();
+  env.pki = pki;
+  env.tokens = tokens;
 }, 60_000);
 
 afterAll(async () => {
-  const r = redis();
-  for (const p of prefixes) {
-    const keys = await r.keys(`${p}:*`);
-    if (keys.length) await r.del(...keys);
-  }
-  for (const c of clients) c.disconnect();
+  await env.cleanup();
   await arm?.close();
   await azurite?.close();
   await tokens?.close();
@@ -147,7 +111,7 @@ describe('Azure Migrate import against Azurite and a local ARM', () => {
     arm.sites.add('import-a');
     const cfg = config('import-a');
     const a = assessment(7);
-    const r = redis();
+    const r = env.redis();
     const q = await enqueueAssessment(cfg, a);
     expect(q.imports).toEqual([expect.objectContaining({ added: true, servers: 7 })]);
     const outbox = new Outbox(r, cfg.redis.prefix, cfg.sink);
@@ -199,7 +163,7 @@ describe('Azure Migrate import against Azurite and a local ARM', () => {
     arm.sites.add('import-f');
     const cfg = config('import-f');
     const a = assessment(5);
-    const r = redis();
+    const r = env.redis();
     await enqueueAssessment(cfg, a);
     const outbox = new Outbox(r, cfg.redis.prefix, cfg.sink);
     arm.faults.push({ match: /^GET .*\/importSites\/import-f$/, status: 500, times: 2 }, { match: /^POST .*\/import-f\/importUri$/, status: 429, retryAfter: '1', times: 1 }, { match: /^POST .*\/import-f\/importUri$/, status: 503, times: 1 });
@@ -254,7 +218,7 @@ describe('Azure Migrate import against Azurite and a local ARM', () => {
       process.env.HTTPS_PROXY = proxy.url;
       process.env.HTTP_PROXY = proxy.url; // Azurite speaks plain HTTP; Azure Storage is HTTPS (HTTPS_PROXY)
       const cfg = config('import-p');
-      const r = redis();
+      const r = env.redis();
       await enqueueAssessment(cfg, assessment(3));
       const outbox = new Outbox(r, cfg.redis.prefix, cfg.sink);
       const s = sender(cfg, r);
@@ -276,7 +240,7 @@ describe('Azure Migrate import against Azurite and a local ARM', () => {
     arm.sites.add('import-e');
     const cfg = config('import-e');
     const a = assessment(4, (i) => (i === 2 ? { cpuCores: 0 } : {}));
-    const r = redis();
+    const r = env.redis();
     await enqueueAssessment(cfg, a);
     const outbox = new Outbox(r, cfg.redis.prefix, cfg.sink);
     const s = sender(cfg, r);

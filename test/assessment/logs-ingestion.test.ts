@@ -2,8 +2,6 @@
 // endpoint speaking its wire format (bearer token, gzip JSON array, 1 MB limit, 413/429/500): every
 // machine, 10-minute point and assessment record arrives; under the stated rule (one row per
 // RecordId, KQL `summarize arg_max(TimeGenerated, *) by RecordId`) none arrives twice.
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAssessment, type Assessment } from '../../assessment/build.js';
 import { loadCatalog } from '../../assessment/catalog.js';
@@ -15,53 +13,26 @@ import { pointRow, type Row } from '../../assessment/sink/rows.js';
 import { formatOutboxStatus } from '../../assessment/sink/status-format.js';
 import { createLogger } from '../../common/log.js';
 import type { Sample } from '../../collectors/model.js';
-import { parseConfig, type CollectorConfig } from '../../config/load.js';
+import type { CollectorConfig } from '../../config/load.js';
 import { decodeBatch, encodeBatch } from '../../queue/codec.js';
-import { createRedis } from '../../queue/redis.js';
 import { PointStore } from '../../rollup/point-store.js';
 import { WINDOW_MS, windowStart } from '../../rollup/window.js';
 import { TokenServer, makePki, type TestPki } from './helpers/azure-lab.js';
 import { DceServer } from './helpers/dce-server.js';
 import { machine, series } from './helpers/machines.js';
+import { CLIENT, SinkEnv, TENANT, waitFor } from './helpers/sink-env.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/9';
-const TENANT = 'contoso-0000';
-const CLIENT = 'appliance-app-id';
-const SECRET = `s3cret-${randomUUID()}`;
+const env = new SinkEnv('ingest', 'COLLECTOR_TEST_INGEST_SECRET');
+const SECRET = env.secret;
 const RULE = `dcr-${'0123456789abcdef'.repeat(2)}`;
-process.env.COLLECTOR_TEST_INGEST_SECRET = SECRET;
 const log = createLogger({ level: 'silent', pretty: false });
 
 let pki: TestPki;
 let tokens: TokenServer;
 let dce: DceServer;
-const prefixes: string[] = [];
-const clients: Redis[] = [];
 
 function config(over: Record<string, unknown> = {}): CollectorConfig {
-  const prefix = `test-ingest-${randomUUID().slice(0, 8)}`;
-  prefixes.push(prefix);
-  return parseConfig({
-    redis: { url: REDIS_URL, prefix },
-    sink: {
-      enabled: true,
-      tenantId: TENANT,
-      clientId: CLIENT,
-      clientSecret: { env: 'COLLECTOR_TEST_INGEST_SECRET' },
-      authorityHost: tokens.url,
-      instanceDiscovery: false,
-      logsIngestion: { endpoint: dce.url, ruleId: RULE },
-      retry: { attempts: 200, baseDelaySec: 0.1, maxDelaySec: 0.5 },
-      tls: { caFile: pki.caFile },
-      ...over,
-    },
-  });
-}
-
-function redis(): Redis {
-  const r = createRedis({ url: REDIS_URL, prefix: 'x' }, { forWorker: true });
-  clients.push(r);
-  return r;
+  return env.config({ logsIngestion: { endpoint: dce.url, ruleId: RULE }, retry: { attempts: 200, baseDelaySec: 0.1, maxDelaySec: 0.5 }, ...over });
 }
 
 function azure(cfg: CollectorConfig): AzureClients {
@@ -72,16 +43,6 @@ function assessment(n: number, asOf: number): Assessment {
   const machines = Array.from({ length: n }, (_, i) => machine({ name: `app${String(i).padStart(4, '0')}`, id: `vmware:vc:app${i}`, cpuCores: 1 + (i % 16), memoryMB: 2048 * (1 + (i % 8)) }));
   const percentiles = { asOf: new Date(asOf).toISOString(), history: '1d', machines: machines.map((m, i) => ({ id: m.id, series: [series('cpu.usage.percent', '', 3 + (i % 90))] })) };
   return buildAssessment({ machines, percentiles, properties: DEFAULT_PROPERTIES, catalog: loadCatalog('westus2'), generatedAt: new Date(asOf).toISOString() });
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The stated rule: rows with the same RecordId are one row (and they are identical). */
@@ -103,15 +64,12 @@ beforeAll(async () => {
   pki = makePki();
   tokens = await new TokenServer(pki, { tenant: TENANT, clientId: CLIENT, clientSecret: SECRET }).start();
   dce = await new DceServer(pki, tokens, RULE).start();
+  env.pki = pki;
+  env.tokens = tokens;
 }, 30_000);
 
 afterAll(async () => {
-  const r = redis();
-  for (const p of prefixes) {
-    const keys = await r.keys(`${p}:*`);
-    if (keys.length) await r.del(...keys);
-  }
-  for (const c of clients) c.disconnect();
+  await env.cleanup();
   await dce?.close();
   await tokens?.close();
 });
@@ -119,7 +77,7 @@ afterAll(async () => {
 describe('Logs Ingestion against a local data collection endpoint', () => {
   it('the outbox sends machines, 10-minute peak points from the rollup and assessment records; each arrives with its values', async () => {
     const cfg = config();
-    const r = redis();
+    const r = env.redis();
     const now = Date.now();
     const a = assessment(6, now);
     // Two hours of 20-second CPU samples for two machines, through the real rollup point store.
@@ -214,7 +172,7 @@ describe('Logs Ingestion against a local data collection endpoint', () => {
 
   it('an answer lost after Azure stored the rows (at-least-once): repeats collapse under RecordId; an outage and a restart lose nothing', async () => {
     const cfg = config({ batchSize: 1000 });
-    const r = redis();
+    const r = env.redis();
     const rows = manyPointRows(4000, 'out');
     const outbox = new Outbox(r, cfg.redis.prefix, cfg.sink);
     await outbox.enqueueRows('points', 'Custom-Outage', '2026-11-01T00:00:00.000Z', [rows.slice(0, 1000), rows.slice(1000, 2000), rows.slice(2000, 3000), rows.slice(3000)]);

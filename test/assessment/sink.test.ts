@@ -1,8 +1,6 @@
 // The sink's identity and transport, against a local Entra ID and a local Logs Ingestion endpoint:
 // client secret and certificate credentials, trust (private CA), HTTPS_PROXY/NO_PROXY for token
 // requests and Azure calls alike, the appliance service, and parked work replayed once fixed.
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzureSink } from '../../assessment/service.js';
 import { AzureClients } from '../../assessment/sink/azure-clients.js';
@@ -10,79 +8,37 @@ import { Outbox, backoffDelay, startOutboxSender } from '../../assessment/sink/o
 import { pointRow } from '../../assessment/sink/rows.js';
 import { parseRetryAfter } from '../../assessment/sink/retry-after.js';
 import { createLogger } from '../../common/log.js';
-import { parseConfig, type CollectorConfig } from '../../config/load.js';
+import type { CollectorConfig } from '../../config/load.js';
 import { InventoryStore } from '../../queue/inventory-store.js';
-import { createRedis } from '../../queue/redis.js';
 import { ConnectProxy, TokenServer, makePki, type TestPki } from './helpers/azure-lab.js';
 import { DceServer } from './helpers/dce-server.js';
 import { machine } from './helpers/machines.js';
+import { CLIENT, SinkEnv, TENANT, waitFor } from './helpers/sink-env.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/9';
-const TENANT = 'contoso-0000';
-const CLIENT = 'appliance-app-id';
-const SECRET = `s3cret-${randomUUID()}`;
+const env = new SinkEnv('sink', 'COLLECTOR_TEST_SINK_SECRET');
+const SECRET = env.secret;
 const RULE = `dcr-${'a'.repeat(32)}`;
-process.env.COLLECTOR_TEST_SINK_SECRET = SECRET;
 
 const log = createLogger({ level: 'silent', pretty: false });
 let pki: TestPki;
 let tokens: TokenServer;
 let dce: DceServer;
-const prefixes: string[] = [];
-const redisClients: Redis[] = [];
-
 function config(over: Record<string, unknown> = {}, authority = tokens.url, endpoint = dce.url): CollectorConfig {
-  const prefix = `test-sink-${randomUUID().slice(0, 8)}`;
-  prefixes.push(prefix);
-  return parseConfig({
-    redis: { url: REDIS_URL, prefix },
-    sink: {
-      enabled: true,
-      tenantId: TENANT,
-      clientId: CLIENT,
-      clientSecret: { env: 'COLLECTOR_TEST_SINK_SECRET' },
-      authorityHost: authority,
-      instanceDiscovery: false,
-      logsIngestion: { endpoint, ruleId: RULE },
-      retry: { attempts: 60, baseDelaySec: 0.05, maxDelaySec: 0.4 },
-      tls: { caFile: pki.caFile },
-      ...over,
-    },
-  });
-}
-
-function redis(): Redis {
-  const r = createRedis({ url: REDIS_URL, prefix: 'x' }, { forWorker: true });
-  redisClients.push(r);
-  return r;
+  return env.config({ logsIngestion: { endpoint, ruleId: RULE }, retry: { attempts: 60, baseDelaySec: 0.05, maxDelaySec: 0.4 }, ...over }, authority);
 }
 
 const rows = (n: number, tag: string) => Array.from({ length: n }, (_, i) => pointRow({ machine: `vm-${tag}-${i}`, metric: 'cpu.usage.percent', instance: '', windowStart: 1_790_000_000_000, peak: i, samples: 30 }));
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 beforeAll(async () => {
   pki = makePki();
   tokens = await new TokenServer(pki, { tenant: TENANT, clientId: CLIENT, clientSecret: SECRET }).start();
   dce = await new DceServer(pki, tokens, RULE).start();
+  env.pki = pki;
+  env.tokens = tokens;
 });
 
 afterAll(async () => {
-  const r = createRedis({ url: REDIS_URL, prefix: 'x' });
-  for (const p of prefixes) {
-    const keys = await r.keys(`${p}:*`);
-    if (keys.length > 0) await r.del(...keys);
-  }
-  await r.quit();
-  for (const c of redisClients) await c.quit().catch(() => undefined);
+  await env.cleanup();
   await dce?.close();
   await tokens?.close();
 });
@@ -170,7 +126,7 @@ describe('identity and transport', () => {
 describe('the outbox and the appliance service', () => {
   it('work Azure refuses (a wrong rule) is parked with the reason and replays once the config is fixed', async () => {
     const bad = config({ logsIngestion: { endpoint: dce.url, ruleId: `dcr-${'b'.repeat(32)}` } });
-    const r = redis();
+    const r = env.redis();
     const outbox = new Outbox(r, bad.redis.prefix, bad.sink);
     await outbox.enqueueRows('points', 'Custom-R', '2026-11-01T00:00:00.000Z', [rows(4, 'r')]);
     const s1 = startOutboxSender(r, bad.redis.prefix, bad.sink, { log });
@@ -192,7 +148,7 @@ describe('the outbox and the appliance service', () => {
 
   it('the appliance service queues the current assessment from the inventory store and delivers it', async () => {
     const cfg = config();
-    const r = redis();
+    const r = env.redis();
     const machines = [machine({ name: 'svc-a', id: 'vmware:vc:svc-a' }), machine({ name: 'svc-b', id: 'vmware:vc:svc-b', cpuCores: 300 })];
     await new InventoryStore(r, cfg.redis.prefix).save({ name: 'vc', kind: 'vcenter', endpoint: 'https://vc/sdk', about: {}, machines: 2, templatesSkipped: 0, discoveredAt: new Date().toISOString(), errors: [] }, machines);
     const before = dce.all('Custom-CollectorAssessments').length;
