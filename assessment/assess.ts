@@ -11,11 +11,10 @@ import { computePercentiles } from '../rollup/percentile-report.js';
 import { buildAssessment, type Assessment } from './build.js';
 import { loadCatalog } from './catalog.js';
 import type { PercentileReport } from './percentile-input.js';
-import { toPayloads } from './payload.js';
 import { resolveProperties, type PropertyOverrides } from './properties.js';
 import { connectRedis } from '../queue/redis-connect.js';
 import { schemaErrors } from './schemas.js';
-import { Outbox } from './sink/outbox.js';
+import { buildPlan, enqueuePlan, type EnqueueSummary } from './sink/enqueue.js';
 
 export interface AssessOptions extends PropertyOverrides {
   /** End of the performance history, epoch ms (default: now, or the percentile file's asOf). */
@@ -95,16 +94,12 @@ export function readAssessmentFile(file: string): Assessment {
   return raw as Assessment;
 }
 
-/** Cuts the assessment into batches and puts them in the outbox; batches already there are not added twice. */
-export async function enqueueAssessment(config: CollectorConfig, a: Assessment): Promise<{ batches: number; added: number; already: number; records: number }> {
-  const payloads = toPayloads(a, config.sink.batchSize);
+/** Puts the assessment's work for Azure in the outbox (import file, ingestion batches); work already there or already imported is not added twice. */
+export async function enqueueAssessment(config: CollectorConfig, a: Assessment, opts: { withPoints?: boolean } = {}): Promise<EnqueueSummary> {
   const redis = await connectRedis(config, { name: 'collector-outbox' });
-  const outbox = new Outbox(redis, config.redis.prefix, config.sink);
   try {
-    const r = await outbox.enqueue(payloads);
-    return { batches: payloads.length, ...r, records: a.machines.length };
+    return await enqueuePlan(redis, config, await buildPlan(redis, config, a, opts.withPoints ?? false));
   } finally {
-    await outbox.close();
     redis.disconnect();
   }
 }

@@ -80,7 +80,9 @@ function redactFields(text: string): string {
     .replace(/(<(?:\w+:)?password>)[^<]*(<\/(?:\w+:)?password>)/gi, `$1${REDACTED}$2`)
     .replace(/(&lt;(?:\w+:)?password&gt;)(?:(?!&lt;).)*(&lt;\/(?:\w+:)?password&gt;)/gi, `$1${REDACTED}$2`)
     .replace(/("(?:password|secret|token|access_token|client_secret)"\s*:\s*")(?:[^"\\]|\\.)*(")/gi, `$1${REDACTED}$2`)
-    .replace(/(client_secret=)[^&\s]+/gi, `$1${REDACTED}`);
+    .replace(/(client_secret=)[^&\s]+/gi, `$1${REDACTED}`)
+    // A SAS URI's signature is the credential to the blob.
+    .replace(/([?&]sig=)[^&\s"']+/gi, `$1${REDACTED}`);
 }
 
 function buildPattern(): RegExp {

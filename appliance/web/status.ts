@@ -34,7 +34,7 @@ export interface StatusSources extends SampleHealthSources {
   inventory: InventoryStore;
   queues: () => Queue[];
   pollCounters?: (source: string) => Promise<PollCounters | null> | PollCounters | null;
-  /** Samples or payloads waiting to be sent to Azure (D's outbox), when a sink is configured. */
+  /** Work waiting to be sent to Azure (import files, ingestion batches in the outbox), when a sink is configured. */
   uploadBacklog?: () => Promise<number | null>;
 }
 

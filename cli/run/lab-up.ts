@@ -165,7 +165,8 @@ export interface RunningLab {
 export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
   const lab = await prepareLab(opts);
   const { buildService } = await import('../../appliance/service.js');
-  const svc = buildService(lab.config, opts.log, { configFile: lab.configFile, web: true });
+  // A sink section added to the lab's config.yaml (e.g. a test ARM + Azurite) runs the Azure sink as `collector run` does.
+  const svc = buildService(lab.config, opts.log, { configFile: lab.configFile, web: true, sink: lab.config.sink.enabled });
   try {
     await svc.start();
   } catch (err) {

@@ -82,7 +82,7 @@ describe('collector run with the web role', () => {
     const { OUTBOX_QUEUE } = await import('../../assessment/sink/outbox.js');
     // One batch already waiting for the endpoint (nothing answers there, so it stays in the outbox).
     const q = new Queue(OUTBOX_QUEUE, { connection: r, prefix: sinkPrefix });
-    await q.add('batch', { payload: { idempotencyKey: 'k1' } }, { jobId: 'k1', delay: 3_600_000 });
+    await q.add('ingest', { kind: 'ingest', stream: 'machines', streamName: 'Custom-CollectorMachines', asOf: '2026-11-01T00:00:00.000Z', rows: [{ RecordId: 'r1' }], total: 1, enqueuedAt: '2026-11-01T00:00:00.000Z' }, { jobId: 'k1', delay: 3_600_000 });
     const file = writeConfig(
       tmp.dir,
       `redis: { url: ${REDIS_BASE}/8, prefix: ${sinkPrefix} }
@@ -90,7 +90,7 @@ web: { port: 0, host: 127.0.0.1, dataDir: data3 }
 sources: []
 sink:
   enabled: true
-  endpoint: https://127.0.0.1:9/ingest
+  logsIngestion: { endpoint: "https://127.0.0.1:9", ruleId: dcr-00000000000000000000000000000000 }
   tenantId: t
   clientId: c
   clientSecret: { env: SINK_TEST_SECRET }

@@ -12,6 +12,11 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, stat
     const queues = await queueStatuses(status.queues(), now);
     const backlog = (await status.uploadBacklog?.()) ?? null;
     const samples = await sampleHealthHtml(status, now);
+    // The same view as `collector status`: pending work, the last import job and its result, the last ingestion batch.
+    const sink = ctx.current().sink;
+    const azure = sink.enabled
+      ? await import('../../../assessment/sink/status-format.js').then((m) => m.sinkStatusText(ctx.redis, ctx.prefix, sink)).catch((err: Error) => `Azure status unavailable: ${err.message}`)
+      : null;
     let redisInfo = '';
     try {
       const info = await ctx.redis.info('memory');
@@ -39,7 +44,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, stat
       <h2>Queues</h2>${table(['Queue', 'Waiting', 'Active', 'Delayed', 'Failed', 'Oldest waiting'], qRows)}
       <p>Details and retries: <a href="/queues">queue dashboard</a>.</p>
       ${samples}
-      <h2>Upload to Azure</h2><p>${backlog === null ? 'No Azure sink configured in this process.' : `${backlog} item(s) waiting to be sent.`}</p>
+      <h2>Upload to Azure</h2><p>${backlog === null ? 'No Azure sink configured in this process.' : `${backlog} item(s) waiting to be sent.`}</p>${azure ? h`<pre class="azure-status">${azure}</pre>` : ''}
       <h2>Redis</h2><p>Memory used: ${redisInfo}</p>
       <p class="muted">Probes: <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></p>`),
     );
