@@ -7,3 +7,4 @@ export * from './sample.js';
 export * from './machine.js';
 export * from './source.js';
 export * from './source-status.js';
+export * from './guest.js';

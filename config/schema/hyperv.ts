@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretRef, sourceName, tlsSettings } from './common.js';
+import { dependencySettings, softwareSettings } from './guest-settings.js';
 
 export const hypervSource = z
   .object({
@@ -38,6 +39,9 @@ export const hypervSource = z
     /** Allow the HTTP fallback even though tls pins a CA or thumbprint (the admin's explicit choice). */
     allowHttpFallback: z.boolean().optional(),
     enabled: z.boolean().default(true),
+    /** Per-source overrides of the global guest settings (software inventory, dependency analysis). */
+    software: softwareSettings.optional(),
+    dependencies: dependencySettings.optional(),
     pollIntervalSec: z.number().int().min(30).max(1800).default(30),
     inventoryIntervalSec: z.number().int().min(60).max(86_400).default(900),
     timeoutSec: z.number().int().min(5).max(600).default(60),

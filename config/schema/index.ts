@@ -6,6 +6,8 @@ import { redisSettings, rollupSettings } from './pipeline.js';
 import { assessmentSettings } from './assessment.js';
 import { logSettings, serviceSettings, webSettings } from './appliance.js';
 import { sinkSettings } from './sink.js';
+import { guestCredential } from './guest.js';
+import { dependencySettings, softwareSettings } from './guest-settings.js';
 
 export const sourceConfig = z.discriminatedUnion('kind', [vcenterSource, hypervSource, linuxSource, windowsSource], {
   error: 'expected kind: vcenter, hyperv, linux or windows',
@@ -26,6 +28,9 @@ export const configSchema = z
     sink: sinkSettings,
     web: webSettings,
     service: serviceSettings,
+    guestCredentials: z.array(guestCredential).default([]),
+    dependencies: dependencySettings.default({ enabled: false, pollIntervalSec: 300 }),
+    software: softwareSettings.default({ enabled: false, intervalHours: 24 }),
   })
   .strict();
 
