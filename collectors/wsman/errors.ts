@@ -101,6 +101,23 @@ export class WsmanTransportError extends WsmanError {
   }
 }
 
+/** A reply went past one of the client's caps (bytes while it streamed in, or elements, depth, text while parsed). */
+export class WsmanLimitError extends WsmanError {
+  /** The cap's name (an XmlLimits key: maxBytes, maxElements, maxDepth, maxTextLength). */
+  readonly limit: string;
+  readonly value: number;
+  constructor(endpoint: string, message: string, limit: string, value: number, cause?: unknown) {
+    super(endpoint, message, {
+      code: 'WSMAN_LIMIT',
+      cause,
+      fix: `The host sent more than the client accepts (${limit} ${value}); this is a broken or hostile host, or a cap set too low for it.`,
+    });
+    this.name = 'WsmanLimitError';
+    this.limit = limit;
+    this.value = value;
+  }
+}
+
 /** Any other SOAP fault, with its code, subcode and WSManFault code. */
 export class WsmanFault extends WsmanError {
   constructor(endpoint: string, fault: FaultInfo, fix?: string) {

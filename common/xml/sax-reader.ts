@@ -156,7 +156,8 @@ export class SaxReader {
       if (key === 'xmlns' || key.startsWith('xmlns:')) {
         const prefix = key.length === 5 ? '' : key.slice(6);
         const uri = attributes[key] ?? '';
-        (bindings ??= {})[prefix] = uri;
+        bindings ??= {};
+        bindings[prefix] = uri;
         this.#scopes.push({ depth: this.#depth, prefix, uri });
       } else plain = false;
     }

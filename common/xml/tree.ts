@@ -24,7 +24,12 @@ export class TreeBuilder implements XmlEvents {
     const parent = this.#stack[this.#stack.length - 1];
     if (parent) {
       el.parent = parent;
-      (parent.children ??= []).push(el);
+      if (parent.children) parent.children.push(el);
+      else {
+        // The first child: text so far was layout unless it holds something.
+        if (parent.text.trim() === '') parent.text = '';
+        parent.children = [el];
+      }
     } else this.root = el;
     this.#stack.push(el);
   }

@@ -1,7 +1,7 @@
 // Wire-level pieces on their own: response parsing of Windows-shaped captures, faults, CIM-XML,
 // the multipart/encrypted framing, request envelopes, resource URIs and charsets.
 import { describe, expect, it } from 'vitest';
-import { parseXml, path } from '../../../collectors/wsman/xml.js';
+import { parseXml, path } from '../../../common/xml/reader.js';
 import { parseEnumerationBatch } from '../../../collectors/wsman/response.js';
 import { faultToError, isPullTimeout, parseFault } from '../../../collectors/wsman/faults.js';
 import { decryptMessage, encryptMessage, decodeSoap, EncryptionFramingError } from '../../../collectors/wsman/encryption.js';

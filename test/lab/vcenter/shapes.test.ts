@@ -9,7 +9,7 @@ import { createLogger } from '../../../common/log.js';
 import { buildEstate } from '../../../lab/estate.js';
 import { startVcenterLab, type VcenterLab } from '../../../lab/vcenter/index.js';
 import { diskSlot, estateRate, toKBps } from '../../../lab/vcenter/truth.js';
-import { child, childText, children } from '../../../lab/vcenter/xml.js';
+import { child, childText, children } from '../../../common/xml/reader.js';
 import { RawVim, objectsOf, returnvals, viewSpec } from './soap-helpers.js';
 
 const log = createLogger({ level: 'warn' });
