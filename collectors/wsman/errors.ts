@@ -27,6 +27,17 @@ export class WsmanError extends UserError {
     this.endpoint = endpoint;
     this.fault = opts.fault ?? null;
   }
+
+  /**
+   * The same error (class, message, fault, cause) with another fix: a collector edge adds the
+   * admin-facing advice only it can give (groups, roles, config keys); this layer knows the protocol.
+   */
+  withFix(fix: string): this {
+    const copy = Object.create(Object.getPrototypeOf(this)) as this;
+    Object.defineProperties(copy, Object.getOwnPropertyDescriptors(this));
+    Object.defineProperty(copy, 'fix', { value: fix, enumerable: true, writable: false, configurable: true });
+    return copy;
+  }
 }
 
 /** HTTP 401: the host refused the credentials (or the scheme). Do not retry blindly: accounts lock out. */
@@ -42,15 +53,13 @@ export class WsmanAuthError extends WsmanError {
   }
 }
 
-export const REQUIRED_GROUPS = ['Remote Management Users', 'Hyper-V Administrators', 'Performance Monitor Users'] as const;
-
-/** Authenticated, but not allowed: the account lacks group memberships. */
+/** Authenticated, but not allowed. Which rights the account needs is the caller's knowledge (its collector adds the fix). */
 export class WsmanAccessDeniedError extends WsmanError {
-  constructor(endpoint: string, message: string, fault: FaultInfo | null) {
+  constructor(endpoint: string, message: string, fault: FaultInfo | null, fix?: string) {
     super(endpoint, `access denied (${message.trim()})`, {
       code: 'WSMAN_ACCESS_DENIED',
       fault,
-      fix: `Use a member of the local Administrators group, or add the account on this host to the groups ${REQUIRED_GROUPS.map((g) => `"${g}"`).join(', ')} (Azure Migrate's MicrosoftAzureMigrate-Hyper-V.ps1 does the same).`,
+      fix: fix ?? 'The host accepted the credentials but refused the operation: give the account the rights this operation needs on this host.',
     });
     this.name = 'WsmanAccessDeniedError';
   }
@@ -81,15 +90,17 @@ export class WsmanEnumerationContextError extends WsmanError {
   }
 }
 
-/** The WMI namespace does not exist, e.g. root/virtualization/v2 on a host without the Hyper-V role. */
+/** The WMI namespace does not exist on the host (what that means for a role is the caller's knowledge). */
 export class WsmanInvalidNamespaceError extends WsmanError {
-  constructor(endpoint: string, message: string, fault: FaultInfo | null, resourceUri?: string) {
+  readonly resourceUri: string | undefined;
+  constructor(endpoint: string, message: string, fault: FaultInfo | null, resourceUri?: string, fix?: string) {
     super(endpoint, `invalid WMI namespace${resourceUri ? ` for ${resourceUri}` : ''} (${message.trim()})`, {
       code: 'WSMAN_INVALID_NAMESPACE',
       fault,
-      fix: 'For root/virtualization/v2: the Hyper-V role is not installed on this host (or it is Windows Server 2012, which is not supported). Point the source at a Hyper-V host running Windows Server 2012 R2 or later.',
+      fix: fix ?? 'The WMI namespace of this resource URI does not exist on the host: the role or feature that provides it is not installed.',
     });
     this.name = 'WsmanInvalidNamespaceError';
+    this.resourceUri = resourceUri;
   }
 }
 
