@@ -53,9 +53,10 @@ export function simAvailable(): boolean {
 
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 
-/** What a /lab control endpoint answers; /lab/stats carries the calls per vim25 method. */
+/** What a /lab control endpoint answers: /lab/stats the calls per vim25 method, /lab/clock the simulated time (ms). */
 export interface SimControlAnswer {
   calls: Record<string, number>;
+  now: number;
   [key: string]: unknown;
 }
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../../common/secret-value.js';
 import { TlsTrustError } from '../../../common/tls.js';
-import { WsmanClient, wmiResourceUri, parseEmbeddedInstance, propBigInt, propStrings, propString, WsmanAuthError, WsmanAccessDeniedError, WsmanTimeoutError, WsmanInvalidNamespaceError, WsmanEnumerationContextError, WsmanTransportError, WsmanFault, connectWithFallback, type CimInstance, type WsmanClientOptions } from '../../../collectors/wsman/index.js';
+import { WsmanClient, wmiResourceUri, parseEmbeddedInstance, propBigInt, propString, WsmanAuthError, WsmanAccessDeniedError, WsmanTimeoutError, WsmanInvalidNamespaceError, WsmanEnumerationContextError, WsmanTransportError, WsmanFault, connectWithFallback, type CimInstance, type WsmanClientOptions } from '../../../collectors/wsman/index.js';
 import { withHypervAdvice } from '../../../collectors/hyperv/wsman-advice.js';
 import { startWsmanServer, type WsmanServerHandle } from '../../../lab/wsman-server/index.js';
 import { makeCert, testBackend, thing, TEST_NS, type TestCert } from './helpers.js';

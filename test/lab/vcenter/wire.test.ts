@@ -167,7 +167,7 @@ describe('inventory', () => {
     const c = await client();
     const view = await createView(c, 'VirtualMachine');
     const r = await c.call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', viewSpec(view, 'VirtualMachine', ['config.hardware.device', 'runtime.host', 'runtime.powerState', 'guest.net', 'config.firmware']));
-    const objs = objectsOf(child(r.response!, 'returnval'));
+    const objs = objectsOf(child(r.response!, 'returnval') ?? undefined);
     const sql = objs.find((o) => o.moref === `vm-${vc01.find((v) => v.name === 'sql01')!.index + 1000}`)!;
     const devices = sql.props.get('config.hardware.device')!;
     expect(devices.type).toBe('ArrayOfVirtualDevice');
@@ -291,7 +291,7 @@ describe('performance', () => {
     expect(rv.map((x) => child(x, 'entity')!.text)).toEqual(on.map((v) => `vm-${v.index + 1000}`));
     rv.forEach((x, i) => {
       expect(x.type).toBe('PerfEntityMetric');
-      expect(children(x, 'value').map((s) => childText(child(s, 'id')!, 'instance'))).toEqual(on[i].disks.map((_, d) => `scsi0:${d}`));
+      expect(children(x, 'value').map((s) => childText(child(s, 'id')!, 'instance'))).toEqual(on[i]!.disks.map((_, d) => `scsi0:${d}`));
     });
   });
 });

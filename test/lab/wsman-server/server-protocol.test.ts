@@ -114,7 +114,7 @@ describe('WS-Man server protocol', () => {
     }
     expect(batches).toBeGreaterThan(2);
     expect(names).toEqual(Array.from({ length: 40 }, (_, i) => `thing-${i}`));
-    const again = await post(env(PULL, pullBody(used[0], 10)));
+    const again = await post(env(PULL, pullBody(used[0]!, 10)));
     expect(subcode(again.text)).toBe('n:InvalidEnumerationContext');
     const rel = await post(env(RELEASE, `<n:Release><n:EnumerationContext>${used[0]}</n:EnumerationContext></n:Release>`));
     expect(subcode(rel.text)).toBe('n:InvalidEnumerationContext');
