@@ -50,6 +50,7 @@ export class SaxReader {
   readonly #limits: XmlLimits;
   readonly #subject: string;
   readonly #scopes: Scope[] = [];
+  readonly #attrNames = new Map<string, { key: string; isType: boolean }>();
   #depth = 0;
   #roots = 0;
   #bytes = 0;
@@ -73,7 +74,10 @@ export class SaxReader {
     sax.on('closetag', () => {
       this.#run = 0;
       const scopes = this.#scopes;
-      while (scopes.length > 0 && (scopes[scopes.length - 1] as Scope).depth === this.#depth) scopes.pop();
+      if (scopes.length > 0 && (scopes[scopes.length - 1] as Scope).depth === this.#depth) {
+        while (scopes.length > 0 && (scopes[scopes.length - 1] as Scope).depth === this.#depth) scopes.pop();
+        this.#attrNames.clear();
+      }
       this.#depth--;
       this.events.close();
     });
@@ -149,35 +153,38 @@ export class SaxReader {
     }
     if (this.#depth === 0 && this.#roots++ > 0) throw new XmlRejected('more than one root element');
     this.#depth++;
-    // Hot path (hundreds of thousands of elements per answer): declarations first, no arrays.
+    // Hot path (hundreds of thousands of elements per answer): one pass, objects only when needed.
+    // Prefixed attributes wait until this element's own declarations are known.
     let bindings: Record<string, string> | null = null;
-    let plain = true;
-    for (const key in attributes) {
-      if (key === 'xmlns' || key.startsWith('xmlns:')) {
-        const prefix = key.length === 5 ? '' : key.slice(6);
-        const uri = attributes[key] ?? '';
-        bindings ??= {};
-        bindings[prefix] = uri;
-        this.#scopes.push({ depth: this.#depth, prefix, uri });
-      } else plain = false;
-    }
     let attrs: Record<string, string> = NO_ATTRS as Record<string, string>;
+    let prefixed: string[] | null = null;
     let type: string | null = null;
     let refType: string | null = null;
-    if (!plain) {
-      attrs = {};
-      for (const key in attributes) {
-        if (key === 'xmlns' || key.startsWith('xmlns:')) continue;
+    for (const key in attributes) {
+      const value = attributes[key] ?? '';
+      const colon = key.indexOf(':');
+      if (key === 'xmlns' || (colon === 5 && key.startsWith('xmlns'))) {
+        const prefix = colon < 0 ? '' : key.slice(6);
+        bindings ??= {};
+        bindings[prefix] = value;
+        this.#scopes.push({ depth: this.#depth, prefix, uri: value });
+        this.#attrNames.clear();
+      } else if (colon < 0) {
+        if (attrs === NO_ATTRS) attrs = {};
+        attrs[key] = value;
+        if (key === 'type') refType = value;
+      } else {
+        prefixed ??= [];
+        prefixed.push(key);
+      }
+    }
+    if (prefixed) {
+      if (attrs === NO_ATTRS) attrs = {};
+      for (const key of prefixed) {
         const value = attributes[key] ?? '';
-        const prefix = prefixOf(key);
-        if (prefix === '') {
-          attrs[key] = value;
-          if (key === 'type') refType = value;
-        } else {
-          const local = key.slice(prefix.length + 1);
-          attrs[`{${this.#resolve(prefix)}}${local}`] = value;
-          if (local === 'type') type = localOf(value);
-        }
+        const name = this.#attrName(key);
+        attrs[name.key] = value;
+        if (name.isType) type = localOf(value);
       }
     }
     const node: XmlNode = {
@@ -192,6 +199,18 @@ export class SaxReader {
       bindings,
     };
     this.events.open(node.name, type, refType, node);
+  }
+
+  /** "{uri}local" for a prefixed attribute, cached until a declaration changes the scope (xsi:type on every value). */
+  #attrName(qname: string): { key: string; isType: boolean } {
+    let name = this.#attrNames.get(qname);
+    if (!name) {
+      const colon = qname.indexOf(':');
+      const local = qname.slice(colon + 1);
+      name = { key: `{${this.#resolve(qname.slice(0, colon))}}${local}`, isType: local === 'type' };
+      this.#attrNames.set(qname, name);
+    }
+    return name;
   }
 
   #resolve(prefix: string): string {
