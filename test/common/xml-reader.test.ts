@@ -125,6 +125,15 @@ describe('XML reader namespaces and nodes', () => {
     });
   });
 
+  it('resolves prefixed attributes in the scope of their element, redeclarations included', () => {
+    const r = parseXml('<r xmlns:a="u1"><x a:t="1"/><y xmlns:a="u2" a:t="2"/><z a:t="3"/><a:w/></r>');
+    expect(kids(r).map((c) => [c.name, c.ns, c.attrs])).toEqual([
+      ['x', '', { '{u1}t': '1' }], ['y', '', { '{u2}t': '2' }], ['z', '', { '{u1}t': '3' }], ['w', 'u1', {}],
+    ]);
+    // An undeclared prefix resolves to no namespace rather than failing a whole answer.
+    expect(parseXml('<q:r q:k="v"/>')).toMatchObject({ name: 'r', ns: '', attrs: { '{}k': 'v' } });
+  });
+
   it('resolves QName values in the element scope (SOAP fault codes)', () => {
     const env = parseXml(doc);
     const value = path(env, 'Body', 'Value');
