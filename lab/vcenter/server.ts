@@ -6,7 +6,7 @@ import type { Logger } from '../../common/log.js';
 import type { Body, LabState } from './methods.js';
 import { SESSION_COOKIE } from './sessions.js';
 import { VimFault, clientFaultXml, faultXml, faults, responseEnd, responseStart, serviceVersionsXml, serviceWsdl } from './soap.js';
-import { SaxReader, TreeBuilder, XmlRejected, child, kids, type XmlNode } from '../../common/xml/reader.js';
+import { SaxReader, TreeBuilder, XmlLimitError, XmlRejected, child, kids, type XmlNode } from '../../common/xml/reader.js';
 
 export interface ServerKnobs {
   /** Delay before every SOAP call is answered (a slow vCenter). */
@@ -25,7 +25,18 @@ const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 async function readEnvelope(req: IncomingMessage): Promise<XmlNode> {
   const tree = new TreeBuilder();
   const reader = new SaxReader(tree, { maxBytes: MAX_REQUEST_BYTES, subject: 'the request' });
-  for await (const chunk of req) reader.write(chunk as Buffer);
+  let failure: unknown = null;
+  for await (const chunk of req) {
+    // After a refusal the rest is read and dropped so the fault reaches the client; past the byte cap it is not.
+    if (failure) continue;
+    try {
+      reader.write(chunk as Buffer);
+    } catch (err) {
+      failure = err;
+      if (err instanceof XmlLimitError && err.limit === 'maxBytes') break;
+    }
+  }
+  if (failure) throw failure;
   reader.end();
   if (!tree.root) throw new XmlRejected('the request holds no XML element', 'empty');
   return tree.root;
@@ -34,7 +45,7 @@ async function readEnvelope(req: IncomingMessage): Promise<XmlNode> {
 /** The client fault for a refused request, in the words the lab has always used. */
 function refusal(err: XmlRejected): { status: number; text: string } {
   if (err.reason === 'doctype') return { status: 500, text: 'DOCTYPE is not allowed in a SOAP request' };
-  if (err.reason === 'limit' && err.message.includes('larger than')) return { status: 413, text: `request larger than ${MAX_REQUEST_BYTES} bytes` };
+  if (err instanceof XmlLimitError && err.limit === 'maxBytes') return { status: 413, text: `request larger than ${MAX_REQUEST_BYTES} bytes` };
   return { status: 500, text: err.message };
 }
 

@@ -320,4 +320,12 @@ describe('transport', () => {
     const unknown = await c.call('PowerOnVM_Task', 'VirtualMachine', 'vm-1000');
     expect(unknown.fault?.name).toBe('MethodNotFound');
   });
+
+  it('refuses a flood of elements at the shared reader cap, naming it, and keeps serving', async () => {
+    const c = await client();
+    const flood = await c.post(`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${'<a/>'.repeat(2_000_001)}</soapenv:Body></soapenv:Envelope>`);
+    expect(flood.status).toBe(500);
+    expect(flood.text).toContain('the request exceeded 2,000,000 elements');
+    expect((await c.login(USER, PASSWORD)).status).toBe(200);
+  });
 });
