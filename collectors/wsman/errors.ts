@@ -72,7 +72,7 @@ export class WsmanTimeoutError extends WsmanError {
       code: 'WSMAN_TIMEOUT',
       fault,
       cause,
-      fix: 'The host is slow or overloaded; raise timeoutSec for this source, or check the host (WMI service, CPU).',
+      fix: 'The host is slow or overloaded: allow the client more time (timeoutMs), or check the host (WMI service, CPU).',
     });
     this.name = 'WsmanTimeoutError';
   }

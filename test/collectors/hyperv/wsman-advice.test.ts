@@ -1,7 +1,7 @@
 // The Hyper-V edge adds the admin advice the WS-Man layer cannot give, keeping the error's class and facts.
 import { describe, expect, it } from 'vitest';
 import { REQUIRED_GROUPS, withHypervAdvice } from '../../../collectors/hyperv/wsman-advice.js';
-import { WsmanAccessDeniedError, WsmanAuthError, WsmanInvalidNamespaceError, type FaultInfo } from '../../../collectors/wsman/index.js';
+import { WsmanAccessDeniedError, WsmanAuthError, WsmanInvalidNamespaceError, WsmanTimeoutError, type FaultInfo } from '../../../collectors/wsman/index.js';
 
 const fault: FaultInfo = { code: 'Sender', subcode: 'AccessDenied', subcodeNamespace: '', wsmanFaultCode: 5, detail: null, message: 'Access is denied.', machine: 'hv01' };
 const EP = 'http://hv01:5985/wsman';
@@ -28,6 +28,15 @@ describe('Hyper-V advice on WS-Man errors', () => {
     expect(e.message).toBe(raw.message);
     expect(e.resourceUri).toBe(raw.resourceUri);
     expect(e.fix).toMatch(/^For root\/virtualization\/v2: the Hyper-V role is not installed on this host/);
+  });
+
+  it('timeout: the source key timeoutSec, which the WS-Man layer does not know', () => {
+    const raw = new WsmanTimeoutError(EP, 'no answer within 35000 ms (UND_ERR_HEADERS_TIMEOUT)');
+    expect(raw.fix).not.toMatch(/timeoutSec/);
+    const e = withHypervAdvice(raw) as WsmanTimeoutError;
+    expect(e).toBeInstanceOf(WsmanTimeoutError);
+    expect(e.message).toBe(raw.message);
+    expect(e.fix).toBe('The host is slow or overloaded; raise timeoutSec for this source, or check the host (WMI service, CPU).');
   });
 
   it('anything else passes unchanged', () => {
