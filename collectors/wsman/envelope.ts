@@ -2,7 +2,7 @@
 // Ruby WinRM and the MS-WSMV examples (winrm.md §1.3-1.6).
 import { randomUUID } from 'node:crypto';
 import { ACTION, ANONYMOUS, NS, WQL_DIALECT } from './namespaces.js';
-import { escapeXml } from './xml.js';
+import { escapeXml } from '../../common/xml/escape.js';
 
 export interface HeaderOptions {
   to: string;

@@ -75,7 +75,8 @@ export async function startHypervLab(opts: HypervLabOptions): Promise<HypervLab>
 
   const running = new Map<string, { handle: WsmanServerHandle | null; ep: HypervLabEndpoint }>();
   const start = async (name: string, ports: { http: number; https: number }): Promise<WsmanServerHandle> => {
-    const host = world.host(name)!;
+    const host = world.host(name);
+    if (!host) throw new Error(`no Hyper-V host ${name} in the lab estate`);
     const backend = new HypervHostBackend({ world, host, integrator, deniedUsers: opts.deniedUsers });
     return await startWsmanServer({
       backend,
@@ -127,7 +128,9 @@ export async function startHypervLab(opts: HypervLabOptions): Promise<HypervLab>
     async setHostDown(name, down) {
       const r = running.get(name.toLowerCase());
       if (!r) throw new Error(`no Hyper-V host ${name} in the lab`);
-      world.host(name)!.down = down;
+      const host = world.host(name);
+      if (!host) throw new Error(`no Hyper-V host ${name} in the lab estate`);
+      host.down = down;
       world.generation++;
       r.ep.down = down;
       if (down && r.handle) {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { CimValue } from '../../collectors/wsman/cim.js';
 import { isCimInstance, isEndpointReference } from '../../collectors/wsman/cim.js';
 import { ACTION, ANONYMOUS, NS } from '../../collectors/wsman/namespaces.js';
-import { escapeXml } from '../../collectors/wsman/xml.js';
+import { escapeXml } from '../../common/xml/escape.js';
 import type { RenderedItem, WsmanServerFaultKind } from './types.js';
 
 const ENV_OPEN = `<s:Envelope xml:lang="en-US" xmlns:s="${NS.s}" xmlns:a="${NS.a}" xmlns:n="${NS.n}" xmlns:w="${NS.w}" xmlns:p="${NS.p}">`;

@@ -134,7 +134,7 @@ describe.skipIf(requirePeer(PEERS.wslenum))('wslenum (Debian wsl) over Basic', (
     if (noSsl) env.WSNOSSL = '1';
     await run('wslenum', [wmiResourceUri(TEST_NS), '-dialect', 'http://schemas.microsoft.com/wbem/wsman/1/WQL', '-filter', wql, '-opti', '5'], { env, cwd: out, timeout: 60_000 });
     const responses = readdirSync(out).filter((f) => /^response-\d+\.xml$/.test(f)).sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
-    const names = responses.flatMap((f) => [...readFileSync(join(out, f), 'utf8').matchAll(/<(?:\w+:)?Name>([^<]*)<\/(?:\w+:)?Name>/g)].map((m) => m[1]));
+    const names = responses.flatMap((f) => [...readFileSync(join(out, f), 'utf8').matchAll(/<(?:\w+:)?Name>([^<]*)<\/(?:\w+:)?Name>/g)].map((m) => m[1] ?? ''));
     return { names, responses: responses.length };
   }
 

@@ -167,10 +167,10 @@ describe.skipIf(noPyvmomi)('lab vCenter read by pyVmomi', () => {
       expect(series.timestamps).toHaveLength(180);
       series.timestamps.forEach((t, i) => {
         expect(t % 20_000).toBe(0);
-        if (i) expect(t - series.timestamps[i - 1]).toBe(20_000);
+        if (i) expect(t - series.timestamps[i - 1]!).toBe(20_000);
       });
       expect(series.timestamps[179]).toBeLessThanOrEqual(Date.now());
-      const [group, name] = series.counter.split('.');
+      const [group = '', name = ''] = series.counter.split('.');
       series.timestamps.forEach((t, i) => {
         let want: number;
         const disk = vm.disks.find((_, d) => diskSlot(d).instance === series.instance);
