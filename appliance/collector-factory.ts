@@ -13,6 +13,10 @@ export async function createCollector(cfg: SourceConfig, opts: { log: Logger }):
     const { createHypervCollector } = await import('../collectors/hyperv/index.js');
     return createHypervCollector(cfg, opts);
   }
+  if (cfg.kind === 'windows') {
+    const { createWindowsCollector } = await import('../collectors/windows/index.js');
+    return createWindowsCollector(cfg, opts);
+  }
   // Physical servers: the collectors arrive with issue 11 (collectors/linux over SSH, collectors/windows over WinRM).
   throw new UserError(`source "${cfg.name}": kind ${cfg.kind} is not available in this build.`, {
     fix: 'Remove the source or upgrade the appliance.',

@@ -7,3 +7,5 @@ export * from './sample.js';
 export * from './machine.js';
 export * from './source.js';
 export * from './source-status.js';
+export * from './bios-uuid.js';
+export * from './machine-merge.js';
