@@ -59,6 +59,7 @@ export function timerInvPercent(n0: bigint, n1: bigint, t0: CounterTimes, t1: Co
 
 /** Ratio of two BigInts as a Number without losing precision on large numerators. */
 export function ratio(num: bigint, den: bigint): number {
-  const scaled = (num * 1_000_000n) / den;
-  return Number(scaled) / 1_000_000;
+  // 1e9 keeps a percentage exact to 1e-7 points; Number() of a large quotient only loses relative 1e-16.
+  const scaled = (num * 1_000_000_000n) / den;
+  return Number(scaled) / 1_000_000_000;
 }
