@@ -85,6 +85,8 @@ export function toMachine(data: ServerInventoryData, ctx: InventoryContext): Ser
   for (const d of [...data.disks].sort((a, b) => (propNumber(a, 'Index') ?? 0) - (propNumber(b, 'Index') ?? 0))) {
     const index = propNumber(d, 'Index');
     if (index === null) continue;
+    // USB sticks and card readers are not disks a migration moves (Azure Migrate lists fixed disks).
+    if (/removable/i.test(propString(d, 'MediaType') ?? '') || /^usb$/i.test(propString(d, 'InterfaceType') ?? '')) continue;
     const id = diskId(index);
     diskByIndex.set(index, id);
     disks.push({ id, capacityBytes: propNumber(d, 'Size') ?? 0, label: propString(d, 'DeviceID'), model: propString(d, 'Model'), type: propString(d, 'InterfaceType') });
