@@ -13,7 +13,11 @@ export async function createCollector(cfg: SourceConfig, opts: { log: Logger }):
     const { createHypervCollector } = await import('../collectors/hyperv/index.js');
     return createHypervCollector(cfg, opts);
   }
-  // Physical servers: the collectors arrive with issue 11 (collectors/linux over SSH, collectors/windows over WinRM).
+  if (cfg.kind === 'linux') {
+    const { createLinuxCollector } = await import('../collectors/linux/index.js');
+    return createLinuxCollector(cfg, opts);
+  }
+  // Windows servers: the collector arrives with issue 11 (collectors/windows over WinRM).
   throw new UserError(`source "${cfg.name}": kind ${cfg.kind} is not available in this build.`, {
     fix: 'Remove the source or upgrade the appliance.',
     code: 'SOURCE_KIND_UNAVAILABLE',
