@@ -71,9 +71,8 @@ export class LinuxRates {
 
     const dTotal = counterDelta(prev.cpuTotal, cur.cpuTotal);
     const dIdle = counterDelta(prev.cpuIdle, cur.cpuIdle);
-    if (dTotal !== null && dIdle !== null && dTotal > 0n && dIdle <= dTotal) {
-      push('cpu.usage.percent', '', round((100 * Number(dTotal - dIdle)) / Number(dTotal), 2));
-    } else skipped.push('cpu');
+    if (dTotal === null || dIdle === null || dIdle > dTotal) skipped.push('cpu');
+    else if (dTotal > 0n) push('cpu.usage.percent', '', round((100 * Number(dTotal - dIdle)) / Number(dTotal), 2));
     if (cur.memTotalKb > 0) push('memory.usage.percent', '', round((100 * (cur.memTotalKb - cur.memAvailableKb)) / cur.memTotalKb, 2));
 
     for (const name of disks) {
