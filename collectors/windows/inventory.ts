@@ -124,7 +124,8 @@ export function toMachine(data: ServerInventoryData, ctx: InventoryContext): Ser
   }
   const ipAddresses = [...new Set(nics.flatMap((n) => n.ipAddresses ?? []))];
 
-  const scope = uuid ? 'smbios' : ctx.source;
+  // 'bios' as the Linux collector does: one server reads the same id whichever physical source reached it.
+  const scope = uuid ? 'bios' : ctx.source;
   const id = machineId('physical', scope, uuid ?? fqdn);
   const machine: Machine = {
     id,

@@ -102,7 +102,7 @@ export function inventoryClasses(world: WindowsWorld, s: SimServer): Map<string,
     const mac = n.mac.toUpperCase().replace(/-/g, ':');
     adapters.push({
       className: 'Win32_NetworkAdapter',
-      properties: { Index: String(i + 1), DeviceID: String(i + 1), Name: description, Description: description, NetConnectionID: n.virtual ? `vEthernet (Switch${i})` : i === 0 ? 'Ethernet0' : `Ethernet${i}`, MACAddress: mac, GUID: nicGuid(world.seed, s, i), PhysicalAdapter: 'true', NetEnabled: 'true', AdapterTypeID: '0' },
+      properties: { Index: String(i + 1), DeviceID: String(i + 1), Name: description, Description: description, NetConnectionID: n.name ?? (n.virtual ? `vEthernet (Switch${i})` : `Ethernet${i}`), MACAddress: mac, GUID: nicGuid(world.seed, s, i), PhysicalAdapter: 'true', NetEnabled: 'true', AdapterTypeID: '0' },
     });
     configs.push({
       className: 'Win32_NetworkAdapterConfiguration',

@@ -12,7 +12,7 @@ import type { SimServerSpec } from './servers.js';
 import { WindowsWorld } from './world.js';
 
 export type { SimServerSpec } from './servers.js';
-export { serverSpec } from './servers.js';
+export { serverSpec, windowsServersOfEstate } from './servers.js';
 
 export interface WindowsLabOptions {
   servers: SimServerSpec[];

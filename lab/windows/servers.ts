@@ -1,7 +1,7 @@
 // The simulated Windows servers' description: what lab/windows serves. Built from the estate's
 // `servers:` list (family windows) by fromEstate(); tests and the benchmark may also build it directly.
 import { createHash } from 'node:crypto';
-import { buildEstate, stableUuid, type Workload } from '../estate.js';
+import { buildEstate, stableUuid, type Estate, type Workload } from '../estate.js';
 
 export interface SimServerSpec {
   name: string;
@@ -16,7 +16,8 @@ export interface SimServerSpec {
   biosUuid: string;
   biosSerial: string;
   disks: Array<{ sizeGB: number; model: string }>;
-  nics: Array<{ mac: string; ipAddresses: string[]; virtual: boolean }>;
+  /** name: the connection name Windows shows (NetConnectionID), "Ethernet0".. when absent. */
+  nics: Array<{ mac: string; ipAddresses: string[]; virtual: boolean; name?: string }>;
   workload: Workload;
   /** A server that is down: its listener refuses connections. */
   down: boolean;
@@ -54,4 +55,41 @@ export function serverSpec(seed: number, name: string, over: Partial<SimServerSp
     down: false,
     ...over,
   };
+}
+
+/** SMBIOS 2.6 byte order of the first three fields: how a VMware guest reads its own config.uuid. */
+function guestViewOfVmwareUuid(uuid: string): string {
+  const [a = '', b = '', c = '', d = '', e = ''] = uuid.toLowerCase().split('-');
+  const rev = (h: string) => (h.match(/../g) ?? []).reverse().join('');
+  return [rev(a), rev(b), rev(c), d, e].join('-');
+}
+
+/**
+ * The estate's Windows servers (servers: with family windows). A server that is also a VMware VM of the
+ * estate (sameAs) reports its SMBIOS UUID as a Windows guest of VMware does: config.uuid with the first
+ * three fields byte-swapped, so the lab exercises the quirk the assessment's merge must handle.
+ */
+export function windowsServersOfEstate(estate: Estate): SimServerSpec[] {
+  const vmware = new Set(estate.vms.filter((v) => v.host.platform === 'vmware').map((v) => v.name));
+  return estate.servers
+    .filter((s) => s.family === 'windows')
+    .map((s) => {
+      const dot = s.fqdn.indexOf('.');
+      const uuid = s.sameAs && vmware.has(s.sameAs) ? guestViewOfVmwareUuid(s.biosUuid) : s.biosUuid;
+      return {
+        name: s.name,
+        domain: dot > 0 ? s.fqdn.slice(dot + 1) : null,
+        cpuCores: s.cpus,
+        sockets: s.cpus >= 16 && s.cpus % 2 === 0 ? 2 : 1,
+        memoryMB: s.memoryMB,
+        firmware: s.firmware,
+        os: { name: s.os.name, version: s.os.version, architecture: s.architecture === 'i686' ? 'x86' : 'x64' },
+        biosUuid: uuid.toUpperCase(),
+        biosSerial: s.biosSerial,
+        disks: s.disks.map((d) => ({ sizeGB: d.sizeGB, model: d.model })),
+        nics: s.nics.map((n) => ({ mac: n.mac, ipAddresses: n.ipAddresses, virtual: false, name: n.name })),
+        workload: s.workload,
+        down: s.down,
+      };
+    });
 }

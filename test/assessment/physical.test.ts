@@ -16,7 +16,7 @@ const GIB = 1024 ** 3;
 
 function physical(over: Partial<Machine> = {}): Machine {
   return {
-    id: 'physical:smbios:11111111-2222-4333-8444-555555555555',
+    id: 'physical:bios:11111111-2222-4333-8444-555555555555',
     source: 'win',
     kind: 'physical',
     name: 'fs01',
@@ -76,7 +76,7 @@ describe('OS support for the names physical servers report', () => {
 
 describe('readiness, sizing and the CSV for physical servers', () => {
   it('a BIOS server on Windows Server 2019 is Ready; its boot disk is the OS disk; UEFI is conditionally ready', () => {
-    const a = build([physical(), physical({ id: 'physical:smbios:u', biosUuid: null, name: 'uefi01', firmware: 'uefi' })]);
+    const a = build([physical(), physical({ id: 'physical:bios:u', biosUuid: null, name: 'uefi01', firmware: 'uefi' })]);
     const bios = a.machines.find((r) => r.name === 'fs01');
     expect(bios).toMatchObject({ kind: 'physical', seenBy: ['win'], readiness: { category: 'Ready' }, os: { family: 'windows' } });
     expect(bios?.disks.map((d) => d.id)).toEqual(['PhysicalDrive0', 'PhysicalDrive1']);
@@ -94,7 +94,7 @@ describe('readiness, sizing and the CSV for physical servers', () => {
   it('the CSV row says Server type Physical with no Hypervisor; a VM also read as physical stays one Virtual row', () => {
     const vmUuid = '4217f3a2-1b2c-3d4e-8f90-0123456789ab';
     const vm: Machine = { ...physical(), id: 'vmware:vc:1', source: 'vc01', kind: 'vmware', name: 'app02', moref: 'vm-1', biosUuid: vmUuid, bootDisk: null, seenBy: undefined, os: { name: 'Microsoft Windows Server 2016 (64-bit)', id: 'windows9Server64Guest' } };
-    const inside = physical({ id: 'physical:smbios:a2f31742-2c1b-4e3d-8f90-0123456789ab', name: 'app02', biosUuid: 'a2f31742-2c1b-4e3d-8f90-0123456789ab' });
+    const inside = physical({ id: 'physical:bios:a2f31742-2c1b-4e3d-8f90-0123456789ab', name: 'app02', biosUuid: 'a2f31742-2c1b-4e3d-8f90-0123456789ab' });
     const a = build([physical(), vm, inside]);
     expect(a.machines.map((r) => [r.name, r.kind, r.seenBy])).toEqual([
       ['app02', 'vmware', ['vc01', 'win']],

@@ -62,7 +62,7 @@ describe('Windows-server collector against the simulator (WS-Man on loopback)', 
     const fs = machines.find((m) => m.name === 'fs01');
     const spec = lab.world.server('fs01.lab.local')?.spec;
     expect(fs).toMatchObject({
-      id: `physical:smbios:${spec?.biosUuid.toLowerCase()}`,
+      id: `physical:bios:${spec?.biosUuid.toLowerCase()}`,
       source: 'win',
       kind: 'physical',
       moref: null,

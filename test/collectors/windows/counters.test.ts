@@ -58,7 +58,7 @@ describe('raw counter formulas', () => {
 });
 
 describe('the per-server sampler', () => {
-  const map: ServerMapping = { machine: 'physical:smbios:x', totalMemoryBytes: 8n * 1024n ** 3n, diskByIndex: new Map([[0, 'PhysicalDrive0']]), nicByCounterName: new Map([[counterNameOfAdapter('Intel(R) I350 #2'), 'nic-a']]) };
+  const map: ServerMapping = { machine: 'physical:bios:x', totalMemoryBytes: 8n * 1024n ** 3n, diskByIndex: new Map([[0, 'PhysicalDrive0']]), nicByCounterName: new Map([[counterNameOfAdapter('Intel(R) I350 #2'), 'nic-a']]) };
   const times = (t: CounterTimes) => ({ Timestamp_PerfTime: String(t.perfTime), Frequency_PerfTime: String(t.perfFreq), Timestamp_Sys100NS: String(t.sys100ns) });
   const reading = (tMs: number, bootMs: number, k: bigint): PerfReadings => {
     const tt = times(at(tMs, bootMs));

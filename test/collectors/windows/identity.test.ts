@@ -38,10 +38,10 @@ describe('BIOS UUID canonicalisation', () => {
 describe('one machine across sources', () => {
   const vm = machine({ id: 'vmware:vc:inst-1', source: 'vc01', kind: 'vmware', name: 'legacy02', biosUuid: VMWARE_CONFIG_UUID, moref: 'vm-42', ipAddresses: ['10.0.0.5'], os: { name: 'Microsoft Windows Server 2008 R2 (64-bit)', id: 'windows7Server64Guest' } });
   const phys = machine({
-    id: `physical:smbios:${GUEST_SMBIOS_UUID.toLowerCase()}`, source: 'win', kind: 'physical', name: 'legacy02', biosUuid: GUEST_SMBIOS_UUID.toLowerCase(), fqdn: 'legacy02.corp.local',
+    id: `physical:bios:${GUEST_SMBIOS_UUID.toLowerCase()}`, source: 'win', kind: 'physical', name: 'legacy02', biosUuid: GUEST_SMBIOS_UUID.toLowerCase(), fqdn: 'legacy02.corp.local',
     biosSerial: 'VMware-42 17 f3 a2 1b 2c 3d 4e-8f 90 01 23 45 67 89 ab', ipAddresses: ['10.0.0.5', 'fe80::1'], os: { name: 'Microsoft Windows Server 2008 R2 Standard', id: null, version: '6.1.7601', architecture: 'x64', family: 'windows' }, seenBy: ['win'],
   });
-  const other = machine({ id: 'physical:smbios:other', source: 'win', kind: 'physical', biosUuid: '11111111-2222-4333-8444-555555555555' });
+  const other = machine({ id: 'physical:bios:other', source: 'win', kind: 'physical', biosUuid: '11111111-2222-4333-8444-555555555555' });
 
   it('a VMware VM and the same server read as physical become one machine, seenBy both, the VM record primary', () => {
     const out = mergeMachinesAcrossSources([phys, other, vm]);
