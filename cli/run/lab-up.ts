@@ -8,6 +8,7 @@ import type { CollectorConfig } from '../../config/load.js';
 import { loadEstate, type Estate } from '../../lab/estate.js';
 import { startHypervLab, type HypervLab } from '../../lab/hyperv/index.js';
 import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
+import { startWindowsLab, windowsServersOfEstate } from '../../lab/windows/index.js';
 import { ConfigStore, writeAtomically } from '../../appliance/config-store.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from '../../appliance/private-redis.js';
 
@@ -51,6 +52,7 @@ export interface PreparedLab {
 export const LAB_PREFIX = 'lab-';
 const VCENTER_USER = 'collector@vsphere.local';
 const HYPERV_USER = 'LAB\\collector';
+const WINDOWS_USER = 'LAB\\svc-collector';
 
 /** A secret in a 0600 file, made once and reused, so a restarted lab keeps its passwords. */
 function secretFile(dir: string, name: string): { file: string; value: string } {
@@ -114,6 +116,15 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
       for (const c of clusters) sources.push({ name: `${LAB_PREFIX}${c.toLowerCase()}`, host: c, cluster: true, ...base });
       const standalone = hyperv.endpoints.filter((e) => !e.cluster).map((e) => e.host);
       if (standalone.length) sources.push({ name: `${LAB_PREFIX}hyperv`, host: standalone[0], ...(standalone.length > 1 ? { hosts: standalone.slice(1) } : {}), ...base });
+    }
+
+    // The estate's Windows servers: one simulated server per WS-Man listener, one windows source for all.
+    const winServers = windowsServersOfEstate(estate);
+    if (winServers.length) {
+      const pw = secretFile(secrets, 'windows');
+      const win = await startWindowsLab({ servers: winServers, seed: estate.seed, users: { [WINDOWS_USER]: pw.value }, log: opts.log });
+      cleanups.push(() => win.close());
+      sources.push({ name: `${LAB_PREFIX}windows`, kind: 'windows', hosts: winServers.map((w) => w.name), transport: 'https', auth: 'ntlm', username: WINDOWS_USER, password: { file: pw.file }, tls: { thumbprint: win.certificateThumbprint }, hostMap: win.hostMap() });
     }
 
     if (opts.extraSources) {
