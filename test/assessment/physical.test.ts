@@ -9,6 +9,7 @@ import { loadCatalog } from '../../assessment/catalog.js';
 import { toAzureMigrateCsv } from '../../assessment/csv.js';
 import { classifyOs } from '../../assessment/os-table.js';
 import { DEFAULT_PROPERTIES } from '../../assessment/properties.js';
+import { schemaErrors } from '../../assessment/schemas.js';
 import type { Machine } from '../../model/index.js';
 
 const catalog = loadCatalog('westus2');
@@ -100,6 +101,7 @@ describe('readiness, sizing and the CSV for physical servers', () => {
       ['app02', 'vmware', ['vc01', 'win']],
       ['fs01', 'physical', ['win']],
     ]);
+    expect(schemaErrors('assessment', a)).toEqual([]);
     const { files } = toAzureMigrateCsv(a.machines);
     const rows = parse(files[0]?.text ?? '', { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => [r['Server name'], r['Server type'], r.Hypervisor, r['Firmware type'], r['OS name'], r['OS architecture']])).toEqual([

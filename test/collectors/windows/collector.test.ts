@@ -2,6 +2,8 @@
 // HTTPS + NTLM with a pinned certificate, HTTP with NTLM message encryption, the inventory field by
 // field against the servers' description, rates equal to the workload, a reboot, a server down,
 // an account without rights (the error names the groups) and wrong credentials.
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWindowsCollector, WindowsAccessDeniedError, type WindowsCollector } from '../../../collectors/windows/index.js';
 import { createLogger } from '../../../common/log.js';
@@ -87,6 +89,9 @@ describe('Windows-server collector against the simulator (WS-Man on loopback)', 
     const legacy = machines.find((m) => m.name === 'legacy02');
     expect(legacy).toMatchObject({ firmware: 'bios', fqdn: 'legacy02', biosUuid: 'a2f31742-2c1b-4e3d-8f90-0123456789ab', os: { architecture: 'x86', version: '6.1.7601' }, bootDisk: 'PhysicalDrive0', cpuCores: 2 });
     expect(legacy?.unavailable).toBeUndefined();
+    // The discover output validates against the published inventory schema.
+    const validate = new Ajv2020({ strict: false }).compile(JSON.parse(readFileSync('schemas/inventory.schema.json', 'utf8')));
+    expect(validate({ sources: [source], machines }), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it('reports virtual NICs when includeVirtualNics is set (over HTTP with NTLM message encryption)', async () => {
