@@ -60,3 +60,28 @@ describe('one machine across sources', () => {
     expect(mergeMachinesAcrossSources([vm, clone, phys])).toHaveLength(3);
   });
 });
+
+describe('the inventory store merges on read (Redis)', () => {
+  it('each source keeps its own machines; the all-sources read gives one machine seenBy both', async () => {
+    const { createRedis } = await import('../../../queue/redis.js');
+    const { InventoryStore } = await import('../../../queue/inventory-store.js');
+    const prefix = `win-identity-${process.pid}`;
+    const redis = createRedis({ url: 'redis://127.0.0.1:6379/13', prefix, sentinelMasterName: 'mymaster' });
+    try {
+      const store = new InventoryStore(redis, prefix);
+      const summary = (name: string, kind: 'vcenter' | 'windows') => ({ name, kind, endpoint: 'x', about: {}, machines: 1, templatesSkipped: 0, discoveredAt: new Date(0).toISOString(), errors: [] });
+      const vm = machine({ id: 'vmware:vc:inst-1', source: 'vc01', kind: 'vmware', name: 'legacy02', biosUuid: VMWARE_CONFIG_UUID });
+      const phys = machine({ id: 'physical:bios:a2f31742-2c1b-4e3d-8f90-0123456789ab', source: 'win', kind: 'physical', name: 'legacy02', biosUuid: GUEST_SMBIOS_UUID.toLowerCase(), fqdn: 'legacy02.corp.local', seenBy: ['win'] });
+      await store.save(summary('vc01', 'vcenter'), [vm]);
+      await store.save(summary('win', 'windows'), [phys]);
+      expect((await store.machines('win')).map((m) => m.id)).toEqual([phys.id]);
+      const all = await store.machines();
+      expect(all).toHaveLength(1);
+      expect(all[0]).toMatchObject({ id: vm.id, seenBy: ['vc01', 'win'], fqdn: 'legacy02.corp.local' });
+    } finally {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+});
