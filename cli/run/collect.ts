@@ -44,11 +44,17 @@ function withState(cfg: SourceConfig, dir: string | undefined): SourceConfig {
   return { ...cfg, perf: { ...cfg.perf, stateFile: join(dir, `${cfg.name}.json`) } };
 }
 
-async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger): Promise<boolean> {
+/**
+ * Sources that compute rates from raw counters (Hyper-V, Linux, Windows): their first poll is one reading,
+ * which only primes the counters, so `--once` takes a second reading one poll interval later.
+ */
+const TWO_READINGS = new Set<string>(['hyperv', 'linux', 'windows']);
+
+async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger, note = ''): Promise<boolean> {
   const started = Date.now();
   try {
     const stats = await c.poll((batch) => out.write(batch));
-    const line = `${c.name}: ${stats.samples} sample(s) from ${stats.machinesPolled} machine(s) in ${stats.requests} request(s), ${((Date.now() - started) / 1000).toFixed(1)} s`;
+    const line = `${c.name}: ${stats.samples} sample(s) from ${stats.machinesPolled} machine(s) in ${stats.requests} request(s), ${((Date.now() - started) / 1000).toFixed(1)} s${note}`;
     process.stderr.write(`${line}${stats.errors.length ? `; errors: ${redactText(stats.errors.join('; '))}` : ''}\n`);
     return stats.errors.length === 0 || stats.samples > 0;
   } catch (err) {
@@ -59,6 +65,17 @@ async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger): Promis
   }
 }
 
+/** One sample per series: a second reading one interval after the first where rates need two. */
+async function collectOnce(c: SourceCollector, out: NdjsonOut, log: Logger): Promise<boolean> {
+  if (!TWO_READINGS.has(c.kind)) return pollOnce(c, out, log);
+  const started = Date.now();
+  if (!(await pollOnce(c, out, log, ' (first reading: rates need two)'))) return false;
+  const wait = Math.max(0, c.pollIntervalSec * 1000 - (Date.now() - started));
+  process.stderr.write(`${c.name}: waiting ${Math.round(wait / 1000)} s (pollIntervalSec) for the second reading...\n`);
+  await new Promise((r) => setTimeout(r, wait));
+  return pollOnce(c, out, log);
+}
+
 export async function runCollect(opts: CollectOptions): Promise<void> {
   const { config, log } = loadCommandContext(opts);
   const sources = selectSources(config.sources, opts.source).map((s) => withState(s, opts.stateDir));
@@ -67,7 +84,7 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
   try {
     for (const cfg of sources) collectors.push(await createCollector(cfg, { log }));
     if (opts.once) {
-      const ok = await Promise.all(collectors.map((c) => pollOnce(c, out, log)));
+      const ok = await Promise.all(collectors.map((c) => collectOnce(c, out, log)));
       if (!ok.some(Boolean)) throw new UserError('collection failed for every source (see the errors above).', { fix: 'Fix the errors listed for each source, then run again.', code: 'COLLECT_FAILED' });
       return;
     }
