@@ -68,14 +68,14 @@ export class LinuxCollector implements SourceCollector {
       const session = new SshHostSession(addr, this.policy, () => this.credentials(), {
         readyTimeoutMs: cfg.timeoutSec * 1000,
         backoffBaseMs: opts.backoffBaseMs,
-        backoffMaxMs: opts.backoffMaxMs ?? Math.max(60_000, cfg.inventoryIntervalSec * 1000),
+        backoffMaxMs: opts.backoffMaxMs,
       });
       this.hosts.push({ label, session, rates: new LinuxRates(), inventory: null, inventoryAt: 0 });
     }
   }
 
   private credentials(): SshCredentials {
-    // Resolved when first needed; a config error here is the same for every host.
+    // Resolved when first needed and again at each discovery; a config error here is the same for every host.
     this.creds ??= resolveCredentials(this.cfg);
     return this.creds;
   }
@@ -102,6 +102,8 @@ export class LinuxCollector implements SourceCollector {
     const errors: string[] = [];
     let failures = 0;
     let firstError: unknown = null;
+    // Re-read the secrets: a corrected password or key file is picked up by the next discovery.
+    this.creds = null;
     await eachLimited(this.hosts, this.cfg.concurrency, async (h) => {
       // A discovery is the deliberate retry after refused credentials or an unpinned key.
       h.session.resetBackoff();
