@@ -144,6 +144,21 @@ describe.skipIf(!canRunSshd)('SSH host keys and credentials against a real OpenS
     } finally {
       await c2.close();
     }
+    // An account whose shell is nologin: the command never runs; the error says so and names the fix.
+    execFileSync('usermod', ['-s', '/usr/sbin/nologin', d.user]);
+    const c3 = new LinuxCollector(cfg, { log });
+    try {
+      const e = await c3.discover().then(
+        () => null,
+        (x: unknown) => x,
+      );
+      expect((e as UserError).code).toBe('LINUX_COMMAND');
+      expect((e as UserError).message).toMatch(/did not run to its end \(exit code 1: This account is currently not available/);
+      expect((e as UserError).fix).toMatch(/POSIX login shell/);
+    } finally {
+      execFileSync('usermod', ['-s', '/bin/sh', d.user]);
+      await c3.close();
+    }
     const bad = new LinuxCollector(linuxSource.parse({ ...cfg, password: { env: 'AC_TEST_NO_SUCH_PW_VAR_X' }, privateKey: undefined }), { log });
     process.env.AC_TEST_NO_SUCH_PW_VAR_X = 'wrong-password';
     try {
