@@ -51,9 +51,9 @@ export interface PreparedLab {
 }
 
 export const LAB_PREFIX = 'lab-';
+const LINUX_USER = 'collector';
 const VCENTER_USER = 'collector@vsphere.local';
 const HYPERV_USER = 'LAB\\collector';
-const LINUX_USER = 'collector';
 
 /** A secret in a 0600 file, made once and reused, so a restarted lab keeps its passwords. */
 function secretFile(dir: string, name: string): { file: string; value: string } {
@@ -119,6 +119,12 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
       if (standalone.length) sources.push({ name: `${LAB_PREFIX}hyperv`, host: standalone[0], ...(standalone.length > 1 ? { hosts: standalone.slice(1) } : {}), ...base });
     }
 
+    if (opts.extraSources) {
+      const extra = parse(readFileSync(opts.extraSources, 'utf8')) as unknown;
+      if (!Array.isArray(extra)) throw new UserError(`${opts.extraSources}: expected a YAML list of sources.`, { fix: 'Write "- name: ...\\n  kind: vcenter ..." entries, as under sources: in a config file.' });
+      sources.push(...(extra as Record<string, unknown>[]));
+    }
+
     let linux: LinuxLab | null = null;
     if (estate.servers.some((s) => s.family === 'linux')) {
       // The lab account's SSH key, made once (0600) and reused; host keys are pinned in a known_hosts file.
@@ -134,12 +140,6 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
       const knownHosts = join(dataDir, 'linux_known_hosts');
       writeFileSync(knownHosts, servers.knownHosts());
       sources.push({ name: `${LAB_PREFIX}linux`, kind: 'linux', hosts: servers.endpoints.map((e) => e.address), username: LINUX_USER, privateKey: { file: keyFile }, hostKeys: { file: knownHosts } });
-    }
-
-    if (opts.extraSources) {
-      const extra = parse(readFileSync(opts.extraSources, 'utf8')) as unknown;
-      if (!Array.isArray(extra)) throw new UserError(`${opts.extraSources}: expected a YAML list of sources.`, { fix: 'Write "- name: ...\\n  kind: vcenter ..." entries, as under sources: in a config file.' });
-      sources.push(...(extra as Record<string, unknown>[]));
     }
 
     const admin = secretFile(secrets, 'admin-password');
