@@ -8,7 +8,7 @@ role="${1:-run}"
 pkgs=(redis-server openssl)
 if [ "$role" = "test" ]; then
   # govmomi's vCenter simulator (Go), VMware's pyVmomi, pywinrm and Dell's wsl as independent peers; Chromium for UI tests.
-  pkgs+=(golang-go golang-github-vmware-govmomi-dev python3-pyvmomi python3-winrm wsl chromium)
+  pkgs+=(golang-go golang-github-vmware-govmomi-dev python3-pyvmomi python3-winrm wsl chromium openssh-server)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

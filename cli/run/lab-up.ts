@@ -7,6 +7,7 @@ import type { Logger } from '../../common/log.js';
 import type { CollectorConfig } from '../../config/load.js';
 import { loadEstate, type Estate } from '../../lab/estate.js';
 import { startHypervLab, type HypervLab } from '../../lab/hyperv/index.js';
+import { clientKeyFromPem, newClientKey, startLinuxLab, type LinuxLab } from '../../lab/linux/index.js';
 import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
 import { startWindowsLab, windowsServersOfEstate } from '../../lab/windows/index.js';
 import { ConfigStore, writeAtomically } from '../../appliance/config-store.js';
@@ -45,11 +46,13 @@ export interface PreparedLab {
   redis: PrivateRedis | null;
   vcenters: VcenterLab[];
   hyperv: HypervLab | null;
+  linux: LinuxLab | null;
   endpoints: LabEndpoint[];
   close(): Promise<void>;
 }
 
 export const LAB_PREFIX = 'lab-';
+const LINUX_USER = 'collector';
 const VCENTER_USER = 'collector@vsphere.local';
 const HYPERV_USER = 'LAB\\collector';
 const WINDOWS_USER = 'LAB\\svc-collector';
@@ -133,6 +136,23 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
       sources.push(...(extra as Record<string, unknown>[]));
     }
 
+    let linux: LinuxLab | null = null;
+    if (estate.servers.some((s) => s.family === 'linux')) {
+      // The lab account's SSH key, made once (0600) and reused; host keys are pinned in a known_hosts file.
+      const keyFile = join(secrets, 'linux-collector.key');
+      if (!existsSync(keyFile)) {
+        mkdirSync(secrets, { recursive: true, mode: 0o700 });
+        writeFileSync(keyFile, newClientKey().pem, { mode: 0o600 });
+      }
+      const key = clientKeyFromPem(readFileSync(keyFile, 'utf8'));
+      const servers = await startLinuxLab({ estate, users: [{ username: LINUX_USER, publicKey: key.blob }], log: opts.log });
+      linux = servers;
+      cleanups.push(() => servers.close());
+      const knownHosts = join(dataDir, 'linux_known_hosts');
+      writeFileSync(knownHosts, servers.knownHosts());
+      sources.push({ name: `${LAB_PREFIX}linux`, kind: 'linux', hosts: servers.endpoints.map((e) => e.address), username: LINUX_USER, privateKey: { file: keyFile }, hostKeys: { file: knownHosts } });
+    }
+
     const admin = secretFile(secrets, 'admin-password');
     const configFile = join(dataDir, 'config.yaml');
     if (!existsSync(configFile)) {
@@ -152,7 +172,7 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
       const exists = store.rawSource(String(s.name)) !== null;
       await store.upsertSource(s, exists ? String(s.name) : undefined);
     }
-    return { configFile, config: store.read(), adminPassword: admin.value, estate, redis, vcenters, hyperv, endpoints, close };
+    return { configFile, config: store.read(), adminPassword: admin.value, estate, redis, vcenters, hyperv, linux, endpoints, close };
   } catch (err) {
     await close();
     throw err;
@@ -190,6 +210,9 @@ export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
     ...lab.config.sources.map((s) => `  Source:   ${s.name} (${sourceLine(s)})`),
     ...(opts.noLabSources
       ? lab.endpoints.map((e) => `  Lab ${e.kind === 'vcenter' ? 'vCenter' : 'Hyper-V host'} ${e.name}: ${e.kind === 'vcenter' ? e.address : `${e.address} port ${e.port} (HTTPS)`}  user ${e.username}  password in ${e.passwordFile}`)
+      : []),
+    ...(opts.noLabSources && lab.linux
+      ? [`  Lab Linux servers (SSH): ${lab.linux.endpoints.map((e) => e.address).join(', ')}  user ${LINUX_USER}  key in ${join(resolve(opts.dataDir), 'secrets', 'linux-collector.key')}  host keys in ${join(resolve(opts.dataDir), 'linux_known_hosts')}`]
       : []),
     `  Redis:    ${lab.config.redis.url}${lab.redis ? ` (private redis-server, data in ${resolve(opts.dataDir, 'redis')})` : ''}`,
     'Machines appear on the Discovery page within a minute; the one-hour backfill gives charts and a first assessment right after.',

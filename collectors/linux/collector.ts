@@ -1,12 +1,12 @@
 // The Linux source: servers read over SSH, one long-lived connection each. Inventory is one fixed command
 // (every 3 h by default); performance is one fixed command every 30 s, turned into rates by two readings.
 // One host failing (down, refusing the key, slow) is reported and never delays the others.
-import { errorMessage } from '../../common/errors.js';
+import { errorMessage, UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { LinuxSourceConfig } from '../../config/schema/physical.js';
 import type { Machine, PollStats, SampleSink, SourceCollector, SourceSummary } from '../../model/index.js';
 import { FingerprintPolicy, KnownHostsPolicy, parseHostAddress, SshBackoffError, SshHostSession, type HostKeyPolicy, type SshCredentials } from '../ssh/index.js';
-import { INVENTORY_COMMAND, PERF_COMMAND } from './commands.js';
+import { INVENTORY_COMMAND, MARKER, PERF_COMMAND } from './commands.js';
 import { resolveCredentials } from './credentials.js';
 import { fixFor, toUserError } from './fixes.js';
 import { parseInventory, type LinuxInventory } from './inventory.js';
@@ -68,14 +68,14 @@ export class LinuxCollector implements SourceCollector {
       const session = new SshHostSession(addr, this.policy, () => this.credentials(), {
         readyTimeoutMs: cfg.timeoutSec * 1000,
         backoffBaseMs: opts.backoffBaseMs,
-        backoffMaxMs: opts.backoffMaxMs ?? Math.max(60_000, cfg.inventoryIntervalSec * 1000),
+        backoffMaxMs: opts.backoffMaxMs,
       });
       this.hosts.push({ label, session, rates: new LinuxRates(), inventory: null, inventoryAt: 0 });
     }
   }
 
   private credentials(): SshCredentials {
-    // Resolved when first needed; a config error here is the same for every host.
+    // Resolved when first needed and again at each discovery; a config error here is the same for every host.
     this.creds ??= resolveCredentials(this.cfg);
     return this.creds;
   }
@@ -86,15 +86,28 @@ export class LinuxCollector implements SourceCollector {
   }
 
   private hostError(h: HostState, err: unknown, what: string): string {
-    const fix = fixFor(err, this.cfg);
+    const fix = err instanceof UserError ? err.fix : fixFor(err, this.cfg);
     const quiet = err instanceof SshBackoffError;
     if (!quiet) this.log.warn({ source: this.cfg.name, host: h.label, err: errorMessage(err) }, `Linux: ${what} failed`);
     return `${h.label}: ${what} failed: ${errorMessage(err)}${fix ? ` (fix: ${fix})` : ''}`;
   }
 
+  /** Runs a fixed command; output without the end marker means the shell never ran it through (e.g. nologin). */
+  private async run(h: HostState, command: string, maxBytes: number): Promise<string> {
+    const r = await h.session.exec(command, { timeoutMs: this.cfg.timeoutSec * 1000, maxBytes });
+    if (!r.stdout.includes(`${MARKER}end`)) {
+      const said = (r.stderr.trim() || r.stdout.trim()).split('\n')[0]?.slice(0, 200) ?? '';
+      throw new UserError(`${h.label}: the command did not run to its end (exit code ${r.exitCode ?? 'none'}${said ? `: ${said}` : ''}).`, {
+        fix: `The account ${this.cfg.username} needs a POSIX login shell (not nologin or a restricted shell) whose start-up files print nothing.`,
+        code: 'LINUX_COMMAND',
+      });
+    }
+    return r.stdout;
+  }
+
   private async readInventory(h: HostState): Promise<void> {
-    const r = await h.session.exec(INVENTORY_COMMAND, { timeoutMs: this.cfg.timeoutSec * 1000, maxBytes: INVENTORY_MAX_BYTES });
-    h.inventory = parseInventory(r.stdout, { source: this.cfg.name, label: h.label, includeVirtualNics: this.cfg.includeVirtualNics, includeNics: this.cfg.includeNics });
+    const text = await this.run(h, INVENTORY_COMMAND, INVENTORY_MAX_BYTES);
+    h.inventory = parseInventory(text, { source: this.cfg.name, label: h.label, includeVirtualNics: this.cfg.includeVirtualNics, includeNics: this.cfg.includeNics });
     h.inventoryAt = Date.now();
   }
 
@@ -102,6 +115,8 @@ export class LinuxCollector implements SourceCollector {
     const errors: string[] = [];
     let failures = 0;
     let firstError: unknown = null;
+    // Re-read the secrets: a corrected password or key file is picked up by the next discovery.
+    this.creds = null;
     await eachLimited(this.hosts, this.cfg.concurrency, async (h) => {
       // A discovery is the deliberate retry after refused credentials or an unpinned key.
       h.session.resetBackoff();
@@ -158,8 +173,8 @@ export class LinuxCollector implements SourceCollector {
         const inv = h.inventory;
         if (!inv) return;
         requests++;
-        const r = await h.session.exec(PERF_COMMAND, { timeoutMs: this.cfg.timeoutSec * 1000, maxBytes: PERF_MAX_BYTES });
-        const out = h.rates.next(parsePerf(r.stdout), inv.machine.id, inv.diskNames, inv.nicNames, Date.now());
+        const text = await this.run(h, PERF_COMMAND, PERF_MAX_BYTES);
+        const out = h.rates.next(parsePerf(text), inv.machine.id, inv.diskNames, inv.nicNames, Date.now());
         if (out.reset === 'reboot') this.log.info({ host: h.label }, 'Linux: the server rebooted; this reading is the new baseline');
         if (out.skipped.length) errors.push(`${h.label}: counters went backwards (reset, not a wrap) for ${out.skipped.join(', ')}; no point this interval`);
         if (out.samples.length) {

@@ -91,6 +91,7 @@ export class SshPrivateKeyError extends SshError {
 export class SshBackoffError extends SshError {
   readonly code = 'SSH_BACKOFF';
   constructor(host: string, port: number, readonly last: SshError, readonly retryAt: number) {
-    super(host, port, `${last.message} (next attempt in ${Math.max(0, Math.round((retryAt - Date.now()) / 1000))} s)`, { cause: last });
+    const when = Number.isFinite(retryAt) ? `next attempt in ${Math.max(0, Math.round((retryAt - Date.now()) / 1000))} s` : 'not retried until the next discovery';
+    super(host, port, `${last.message} (${when})`, { cause: last });
   }
 }

@@ -67,11 +67,15 @@ export class SshHostSession {
     const base = this.opts.backoffBaseMs ?? 5_000;
     const max = this.opts.backoffMaxMs ?? 300_000;
     this.failures++;
-    const deterministic = err instanceof SshAuthError || err instanceof SshHostKeyError || err instanceof SshPrivateKeyError;
-    const delay = deterministic ? max : Math.min(max, base * 2 ** (this.failures - 1));
-    // Up to 20 % jitter so hosts that failed together do not retry together.
-    this.retryAt = Date.now() + delay * (1 + Math.random() * 0.2);
     this.lastError = err;
+    // Refused credentials, an unpinned or changed host key, an unusable private key: retrying cannot help
+    // (and retrying a wrong password may lock the account): held until resetBackoff(), i.e. the next discovery.
+    if (err instanceof SshAuthError || err instanceof SshHostKeyError || err instanceof SshPrivateKeyError) {
+      this.retryAt = Number.POSITIVE_INFINITY;
+      return;
+    }
+    // Up to 20 % jitter so hosts that failed together do not retry together.
+    this.retryAt = Date.now() + Math.min(max, base * 2 ** (this.failures - 1)) * (1 + Math.random() * 0.2);
   }
 
   private async connection(): Promise<SshConnection> {

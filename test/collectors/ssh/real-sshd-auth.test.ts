@@ -9,7 +9,7 @@ import { UserError } from '../../../common/errors.js';
 import { createLogger } from '../../../common/log.js';
 import { Secret } from '../../../common/secret-value.js';
 import { LinuxCollector } from '../../../collectors/linux/index.js';
-import { FingerprintPolicy, KnownHostsPolicy, SshAuthError, SshHostKeyError, SshHostSession, SshPrivateKeyError, type HostKeyPolicy, type SshCredentials } from '../../../collectors/ssh/index.js';
+import { FingerprintPolicy, KnownHostsPolicy, SshAuthError, SshHostKeyError, SshHostSession, SshOutputLimitError, SshPrivateKeyError, SshTimeoutError, type HostKeyPolicy, type SshCredentials } from '../../../collectors/ssh/index.js';
 import { linuxSource } from '../../../config/schema/physical.js';
 import { canRunSshd, keygen, startSshd, type Sshd } from './sshd-fixture.js';
 
@@ -109,6 +109,20 @@ describe.skipIf(!canRunSshd)('SSH host keys and credentials against a real OpenS
     expect((l.err as Error).message).toMatch(/encrypted and no passphrase/);
   });
 
+  it('a command past its deadline or its byte cap is stopped, and the connection stays usable', async () => {
+    const s = new SshHostSession(addr(), knownHosts('kh-limits', `${d.knownHostsLine}\n`), () => ({ username: d.user, privateKey: key() }), { readyTimeoutMs: 10_000 });
+    try {
+      const t = Date.now();
+      await expect(s.exec('sleep 20', { timeoutMs: 1_000, maxBytes: 4096 })).rejects.toBeInstanceOf(SshTimeoutError);
+      expect(Date.now() - t).toBeLessThan(3_000);
+      await expect(s.exec('head -c 5000000 /dev/zero', { timeoutMs: 10_000, maxBytes: 1_000_000 })).rejects.toBeInstanceOf(SshOutputLimitError);
+      expect((await s.exec('echo still here', { timeoutMs: 10_000, maxBytes: 4096 })).stdout).toBe('still here\n');
+      expect(s.connects).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('the collector turns each into an error whose fix names the source keys and the exact line to pin', async () => {
     const khFile = join(d.dir, 'kh-collector');
     writeFileSync(khFile, '');
@@ -129,6 +143,21 @@ describe.skipIf(!canRunSshd)('SSH host keys and credentials against a real OpenS
       expect((await c2.discover()).machines).toHaveLength(1);
     } finally {
       await c2.close();
+    }
+    // An account whose shell is nologin: the command never runs; the error says so and names the fix.
+    execFileSync('usermod', ['-s', '/usr/sbin/nologin', d.user]);
+    const c3 = new LinuxCollector(cfg, { log });
+    try {
+      const e = await c3.discover().then(
+        () => null,
+        (x: unknown) => x,
+      );
+      expect((e as UserError).code).toBe('LINUX_COMMAND');
+      expect((e as UserError).message).toMatch(/did not run to its end \(exit code 1: This account is currently not available/);
+      expect((e as UserError).fix).toMatch(/POSIX login shell/);
+    } finally {
+      execFileSync('usermod', ['-s', '/bin/sh', d.user]);
+      await c3.close();
     }
     const bad = new LinuxCollector(linuxSource.parse({ ...cfg, password: { env: 'AC_TEST_NO_SUCH_PW_VAR_X' }, privateKey: undefined }), { log });
     process.env.AC_TEST_NO_SUCH_PW_VAR_X = 'wrong-password';
