@@ -1,8 +1,10 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { isMap, isSeq, parseDocument, type Document, YAMLMap, YAMLSeq } from 'yaml';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isMap, isSeq, parseDocument, type Document, type YAMLSeq } from 'yaml';
+import { writeFileAtomically } from '../common/atomic-file.js';
 import { UserError } from '../common/errors.js';
 import { parseConfig, type CollectorConfig, type SourceConfig } from '../config/load.js';
+import { checkConfigSize, documentToJS } from '../config/limits.js';
 
 /**
  * The YAML file stays the source of truth: changes made in the web app are applied to the parsed
@@ -19,7 +21,7 @@ export class ConfigStore {
 
   /** The validated config as it is on disk now. */
   read(): CollectorConfig {
-    return parseConfig(this.#document().toJS(), this.file);
+    return parseConfig(documentToJS(this.#document(), this.file), this.file);
   }
 
   sources(): SourceConfig[] {
@@ -28,7 +30,7 @@ export class ConfigStore {
 
   /** A source exactly as written in the YAML (no defaults filled in), to edit without bloating the file. */
   rawSource(name: string): Record<string, unknown> | null {
-    const list = (this.#document().toJS() as { sources?: unknown[] } | null)?.sources ?? [];
+    const list = (documentToJS(this.#document(), this.file) as { sources?: unknown[] } | null)?.sources ?? [];
     const found = list.find((s) => s && typeof s === 'object' && (s as { name?: unknown }).name === name);
     return (found as Record<string, unknown> | undefined) ?? null;
   }
@@ -86,14 +88,16 @@ export class ConfigStore {
   #document(): Document {
     let text: string;
     try {
+      checkConfigSize(this.file);
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
+      if (err instanceof UserError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') text = '';
       else throw new UserError(`cannot read the config file ${this.file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: 'Make it readable by the service user.' });
     }
     const doc = parseDocument(text);
     if (doc.errors.length > 0) {
-      throw new UserError(`${this.file}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`, { fix: 'Fix the YAML by hand at the line shown, then retry.', code: 'CONFIG_YAML' });
+      throw new UserError(`${this.file}: not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`, { fix: 'Fix the YAML by hand at the line shown, then retry.', code: 'CONFIG_YAML' });
     }
     if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
     return doc;
@@ -104,8 +108,8 @@ export class ConfigStore {
       const doc = this.#document();
       change(doc);
       // Validate the whole result before anything touches the disk.
-      const config = parseConfig(doc.toJS(), this.file);
-      writeAtomically(this.file, doc.toString({ lineWidth: 0 }));
+      const config = parseConfig(documentToJS(doc, this.file), this.file);
+      writeFileAtomically(this.file, doc.toString({ lineWidth: 0 }));
       return config;
     };
     const next = this.#queue.then(run, run);
@@ -125,26 +129,4 @@ function sourcesSeq(doc: Document): YAMLSeq {
 
 function findSource(seq: YAMLSeq, name: string): number {
   return seq.items.findIndex((item) => isMap(item) && String(item.get('name')) === name);
-}
-
-/** Readers (and a crash mid-write) see the old file or the new one, never half of one. */
-export function writeAtomically(file: string, text: string): void {
-  let mode = 0o600;
-  try {
-    mode = statSync(file).mode & 0o777;
-  } catch {
-    /* new file: private by default, it may reference secrets */
-  }
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'wx', mode);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
 }

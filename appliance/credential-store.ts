@@ -3,6 +3,8 @@ import { chmodSync, mkdirSync, openSync, readFileSync, writeSync, closeSync } fr
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '../common/errors.js';
 import { setSecretDecryptor } from '../config/secret-refs.js';
+import { registerSecretValue } from '../common/redact.js';
+import { checkKeyOpens, encryptedValues } from './key-guard.js';
 
 /**
  * Credentials typed into the web app are stored in the YAML as { encrypted: "v1:<iv>:<tag>:<data>" }
@@ -23,11 +25,14 @@ export class SecretStore {
     this.origin = origin;
   }
 
-  /** The key from the environment, else the key file (created on first use). */
-  static open(keyFile: string, env: NodeJS.ProcessEnv = process.env): SecretStore {
+  /**
+   * The key from the environment, else the key file. The file is created on first use only when
+   * `create` allows it: with credentials already encrypted, a new key would orphan them all.
+   */
+  static open(keyFile: string, env: NodeJS.ProcessEnv = process.env, opts: { create?: boolean } = {}): SecretStore {
     const fromEnv = env[SECRET_KEY_ENV];
     if (fromEnv) return new SecretStore(parseKey(fromEnv, `the environment variable ${SECRET_KEY_ENV}`), `environment ${SECRET_KEY_ENV}`);
-    return new SecretStore(readOrCreateKeyFile(keyFile), `key file ${keyFile}`);
+    return new SecretStore(readOrCreateKeyFile(keyFile, opts.create ?? true), `key file ${keyFile}`);
   }
 
   static fromKey(key: Buffer): SecretStore {
@@ -36,6 +41,7 @@ export class SecretStore {
   }
 
   encrypt(plain: string): string {
+    registerSecretValue(plain);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
@@ -50,10 +56,11 @@ export class SecretStore {
         code: 'SECRET_UNREADABLE',
       });
     }
+    const [, iv = '', tag = '', data = ''] = parts; // four parts, checked above
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(parts[1]!, 'base64url'));
-      decipher.setAuthTag(Buffer.from(parts[2]!, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(parts[3]!, 'base64url')), decipher.final()]).toString('utf8');
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
       throw new UserError(`an encrypted secret in the config cannot be decrypted with the appliance key (${this.origin}).`, {
         fix: 'The key file or COLLECTOR_SECRET_KEY changed since the secret was saved: restore the original key, or enter the credential again in the web app.',
@@ -73,7 +80,7 @@ function parseKey(text: string, where: string): Buffer {
   let key: Buffer | undefined;
   if (/^[0-9a-fA-F]{64}$/.test(t)) key = Buffer.from(t, 'hex');
   else if (/^[A-Za-z0-9+/_-]{43}=?$/.test(t)) key = Buffer.from(t, t.includes('-') || t.includes('_') ? 'base64url' : 'base64');
-  if (!key || key.length !== 32) {
+  if (key?.length !== 32) {
     throw new UserError(`${where} does not hold a 256-bit key.`, {
       fix: 'Use 64 hex characters or 44 base64 characters, e.g. the output of `openssl rand -hex 32`.',
       code: 'SECRET_KEY_INVALID',
@@ -82,11 +89,12 @@ function parseKey(text: string, where: string): Buffer {
   return key;
 }
 
-function readOrCreateKeyFile(file: string): Buffer {
+function readOrCreateKeyFile(file: string, create: boolean): Buffer {
   try {
     return parseKey(readFileSync(file, 'utf8'), `the key file ${file}`);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (!create) throw keyMissing(file);
   }
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
@@ -110,6 +118,13 @@ function readOrCreateKeyFile(file: string): Buffer {
   return key;
 }
 
+function keyMissing(file: string): UserError {
+  return new UserError(`the appliance key file ${file} is missing, but the config holds credentials encrypted with it; the service will not start and creates no new key (that would make them undecryptable).`, {
+    fix: `Restore ${file} from a backup (or set ${SECRET_KEY_ENV} to the original key). Without it, replace each { encrypted } password in the config with { env } / { file }, or remove those sources and enter them again in the web app.`,
+    code: 'SECRET_KEY_MISSING',
+  });
+}
+
 /** The appliance's data directory: web.dataDir, relative to the config file's folder. */
 export function applianceDataDir(configFile: string, dataDir: string): string {
   return isAbsolute(dataDir) ? dataDir : resolve(dirname(resolve(configFile)), dataDir);
@@ -119,8 +134,14 @@ export function applianceDataDir(configFile: string, dataDir: string): string {
  * Opens the appliance key (COLLECTOR_SECRET_KEY or <dataDir>/secret.key) and installs the decryptor,
  * so every role resolving { encrypted } passwords can. Call it before any collector starts.
  */
-export function openApplianceSecrets(configFile: string, dataDir: string): SecretStore {
-  const store = SecretStore.open(join(applianceDataDir(configFile, dataDir), 'secret.key'));
+export function openApplianceSecrets(configFile: string, dataDir: string, config?: unknown): SecretStore {
+  const encrypted = config === undefined ? [] : encryptedValues(config);
+  const store = SecretStore.open(applianceKeyFile(configFile, dataDir), process.env, { create: encrypted.length === 0 });
+  checkKeyOpens(store, encrypted);
   store.install();
   return store;
+}
+
+export function applianceKeyFile(configFile: string, dataDir: string): string {
+  return join(applianceDataDir(configFile, dataDir), 'secret.key');
 }

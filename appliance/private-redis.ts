@@ -3,24 +3,13 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../common/errors.js';
+import { freePort } from '../common/free-port.js';
 
 export interface PrivateRedis {
   url: string;
   port: number;
   pid: number;
   stop(): Promise<void>;
-}
-
-/** A free loopback port: bind port 0, read it, release it (redis-server cannot take port 0 itself). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function ping(port: number): Promise<boolean> {
@@ -77,10 +66,12 @@ export async function startPrivateRedis(opts: { dir: string; port?: number; bina
       throw new UserError(`the private redis-server ${early} (port ${port}). ${tail}`, { fix: `See ${log}; pick another port, or pass --redis-url to use an existing Redis.`, code: 'LAB_REDIS' });
     }
     if (await ping(port)) {
+      // A child that answers has a pid; without one it could not be stopped, so refuse it.
+      if (child.pid === undefined) throw new UserError(`the private redis-server on port ${port} has no process id.`, { fix: `See ${log}.`, code: 'LAB_REDIS' });
       return {
         url: `redis://127.0.0.1:${port}/0`,
         port,
-        pid: child.pid!,
+        pid: child.pid,
         stop: async () => {
           process.removeListener('exit', killOnExit);
           if (child.exitCode !== null) return;

@@ -1,7 +1,14 @@
+import { DeadlineExceeded, settlesWithin, withDeadline } from '../common/deadline.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { InventoryStore } from '../queue/inventory-store.js';
 import type { Sample, SourceCollector, SourceStatus } from '../model/index.js';
+
+/** Defaults for the deadlines (config: service.pollDeadlineSec, service.discoveryDeadlineSec, service.stopTimeoutSec). */
+export const DEFAULT_POLL_DEADLINE_MS = 15 * 60_000;
+export const DEFAULT_DISCOVERY_DEADLINE_MS = 30 * 60_000;
+export const DEFAULT_STOP_TIMEOUT_MS = 10_000;
+const RESTART_AFTER_DEADLINE_MS = 5_000;
 
 export interface SourceSchedulerOptions {
   name: string;
@@ -18,6 +25,14 @@ export interface SourceSchedulerOptions {
   inventoryIntervalMs: number;
   /** Delay before the first discovery (sources start staggered). */
   startDelayMs?: number;
+  /**
+   * Wall-clock bounds on one poll and one discovery (per-request timeouts sit below these). A poll or discovery
+   * past its deadline counts as failed and the collector is closed (aborting its requests) and built again.
+   */
+  pollDeadlineMs?: number;
+  discoveryDeadlineMs?: number;
+  /** How long stop() waits for an in-flight poll/discovery and for close() before giving up on them. */
+  stopTimeoutMs?: number;
   log: Logger;
 }
 
@@ -36,6 +51,8 @@ export class SourceScheduler {
   #discovering: Promise<void> | null = null;
   #stopped = false;
   #failing = false;
+  /** Bumped when a collector is abandoned after a deadline, so its late results are ignored. */
+  #generation = 0;
   readonly #status: SourceStatus;
 
   constructor(opts: SourceSchedulerOptions) {
@@ -78,16 +95,22 @@ export class SourceScheduler {
   async #discover(): Promise<void> {
     if (this.#stopped || !this.#collector || this.#discovering) return;
     const c = this.#collector;
+    const generation = this.#generation;
     this.#discovering = (async () => {
       try {
-        const { source, machines } = await c.discover();
+        const { source, machines } = await withDeadline(c.discover(), this.#o.discoveryDeadlineMs ?? DEFAULT_DISCOVERY_DEADLINE_MS, 'discovery', {
+          setting: 'service.discoveryDeadlineSec',
+        });
+        if (generation !== this.#generation) return;
         if (this.#o.inventory) await this.#o.inventory.save(source, machines);
         this.#status.machines = machines.length;
         this.#status.lastDiscoveryAt = Date.now();
         this.#log.info({ machines: machines.length, templatesSkipped: source.templatesSkipped }, 'inventory discovered');
         this.#ok();
       } catch (err) {
+        if (generation !== this.#generation) return;
         this.#fail('discovery failed', err);
+        if (err instanceof DeadlineExceeded) await this.#abandonCollector();
       }
     })();
     await this.#discovering;
@@ -102,17 +125,19 @@ export class SourceScheduler {
       return;
     }
     const c = this.#collector;
+    const generation = this.#generation;
     const started = Date.now();
     let samples = 0;
     this.#polling = (async () => {
       try {
-        const stats = await c.poll((batch) => {
+        const poll = c.poll((batch) => {
           if (batch.length === 0) return;
           samples += batch.length;
           this.#status.samples += batch.length;
           this.#status.batches++;
           return this.#o.sink(batch);
         });
+        const stats = await withDeadline(poll, this.#o.pollDeadlineMs ?? DEFAULT_POLL_DEADLINE_MS, 'poll', { setting: 'service.pollDeadlineSec' });
         this.#status.polls++;
         this.#status.lastPollAt = Date.now();
         this.#status.lastPollMs = Date.now() - started;
@@ -123,10 +148,28 @@ export class SourceScheduler {
       } catch (err) {
         this.#status.lastPollAt = Date.now();
         this.#fail('poll failed', err);
+        if (err instanceof DeadlineExceeded && generation === this.#generation) await this.#abandonCollector();
       } finally {
         this.#polling = null;
       }
     })();
+  }
+
+  /**
+   * A poll or discovery that outlived its deadline: close the collector (which aborts its connections) without
+   * waiting for the stuck work, and build a fresh one on the inventory cadence's retry path. The stuck promise
+   * may still settle later; the generation check drops its results.
+   */
+  async #abandonCollector(): Promise<void> {
+    this.#generation++;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers = [];
+    const c = this.#collector;
+    this.#collector = null;
+    this.#polling = null;
+    this.#discovering = null;
+    if (c) void settlesWithin(c.close(), this.#o.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
+    if (!this.#stopped) this.#timers.push(setTimeout(() => void this.#begin(), RESTART_AFTER_DEADLINE_MS));
   }
 
   #ok(): void {
@@ -151,19 +194,24 @@ export class SourceScheduler {
     const c = this.#collector;
     this.#collector = null;
     if (!c) return;
-    try {
-      await c.close();
-    } catch (err) {
-      this.#log.warn({ err: errorMessage(err) }, 'closing the collector failed');
+    const closing = c.close().catch((err: unknown) => this.#log.warn({ err: errorMessage(err) }, 'closing the collector failed'));
+    if (!(await settlesWithin(closing, this.#o.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS))) {
+      this.#log.warn('closing the collector did not finish in time: leaving it');
     }
   }
 
-  /** Stops the cadence, waits for an in-flight poll/discovery, then closes the collector (Logout). */
+  /**
+   * Stops the cadence, waits (bounded by stopTimeoutMs) for an in-flight poll/discovery, then closes the
+   * collector (Logout), again bounded: a source that never answers cannot hold the service's shutdown.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers = [];
-    await Promise.allSettled([this.#polling, this.#discovering]);
+    const inFlight = Promise.allSettled([this.#polling, this.#discovering]);
+    if (!(await settlesWithin(inFlight, this.#o.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS))) {
+      this.#log.warn('a poll or discovery was still running at stop: abandoning it (its samples so far are kept)');
+    }
     await this.#closeCollector();
     this.#status.state = 'stopped';
   }

@@ -7,10 +7,12 @@ import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import type { CollectorConfig } from '../config/load.js';
 import { InventoryStore } from '../queue/inventory-store.js';
+import { Quarantine } from '../queue/quarantine.js';
 import { createRedis } from '../queue/redis.js';
 import { SampleProducer, type ProducerStats } from '../queue/sample-producer.js';
 import { createSamplesQueue, queueStatus, type QueueStatus } from '../queue/samples-queue.js';
 import { RollupWorker, type WorkerStats } from '../rollup/worker.js';
+import { openSampleSpool } from './sample-spool.js';
 import { openApplianceSecrets } from './credential-store.js';
 import { WebRole } from './web/role.js';
 
@@ -38,7 +40,7 @@ export class CollectorsRole implements Role {
   readonly #create: typeof createCollector;
   readonly #staggerSpanMs: number;
 
-  constructor(config: CollectorConfig, deps: { log: Logger; redis: Redis; create?: typeof createCollector; staggerSpanMs?: number }) {
+  constructor(config: CollectorConfig, deps: { log: Logger; redis: Redis; create?: typeof createCollector; staggerSpanMs?: number; configFile?: string }) {
     this.#config = config;
     this.#log = deps.log;
     this.#create = deps.create ?? createCollector;
@@ -47,28 +49,37 @@ export class CollectorsRole implements Role {
     connection.on('error', () => {}); // the producer logs Redis state changes once
     this.queue = queue;
     this.#connection = connection;
-    this.producer = new SampleProducer(queue, { maxBufferedSamples: config.rollup.bufferMaxSamples, log: deps.log });
+    this.producer = new SampleProducer(queue, {
+      maxBufferedSamples: config.rollup.bufferMaxSamples,
+      log: deps.log,
+      validation: { retentionDays: config.rollup.retentionDays, quarantine: new Quarantine(deps.redis, config.redis.prefix, { log: deps.log }) },
+      spool: openSampleSpool(config, deps.configFile, deps.log),
+    });
     this.#inventory = new InventoryStore(deps.redis, config.redis.prefix);
   }
 
   async start(): Promise<void> {
     const sources = this.#config.sources.filter((s) => s.enabled);
-    sources.forEach((s, i) => this.#startSource(s.name, staggerMs(i, sources.length, this.#staggerSpanMs)));
+    for (const [i, s] of sources.entries()) this.#startSource(s.name, staggerMs(i, sources.length, this.#staggerSpanMs));
     this.#log.info({ sources: sources.map((s) => s.name) }, sources.length ? 'collectors started' : 'no enabled sources: nothing to collect');
   }
 
   #startSource(name: string, delayMs: number): void {
     const cfg = this.#config.sources.find((s) => s.name === name);
-    if (!cfg || !cfg.enabled) return;
+    if (!cfg?.enabled) return;
     const sched = new SourceScheduler({
       name,
       create: () => this.#create(cfg, { log: this.#log.child({ source: name }) }),
       inventory: this.#inventory,
-      // Resolves once Redis has the batch (at once while Redis is away: then it waits in the bounded buffer).
-      sink: (batch) => this.producer.push(batch),
+      // Resolves once Redis has the batch (while Redis is away: once it is fsync'd in the spool, or at once into the memory buffer without one).
+      sink: (batch) => this.producer.push(batch, name),
       pollIntervalMs: cfg.pollIntervalSec * 1000,
       inventoryIntervalMs: cfg.inventoryIntervalSec * 1000,
       startDelayMs: delayMs,
+      pollDeadlineMs: this.#config.service.pollDeadlineSec * 1000,
+      discoveryDeadlineMs: this.#config.service.discoveryDeadlineSec * 1000,
+      // Half the service's stop budget: the rest is for the queue, the workers and the web app.
+      stopTimeoutMs: (this.#config.service.stopTimeoutSec * 1000) / 2,
       log: this.#log,
     });
     this.#schedulers.set(name, sched);
@@ -211,9 +222,9 @@ export class ApplianceService {
 export function buildService(config: CollectorConfig, log: Logger, opts: ServiceOptions = {}): ApplianceService {
   const svc = new ApplianceService(config, log);
   // Before any collector starts: passwords typed into the web app are { encrypted } with the appliance key.
-  if (opts.configFile) openApplianceSecrets(opts.configFile, config.web.dataDir);
+  if (opts.configFile) openApplianceSecrets(opts.configFile, config.web.dataDir, config);
   if (opts.collect ?? true) {
-    svc.collectors = new CollectorsRole(config, { log, redis: svc.redis, create: opts.createCollector, staggerSpanMs: opts.staggerSpanMs });
+    svc.collectors = new CollectorsRole(config, { log, redis: svc.redis, create: opts.createCollector, staggerSpanMs: opts.staggerSpanMs, configFile: opts.configFile });
     svc.add(svc.collectors);
   }
   if (opts.rollup ?? true) {
@@ -246,6 +257,12 @@ export async function runUntilSignal(svc: ApplianceService, opts: { onStarted?: 
       stopping = true;
       svc.log.info({ signal: sig }, 'stopping: finishing polls and in-flight rollup jobs');
       opts.onStopping?.();
+      // The drain is bounded: whatever a source or Redis does, the process is gone shortly after stopTimeoutSec.
+      const budgetMs = svc.config.service.stopTimeoutSec * 1000 + 5_000;
+      setTimeout(() => {
+        svc.log.error({ budgetSec: budgetMs / 1000 }, 'stop did not finish in time: exiting (unsent samples are in the spool or the queue)');
+        process.exit(1);
+      }, budgetMs).unref();
       svc.stop().then(resolve, (err) => {
         svc.log.error({ err: errorMessage(err) }, 'stop failed');
         resolve();

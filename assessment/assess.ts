@@ -1,9 +1,9 @@
 // The I/O edge of assessments: gathers inputs (Redis inventory + rollup percentiles, or files for
 // offline use), builds the assessment, and hands batches to the outbox. Commands and the appliance
 // call these; the modules they compose stay pure.
-import { readFileSync } from 'node:fs';
 import type { Machine } from '../model/index.js';
 import { UserError } from '../common/errors.js';
+import { readJsonFile } from '../common/json-file.js';
 import type { Logger } from '../common/log.js';
 import type { CollectorConfig } from '../config/load.js';
 import { InventoryStore } from '../queue/inventory-store.js';
@@ -11,11 +11,10 @@ import { computePercentiles } from '../rollup/percentile-report.js';
 import { buildAssessment, type Assessment } from './build.js';
 import { loadCatalog } from './catalog.js';
 import type { PercentileReport } from './percentile-input.js';
-import { toPayloads } from './payload.js';
 import { resolveProperties, type PropertyOverrides } from './properties.js';
 import { connectRedis } from '../queue/redis-connect.js';
 import { schemaErrors } from './schemas.js';
-import { Outbox } from './sink/outbox.js';
+import { buildPlan, enqueuePlan, type EnqueueSummary } from './sink/enqueue.js';
 
 export interface AssessOptions extends PropertyOverrides {
   /** End of the performance history, epoch ms (default: now, or the percentile file's asOf). */
@@ -26,23 +25,14 @@ export interface AssessOptions extends PropertyOverrides {
   diskTiers?: string;
 }
 
-function readJsonFile(option: string, file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`${option}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: `Check the path given to ${option}.`, code: 'INPUT_UNREADABLE' });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${option}: ${file} is not valid JSON (${(err as Error).message}).`, { fix: `Give the file written by ${option === '--inventory' ? '`collector discover --out`' : '`collector percentiles --out`'}.`, code: 'INPUT_INVALID' });
-  }
+function readInputFile(option: string, file: string): unknown {
+  const writer = option === '--inventory' ? '`collector discover --out`' : option === '--percentiles' ? '`collector percentiles --out`' : '`collector assess --out`';
+  return readJsonFile(file, { label: option, unreadableFix: `Check the path given to ${option}.`, invalidFix: `Give the file written by ${writer}.` });
 }
 
 /** An inventory file: `collector discover` output ({ sources, machines }) or a plain array of machines. */
 export function readInventoryFile(file: string): Machine[] {
-  const raw = readJsonFile('--inventory', file) as { machines?: unknown } | unknown[];
+  const raw = readInputFile('--inventory', file) as { machines?: unknown } | unknown[];
   const machines = Array.isArray(raw) ? raw : (raw as { machines?: unknown }).machines;
   if (!Array.isArray(machines) || machines.some((m) => !m || typeof (m as Machine).id !== 'string' || !Array.isArray((m as Machine).disks))) {
     throw new UserError(`--inventory: ${file} holds no machines (expected { "machines": [...] } as collector discover writes, or an array of machines).`, {
@@ -54,7 +44,7 @@ export function readInventoryFile(file: string): Machine[] {
 }
 
 export function readPercentilesFile(file: string): PercentileReport {
-  const raw = readJsonFile('--percentiles', file) as PercentileReport;
+  const raw = readInputFile('--percentiles', file) as PercentileReport;
   if (!raw || !Array.isArray(raw.machines) || raw.asOf === undefined) {
     throw new UserError(`--percentiles: ${file} is not a percentile report (expected { "asOf", "history", "machines": [...] }).`, {
       fix: 'Write it with `collector percentiles --config FILE --history 1d --out percentiles.json`.',
@@ -93,7 +83,7 @@ export async function assess(config: CollectorConfig, o: AssessOptions, log: Log
 
 /** Reads an assessment JSON file and checks it against schemas/assessment.schema.json. */
 export function readAssessmentFile(file: string): Assessment {
-  const raw = readJsonFile('--assessment', file);
+  const raw = readInputFile('--assessment', file);
   const errors = schemaErrors('assessment', raw);
   if (errors.length > 0) {
     throw new UserError(`--assessment: ${file} does not match schemas/assessment.schema.json: ${errors.slice(0, 3).join('; ')}.`, {
@@ -104,16 +94,12 @@ export function readAssessmentFile(file: string): Assessment {
   return raw as Assessment;
 }
 
-/** Cuts the assessment into batches and puts them in the outbox; batches already there are not added twice. */
-export async function enqueueAssessment(config: CollectorConfig, a: Assessment): Promise<{ batches: number; added: number; already: number; records: number }> {
-  const payloads = toPayloads(a, config.sink.batchSize);
+/** Puts the assessment's work for Azure in the outbox (import file, ingestion batches); work already there or already imported is not added twice. */
+export async function enqueueAssessment(config: CollectorConfig, a: Assessment, opts: { withPoints?: boolean } = {}): Promise<EnqueueSummary> {
   const redis = await connectRedis(config, { name: 'collector-outbox' });
-  const outbox = new Outbox(redis, config.redis.prefix, config.sink);
   try {
-    const r = await outbox.enqueue(payloads);
-    return { batches: payloads.length, ...r, records: a.machines.length };
+    return await enqueuePlan(redis, config, await buildPlan(redis, config, a, opts.withPoints ?? false));
   } finally {
-    await outbox.close();
     redis.disconnect();
   }
 }

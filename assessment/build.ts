@@ -96,7 +96,7 @@ export function assessMachine(machine: Machine, report: SeriesReport[] | undefin
   const series: SeriesValue[] = [];
   const take = (metric: MetricName, instance: string): SeriesValue => {
     const s = byKey.get(key(metric, instance));
-    const value = s && s.points > 0 && s[pKey] !== null && s[pKey] !== undefined ? s[pKey]! : null;
+    const value = s && s.points > 0 ? (s[pKey] ?? null) : null;
     const v: SeriesValue = {
       metric,
       instance,
@@ -108,23 +108,25 @@ export function assessMachine(machine: Machine, report: SeriesReport[] | undefin
     series.push(v);
     return v;
   };
-  const [cpu, mem] = MACHINE_METRICS.map((metric) => take(metric, ''));
+  // Destructuring the constant tuples keeps every series named (and taken in the vocabulary's order).
+  const [cpuMetric, memMetric] = MACHINE_METRICS;
+  const [readBytes, writeBytes, readOps, writeOps] = DISK_METRICS;
+  const [received, transmitted] = NIC_METRICS;
+  const cpu = take(cpuMetric, '');
+  const mem = take(memMetric, '');
   const diskSeries = m.disks.map((d) => {
-    const [rb, wb, ro, wo] = DISK_METRICS.map((metric) => take(metric, d.id));
-    return { disk: d, rb: rb!, wb: wb!, ro: ro!, wo: wo! };
+    const [rb, wb, ro, wo] = [take(readBytes, d.id), take(writeBytes, d.id), take(readOps, d.id), take(writeOps, d.id)];
+    return { disk: d, rb, wb, ro, wo };
   });
-  const nicSeries = m.nics.map((n) => {
-    const [rx, tx] = NIC_METRICS.map((metric) => take(metric, n.id));
-    return { nic: n, rx: rx!, tx: tx! };
-  });
+  const nicSeries = m.nics.map((n) => ({ nic: n, rx: take(received, n.id), tx: take(transmitted, n.id) }));
 
   const pct = dataPointsPercent(series);
   const allocatedGB = m.memoryMB / 1024;
-  const cpuKnown = perf && cpu!.value !== null;
-  const memKnown = perf && mem!.value !== null;
+  const cpuKnown = perf && cpu.value !== null;
+  const memKnown = perf && mem.value !== null;
   // Readiness compares utilised x comfort with the limits when there is history, else the allocation (2.4).
-  const demandCores = cpuKnown ? (m.cpuCores * cpu!.value! * cf) / 100 : m.cpuCores;
-  const demandMemGB = memKnown ? (allocatedGB * mem!.value! * cf) / 100 : allocatedGB;
+  const demandCores = perf && cpu.value !== null ? (m.cpuCores * cpu.value * cf) / 100 : m.cpuCores;
+  const demandMemGB = perf && mem.value !== null ? (allocatedGB * mem.value * cf) / 100 : allocatedGB;
   const readiness = assessReadiness(m, {
     cores: demandCores,
     memoryGB: demandMemGB,
@@ -182,8 +184,8 @@ export function assessMachine(machine: Machine, report: SeriesReport[] | undefin
     nics: m.nics.map((n) => ({ id: n.id, mac: n.mac, network: n.network ?? null })),
     ipAddresses: [...m.ipAddresses],
     performance: {
-      cpuPercent: cpu!.value,
-      memoryPercent: mem!.value,
+      cpuPercent: cpu.value,
+      memoryPercent: mem.value,
       disks: diskSeries.map(({ disk, rb, wb, ro, wo }) => ({ id: disk.id, readOps: ro.value, writeOps: wo.value, readMBps: mbps(rb), writeMBps: mbps(wb) })),
       nics: nicSeries.map(({ nic, rx, tx }) => ({ id: nic.id, receivedMBps: mbps(rx), transmittedMBps: mbps(tx) })),
     },
@@ -215,7 +217,7 @@ export function buildAssessment(o: BuildOptions): Assessment {
   let compute = 0;
   let storage = 0;
   for (const r of machines) {
-    readiness[r.readiness.category]! += 1;
+    readiness[r.readiness.category] = (readiness[r.readiness.category] ?? 0) + 1;
     compute += r.sizing.monthlyCost.compute ?? 0;
     storage += r.sizing.monthlyCost.storage ?? 0;
   }

@@ -3,10 +3,11 @@
 // for one region are fetched, and new catalogue files are written with today's date and the source.
 //   node dist/assessment/catalog-refresh.js --region westeurope --out-dir /etc/collector/catalog
 // then point assessment.catalog.vmSizes / diskTiers at the new files. HTTPS_PROXY / NO_PROXY apply.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { writeFileAtomically } from '../common/atomic-file.js';
+import { request, type Dispatcher } from 'undici';
+import { proxyAwareDispatcher } from '../common/proxy-dispatcher.js';
 import { UserError } from '../common/errors.js';
 import { loadDiskTiers, loadVmSizes, normalizeRegion, type DiskTiersFile, type VmSizesFile } from './catalog.js';
 
@@ -67,7 +68,8 @@ export function diskPrices(items: RetailPriceItem[], region: string): Map<string
   for (const i of items) {
     if (!isPayg(i) || normalizeRegion(i.armRegionName) !== region || !/managed disks/i.test(i.productName) || !/month/i.test(i.unitOfMeasure)) continue;
     const m = /^([PES]\d+) LRS Disk$/.exec(i.meterName);
-    if (m) out.set(m[1]!, i.retailPrice);
+    const tier = m?.[1];
+    if (tier) out.set(tier, i.retailPrice);
   }
   return out;
 }
@@ -85,7 +87,7 @@ export async function refreshCatalogs(
   const region = normalizeRegion(regionName);
   const vm = loadVmSizes(opts.vmSizes);
   const disks = loadDiskTiers(opts.diskTiers);
-  const fetchOpts = { baseUrl: opts.baseUrl, dispatcher: opts.dispatcher ?? new EnvHttpProxyAgent(), currency: vm.currency };
+  const fetchOpts = { baseUrl: opts.baseUrl, dispatcher: opts.dispatcher ?? proxyAwareDispatcher(), currency: vm.currency };
   const vmItems = await fetchRetailPrices(`serviceName eq 'Virtual Machines' and armRegionName eq '${region}' and priceType eq 'Consumption'`, fetchOpts);
   const diskItems = await fetchRetailPrices(`serviceName eq 'Storage' and armRegionName eq '${region}' and priceType eq 'Consumption' and contains(productName, 'Managed Disks')`, fetchOpts);
   const vp = vmPrices(vmItems, region);
@@ -135,8 +137,8 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const r = await refreshCatalogs(region, { vmSizes: arg('--vm-sizes'), diskTiers: arg('--disk-tiers'), baseUrl: arg('--api') });
-  writeFileSync(join(outDir, 'vm-sizes.json'), `${JSON.stringify(r.vmSizes, null, 1)}\n`);
-  writeFileSync(join(outDir, 'disk-tiers.json'), `${JSON.stringify(r.diskTiers, null, 1)}\n`);
+  writeFileAtomically(join(outDir, 'vm-sizes.json'), `${JSON.stringify(r.vmSizes, null, 1)}\n`, { mode: 0o644 });
+  writeFileAtomically(join(outDir, 'disk-tiers.json'), `${JSON.stringify(r.diskTiers, null, 1)}\n`, { mode: 0o644 });
   if (r.missing.length) process.stderr.write(`no ${region} price for: ${r.missing.join(', ')} (left out for that region)\n`);
   process.stderr.write(`wrote ${join(outDir, 'vm-sizes.json')} and ${join(outDir, 'disk-tiers.json')} (prices of ${r.vmSizes.date})\n`);
 }

@@ -1,9 +1,9 @@
 // The Azure catalogues sizing picks from: VM sizes and managed-disk tiers, each a data file with
 // its source and date, replaceable by a newer file (config assessment.catalog.* or --vm-sizes /
 // --disk-tiers) without a code change.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../common/errors.js';
+import { readJsonFile } from '../common/json-file.js';
 import { BUILT_IN_DISK_TIERS, BUILT_IN_VM_SIZES } from './paths.js';
 
 const region = z.string().min(1);
@@ -71,20 +71,13 @@ export interface Catalog {
 }
 
 function readJson(file: string, what: string, keyPath: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`${keyPath}: cannot read the ${what} catalogue ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, {
-      fix: `Point ${keyPath} at a readable JSON file in the format of assessment/catalog/${what}.json, or remove it to use the built-in catalogue.`,
-      code: 'CATALOG_UNREADABLE',
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${keyPath}: ${file} is not valid JSON (${(err as Error).message}).`, { fix: 'Fix the JSON syntax, or download the catalogue again.', code: 'CATALOG_INVALID' });
-  }
+  return readJsonFile(file, {
+    label: keyPath,
+    what: `the ${what} catalogue`,
+    unreadableFix: `Point ${keyPath} at a readable JSON file in the format of assessment/catalog/${what}.json, or remove it to use the built-in catalogue.`,
+    invalidFix: 'Fix the JSON syntax, or download the catalogue again.',
+    codes: { unreadable: 'CATALOG_UNREADABLE', invalid: 'CATALOG_INVALID' },
+  });
 }
 
 function parseFile<T>(schema: z.ZodType<T>, raw: unknown, file: string, what: string, keyPath: string): T {

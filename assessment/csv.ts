@@ -1,8 +1,9 @@
-// The Azure Migrate "import servers" CSV (reference/azure-migrate.md 4): the doc's column names, its
+// The Azure Migrate "import servers" CSV (docs/azure-migrate.md §9): the doc's column names, its
 // units (Memory in MB, disk size in GB, throughput in MB/s), at most 20 disks and 20,000 servers per file.
 import { stringify } from 'csv-stringify/sync';
 import type { AssessmentRecord } from './build.js';
 import { round } from './units.js';
+import { exportCell } from '../common/csv-safe.js';
 
 export const MAX_SERVERS_PER_FILE = 20_000;
 export const MAX_DISKS = 20;
@@ -79,7 +80,8 @@ function row(r: AssessmentRecord, diskColumns: number): Cell[] {
     r.firmware === 'uefi' ? 'UEFI' : 'BIOS',
     r.nics.find((n) => n.mac)?.mac ?? null,
   );
-  return cells;
+  // Every text cell (names, OS, MAC) comes from the estate: neutralise formulas (common/csv-safe.ts).
+  return cells.map(exportCell);
 }
 
 export function csvHeader(diskColumns: number): string[] {
@@ -121,6 +123,6 @@ export function toAzureMigrateCsv(records: AssessmentRecord[], opts: { maxServer
 /** servers.csv, servers-2.csv, servers-3.csv ...: where part N of a split export goes. */
 export function partPath(out: string, part: number): string {
   if (part === 1) return out;
-  const m = /^(.*?)(\.[^./\\]+)?$/.exec(out)!;
-  return `${m[1]}-${part}${m[2] ?? ''}`;
+  const m = /^(.*?)(\.[^./\\]+)?$/.exec(out);
+  return `${m?.[1] ?? out}-${part}${m?.[2] ?? ''}`;
 }

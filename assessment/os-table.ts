@@ -1,9 +1,9 @@
-// The guest-OS readiness table (reference/azure-migrate.md 2.5) as data: first matching row wins.
+// The guest-OS readiness table (docs/azure-migrate.md §7.3) as data: first matching row wins.
 // Names come from vCenter's summary.config.guestFullName (or guestId), Hyper-V's KVP OSName and, for
 // physical servers, the server itself (Win32_OperatingSystem.Caption, /etc/os-release PRETTY_NAME), so
 // the patterns accept all spellings ("Microsoft Windows Server 2019 (64-bit)", "Windows Server 2022
 // Datacenter", "Microsoft Windows Storage Server 2016 Standard", "Ubuntu 22.04.3 LTS"). Azure Migrate
-// applies the same guest-OS table to physical servers (reference 2.5); what differs is only where the
+// applies the same guest-OS table to physical servers (docs/azure-migrate.md §7.3); what differs is only where the
 // name comes from, so physical servers never show VMware's "Other".
 
 export type OsSupport = 'ready' | 'conditional' | 'unknown';

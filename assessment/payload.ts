@@ -1,19 +1,7 @@
-// The versioned ingestion payload (schemas/payload.schema.json): an assessment cut into batches of
-// records, each with an idempotency key = SHA-256 of its canonical JSON, so a batch that is built or
-// sent twice is recognised by the receiver (and by the outbox, which uses the key as the job id).
+// Content hashing: canonical JSON (keys sorted), so equal content always hashes equal whatever the
+// key order. The outbox derives job ids from it (work queued twice is one job) and the Logs
+// Ingestion rows their RecordId.
 import { createHash } from 'node:crypto';
-import type { Assessment, AssessmentRecord } from './build.js';
-
-export const PAYLOAD_SCHEMA_VERSION = '1.0';
-
-export interface Payload {
-  schemaVersion: string;
-  kind: 'assessment-batch';
-  idempotencyKey: string;
-  batch: { index: number; count: number };
-  assessment: { schemaVersion: string; asOf: string; properties: Assessment['properties']; catalog: Assessment['catalog'] };
-  records: AssessmentRecord[];
-}
 
 /** JSON with object keys sorted, so equal content always hashes equal whatever the key order. */
 export function canonicalJson(value: unknown): string {
@@ -27,23 +15,4 @@ export function canonicalJson(value: unknown): string {
 
 export function contentHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');
-}
-
-/** Cuts an assessment into payloads of at most batchSize records (generatedAt is left out: same records, same keys). */
-export function toPayloads(a: Assessment, batchSize: number): Payload[] {
-  if (!(batchSize >= 1)) throw new Error(`batchSize must be at least 1 (got ${batchSize})`);
-  const header = { schemaVersion: a.schemaVersion, asOf: a.asOf, properties: a.properties, catalog: a.catalog };
-  const count = Math.ceil(a.machines.length / batchSize);
-  const out: Payload[] = [];
-  for (let i = 0; i < count; i++) {
-    const body = {
-      schemaVersion: PAYLOAD_SCHEMA_VERSION,
-      kind: 'assessment-batch' as const,
-      batch: { index: i, count },
-      assessment: header,
-      records: a.machines.slice(i * batchSize, (i + 1) * batchSize),
-    };
-    out.push({ ...body, idempotencyKey: contentHash(body) });
-  }
-  return out;
 }

@@ -6,21 +6,25 @@ import { SCHEMA_DIR } from './paths.js';
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
-let validators: { assessment: ValidateFunction; payload: ValidateFunction } | undefined;
+let validators: { assessment: ValidateFunction } | undefined;
 
-export function schemaValidators(): { assessment: ValidateFunction; payload: ValidateFunction } {
+export function schemaValidators(): { assessment: ValidateFunction } {
   if (validators) return validators;
   const ajv = new Ajv({ allErrors: true, strict: true });
   ajv.addFormat('date-time', ISO_DATE_TIME);
   const read = (f: string) => JSON.parse(readFileSync(join(SCHEMA_DIR(), f), 'utf8')) as object;
   ajv.addSchema(read('assessment.schema.json'), 'assessment.schema.json');
-  ajv.addSchema(read('payload.schema.json'), 'payload.schema.json');
-  validators = { assessment: ajv.getSchema('assessment.schema.json')!, payload: ajv.getSchema('payload.schema.json')! };
+  const compiled = (name: string) => {
+    const v = ajv.getSchema(name);
+    if (!v) throw new Error(`${name}: the schema did not compile`);
+    return v;
+  };
+  validators = { assessment: compiled('assessment.schema.json') };
   return validators;
 }
 
 /** Human-readable schema errors ("/machines/0/sizing: must have required property 'status'"). */
-export function schemaErrors(which: 'assessment' | 'payload', value: unknown): string[] {
+export function schemaErrors(which: 'assessment', value: unknown): string[] {
   const v = schemaValidators()[which];
   if (v(value)) return [];
   return (v.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);

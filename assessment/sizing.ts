@@ -1,4 +1,4 @@
-// Right-sizing (reference/azure-migrate.md 2.6, 2.7), pure: storage first (each disk to the cheapest
+// Right-sizing (docs/azure-migrate.md §8), pure: storage first (each disk to the cheapest
 // managed disk that meets its effective IOPS and throughput), then network (sum of NIC outbound
 // throughput), then compute (the cheapest VM size that fits cores, memory, disks, NICs and throughput).
 import type { Catalog, DiskTier, DiskType, VmSize } from './catalog.js';
@@ -70,12 +70,20 @@ function cheapest<T>(items: T[], price: (t: T) => number, tiebreak: (a: T, b: T)
   return best;
 }
 
+/** The catalogue is narrowed to sizes and tiers priced in its region (catalog.ts), so a miss is a bug. */
+function regionPrice<T>(prices: Record<string, T>, region: string, what: string): T {
+  const p = prices[region];
+  if (p === undefined) throw new Error(`${what} has no price in ${region}`);
+  return p;
+}
+
 export function sizeDisk(d: DiskDemand, input: SizingInput, catalog: Catalog): DiskSizing {
-  const byPerf = input.criterion === 'performance-based' && d.iops !== null && d.mbps !== null;
+  const demand = input.criterion === 'performance-based' && d.iops !== null && d.mbps !== null ? { iops: d.iops, mbps: d.mbps } : null;
+  const byPerf = demand !== null;
   const types = typesFor(input, byPerf);
-  const price = (t: DiskTier) => t.prices[catalog.region]!.perMonth;
+  const price = (t: DiskTier) => regionPrice(t.prices, catalog.region, t.name).perMonth;
   const candidates = catalog.diskTiers.filter(
-    (t) => types.includes(t.type) && t.sizeGiB >= d.sizeGiB && (!byPerf || (t.iops >= d.iops! && t.mbps >= d.mbps!)),
+    (t) => types.includes(t.type) && t.sizeGiB >= d.sizeGiB && (!demand || (t.iops >= demand.iops && t.mbps >= demand.mbps)),
   );
   const pick = cheapest(candidates, price, (a, b) => a.sizeGiB - b.sizeGiB || a.name.localeCompare(b.name));
   const base = {
@@ -87,7 +95,7 @@ export function sizeDisk(d: DiskDemand, input: SizingInput, catalog: Catalog): D
     effectiveMBps: d.mbps === null ? null : round(d.mbps),
   };
   if (!pick) {
-    const need = byPerf ? `${round(d.sizeGiB)} GiB, ${round(d.iops!)} IOPS and ${round(d.mbps!)} MB/s` : `${round(d.sizeGiB)} GiB`;
+    const need = demand ? `${round(d.sizeGiB)} GiB, ${round(demand.iops)} IOPS and ${round(demand.mbps)} MB/s` : `${round(d.sizeGiB)} GiB`;
     return {
       ...base, tier: null, type: null, tierSizeGiB: null, tierIops: null, tierMBps: null, monthlyCost: null,
       problem: `no ${types.join(' / ')} managed disk in the catalogue offers ${need}`,
@@ -111,8 +119,9 @@ export function sizeMachine(input: SizingInput, catalog: Catalog): Sizing {
   const disks = input.disks.map((d) => sizeDisk(d, input, catalog));
   const perf = input.criterion === 'performance-based';
   const withData = disks.filter((d) => d.basis === 'performance');
-  const diskIops = perf && withData.length > 0 ? withData.reduce((s, d) => s + d.effectiveIops!, 0) : null;
-  const diskMBps = perf && withData.length > 0 ? withData.reduce((s, d) => s + d.effectiveMBps!, 0) : null;
+  // A disk sized by performance has both rates (sizeDisk), so the ?? 0 never applies.
+  const diskIops = perf && withData.length > 0 ? withData.reduce((s, d) => s + (d.effectiveIops ?? 0), 0) : null;
+  const diskMBps = perf && withData.length > 0 ? withData.reduce((s, d) => s + (d.effectiveMBps ?? 0), 0) : null;
   const outMbps = perf && input.networkOutBytesPerSec !== null ? bytesPerSecToMbps(input.networkOutBytesPerSec) : null;
   const needsPremium = disks.some((d) => d.type === 'premium');
   const dataDisks = Math.max(0, input.disks.length - 1);
@@ -130,11 +139,12 @@ export function sizeMachine(input: SizingInput, catalog: Catalog): Sizing {
     ['boots generation 2 (UEFI)', (s) => !input.needsGeneration2 || s.hyperVGenerations.includes('V2')],
   ];
   const fits = catalog.vmSizes.filter((s) => checks.every(([, ok]) => ok(s)));
-  const hourly = (s: VmSize) => s.prices[catalog.region]!.linuxPerHour;
+  const hourly = (s: VmSize) => regionPrice(s.prices, catalog.region, s.name).linuxPerHour;
   const vm = reasons.length > 0 ? null : cheapest(fits, hourly, (a, b) => a.vCPUs - b.vCPUs || a.memoryGiB - b.memoryGiB || a.name.localeCompare(b.name));
   if (reasons.length === 0 && !vm) reasons.push(explainNoSize(catalog.vmSizes, checks));
 
-  const storage = disks.every((d) => d.monthlyCost !== null) ? round(disks.reduce((s, d) => s + d.monthlyCost!, 0), 2) : null;
+  const costs = disks.map((d) => d.monthlyCost);
+  const storage = costs.every((c): c is number => c !== null) ? round(costs.reduce((s, c) => s + c, 0), 2) : null;
   const compute = vm ? round(hourly(vm) * catalog.hoursPerMonth, 2) : null;
   return {
     status: vm ? 'sized' : 'unsuitable',

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { Agent, request } from 'undici';
 import { prepareLab } from '../cli/run/lab-up.js';
-import { freePort } from '../appliance/private-redis.js';
+import { freePort } from '../common/free-port.js';
 import { ConfigStore } from '../appliance/config-store.js';
 import { createLogger } from '../common/log.js';
 import type { Machine } from '../model/index.js';
@@ -203,7 +203,11 @@ async function main(): Promise<void> {
   const queuedAtEnd = backlog;
   if (backlog > 0) {
     const worker = spawn(process.execPath, [join(ROOT, 'bin', 'collector.js'), 'worker', '--config', lab.configFile, '--no-status', '--log-format', 'json', '--log-level', 'warn'], { cwd: ROOT, stdio: 'ignore' });
-    while (Date.now() < drainUntil && (backlog = await pending()) > 0) await new Promise((r) => setTimeout(r, 2000));
+    while (Date.now() < drainUntil) {
+      backlog = await pending();
+      if (backlog === 0) break;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
     const wexit = new Promise((r) => worker.once('exit', r));
     worker.kill('SIGTERM');
     await wexit;

@@ -180,7 +180,11 @@ async function main(): Promise<void> {
       // A real cadence: readings 30 s apart (use --interval 0 for back-to-back polls).
       if (intervalSec > 0) await new Promise((r) => setTimeout(r, Math.max(0, intervalSec * 1000 - (rows.at(-1)?.wallSec ?? prime.wallSec) * 1000)));
       let samples = 0;
-      const m = await measure(() => collector.poll((b) => void (samples += b.length)));
+      const m = await measure(() =>
+        collector.poll((b) => {
+          samples += b.length;
+        }),
+      );
       rows.push({ wallSec: m.wallSec, cpuSec: m.cpuSec, samples, machines: m.value.machinesPolled });
       console.log(`cycle ${c + 1}: ${m.wallSec.toFixed(2)} s wall, ${m.cpuSec.toFixed(2)} CPU-s, ${samples} samples for ${m.value.machinesPolled} VMs, ${m.value.requests} requests, ${m.value.errors.length} errors; ${mem()}`);
     }

@@ -30,7 +30,7 @@ const VM_PATHS = [
 ];
 
 function procCpuSec(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const f = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
   return (Number(f[11]) + Number(f[12])) / TICKS;
 }
 function procPeakMB(pid: number): number {
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       child.stdout!.on('data', (d) => {
         out += d;
         const m = /at (https:\S+\/sdk)/.exec(out);
-        if (m && out.includes('Ctrl+C')) resolve(m[1]);
+        if (m?.[1] && out.includes('Ctrl+C')) resolve(m[1]);
       });
       child.on('close', (code) => reject(new Error(`lab exited ${code}`)));
     });
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       const text = await res.body.text();
       bytes += text.length;
       const sc = res.headers['set-cookie'];
-      if (sc) cookie = String(sc).split(';')[0];
+      if (sc) cookie = String(sc).split(';')[0] ?? '';
       if (res.statusCode !== 200) throw new Error(`${method}: HTTP ${res.statusCode}: ${text.slice(0, 400)}`);
       return text;
     };
@@ -88,9 +88,9 @@ async function main(): Promise<void> {
       `<specSet><propSet><type>VirtualMachine</type>${VM_PATHS.map((p) => `<pathSet>${p}</pathSet>`).join('')}</propSet>` +
       `<objectSet><obj type="ContainerView">${view}</obj><skip>true</skip><selectSet xsi:type="TraversalSpec"><name>v</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet></specSet>` +
       `<options><maxObjects>${PAGE}</maxObjects></options>`;
-    let cpu = procCpuSec(pid);
+    const cpu = procCpuSec(pid);
     bytes = 0;
-    let t = performance.now();
+    const t = performance.now();
     let text = await call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', spec);
     let pages = 1;
     let objects = (text.match(/<objects>/g) ?? []).length;
@@ -99,8 +99,8 @@ async function main(): Promise<void> {
       pages++;
       objects += (text.match(/<objects>/g) ?? []).length;
     }
-    let wall = (performance.now() - t) / 1000;
-    let serverCpu = procCpuSec(pid) - cpu;
+    const wall = (performance.now() - t) / 1000;
+    const serverCpu = procCpuSec(pid) - cpu;
     console.log(
       `inventory: ${objects} VMs in ${pages} pages of ${PAGE} in ${wall.toFixed(2)} s wall (${(pages / wall).toFixed(1)} pages/s, ${Math.round(objects / wall)} VMs/s, ${(bytes / 1e6).toFixed(0)} MB); ` +
         `lab CPU ${serverCpu.toFixed(2)} s (${((serverCpu / pages) * 1000).toFixed(0)} ms per page)`,

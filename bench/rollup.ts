@@ -7,7 +7,6 @@
 //  3. Redis memory per stored point (INFO used_memory delta / points).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -23,6 +22,7 @@ import { requiredSeries } from '../rollup/series.js';
 import { RollupWorker } from '../rollup/worker.js';
 import { DAY_BYTES, DAY_MS, SEALED_COUNTS_OFFSET, SEALED_DAY_BYTES, WINDOWS_PER_DAY } from '../rollup/window.js';
 import { sealFinishedDays } from '../rollup/sealer.js';
+import { freePort } from '../common/free-port.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -31,15 +31,6 @@ function arg(name: string, def: number): number {
 const MACHINES = arg('machines', 10_000);
 const SAMPLES = arg('samples', 2_000_000);
 const log = pino({ level: 'warn' });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 async function startRedis(): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();

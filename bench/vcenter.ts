@@ -66,7 +66,9 @@ async function worker(sim: SimInfo, cycles: number): Promise<void> {
   result.inventoryWallSec = (Date.now() - w) / 1000;
   result.vms = inv.machines.length;
   let n = 0;
-  const sink = (b: unknown[]) => void (n += b.length); // count only: the bench measures the collector, not a writer
+  const sink = (b: unknown[]) => {
+    n += b.length;
+  }; // count only: the bench measures the collector, not a writer
   t = process.cpuUsage();
   await c.poll(sink);
   result.backfillCpuSec = cpuSec(t);
@@ -83,7 +85,7 @@ async function worker(sim: SimInfo, cycles: number): Promise<void> {
   }
   result.peakRssMB = process.resourceUsage().maxRSS / 1024; // before the soap variant, which is not our client
   if (process.argv.includes('--soap')) {
-    const { resolveCounters } = await import('../collectors/vcenter/perf.js');
+    const { resolveCounters } = await import('../collectors/vcenter/counters.js');
     const { soapQueryPerfCycle } = await import('./vcenter-soap/queryperf.js');
     const { counters } = await resolveCounters(c.session);
     await simControl(sim.host, sim.port, '/lab/clock?advance=20');

@@ -22,7 +22,9 @@ export function withConfigOptions(cmd: Command, required = true): Command {
 
 /** Loads the config and sets up the process logger from it and the command line. */
 export function loadCommandContext(opts: CommonOptions): { config: CollectorConfig; log: Logger } {
-  const config = loadConfig(opts.config!);
+  // Commands that read a config declare --config required; the check covers one that forgot to.
+  if (!opts.config) throw new UserError('no configuration file given.', { fix: 'Pass --config FILE (README.md, "Configuration").' });
+  const config = loadConfig(opts.config);
   const log = createLogger({
     level: opts.logLevel ?? config.log.level,
     pretty: opts.logFormat ? opts.logFormat === 'pretty' : undefined,
@@ -32,7 +34,8 @@ export function loadCommandContext(opts: CommonOptions): { config: CollectorConf
 }
 
 /** Writes text to a file, or to stdout when the path is "-". */
-export async function writeOutput(path: string, text: string): Promise<void> {
+export async function writeOutput(path: string, output: string): Promise<void> {
+  const text = redactText(output); // exports and reports leave the process here
   if (path === '-') {
     if (!process.stdout.write(text)) await once(process.stdout, 'drain');
     return;

@@ -1,3 +1,5 @@
+import { redact } from './redact.js';
+
 /**
  * An error meant for the administrator: it names the problem and the fix. The CLI prints
  * `message` (and `fix`) without a stack trace; anything else is treated as a bug.
@@ -13,7 +15,7 @@ export class UserError extends Error {
   }
 }
 
+/** An error's text, with known secret values removed: it goes to logs, status and pages. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return redact(err instanceof Error ? err.message : String(err));
 }

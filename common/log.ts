@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { redact } from './redact.js';
 
 export type { Logger };
 
@@ -11,16 +12,13 @@ export const REDACT_PATHS = [
   'cookie', '*.cookie', 'headers.cookie', 'headers["set-cookie"]', 'headers.authorization',
   '*.headers.cookie', '*.headers.authorization', 'authorization', '*.authorization',
   'sessionKey', '*.sessionKey',
+  'passwd', '*.passwd', 'apiKey', '*.apiKey', 'privateKey', '*.privateKey', 'setupCode', '*.setupCode',
+  'headers["proxy-authorization"]', '*.headers["proxy-authorization"]', 'headers["x-csrf-token"]', '*.headers["x-csrf-token"]',
 ];
 
-/** Scrubs credentials out of free text (error messages, response snippets) before it is logged or shown. */
+/** Scrubs credentials out of free text (error messages, response snippets): the one step in common/redact.ts. */
 export function redactText(text: string): string {
-  return text
-    .replace(/(vmware_soap_session=)("?)[^";\s]+/gi, '$1$2[redacted]')
-    .replace(/(Authorization:\s*(?:Basic|Bearer|Negotiate|NTLM)\s+)[A-Za-z0-9+/=._-]+/gi, '$1[redacted]')
-    .replace(/(<(?:\w+:)?password>)[^<]*(<\/(?:\w+:)?password>)/gi, '$1[redacted]$2')
-    .replace(/("(?:password|secret|token|access_token|client_secret)"\s*:\s*")[^"]*(")/gi, '$1[redacted]$2')
-    .replace(/(client_secret=)[^&\s]+/gi, '$1[redacted]');
+  return redact(text);
 }
 
 export interface LogOptions {
@@ -34,7 +32,7 @@ export interface LogOptions {
 export function createLogger(opts: LogOptions = {}): Logger {
   const level = opts.level ?? process.env.COLLECTOR_LOG_LEVEL ?? 'info';
   const usePretty = opts.pretty ?? (process.stderr.isTTY === true && !process.env.INVOCATION_ID);
-  const base = { level, name: opts.name, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  const base = { level, name: opts.name, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, hooks: { streamWrite: redact } };
   if (usePretty) {
     return pino(base, pretty({ destination: 2, colorize: true, sync: true, ignore: 'pid,hostname' }));
   }

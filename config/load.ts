@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UserError } from '../common/errors.js';
 import { configSchema, type CollectorConfig } from './schema/index.js';
+import { caFilesOf, checkCaFile, checkConfigSize, documentToJS } from './limits.js';
 
 export type { CollectorConfig };
 export type { SourceConfig, VcenterSourceConfig, HypervSourceConfig } from "./schema/index.js";
@@ -93,8 +94,10 @@ export function loadConfig(file: string): CollectorConfig {
   const path = resolve(file);
   let text: string;
   try {
+    checkConfigSize(path);
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read the config file ${path} (${code ?? err}).`, {
       fix: code === 'ENOENT' ? 'Check the --config path; README.md ("Configuration") has a complete example.' : 'Make the file readable by the user running collector.',
@@ -103,8 +106,9 @@ export function loadConfig(file: string): CollectorConfig {
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    throw new UserError(`${path}: not valid YAML: ${e.message.split('\n')[0]}`, { fix: 'Fix the YAML syntax at the line shown (indentation with spaces, "key: value").', code: 'CONFIG_YAML' });
+    throw new UserError(`${path}: not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`, { fix: 'Fix the YAML syntax at the line shown (indentation with spaces, "key: value").', code: 'CONFIG_YAML' });
   }
-  return parseConfig(doc.toJS(), path);
+  const config = parseConfig(documentToJS(doc, path), path);
+  for (const [key, file] of caFilesOf(config)) checkCaFile(file, key);
+  return config;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Secret } from '../common/secret-value.js';
+import { registerSecretValue } from '../common/redact.js';
 import { UserError } from '../common/errors.js';
 import type { SecretRef } from './schema/common.js';
 
@@ -15,6 +16,13 @@ export function setSecretDecryptor(fn: Decryptor | undefined): void {
  * picked up on the next login). `key` is the config path, used in errors; the value never is.
  */
 export function resolveSecret(ref: SecretRef, key: string): Secret {
+  const secret = readSecret(ref, key);
+  // Every resolved value joins the redaction registry before anyone can echo it back.
+  registerSecretValue(secret.reveal());
+  return secret;
+}
+
+function readSecret(ref: SecretRef, key: string): Secret {
   if ('env' in ref) {
     const value = process.env[ref.env];
     if (value === undefined || value === '') {

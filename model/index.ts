@@ -9,3 +9,4 @@ export * from './source.js';
 export * from './source-status.js';
 export * from './bios-uuid.js';
 export * from './machine-merge.js';
+export * from './guest.js';

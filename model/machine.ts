@@ -81,5 +81,5 @@ export function normalizeMac(raw: string | null | undefined): string | null {
   if (!raw) return null;
   const hex = raw.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
   if (hex.length !== 12) return raw.toLowerCase();
-  return hex.match(/.{2}/g)!.join(':');
+  return (hex.match(/.{2}/g) ?? []).join(':');
 }

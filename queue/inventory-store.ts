@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { mergeMachinesAcrossSources, type Machine, type SourceSummary } from '../model/index.js';
 import { keyOf } from './redis.js';
+import { redact } from '../common/redact.js';
 
 /**
  * The latest inventory in Redis, per source: what the scheduler discovered, what rollup,
@@ -31,7 +32,8 @@ export class InventoryStore {
     // Swap in atomically: readers never see a half-written inventory.
     if (machines.length > 0) multi.rename(tmp, key);
     else multi.del(key);
-    multi.hset(this.sourcesKey(), source.name, JSON.stringify(source));
+    // Error text may quote a peer that echoed a password: it is stored redacted.
+    multi.hset(this.sourcesKey(), source.name, JSON.stringify({ ...source, errors: source.errors.map(redact) }));
     await multi.exec();
   }
 

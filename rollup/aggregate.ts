@@ -39,9 +39,9 @@ export function aggregate(groups: SeriesBatch[], opts: { minTs?: number } = {}):
     const base = `${g.machine}\u0000${g.metric}\u0000${g.instance}\u0000`;
     let u: DayUpdate | undefined;
     for (let i = 0; i < g.ts.length; i++) {
-      const ts = g.ts[i]!;
-      const value = g.values[i]!;
-      if (!(ts >= minTs) || !Number.isFinite(ts) || !Number.isFinite(value)) {
+      const ts = g.ts[i];
+      const value = g.values[i];
+      if (ts === undefined || value === undefined || !(ts >= minTs) || !Number.isFinite(ts) || !Number.isFinite(value)) {
         skipped++;
         continue;
       }
@@ -54,7 +54,10 @@ export function aggregate(groups: SeriesBatch[], opts: { minTs?: number } = {}):
           u = { series, day, slots: [], peaks: [], bits: [] };
           index.set(k, u);
           let list = byMachine.get(g.machine);
-          if (!list) byMachine.set(g.machine, (list = []));
+          if (!list) {
+            list = [];
+            byMachine.set(g.machine, list);
+          }
           list.push(u);
         }
       }
@@ -64,8 +67,9 @@ export function aggregate(groups: SeriesBatch[], opts: { minTs?: number } = {}):
       const peak = Math.fround(value);
       const last = u.slots.length - 1;
       if (last >= 0 && u.slots[last] === slot) {
-        if (peak > u.peaks[last]!) u.peaks[last] = peak;
-        u.bits[last] = (u.bits[last]! | bit) >>> 0;
+        // slots, peaks and bits grow together, so [last] exists in all three.
+        if (peak > (u.peaks[last] ?? -Infinity)) u.peaks[last] = peak;
+        u.bits[last] = ((u.bits[last] ?? 0) | bit) >>> 0;
       } else {
         u.slots.push(slot);
         u.peaks.push(peak);

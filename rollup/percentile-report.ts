@@ -64,7 +64,8 @@ export async function computeSeriesPercentiles(
     const part = entries.slice(i, i + chunk);
     const bufs = await store.getMachineDays(part.map((e) => ({ series: e.series, days: dayList })));
     part.forEach((e, j) => {
-      const mb = bufs[j]!;
+      const mb = bufs[j];
+      if (!mb) throw new Error(`percentiles: no day-strings returned for machine ${e.id}`);
       let r = 0;
       const series: SeriesReport[] = [];
       for (const s of e.series) {

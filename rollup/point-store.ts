@@ -28,6 +28,13 @@ const COMMAND = 'collectorMergePoints';
 
 type MergeFn = (numKeys: number, ...args: (string | Buffer | number)[]) => Promise<number>;
 
+/** A Lua command added with defineCommand, bound to a pipeline; missing means it was never defined on that connection. */
+export function scriptCommand<F extends (...args: never[]) => unknown>(pipe: object, name: string): F {
+  const fn = (pipe as Record<string, unknown>)[name];
+  if (typeof fn !== 'function') throw new Error(`${name}: the script command is not defined on this connection`);
+  return fn.bind(pipe) as F;
+}
+
 export function pointKey(prefix: string, s: SeriesId, day: number): string {
   return keyOf(prefix, 'p', `{${s.machine}}`, METRIC_CODES[s.metric], s.instance, String(day));
 }
@@ -45,7 +52,7 @@ export function decodeDay(buf: Buffer | null, day: number, from = -Infinity, to 
   const sealed = buf.length === SEALED_DAY_BYTES;
   const n = sealed ? WINDOWS_PER_DAY : Math.min(WINDOWS_PER_DAY, Math.floor(buf.length / SLOT_BYTES));
   for (let i = 0; i < n; i++) {
-    const samples = sealed ? buf[SEALED_COUNTS_OFFSET + i]! : popcount32(buf.readUInt32LE(i * SLOT_BYTES + 4));
+    const samples = sealed ? buf.readUInt8(SEALED_COUNTS_OFFSET + i) : popcount32(buf.readUInt32LE(i * SLOT_BYTES + 4));
     if (samples === 0) continue;
     const ws = base + i * WINDOW_MS;
     if (ws < from || ws >= to) continue;
@@ -74,14 +81,15 @@ export function collectPeaks(buf: Buffer | null, day: number, from: number, to: 
   const last = Math.min(WINDOWS_PER_DAY, Math.floor(buf.length / SLOT_BYTES), Math.ceil((to - base) / WINDOW_MS));
   if (LITTLE_ENDIAN && buf.length === DAY_BYTES) {
     ALIGNED_U8.set(buf);
-    for (let i = first; i < last; i++) if (ALIGNED_U32[2 * i + 1] !== 0) out[at++] = ALIGNED_F32[2 * i]!;
+    // i < WINDOWS_PER_DAY keeps every index inside the views, so the ?? 0 never applies.
+    for (let i = first; i < last; i++) if (ALIGNED_U32[2 * i + 1] !== 0) out[at++] = ALIGNED_F32[2 * i] ?? 0;
     return at;
   }
   if (buf.length === SEALED_DAY_BYTES) {
     const lastSealed = Math.min(WINDOWS_PER_DAY, Math.ceil((to - base) / WINDOW_MS));
     if (LITTLE_ENDIAN) {
       ALIGNED_U8.set(buf);
-      for (let i = first; i < lastSealed; i++) if (ALIGNED_U8[SEALED_COUNTS_OFFSET + i] !== 0) out[at++] = ALIGNED_F32[i]!;
+      for (let i = first; i < lastSealed; i++) if (ALIGNED_U8[SEALED_COUNTS_OFFSET + i] !== 0) out[at++] = ALIGNED_F32[i] ?? 0;
       return at;
     }
     for (let i = first; i < lastSealed; i++) if (buf[SEALED_COUNTS_OFFSET + i] !== 0) out[at++] = buf.readFloatLE(i * 4);
@@ -109,7 +117,7 @@ export class PointStore {
     const agg = aggregate(groups, { minTs });
     if (agg.byMachine.size === 0) return { samples: agg.samples, skipped: agg.skipped, changed: 0 };
     const pipe = this.redis.pipeline();
-    const merge = (pipe as unknown as Record<string, MergeFn>)[COMMAND]!.bind(pipe);
+    const merge = scriptCommand<MergeFn>(pipe, COMMAND);
     for (const [machine, updates] of agg.byMachine) {
       let nUpdates = 0;
       for (const u of updates) nUpdates += u.slots.length;
@@ -126,10 +134,14 @@ export class PointStore {
         if (exp > maxExp) maxExp = exp;
         exps.writeUInt32LE(exp / 1000, k * 4);
         for (let j = 0; j < u.slots.length; j++) {
+          const slot = u.slots[j];
+          const peak = u.peaks[j];
+          const bits = u.bits[j];
+          if (slot === undefined || peak === undefined || bits === undefined) throw new Error('day update: slots, peaks and bits differ in length');
           packed.writeUInt16LE(k, off);
-          packed.writeUInt8(u.slots[j]!, off + 2);
-          packed.writeFloatLE(u.peaks[j]!, off + 3);
-          packed.writeUInt32LE(u.bits[j]!, off + 7);
+          packed.writeUInt8(slot, off + 2);
+          packed.writeFloatLE(peak, off + 3);
+          packed.writeUInt32LE(bits, off + 7);
           off += UPDATE_BYTES;
         }
       });
@@ -177,7 +189,9 @@ export class PointStore {
     let i = 0;
     return groups.map((g) => {
       if (g.series.length === 0 || g.days.length === 0) return [];
-      const [err, v] = res[i++]!;
+      const entry = res[i++];
+      if (!entry) throw new Error('getMachineDays: the pipeline returned fewer replies than commands');
+      const [err, v] = entry;
       if (err) throw err;
       return v as (Buffer | null)[];
     });
@@ -192,7 +206,7 @@ export class PointStore {
     for (let d = first; d <= last; d++) req.push({ series: q, day: d });
     const bufs = await this.getDays(req);
     const out: Point[] = [];
-    bufs.forEach((b, i) => decodeDay(b, req[i]!.day, q.from, q.to, out));
+    for (const [i, r] of req.entries()) decodeDay(bufs[i] ?? null, r.day, q.from, q.to, out);
     return out;
   }
 

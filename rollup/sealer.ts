@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { keyOf } from '../queue/redis.js';
 import { SEAL_DAY_LUA } from './lua/seal-day.js';
-import { PointStore, pointKey } from './point-store.js';
+import { PointStore, pointKey, scriptCommand } from './point-store.js';
 import { DAY_MS } from './window.js';
 
 /**
@@ -34,10 +34,13 @@ export async function sealFinishedDays(redis: Redis, prefix: string, opts: { sea
   for (let day = firstDay; day <= lastSealable; day++) {
     for (let i = 0; i < machines.length; i += opts.machinesPerCall ?? 100) {
       const pipe = redis.pipeline();
-      const seal = (pipe as unknown as Record<string, SealFn>)[COMMAND]!.bind(pipe);
+      const seal = scriptCommand<SealFn>(pipe, COMMAND);
       for (const m of machines.slice(i, i + (opts.machinesPerCall ?? 100))) {
         let series = seriesCache.get(m);
-        if (!series) seriesCache.set(m, (series = await store.seriesOf(m)));
+        if (!series) {
+          series = await store.seriesOf(m);
+          seriesCache.set(m, series);
+        }
         if (series.length > 0) {
           const k = series.map((s) => pointKey(prefix, s, day));
           void seal(k.length, ...k);

@@ -1,17 +1,22 @@
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../common/log.js';
 import type { CollectorConfig } from '../config/load.js';
-import { decodeBatch } from '../queue/codec.js';
+import type { RejectedSample } from '../model/sample-validation.js';
+import { decodeBatch, type SeriesBatch } from '../queue/codec.js';
+import { Quarantine } from '../queue/quarantine.js';
 import { createRedis } from '../queue/redis.js';
 import { SAMPLES_QUEUE, bullPrefix } from '../queue/samples-queue.js';
 import { PointStore } from './point-store.js';
+import { screenBatch } from './screen.js';
 import { sealWithLock } from './sealer.js';
 
 export interface WorkerStats {
   jobs: number;
   samples: number;
   skipped: number;
+  /** Samples refused by the worker's own check and quarantined. */
+  quarantined: number;
   failures: number;
   lastJobAt: number | null;
 }
@@ -22,13 +27,14 @@ export interface WorkerStats {
  * (redelivery, stalled-job recovery after a crash) changes nothing the second time.
  */
 export class RollupWorker {
-  readonly stats: WorkerStats = { jobs: 0, samples: 0, skipped: 0, failures: 0, lastJobAt: null };
+  readonly stats: WorkerStats = { jobs: 0, samples: 0, skipped: 0, quarantined: 0, failures: 0, lastJobAt: null };
   readonly #worker: Worker;
   readonly #store: PointStore;
   readonly #redis: Redis;
   readonly #bullConnection: Redis;
   readonly #log: Logger;
   readonly #config: CollectorConfig;
+  readonly #quarantine: Quarantine;
   #sealTimer: NodeJS.Timeout | null = null;
 
   constructor(config: CollectorConfig, opts: { log: Logger; concurrency?: number; autorun?: boolean; seal?: boolean }) {
@@ -37,6 +43,7 @@ export class RollupWorker {
     this.#redis = createRedis(config.redis, { forWorker: true, name: 'collector-rollup' });
     this.#redis.on('error', () => {}); // reconnects on its own; BullMQ's worker logs the state
     this.#store = new PointStore(this.#redis, config.redis.prefix, { retentionDays: config.rollup.retentionDays });
+    this.#quarantine = new Quarantine(this.#redis, config.redis.prefix, { log: opts.log });
     const r = config.rollup;
     this.#bullConnection = createRedis(config.redis, { forWorker: true, name: 'collector-worker' });
     this.#bullConnection.on('error', () => {});
@@ -66,7 +73,7 @@ export class RollupWorker {
     }
     this.#worker.on('failed', (job, err) => {
       this.stats.failures++;
-      const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : false;
+      const final = err instanceof UnrecoverableError || (job ? job.attemptsMade >= (job.opts.attempts ?? 1) : false);
       const msg = final ? 'rollup job failed for good: kept in the failed list (replaying its samples is harmless)' : 'rollup job failed; it will be retried';
       this.#log[final ? 'error' : 'warn']({ job: job?.id, attempt: job?.attemptsMade, err: err.message }, msg);
     });
@@ -82,8 +89,27 @@ export class RollupWorker {
   }
 
   async #process(job: Job): Promise<{ samples: number; skipped: number; changed: number }> {
-    const groups = decodeBatch(job.data);
-    const r = await this.#store.apply(groups);
+    // A data error is permanent: retrying cannot fix it. Only infrastructure errors (Redis) are retried.
+    const source = typeof job.data?.src === 'string' ? job.data.src : 'unknown';
+    const badGroups: RejectedSample[] = [];
+    let groups: SeriesBatch[];
+    try {
+      groups = decodeBatch(job.data, (group, problem) => badGroups.push({ sample: group, reason: 'not-object', detail: `malformed series group: ${problem}` }));
+    } catch (err) {
+      throw new UnrecoverableError((err as Error).message);
+    }
+    // Refused samples go to the quarantine; the rest of the batch is stored.
+    const screened = screenBatch(groups, { retentionDays: this.#config.rollup.retentionDays });
+    this.#quarantine.record(source, [...badGroups, ...screened.rejected]);
+    this.stats.quarantined += badGroups.length + screened.rejected.length;
+    let r: Awaited<ReturnType<PointStore['apply']>>;
+    try {
+      r = await this.#store.apply(screened.groups);
+    } catch (err) {
+      if (err instanceof RangeError || err instanceof TypeError) throw new UnrecoverableError(`${err.name}: ${err.message}`);
+      throw err;
+    }
+    r.skipped += screened.skipped;
     this.stats.jobs++;
     this.stats.samples += r.samples;
     this.stats.skipped += r.skipped;

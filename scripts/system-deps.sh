@@ -7,7 +7,14 @@ role="${1:-run}"
 # openssl mints the self-signed certificates of the web app and the lab simulators.
 pkgs=(redis-server openssl)
 if [ "$role" = "test" ]; then
-  # govmomi's vCenter simulator (Go), VMware's pyVmomi, pywinrm and Dell's wsl as independent peers; Chromium for UI tests.
+  # Independent peers (test/helpers/peers.ts; under CI a missing one fails the run):
+  #   golang-go + golang-github-vmware-govmomi-dev  govmomi's vCenter simulator, built by lab/govmomi/build.sh
+  #   python3-pyvmomi   VMware's Python SDK reading the simulator and the lab vCenter
+  #   python3-winrm     pywinrm (NTLM + message encryption) against the WS-Man server and the Hyper-V lab
+  #   wsl               Dell's WS-Man client (wslenum) over Basic
+  #   chromium          the web app driven through a browser (playwright-core)
+  #   openssh-server    sshd for the SSH tests of the server sources
+  # Optional, not installed here: docker compose and systemd-analyze (deploy tests skip without them).
   pkgs+=(golang-go golang-github-vmware-govmomi-dev python3-pyvmomi python3-winrm wsl chromium openssh-server)
 fi
 missing=()

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../common/log.js';
 import type { SecretRef } from '../../config/schema/common.js';
 import { resolveSecret } from '../../config/secret-refs.js';
-import { writeAtomically } from '../config-store.js';
+import { writeFileAtomically } from '../../common/atomic-file.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 /**
@@ -20,7 +20,7 @@ export class AdminAccount {
   readonly #hashFile: string;
   readonly #codeFile: string;
 
-  private constructor(private readonly dataDir: string) {
+  private constructor(dataDir: string) {
     this.#hashFile = join(dataDir, 'admin-password.scrypt');
     this.#codeFile = join(dataDir, 'setup-code');
   }
@@ -34,7 +34,7 @@ export class AdminAccount {
       account.#hash = readFileSync(account.#hashFile, 'utf8').trim();
     } else {
       account.#setupCode = existsSync(account.#codeFile) ? readFileSync(account.#codeFile, 'utf8').trim() : randomBytes(9).toString('base64url');
-      writeAtomically(account.#codeFile, `${account.#setupCode}\n`);
+      writeFileAtomically(account.#codeFile, `${account.#setupCode}\n`);
       log.warn({ setupCodeFile: account.#codeFile }, `web app: no admin password yet. Open the web app and set one with the setup code ${account.#setupCode} (also in ${account.#codeFile}).`);
     }
     return account;
@@ -50,7 +50,7 @@ export class AdminAccount {
 
   async setPassword(password: string): Promise<void> {
     this.#hash = await hashPassword(password);
-    writeAtomically(this.#hashFile, `${this.#hash}\n`);
+    writeFileAtomically(this.#hashFile, `${this.#hash}\n`);
     this.#setupCode = null;
     try {
       (await import('node:fs')).unlinkSync(this.#codeFile);

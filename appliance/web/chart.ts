@@ -81,14 +81,16 @@ export function renderChart(c: ChartInput): Html {
   }
   // Percentile lines are often close together: keep their labels at least 13 px apart.
   const shown = c.lines
-    .map((l, i) => ({ ...l, i }))
-    .filter((l) => l.value !== null)
-    .map((l) => ({ ...l, y: y(l.value!), ly: y(l.value!) }))
+    .flatMap((l, i) => (l.value === null ? [] : [{ ...l, value: l.value, i, y: y(l.value), ly: y(l.value) }]))
     .sort((a, b) => b.y - a.y);
-  for (let k = 1; k < shown.length; k++) shown[k]!.ly = Math.min(shown[k]!.ly, shown[k - 1]!.ly - 13);
+  let above: number | undefined;
+  for (const l of shown) {
+    if (above !== undefined) l.ly = Math.min(l.ly, above - 13);
+    above = l.ly;
+  }
   const lines = shown.map((l) => {
     const colour = LINE_COLOURS[l.i % LINE_COLOURS.length];
-    return `<line x1="${PAD.l}" x2="${PAD.l + iw}" y1="${l.y.toFixed(1)}" y2="${l.y.toFixed(1)}" stroke="${colour}" stroke-dasharray="5 4" class="pline"/><text x="${PAD.l + iw + 6}" y="${(l.ly + 4).toFixed(1)}" fill="${colour}">${l.label} ${formatValue(l.value!, c.unit)}</text>`;
+    return `<line x1="${PAD.l}" x2="${PAD.l + iw}" y1="${l.y.toFixed(1)}" y2="${l.y.toFixed(1)}" stroke="${colour}" stroke-dasharray="5 4" class="pline"/><text x="${PAD.l + iw + 6}" y="${(l.ly + 4).toFixed(1)}" fill="${colour}">${l.label} ${formatValue(l.value, c.unit)}</text>`;
   });
   const path = segments.map((s) => `<polyline points="${s}" fill="none" stroke="#0b5cad" stroke-width="1.6" class="peaks"/>`).join('');
   const dots = c.points.length <= 300 ? c.points.map((p) => `<circle cx="${x(p.t).toFixed(1)}" cy="${y(p.v).toFixed(1)}" r="1.8" fill="#0b5cad"/>`).join('') : '';

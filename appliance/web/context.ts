@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/log.js';
 import type { CollectorConfig } from '../../config/load.js';
 import type { InventoryStore } from '../../queue/inventory-store.js';
+import type { ProducerStats } from '../../queue/sample-producer.js';
 import type { ConfigStore } from '../config-store.js';
 import type { SecretStore } from '../credential-store.js';
 import type { AdminAccount } from './admin-account.js';
@@ -24,6 +25,8 @@ export interface WebAppOptions {
   queues?: () => Queue[];
   pollCounters?: (source: string) => Promise<PollCounters | null> | PollCounters | null;
   uploadBacklog?: () => Promise<number | null>;
+  /** The collecting producer's counters (spool, refusals) when the collectors run in this process. */
+  producerStats?: () => ProducerStats | null;
   /** Called after the sources changed on disk, so the service restarts those sources' schedulers. */
   onSourcesChanged?: (config: CollectorConfig, changed: string[]) => Promise<void>;
   /** Overrides web.host/web.port (tests use port 0). */

@@ -13,7 +13,7 @@ export class Html {
 export const raw = (text: string): Html => new Html(text);
 
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 
 type Part = Html | string | number | null | undefined | boolean | Part[];
@@ -26,8 +26,9 @@ function render(v: Part): string {
 
 /** Tagged template: h`<p>${userText}</p>` escapes userText; nested h`` results and arrays pass through. */
 export function h(strings: TemplateStringsArray, ...values: Part[]): Html {
-  let out = strings[0]!;
-  values.forEach((v, i) => (out += render(v) + strings[i + 1]!));
+  // A tagged template always has one more string than values.
+  let out = strings[0] ?? '';
+  for (const [i, v] of values.entries()) out += render(v) + (strings[i + 1] ?? '');
   return new Html(out);
 }
 

@@ -17,9 +17,22 @@ export class LoginLimiter {
     const mine = this.#recent(address, t);
     this.#global = this.#global.filter((x) => t - x < this.opts.globalWindowMs);
     let waitMs = 0;
-    if (mine.length >= this.opts.perAddress) waitMs = Math.max(waitMs, mine[0]! + this.opts.perAddressWindowMs - t);
-    if (this.#global.length >= this.opts.global) waitMs = Math.max(waitMs, this.#global[0]! + this.opts.globalWindowMs - t);
+    const oldestMine = mine[0];
+    const oldestAll = this.#global[0];
+    if (oldestMine !== undefined && mine.length >= this.opts.perAddress) waitMs = Math.max(waitMs, oldestMine + this.opts.perAddressWindowMs - t);
+    if (oldestAll !== undefined && this.#global.length >= this.opts.global) waitMs = Math.max(waitMs, oldestAll + this.opts.globalWindowMs - t);
     return Math.ceil(waitMs / 1000);
+  }
+
+  /**
+   * Takes an attempt before the (slow) password check, so parallel requests count: 0 when the attempt
+   * may go ahead (it is then counted as failed until succeeded() says otherwise), else seconds to wait.
+   */
+  reserve(address: string): number {
+    const wait = this.retryAfterSec(address);
+    if (wait > 0) return wait;
+    this.failed(address);
+    return 0;
   }
 
   failed(address: string): void {
@@ -31,6 +44,7 @@ export class LoginLimiter {
 
   succeeded(address: string): void {
     this.#perAddress.delete(address);
+    this.#global.pop(); // the reservation of this attempt, which turned out not to be a guess
   }
 
   #recent(address: string, t: number): number[] {

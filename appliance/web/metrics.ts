@@ -1,4 +1,5 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerSampleMetrics } from './sample-health.js';
 import { queueStatuses, sourceStatuses, type StatusSources } from './status.js';
 
 /**
@@ -20,6 +21,7 @@ export function createMetrics(s: StatusSources): Registry {
   const qJobs = new Gauge({ name: 'collector_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry] });
   const qLag = new Gauge({ name: 'collector_queue_lag_seconds', help: 'Age of the oldest waiting job', labelNames: ['queue'], registers: [registry] });
   const backlog = new Gauge({ name: 'collector_upload_backlog', help: 'Items waiting to be sent to Azure (-1: no sink configured)', registers: [registry] });
+  const refreshSamples = registerSampleMetrics(registry, s);
 
   const refresh = async () => {
     for (const g of [polls, samples, errors, lastSuccess, lag, machines, up, qJobs, qLag]) g.reset();
@@ -38,6 +40,7 @@ export function createMetrics(s: StatusSources): Registry {
       if (q.lagSec !== null) qLag.set({ queue: q.name }, q.lagSec);
     }
     backlog.set((await s.uploadBacklog?.()) ?? -1);
+    await refreshSamples();
   };
   return Object.assign(registry, { refresh });
 }

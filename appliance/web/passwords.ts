@@ -19,8 +19,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
-  const expected = Buffer.from(parts[5]!, 'base64url');
-  const key = await scrypt(password, Buffer.from(parts[4]!, 'base64url'), { N, r, p, maxmem: PARAMS.maxmem });
+  const [, , , , salt = '', hash = ''] = parts; // six parts, checked above
+  const expected = Buffer.from(hash, 'base64url');
+  const key = await scrypt(password, Buffer.from(salt, 'base64url'), { N, r, p, maxmem: PARAMS.maxmem });
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 

@@ -35,6 +35,18 @@ declare module 'fastify' {
   }
 }
 
+/** The session's CSRF token; the onRequest hook sends any request without a session away first. */
+export function csrfOf(req: FastifyRequest): string {
+  if (!req.session) throw new Error(`${req.method} ${pathOf(req.url)} reached a page handler without a session`);
+  return req.session.csrf;
+}
+
+/** The path of a request URL, without its query string. */
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
 /** The form body (urlencoded) as a plain record; repeated fields keep the last value. */
 export function form(req: FastifyRequest): Record<string, string> {
   const body = req.body;

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/log.js';
 import type { CollectorConfig } from '../../config/load.js';
+import type { ProducerStats } from '../../queue/sample-producer.js';
 import { applianceDataDir, openApplianceSecrets } from '../credential-store.js';
 import { startWebApp, type WebApp } from './server.js';
 import type { PollCounters } from './status.js';
@@ -10,6 +11,7 @@ import type { PollCounters } from './status.js';
 export interface CollectorsHandle {
   restartSources(config: CollectorConfig, changed: string[]): Promise<void>;
   pollCounters(source: string): PollCounters | null;
+  readonly producer?: { stats(): ProducerStats };
 }
 
 export interface WebRoleDeps {
@@ -31,7 +33,7 @@ export class WebRole {
 
   async start(): Promise<void> {
     const dataDir = applianceDataDir(this.deps.configFile, this.config.web.dataDir);
-    const secrets = openApplianceSecrets(this.deps.configFile, this.config.web.dataDir);
+    const secrets = openApplianceSecrets(this.deps.configFile, this.config.web.dataDir, this.config);
     this.app = await startWebApp({
       configFile: this.deps.configFile,
       config: this.config,
@@ -41,6 +43,7 @@ export class WebRole {
       dataDir,
       queues: this.deps.queues,
       pollCounters: (name) => this.deps.collectors?.()?.pollCounters(name) ?? null,
+      producerStats: () => this.deps.collectors?.()?.producer?.stats() ?? null,
       uploadBacklog: this.deps.uploadBacklog ?? (this.config.sink.enabled ? () => this.#outboxBacklog() : undefined),
       onSourcesChanged: async (config, changed) => {
         await this.deps.collectors?.()?.restartSources(config, changed);

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { errorMessage, UserError } from '../../common/errors.js';
 import { redactText } from '../../common/log.js';
+import { redactPayload } from '../../common/redact.js';
 import { resolveSecret } from '../../config/secret-refs.js';
 import { InventoryStore } from '../../queue/inventory-store.js';
 import { ConfigStore } from '../config-store.js';
@@ -9,8 +10,9 @@ import { ensureCertificate } from './certificate.js';
 import type { WebAppOptions, WebContext } from './context.js';
 import { escapeHtml, page, raw, STYLESHEET } from './html.js';
 import { LoginLimiter } from './login-limiter.js';
+import { cacheControlFor, securityHeaders, stripExternalLinks } from './security-headers.js';
 import { createMetrics, type MetricsRegistry } from './metrics.js';
-import { parseCookies, SESSION_COOKIE } from './request.js';
+import { parseCookies, pathOf, SESSION_COOKIE } from './request.js';
 import { SessionStore, tokensEqual } from './sessions.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerOpsRoutes } from './routes/ops.js';
@@ -38,7 +40,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   const cert = await ensureCertificate({ dataDir: opts.dataDir, certFile: web.certFile, keyFile: web.keyFile });
   const prefix = opts.config.redis.prefix;
   const inventory = new InventoryStore(opts.redis, prefix);
-  const statusSources = { config: () => current, inventory, queues: () => opts.queues?.() ?? [], pollCounters: opts.pollCounters, uploadBacklog: opts.uploadBacklog };
+  const statusSources = { config: () => current, inventory, queues: () => opts.queues?.() ?? [], pollCounters: opts.pollCounters, uploadBacklog: opts.uploadBacklog, redis: opts.redis, producerStats: opts.producerStats };
   const ctx: WebContext = {
     ...opts,
     current: () => current,
@@ -60,19 +62,12 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   app.decorateRequest('sessionId', null);
 
   app.addHook('onRequest', async (req, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'same-origin');
-    reply.header('strict-transport-security', 'max-age=31536000');
-    const path = req.url.split('?')[0]!;
+    const path = pathOf(req.url);
+    reply.headers(securityHeaders(path));
     const id = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
     req.session = await ctx.sessions.get(id);
-    req.sessionId = req.session ? id! : null;
+    req.sessionId = req.session && id ? id : null;
     if (PUBLIC.some((re) => re.test(path))) return;
-    if (path.startsWith('/queues')) reply.header('x-frame-options', 'DENY');
-    else {
-      reply.header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'");
-      reply.header('x-frame-options', 'DENY');
-    }
     if (!req.session) {
       if (req.method === 'GET' && !path.startsWith('/queues/api')) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
       return reply.code(401).send({ error: 'not signed in' });
@@ -81,10 +76,21 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
       if (!sameOrigin(req)) return reply.code(403).type('text/plain').send('Cross-site request refused.');
     }
   });
+  // Last stop for every response: no caching (static files set their own header first), no external
+  // assets on the queue board, and the one redaction step over every text body.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const [path = ''] = req.url.split('?'); // split always yields at least one part
+    const cache = cacheControlFor(path);
+    if (cache) reply.header('cache-control', cache);
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    let text = redactPayload(payload);
+    if (path.startsWith('/queues') && String(reply.getHeader('content-type') ?? '').startsWith('text/html')) text = stripExternalLinks(String(text));
+    return text;
+  });
   // CSRF: every state-changing form of our own pages echoes the session token (bull-board's API, which
   // cannot, is covered by the same-origin check above and the SameSite=Strict session cookie).
   app.addHook('preHandler', async (req, reply) => {
-    const path = req.url.split('?')[0]!;
+    const path = pathOf(req.url);
     if (req.method === 'GET' || req.method === 'HEAD' || PUBLIC.some((re) => re.test(path)) || path.startsWith('/queues')) return;
     const body = (req.body ?? {}) as Record<string, unknown>;
     const token = typeof body._csrf === 'string' ? body._csrf : (req.headers['x-csrf-token'] as string | undefined);

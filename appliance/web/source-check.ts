@@ -50,8 +50,8 @@ export function endpointOf(cfg: SourceConfig): { host: string; port: number; tls
     ([name]) => name.toLowerCase() === cfg.host.toLowerCase(),
   )?.[1];
   if (typeof mapped === 'string') {
-    const [address, port] = mapped.split(':');
-    return { host: address!, port: port ? Number(port) : (cfg.port ?? (https ? 5986 : 5985)), tls: https };
+    const [address = mapped, port] = mapped.split(':');
+    return { host: address, port: port ? Number(port) : (cfg.port ?? (https ? 5986 : 5985)), tls: https };
   }
   if (mapped) return { host: mapped.address, port: (https ? mapped.httpsPort : mapped.httpPort) ?? cfg.port ?? (https ? 5986 : 5985), tls: https };
   return { host: cfg.host, port: cfg.port ?? (https ? 5986 : 5985), tls: https };

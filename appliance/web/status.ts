@@ -3,6 +3,7 @@ import type { SourceKind } from '../../model/index.js';
 import type { CollectorConfig } from '../../config/load.js';
 import type { InventoryStore } from '../../queue/inventory-store.js';
 import type { PollCounters } from '../../model/index.js';
+import type { SampleHealthSources } from './sample-health.js';
 
 export type { PollCounters };
 
@@ -28,12 +29,12 @@ export interface QueueStatus {
   lagSec: number | null;
 }
 
-export interface StatusSources {
+export interface StatusSources extends SampleHealthSources {
   config: () => CollectorConfig;
   inventory: InventoryStore;
   queues: () => Queue[];
   pollCounters?: (source: string) => Promise<PollCounters | null> | PollCounters | null;
-  /** Samples or payloads waiting to be sent to Azure (D's outbox), when a sink is configured. */
+  /** Work waiting to be sent to Azure (import files, ingestion batches in the outbox), when a sink is configured. */
   uploadBacklog?: () => Promise<number | null>;
 }
 

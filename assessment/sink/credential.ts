@@ -48,26 +48,37 @@ export class TokenSource {
   requests = 0;
   constructor(
     private readonly settings: SinkSettings,
+    /** The token's audience: ARM (https://management.azure.com/.default) or Azure Monitor (https://monitor.azure.com/.default). */
+    readonly scope: string,
     private readonly dispatcher?: Dispatcher,
     private readonly factory: (s: SinkSettings, d?: Dispatcher, e?: TransportErrors) => TokenCredential = createCredential,
   ) {}
 
   async token(): Promise<string> {
+    return (await this.accessToken()).token;
+  }
+
+  async accessToken(): Promise<AccessToken> {
     const now = Date.now();
-    if (this.#cached && this.#cached.expiresOnTimestamp - 60_000 > now) return this.#cached.token;
+    if (this.#cached && this.#cached.expiresOnTimestamp - 60_000 > now) return this.#cached;
     this.#credential ??= this.factory(this.settings, this.dispatcher, this.#errors);
     this.#errors.last = null;
     this.requests += 1;
     let t: AccessToken | null;
     try {
-      t = await this.#credential.getToken(this.settings.scope);
+      t = await this.#credential.getToken(this.scope);
     } catch (err) {
       const network = this.#errors.last ? ` (network: ${this.#errors.last})` : '';
       throw new AuthError(`could not get a token from ${this.settings.authorityHost} for tenant ${this.settings.tenantId}: ${redactText(firstLine(err))}${redactText(network)}`, { cause: err });
     }
     if (!t) throw new AuthError(`the authority ${this.settings.authorityHost} returned no token`);
     this.#cached = t;
-    return t.token;
+    return t;
+  }
+
+  /** This source as a TokenCredential for an Azure SDK client, so the SDK shares the cache and invalidate(). */
+  asCredential(): TokenCredential {
+    return { getToken: async () => this.accessToken() };
   }
 
   invalidate(): void {

@@ -1,25 +1,58 @@
-// The durable outbox on BullMQ: every batch is a job (id = its idempotency key, so enqueuing the same
-// batch twice is a no-op), retried with capped exponential backoff; 429/503 Retry-After moves the job
-// to delayed until then; a 4xx the endpoint will never accept is parked as failed with the reason,
-// visible in `collector status` and replayable. Nothing is removed until the endpoint accepted it.
+// The durable outbox on BullMQ: every piece of work for Azure is a job whose id is derived from its
+// content (an import file per site and content hash; a Logs Ingestion batch per stream and row hash),
+// so queuing the same work twice is a no-op. Jobs are retried with capped exponential backoff; a
+// Retry-After moves the job to delayed until then; what Azure will never accept is parked as failed
+// with the reason, visible in `collector status` and replayable. A job saves its progress (import
+// URI and job id, upload done; rows still to send) in its data, so a restart resumes there.
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/log.js';
 import type { SinkSettings } from '../../config/schema/sink.js';
-import type { Payload } from '../payload.js';
-import { Sender } from './sender.js';
+import { contentHash } from '../payload.js';
+import { ArmError } from './arm-client.js';
+import { AzureClients } from './azure-clients.js';
+import type { ImportFile, ImportProgress, ImportResult } from './azure-migrate-import.js';
+import { BlobUploadError } from './blob-upload.js';
+import { retryableIngest } from './logs-ingestion.js';
+import type { Row, StreamKind } from './rows.js';
+import { SinkState, type IngestRecord } from './state.js';
 
 export const OUTBOX_QUEUE = 'assessment-outbox';
 
-export interface OutboxJobData {
-  payload: Payload;
+export interface ImportJobData {
+  kind: 'import';
+  site: string;
+  asOf: string;
+  file: ImportFile;
+  progress: ImportProgress;
   enqueuedAt: string;
 }
 
+export interface IngestJobData {
+  kind: 'ingest';
+  stream: StreamKind;
+  streamName: string;
+  asOf: string;
+  /** Rows not yet accepted (fewer after a partial success). */
+  rows: Row[];
+  total: number;
+  enqueuedAt: string;
+}
+
+export type OutboxJobData = ImportJobData | IngestJobData;
+
 export interface OutboxResult {
-  status: number;
-  duplicate: boolean;
+  kind: OutboxJobData['kind'];
   records: number;
+  status?: string;
+}
+
+export function importJobId(site: string, hash: string): string {
+  return `import-${site}-${hash.slice(0, 40)}`;
+}
+
+export function ingestJobId(stream: StreamKind, rows: Row[]): string {
+  return `ingest-${stream}-${contentHash(rows).slice(0, 40)}`;
 }
 
 /** Capped exponential backoff with jitter (half to full delay), so many appliances do not retry in step. */
@@ -44,25 +77,43 @@ export class Outbox {
     this.queue = new Queue(OUTBOX_QUEUE, { connection, prefix });
   }
 
-  /** Adds the batches; returns how many were new (a batch already in the outbox, pending or sent, is not added again). */
-  async enqueue(payloads: Payload[]): Promise<{ added: number; already: number }> {
+  /** Queues an import file unless this content was already imported to the site or is queued. */
+  async enqueueImport(site: string, asOf: string, file: ImportFile): Promise<{ added: boolean; reason?: string }> {
+    const state = new SinkState(this.connection, this.prefix);
+    if ((await state.importedHash(site, file.part)) === file.contentHash) return { added: false, reason: 'this content was already imported to the site' };
+    const id = importJobId(site, file.contentHash);
+    if (await this.queue.getJob(id)) return { added: false, reason: 'this content is already in the outbox' };
+    const data: ImportJobData = { kind: 'import', site, asOf, file, progress: {}, enqueuedAt: new Date().toISOString() };
+    await this.queue.add('import', data, { ...jobOptions(this.settings), jobId: id });
+    return { added: true };
+  }
+
+  /** Queues row batches for a stream; a batch already in the outbox (pending or sent) is not added again. */
+  async enqueueRows(stream: StreamKind, streamName: string, asOf: string, batches: Row[][]): Promise<{ added: number; already: number }> {
     let added = 0;
-    for (const p of payloads) {
-      const existing = await this.queue.getJob(p.idempotencyKey);
-      if (existing) continue;
-      await this.queue.add('batch', { payload: p, enqueuedAt: new Date().toISOString() }, { ...jobOptions(this.settings), jobId: p.idempotencyKey });
+    for (const rows of batches) {
+      const id = ingestJobId(stream, rows);
+      if (await this.queue.getJob(id)) continue;
+      const data: IngestJobData = { kind: 'ingest', stream, streamName, asOf, rows, total: rows.length, enqueuedAt: new Date().toISOString() };
+      await this.queue.add('ingest', data, { ...jobOptions(this.settings), jobId: id });
       added += 1;
     }
-    return { added, already: payloads.length - added };
+    return { added, already: batches.length - added };
   }
 
   async status(limit = 50): Promise<OutboxStatus> {
+    const state = new SinkState(this.connection, this.prefix);
     const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'completed', 'prioritized');
-    const describe = (j: Job<OutboxJobData, OutboxResult>) => ({
-      key: j.id!,
-      batch: `${j.data.payload.batch.index + 1}/${j.data.payload.batch.count}`,
-      asOf: j.data.payload.assessment.asOf,
-      records: j.data.payload.records.length,
+    const describe = (j: Job<OutboxJobData, OutboxResult>): OutboxEntry => ({
+      key: j.id ?? '?', // jobs read back from the queue always have an id
+      what:
+        j.data.kind === 'import'
+          ? `import ${j.data.file.fileName} to site ${j.data.site}${j.data.progress.jobArmId ? ` (job ${j.data.progress.jobArmId.split('/').pop()}${j.data.progress.uploadedAt ? ', uploaded' : ''})` : ''}`
+          : j.data.kind === 'ingest'
+            ? `${j.data.streamName}: ${j.data.rows.length} of ${j.data.total} row(s) to send`
+            : 'a batch for the removed sink.endpoint',
+      asOf: j.data.asOf ?? '?',
+      records: j.data.kind === 'import' ? j.data.file.servers : j.data.kind === 'ingest' ? j.data.rows.length : 0,
       attempts: j.attemptsMade,
       reason: j.failedReason || null,
       nextAttemptAt: null as string | null,
@@ -90,6 +141,8 @@ export class Outbox {
       failed: failed.filter(Boolean).map(describe),
       delayed: delayedEntries,
       waiting: waiting.filter(Boolean).map(describe),
+      lastImport: this.settings.azureMigrate ? await state.lastImport(this.settings.azureMigrate.importSite) : null,
+      lastIngest: await state.lastIngest(),
     };
   }
 
@@ -112,7 +165,7 @@ export class Outbox {
 
 export interface OutboxEntry {
   key: string;
-  batch: string;
+  what: string;
   asOf: string;
   records: number;
   attempts: number;
@@ -125,6 +178,53 @@ export interface OutboxStatus {
   failed: OutboxEntry[];
   delayed: OutboxEntry[];
   waiting: OutboxEntry[];
+  lastImport: ImportResult | null;
+  lastIngest: IngestRecord | null;
+}
+
+/** What one attempt decided: done, retry (maybe not before a time), or park. */
+class Park extends UnrecoverableError {}
+
+async function processImport(job: Job<ImportJobData, OutboxResult>, clients: AzureClients, state: SinkState): Promise<OutboxResult> {
+  if (!clients.importer) throw new Park('sink.azureMigrate is no longer configured; remove this job or configure it again');
+  const d = job.data;
+  let result: ImportResult;
+  try {
+    result = await clients.importer.run(d.file, d.progress, async (progress) => {
+      d.progress = progress;
+      await job.updateData(d);
+    });
+  } catch (err) {
+    // An expired or refused SAS: the next attempt asks for a new import URI (the old job never got a file).
+    if (err instanceof BlobUploadError && err.status === 403) {
+      d.progress = {};
+      await job.updateData(d);
+    }
+    throw err;
+  }
+  await state.recordImport(result);
+  if (result.failed) {
+    throw new Park(`Azure Migrate import job ${result.jobArmId.split('/').pop()} ${result.status}: ${result.errors.slice(0, 5).join('; ') || 'no error details'}${result.errors.length > 5 ? ` (+${result.errors.length - 5} more)` : ''}`);
+  }
+  return { kind: 'import', records: result.imported ?? result.servers, status: result.status };
+}
+
+async function processIngest(job: Job<IngestJobData, OutboxResult>, clients: AzureClients, state: SinkState): Promise<OutboxResult & { retryAfterMs?: number }> {
+  if (!clients.ingest) throw new Park('sink.logsIngestion is no longer configured; remove this job or configure it again');
+  const d = job.data;
+  const r = await clients.ingest.send(d.streamName, d.rows);
+  const ok = r.remaining.length === 0;
+  await state.recordIngest({ stream: d.streamName, rows: d.rows.length, accepted: r.accepted, requests: r.requests, at: new Date().toISOString(), ok, reason: r.reason ?? null });
+  if (ok) return { kind: 'ingest', records: d.total };
+  // Keep only the rows Azure did not accept, so the retry does not send the others again.
+  if (r.accepted > 0) {
+    d.rows = r.remaining;
+    await job.updateData(d);
+  }
+  if (!retryableIngest(r.status)) throw new Park(`Logs Ingestion refused ${r.remaining.length} row(s): ${r.reason}`);
+  const e = new Error(r.reason ?? 'ingestion failed') as Error & { retryAfterMs?: number };
+  e.retryAfterMs = r.retryAfterMs;
+  throw e;
 }
 
 /** The worker that drains the outbox; the appliance runs one, `collector upload --send` runs one until empty. */
@@ -132,42 +232,51 @@ export function startOutboxSender(
   connection: Redis,
   prefix: string,
   settings: SinkSettings,
-  opts: { log: Logger; sender?: Sender; timeoutMs?: number },
-): { worker: Worker<OutboxJobData, OutboxResult>; sender: Sender; close: () => Promise<void> } {
-  const sender = opts.sender ?? new Sender(settings, { timeoutMs: opts.timeoutMs });
+  opts: { log: Logger; clients?: AzureClients; timeoutMs?: number },
+): { worker: Worker<OutboxJobData, OutboxResult>; clients: AzureClients; close: () => Promise<void> } {
+  const clients = opts.clients ?? new AzureClients(settings, { timeoutMs: opts.timeoutMs });
+  const state = new SinkState(connection, prefix);
   const log = opts.log;
   const worker = new Worker<OutboxJobData, OutboxResult>(
     OUTBOX_QUEUE,
     async (job, token) => {
-      const p = job.data.payload;
-      const outcome = await sender.send(p);
-      const where = { key: p.idempotencyKey.slice(0, 12), batch: p.batch.index, attempt: job.attemptsMade + 1 };
-      switch (outcome.kind) {
-        case 'sent':
-          log.debug({ ...where, status: outcome.status, duplicate: outcome.duplicate }, 'batch accepted');
-          return { status: outcome.status, duplicate: outcome.duplicate, records: p.records.length };
-        case 'retry':
-          if (outcome.retryAfterMs !== undefined && token) {
-            // Retry-After: wait exactly as long as the endpoint asked, without using up an attempt.
-            log.warn({ ...where, retryAfterMs: outcome.retryAfterMs }, `ingestion endpoint asked to wait: ${outcome.reason}`);
-            await job.moveToDelayed(Date.now() + outcome.retryAfterMs, token);
-            throw new DelayedError();
-          }
-          log.warn(where, `batch will be retried: ${outcome.reason}`);
-          throw new Error(outcome.reason);
-        case 'auth':
-          log.warn(where, `batch will be retried: ${outcome.reason}`);
-          throw new Error(outcome.reason);
-        case 'rejected':
-          log.error(where, `batch parked as failed (replay with collector upload --replay-failed): ${outcome.reason}`);
-          throw new UnrecoverableError(outcome.reason);
+      const where = { key: job.id?.slice(0, 40), attempt: job.attemptsMade + 1 };
+      try {
+        // Left over from before the upgrade: the invented endpoint is gone, so there is nowhere to send it.
+        if (job.data.kind !== 'import' && job.data.kind !== 'ingest') throw new Park('a batch for the removed sink.endpoint: nothing to send; the next assessment goes to sink.azureMigrate / sink.logsIngestion');
+        const r = job.data.kind === 'import' ? await processImport(job as Job<ImportJobData, OutboxResult>, clients, state) : await processIngest(job as Job<IngestJobData, OutboxResult>, clients, state);
+        log.info({ ...where, records: r.records, status: r.status }, `${job.data.kind} done`);
+        return r;
+      } catch (err) {
+        if (err instanceof Park) {
+          log.error(where, `parked as failed (fix, then collector upload --no-enqueue --replay-failed --send): ${err.message}`);
+          throw err;
+        }
+        if (err instanceof ArmError && !err.retryable) {
+          log.error(where, `parked as failed (fix, then collector upload --no-enqueue --replay-failed --send): ${err.message}`);
+          throw new UnrecoverableError(err.message);
+        }
+        if (err instanceof BlobUploadError && !err.retryable && err.status !== 403) {
+          log.error(where, `parked as failed: ${err.message}`);
+          throw new UnrecoverableError(err.message);
+        }
+        const message = (err as Error).message ?? String(err);
+        const retryAfterMs = (err as { retryAfterMs?: number }).retryAfterMs;
+        if (retryAfterMs !== undefined && token) {
+          // Retry-After: wait as long as Azure asked, without using up an attempt.
+          log.warn({ ...where, retryAfterMs }, `Azure asked to wait: ${message}`);
+          await job.moveToDelayed(Date.now() + retryAfterMs, token);
+          throw new DelayedError();
+        }
+        log.warn(where, `will be retried: ${message}`);
+        throw err;
       }
     },
     {
       connection,
       prefix,
       concurrency: 1,
-      lockDuration: Math.max(30_000, (opts.timeoutMs ?? settings.timeoutSec * 1000) * 3),
+      lockDuration: Math.max(60_000, (opts.timeoutMs ?? settings.timeoutSec * 1000) * 3),
       settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, settings.retry.baseDelaySec * 1000, settings.retry.maxDelaySec * 1000) },
     },
   );
@@ -175,11 +284,11 @@ export function startOutboxSender(
   let closing: Promise<void> | undefined;
   return {
     worker,
-    sender,
+    clients,
     close: () =>
       (closing ??= (async () => {
         await worker.close();
-        await sender.close();
+        await clients.close();
       })()),
   };
 }

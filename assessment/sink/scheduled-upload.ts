@@ -7,10 +7,11 @@ import type { CollectorConfig } from '../../config/load.js';
 import { createRedis } from '../../queue/redis.js';
 import { assess, enqueueAssessment } from '../assess.js';
 import { startOutboxSender } from './outbox.js';
+import type { EnqueueSummary } from './enqueue.js';
 
 export interface AzureSinkService {
   /** Builds and queues an assessment now (also what the timer does). */
-  assessNow(): Promise<{ batches: number; added: number; already: number; records: number }>;
+  assessNow(): Promise<EnqueueSummary>;
   close(): Promise<void>;
 }
 
@@ -19,12 +20,12 @@ export function startAzureSink(config: CollectorConfig, log: Logger, opts: { eve
   const redis = createRedis(config.redis, { name: 'collector-sink', forWorker: true });
   redis.on('error', () => {}); // ioredis reconnects; the worker logs its own errors once
   const sender = startOutboxSender(redis, config.redis.prefix, config.sink, { log });
-  const everyMs = opts.everyMs ?? 24 * 3600_000;
+  const everyMs = opts.everyMs ?? (config.sink.azureMigrate?.intervalHours ?? 24) * 3600_000;
   let running: Promise<unknown> = Promise.resolve();
   const assessNow = async () => {
     const a = await assess(config, {}, log);
-    const r = await enqueueAssessment(config, a);
-    log.info(r, 'assessment queued for Azure');
+    const r = await enqueueAssessment(config, a, { withPoints: true });
+    log.info({ imports: r.imports, streams: r.streams }, 'assessment queued for Azure');
     return r;
   };
   const tick = () => {

@@ -80,6 +80,8 @@ export async function soapQueryPerfCycle(
   return { values, cpuSec: (d.user + d.system) / 1e6, requests: batches.length };
 }
 
-function asArray(x: unknown): any[] {
-  return x === undefined || x === null ? [] : Array.isArray(x) ? x : [x];
+/** node-soap's decoded objects: only the nested `value` arrays are read here. */
+type SoapObject = { value?: unknown } | null | undefined;
+function asArray(x: unknown): SoapObject[] {
+  return (x === undefined || x === null ? [] : Array.isArray(x) ? x : [x]) as SoapObject[];
 }

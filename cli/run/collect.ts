@@ -6,6 +6,7 @@ import { redactText, type Logger } from '../../common/log.js';
 import type { SourceConfig } from '../../config/load.js';
 import { createCollector } from '../../appliance/collector-factory.js';
 import type { Sample, SourceCollector } from '../../model/index.js';
+import { partitionSamples } from '../../model/sample-validation.js';
 import { loadCommandContext, type CommonOptions } from '../command-context.js';
 import { selectSources } from './sources.js';
 
@@ -21,11 +22,19 @@ class NdjsonOut {
   readonly #stream: NodeJS.WritableStream;
   readonly #file: WriteStream | null;
   lines = 0;
-  constructor(path: string) {
+  /** Samples the sample contract refused, per source: never written (the file is what ingest accepts). */
+  readonly refused = new Map<string, Map<string, number>>();
+  constructor(path: string, private readonly retentionDays: number) {
     this.#file = path === '-' ? null : createWriteStream(path);
     this.#stream = this.#file ?? process.stdout;
   }
-  async write(batch: Sample[]): Promise<void> {
+  async write(input: Sample[], source: string): Promise<void> {
+    const { valid: batch, rejected } = partitionSamples(input, { retentionDays: this.retentionDays });
+    for (const r of rejected) {
+      const per = this.refused.get(source) ?? new Map<string, number>();
+      per.set(r.reason, (per.get(r.reason) ?? 0) + 1);
+      this.refused.set(source, per);
+    }
     if (batch.length === 0) return;
     let text = '';
     for (const s of batch) text += `${JSON.stringify({ machine: s.machine, metric: s.metric, instance: s.instance, ts: s.ts, value: s.value, intervalSec: s.intervalSec })}\n`;
@@ -47,8 +56,9 @@ function withState(cfg: SourceConfig, dir: string | undefined): SourceConfig {
 async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger, what = ''): Promise<{ ok: boolean; samples: number }> {
   const started = Date.now();
   try {
-    const stats = await c.poll((batch) => out.write(batch));
-    const line = `${c.name}: ${what}${stats.samples} sample(s) from ${stats.machinesPolled} machine(s) in ${stats.requests} request(s), ${((Date.now() - started) / 1000).toFixed(1)} s`;
+    const stats = await c.poll((batch) => out.write(batch, c.name));
+    const refused = [...(out.refused.get(c.name) ?? [])].map(([reason, n]) => `${n} ${reason}`).join(', ');
+    const line = `${c.name}: ${what}${stats.samples} sample(s) from ${stats.machinesPolled} machine(s) in ${stats.requests} request(s), ${((Date.now() - started) / 1000).toFixed(1)} s${refused ? `; refused so far (not written): ${refused}` : ''}`;
     process.stderr.write(`${line}${stats.errors.length ? `; errors: ${redactText(stats.errors.join('; '))}` : ''}\n`);
     return { ok: stats.errors.length === 0 || stats.samples > 0, samples: stats.samples };
   } catch (err) {
@@ -79,13 +89,16 @@ async function collectOnce(c: SourceCollector, out: NdjsonOut, log: Logger): Pro
 export async function runCollect(opts: CollectOptions): Promise<void> {
   const { config, log } = loadCommandContext(opts);
   const sources = selectSources(config.sources, opts.source).map((s) => withState(s, opts.stateDir));
-  const out = new NdjsonOut(opts.out);
+  const out = new NdjsonOut(opts.out, config.rollup.retentionDays);
   const collectors: SourceCollector[] = [];
   try {
     for (const cfg of sources) collectors.push(await createCollector(cfg, { log }));
     if (opts.once) {
       const ok = await Promise.all(collectors.map((c) => collectOnce(c, out, log)));
-      if (!ok.some(Boolean)) throw new UserError('collection failed for every source (see the errors above).', { fix: 'Fix the errors listed for each source, then run again.', code: 'COLLECT_FAILED' });
+      const failed = collectors.filter((_, i) => !ok[i]).map((c) => c.name);
+      if (failed.length > 0) {
+        throw new UserError(`collection failed for ${failed.length} of ${collectors.length} source(s): ${failed.join(', ')} (see the errors above; the samples of the others were written).`, { fix: 'Fix the errors listed for each source, then run again.', code: 'COLLECT_FAILED' });
+      }
       return;
     }
     // Continuous: each source on its own cadence until SIGINT/SIGTERM; a failed poll is retried next tick.
@@ -101,7 +114,14 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
           const wait = Math.max(0, c.pollIntervalSec * 1000 - (Date.now() - started));
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, wait);
-            stop.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+            stop.signal.addEventListener(
+              'abort',
+              () => {
+                clearTimeout(t);
+                resolve();
+              },
+              { once: true },
+            );
           });
         }
       }),

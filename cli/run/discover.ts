@@ -22,14 +22,21 @@ export async function runDiscover(opts: CommonOptions & { out: string; source?: 
       : `${s.name}: ${s.machines} machine(s)${s.templatesSkipped ? `, ${s.templatesSkipped} template(s) skipped` : ''}`;
     process.stderr.write(`${redactText(line)}\n`);
   }
-  if (inventory.sources.length > 0 && inventory.sources.every((s) => s.errors.length > 0 && s.machines === 0)) {
-    throw new UserError('discovery failed for every source (see the errors above).', { fix: 'Fix the errors listed for each source; `collector config check` validates the file and its secrets.', code: 'DISCOVER_FAILED' });
+  // A source that read nothing failed; one with machines and some errors (a host down, a permission
+  // missing) is partial and listed above. Any failed source makes the exit code non-zero.
+  const failed = inventory.sources.filter((s) => s.errors.length > 0 && s.machines === 0).map((s) => s.name);
+  if (failed.length > 0) {
+    const all = failed.length === inventory.sources.length;
+    throw new UserError(`discovery failed for ${failed.length} of ${inventory.sources.length} source(s): ${failed.join(', ')}${all ? '' : `; the inventory of the others was written to ${opts.out}`} (see the errors above).`, {
+      fix: 'Fix the errors listed for each source; `collector config check` validates the file and its secrets.',
+      code: 'DISCOVER_FAILED',
+    });
   }
 }
 
 async function discoverOne(cfg: SourceConfig, log: import('../../common/log.js').Logger): Promise<{ source: SourceSummary; machines: Machine[] }> {
   const tick = progress(cfg.name, 'objects read');
-  let collector;
+  let collector: Awaited<ReturnType<typeof createCollector>> | undefined;
   try {
     const options = { log, onInventoryPage: tick }; // the vCenter collector reports inventory pages
     collector = await createCollector(cfg, options);

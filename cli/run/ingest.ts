@@ -1,39 +1,39 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { isMetricName, type Sample } from '../../model/index.js';
+import type { Sample } from '../../model/index.js';
 import { UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { CollectorConfig } from '../../config/load.js';
+import { validateSample, type RejectedSample, type ValidationOptions } from '../../model/sample-validation.js';
 import { RollupWorker } from '../../rollup/worker.js';
+import { Quarantine } from '../../queue/quarantine.js';
 import { SampleProducer } from '../../queue/sample-producer.js';
 import { createSamplesQueue } from '../../queue/samples-queue.js';
 
-const LINE_FIX = 'Each line must be one JSON sample as `collector collect` writes it: {"machine","metric","instance","ts" (epoch ms),"value","intervalSec"}; see schemas/ and docs/pipeline.md.';
+/** The quarantine's source label for samples refused by `collector ingest`. */
+export const INGEST_SOURCE = 'ingest';
 
-/** Checks one parsed ndjson line; returns the sample or a reason. */
-export function parseSampleLine(text: string): Sample | string {
+/** Checks one ndjson line against the sample contract; returns the sample or why it is refused. */
+export function parseSampleLine(text: string, opts: ValidationOptions): Sample | RejectedSample {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch {
-    return 'not valid JSON';
+    return { sample: text, reason: 'not-object', detail: 'not valid JSON' };
   }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
-  const o = v as Record<string, unknown>;
-  if (typeof o.machine !== 'string' || o.machine === '') return '"machine" must be a non-empty string';
-  if (typeof o.metric !== 'string' || !isMetricName(o.metric)) return `"metric" ${JSON.stringify(o.metric)} is not in the metric vocabulary (model/index.ts)`;
-  if (typeof o.instance !== 'string') return '"instance" must be a string ("" for cpu and memory)';
-  if (typeof o.ts !== 'number' || !Number.isFinite(o.ts) || o.ts < 0) return '"ts" must be epoch milliseconds';
-  if (typeof o.value !== 'number' || !Number.isFinite(o.value)) return '"value" must be a finite number';
-  const intervalSec = o.intervalSec === undefined ? 20 : o.intervalSec;
-  if (typeof intervalSec !== 'number' || !(intervalSec > 0)) return '"intervalSec" must be a positive number';
-  return { machine: o.machine, metric: o.metric, instance: o.instance, ts: o.ts, value: o.value, intervalSec };
+  const r = validateSample(v, opts);
+  return r.ok ? r.sample : { sample: v, reason: r.reason, detail: r.detail };
 }
 
 export interface IngestResult {
   samples: number;
   batches: number;
   rolledUp: boolean;
+  /** Lines refused by the sample contract: quarantined (Redis <prefix>:quarantine), counted per reason. */
+  refused: number;
+  refusedByReason: Record<string, number>;
+  /** The first refused line, as "file:line: why". */
+  firstRefused: string | null;
 }
 
 /**
@@ -42,10 +42,11 @@ export interface IngestResult {
  */
 export async function ingestFile(config: CollectorConfig, log: Logger, file: string, opts: { batchSize?: number; worker?: boolean; timeoutMs?: number } = {}): Promise<IngestResult> {
   const batchSize = opts.batchSize ?? 5000;
-  let input;
+  let input: ReadStream;
   try {
-    input = createReadStream(file === '-' ? '/dev/stdin' : file);
-    await new Promise((resolve, reject) => input!.once('open', resolve).once('error', reject));
+    const stream = createReadStream(file === '-' ? '/dev/stdin' : file);
+    input = stream;
+    await new Promise((resolve, reject) => stream.once('open', resolve).once('error', reject));
   } catch (err) {
     throw new UserError(`cannot read the sample file ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: 'Check the path; `collector collect --out FILE` writes such a file.' });
   }
@@ -54,6 +55,10 @@ export async function ingestFile(config: CollectorConfig, log: Logger, file: str
   const producer = new SampleProducer(queue, { maxBufferedSamples: Math.max(config.rollup.bufferMaxSamples, batchSize * 2), log });
   producer.trackJobIds = true;
   const worker = opts.worker === false ? null : new RollupWorker(config, { log });
+  const quarantine = new Quarantine(connection, config.redis.prefix, { log });
+  const refusedByReason: Record<string, number> = {};
+  let refused = 0;
+  let firstRefused: string | null = null;
   let samples = 0;
   let batches = 0;
   try {
@@ -62,8 +67,16 @@ export async function ingestFile(config: CollectorConfig, log: Logger, file: str
     for await (const line of createInterface({ input, crlfDelay: Infinity })) {
       lineNo++;
       if (line.trim() === '') continue;
-      const s = parseSampleLine(line);
-      if (typeof s === 'string') throw new UserError(`${file}:${lineNo}: ${s}.`, { fix: LINE_FIX, code: 'INGEST_BAD_LINE' });
+      const s = parseSampleLine(line, { retentionDays: config.rollup.retentionDays });
+      if ('reason' in s) {
+        // Refused lines never stop the file: they are quarantined and counted, the valid ones go on.
+        refused++;
+        refusedByReason[s.reason] = (refusedByReason[s.reason] ?? 0) + 1;
+        const detail = `${file}:${lineNo}: ${s.detail}`;
+        firstRefused ??= detail;
+        quarantine.record(INGEST_SOURCE, [{ ...s, detail }]);
+        continue;
+      }
       batch.push(s);
       if (batch.length >= batchSize) {
         producer.push(batch);
@@ -82,7 +95,8 @@ export async function ingestFile(config: CollectorConfig, log: Logger, file: str
     const deadline = Date.now() + (opts.timeoutMs ?? 30 * 60_000);
     if (!(await producer.flush(opts.timeoutMs ?? 30 * 60_000))) throw new UserError('Redis stayed unreachable: the samples were not queued.', { fix: 'Check redis.url and that Redis is running, then run the ingest again (replaying is harmless).' });
     await waitForJobs(queue, producer.jobIds, deadline);
-    return { samples, batches, rolledUp: true };
+    await quarantine.settled();
+    return { samples, batches, rolledUp: true, refused, refusedByReason, firstRefused };
   } finally {
     await worker?.close();
     await producer.close(1000);
@@ -99,10 +113,11 @@ async function waitForJobs(queue: import('bullmq').Queue, ids: string[], deadlin
     for (let i = 0; i < pending.length; i += 200) {
       const part = pending.slice(i, i + 200);
       const states = await Promise.all(part.map((id) => queue.getJobState(id)));
-      states.forEach((st, j) => {
-        if (st === 'failed') throw new UserError(`a sample batch failed to roll up (job ${part[j]}).`, { fix: 'See the worker log for the reason; fix it and run the ingest again (replaying is harmless).' });
-        if (st !== 'completed' && st !== 'unknown') next.push(part[j]!);
-      });
+      for (const [j, id] of part.entries()) {
+        const st = states[j];
+        if (st === 'failed') throw new UserError(`a sample batch failed to roll up (job ${id}).`, { fix: 'See the worker log for the reason; fix it and run the ingest again (replaying is harmless).' });
+        if (st !== 'completed' && st !== 'unknown') next.push(id);
+      }
     }
     pending = next;
     if (pending.length === 0) return;

@@ -10,7 +10,8 @@ import { startHypervLab, type HypervLab } from '../../lab/hyperv/index.js';
 import { clientKeyFromPem, newClientKey, startLinuxLab, type LinuxLab } from '../../lab/linux/index.js';
 import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
 import { startWindowsLab, windowsServersOfEstate } from '../../lab/windows/index.js';
-import { ConfigStore, writeAtomically } from '../../appliance/config-store.js';
+import { ConfigStore } from '../../appliance/config-store.js';
+import { writeFileAtomically } from '../../common/atomic-file.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from '../../appliance/private-redis.js';
 
 export interface LabOptions {
@@ -60,7 +61,7 @@ const WINDOWS_USER = 'LAB\\svc-collector';
 /** A secret in a 0600 file, made once and reused, so a restarted lab keeps its passwords. */
 function secretFile(dir: string, name: string): { file: string; value: string } {
   const file = join(dir, `${name}.secret`);
-  if (existsSync(file)) return { file, value: readFileSync(file, 'utf8').split(/\r?\n/)[0]! };
+  if (existsSync(file)) return { file, value: readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? '' };
   const value = randomBytes(15).toString('base64url');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(file, `${value}\n`, { mode: 0o600 });
@@ -87,9 +88,10 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
     let redisUrl = opts.redisUrl;
     if (!redisUrl || !(await redisAnswers(redisUrl))) {
       if (redisUrl) opts.log.warn({ redisUrl }, 'lab: that Redis does not answer; starting a private redis-server instead');
-      redis = await startPrivateRedis({ dir: join(dataDir, 'redis') });
-      cleanups.push(() => redis!.stop());
-      redisUrl = redis.url;
+      const started = await startPrivateRedis({ dir: join(dataDir, 'redis') });
+      cleanups.push(() => started.stop());
+      redis = started;
+      redisUrl = started.url;
     }
 
     const sources: Record<string, unknown>[] = [];
@@ -108,8 +110,9 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
     let hyperv: HypervLab | null = null;
     if (estate.hosts.some((h) => h.platform === 'hyperv')) {
       const pw = secretFile(secrets, 'hyperv');
-      hyperv = await startHypervLab({ estate, users: { [HYPERV_USER]: pw.value }, log: opts.log });
-      cleanups.push(() => hyperv!.close());
+      const started = await startHypervLab({ estate, users: { [HYPERV_USER]: pw.value }, log: opts.log });
+      cleanups.push(() => started.close());
+      hyperv = started;
       const hostMap = hyperv.hostMap();
       for (const e of hyperv.endpoints) {
         if (e.httpsPort) endpoints.push({ kind: 'hyperv', name: e.host, address: '127.0.0.1', port: e.httpsPort, username: HYPERV_USER, passwordFile: pw.file, thumbprint: hyperv.certificateThumbprint });
@@ -156,7 +159,7 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
     const admin = secretFile(secrets, 'admin-password');
     const configFile = join(dataDir, 'config.yaml');
     if (!existsSync(configFile)) {
-      writeAtomically(
+      writeFileAtomically(
         configFile,
         `# Written by \`collector lab up\`. Lab sources (${LAB_PREFIX}*) are rewritten on every start with the\n# simulators' new ports and certificates; sources added in the web app are kept.\nredis:\n  url: ${redisUrl}\n  prefix: lab\nweb:\n  dataDir: appliance\n  adminPassword: { file: ${admin.file} }\nsources: []\n`,
       );
@@ -193,7 +196,8 @@ export interface RunningLab {
 export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
   const lab = await prepareLab(opts);
   const { buildService } = await import('../../appliance/service.js');
-  const svc = buildService(lab.config, opts.log, { configFile: lab.configFile, web: true });
+  // A sink section added to the lab's config.yaml (e.g. a test ARM + Azurite) runs the Azure sink as `collector run` does.
+  const svc = buildService(lab.config, opts.log, { configFile: lab.configFile, web: true, sink: lab.config.sink.enabled });
   try {
     await svc.start();
   } catch (err) {
@@ -201,7 +205,12 @@ export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
     await lab.close();
     throw err;
   }
-  const app = svc.web!.app!;
+  const app = svc.web?.app;
+  if (!app) {
+    await svc.stop().catch(() => undefined);
+    await lab.close();
+    throw new Error('lab up: the service started without its web app');
+  }
   const lines = [
     'The lab is up.',
     `  Web app:  ${app.url}   (self-signed certificate, SHA-256 ${app.thumbprint})`,

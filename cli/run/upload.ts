@@ -5,12 +5,16 @@ import type { CollectorConfig } from '../../config/load.js';
 import { connectRedis } from '../../queue/redis-connect.js';
 import { assess, enqueueAssessment, readAssessmentFile, type AssessOptions } from '../../assessment/assess.js';
 import { Outbox, startOutboxSender, type OutboxStatus } from '../../assessment/sink/outbox.js';
+import { buildPlan } from '../../assessment/sink/enqueue.js';
+import { SinkState } from '../../assessment/sink/state.js';
+import { formatEnqueued, formatOutboxStatus as formatStatus, formatPlan } from '../../assessment/sink/status-format.js';
 
 export interface UploadOptions {
   assessment?: string;
   send?: boolean;
   enqueue?: boolean;
   replayFailed?: boolean;
+  dryRun?: boolean;
   timeout?: string;
   assessOptions: AssessOptions;
 }
@@ -18,7 +22,7 @@ export interface UploadOptions {
 function requireSink(config: CollectorConfig): void {
   if (!config.sink.enabled) {
     throw new UserError('the Azure sink is not enabled in the config.', {
-      fix: 'Add a sink section with enabled: true, endpoint, tenantId, clientId and clientSecret ({ env: NAME }) or certificateFile (docs/assessment.md, "Sending to Azure").',
+      fix: 'Add a sink section with enabled: true, tenantId, clientId, clientSecret ({ env: NAME }) or certificateFile, and azureMigrate and/or logsIngestion (docs/assessment.md, "Sending to Azure").',
       code: 'SINK_DISABLED',
     });
   }
@@ -36,35 +40,31 @@ export async function outboxStatus(config: CollectorConfig): Promise<OutboxStatu
 }
 
 export function formatOutboxStatus(st: OutboxStatus, config: CollectorConfig): string {
-  const c = st.counts;
-  const lines = [
-    `Azure outbox (${config.sink.enabled ? config.sink.endpoint : 'sink not enabled'}):`,
-    `  pending   ${c.pending} batch(es)  (waiting ${c.waiting}, retrying later ${c.delayed}, sending ${c.active})`,
-    `  failed    ${c.failed} batch(es)  (parked; fix the cause, then collector upload --no-enqueue --replay-failed --send)`,
-    `  sent      ${c.completed} batch(es)`,
-  ];
-  const show = (title: string, list: OutboxStatus['failed']) => {
-    if (list.length === 0) return;
-    lines.push(`${title}:`);
-    for (const e of list) {
-      const when = e.nextAttemptAt ? `, next attempt ${e.nextAttemptAt}` : '';
-      lines.push(`  ${e.key.slice(0, 12)}  batch ${e.batch} of ${e.asOf}, ${e.records} record(s), ${e.attempts} attempt(s)${when}${e.reason ? `: ${e.reason}` : ''}`);
-    }
-  };
-  show('Failed', st.failed);
-  show('Retrying', st.delayed);
-  show('Waiting', st.waiting);
-  return `${lines.join('\n')}\n`;
+  return formatStatus(st, config.sink);
 }
 
 export async function runUpload(config: CollectorConfig, log: Logger, o: UploadOptions): Promise<number> {
   requireSink(config);
   const timeoutSec = Number(o.timeout ?? 600);
   if (!(timeoutSec > 0)) throw new UserError(`--timeout: ${JSON.stringify(o.timeout)} is not a number of seconds.`, { fix: 'e.g. --timeout 600', code: 'BAD_OPTION' });
+  const fromRedis = !o.assessment && !o.assessOptions.inventory;
+  if (o.dryRun) {
+    const a = o.assessment ? readAssessmentFile(o.assessment) : await assess(config, o.assessOptions, log);
+    const redis = await connectRedis(config, { name: 'collector-upload' });
+    try {
+      const plan = await buildPlan(redis, config, a, fromRedis);
+      const state = new SinkState(redis, config.redis.prefix);
+      const imported = new Map<number, string | null>();
+      for (const i of plan.imports) imported.set(i.file.part, await state.importedHash(i.site, i.file.part));
+      process.stdout.write(formatPlan(plan, config.sink, (part) => imported.get(part) ?? null));
+    } finally {
+      redis.disconnect();
+    }
+    return 0;
+  }
   if (o.enqueue !== false) {
     const a = o.assessment ? readAssessmentFile(o.assessment) : await assess(config, o.assessOptions, log);
-    const r = await enqueueAssessment(config, a);
-    process.stderr.write(`${r.records} record(s) in ${r.batches} batch(es): ${r.added} added to the outbox, ${r.already} already there\n`);
+    process.stderr.write(formatEnqueued(await enqueueAssessment(config, a, { withPoints: fromRedis })));
   }
   const redis = await connectRedis(config, { name: 'collector-upload', forWorker: true });
   const outbox = new Outbox(redis, config.redis.prefix, config.sink);

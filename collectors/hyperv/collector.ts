@@ -36,10 +36,7 @@ const UNMAPPED_REFRESH_MS = 300_000;
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
+    for (let item = items[next++]; item !== undefined; item = items[next++]) await fn(item);
   });
   await Promise.all(workers);
 }
@@ -211,8 +208,10 @@ export class HypervCollector implements SourceCollector {
           await this.refreshInventory(h);
           this.rebuildSourceMapping();
         }
+        const mapping = h.mapping;
+        if (!mapping) throw new Error(`${h.name}: no inventory mapping after a refresh`);
         const readings = await h.session.run((r) => readPerf(r));
-        const out = h.sampler.sample(readings, h.mapping!, Date.now());
+        const out = h.sampler.sample(readings, mapping, Date.now());
         if (out.unmapped.length && Date.now() - h.inventoryAt >= UNMAPPED_REFRESH_MS) {
           // A VM was created (a moved VM is already known source-wide): learn it before the next poll;
           // its first reading only primes anyway. Rate-limited so that instances that never map

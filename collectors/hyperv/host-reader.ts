@@ -38,8 +38,9 @@ export async function readInventory(client: CimReader, vhdCache: Map<string, Cim
     const service = await imageManagementService(client, opts.counter);
     for (const path of paths) {
       const key = path.toLowerCase();
-      if (vhdCache.has(key)) {
-        vhds.set(key, vhdCache.get(key)!);
+      const cached = vhdCache.get(key);
+      if (cached !== undefined) {
+        vhds.set(key, cached);
         continue;
       }
       const sd = service ? await vhdSettingData(client, service, path, opts.counter) : null;

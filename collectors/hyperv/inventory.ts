@@ -1,5 +1,5 @@
 // Hyper-V inventory: the Msvm_* classes of one host, enumerated host-wide (WQL has no JOIN) and
-// joined here on the VM GUID into the shared Machine model (winrm.md §3.2).
+// joined here on the VM GUID into the shared Machine model (docs/azure-migrate.md §2.1).
 import { createHash } from 'node:crypto';
 import { machineId, normalizeMac, type Machine, type PowerState } from '../../model/index.js';
 import { decodeKvpItems, guestFacts } from './kvp.js';
@@ -38,7 +38,7 @@ export interface InventoryContext {
 export function vmGuidOf(instanceId: string | null): string | null {
   if (!instanceId) return null;
   const m = /^Microsoft:(?:GuestNetwork\\)?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})(?:\\|$)/.exec(instanceId);
-  return m ? m[1]!.toUpperCase() : null;
+  return m?.[1] ? m[1].toUpperCase() : null;
 }
 
 /** "{A1B2...}" or "a1b2..." -> "a1b2..." (lower case, no braces): the form ids are compared in. */
@@ -81,7 +81,8 @@ export function driveId(instanceId: string): string {
 export function nicGuidOf(instanceId: string | null): string | null {
   if (!instanceId) return null;
   const parts = instanceId.split('\\');
-  return parts.length >= 2 ? normalizeGuid(parts[1]!) : null;
+  const nic = parts[1];
+  return nic !== undefined ? normalizeGuid(nic) : null;
 }
 
 function groupByVm(items: CimInstance[], key: (i: CimInstance) => string | null): Map<string, CimInstance[]> {
@@ -158,7 +159,7 @@ export function joinInventory(data: HostInventoryData, ctx: InventoryContext): M
       let network = alloc ? propString(alloc, 'LastKnownSwitchName') : null;
       if (!network && alloc) {
         const m = /Name="([^"]+)"/.exec(propStrings(alloc, 'HostResource')[0] ?? '');
-        network = m ? (switchNames.get(m[1]!.toUpperCase()) ?? null) : null;
+        network = m?.[1] ? (switchNames.get(m[1].toUpperCase()) ?? null) : null;
       }
       const cfg = (guestNet.get(guid) ?? []).find((g) => nicGuidOf((propString(g, 'InstanceID') ?? '').replace(/^Microsoft:GuestNetwork\\/i, 'Microsoft:')) === nicGuid);
       const ips = cfg ? propStrings(cfg, 'IPAddresses') : [];

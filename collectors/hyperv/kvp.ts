@@ -40,7 +40,7 @@ function architecture(code: string | undefined): GuestFacts['architecture'] {
 }
 
 export function guestFacts(kvp: Map<string, string>): GuestFacts {
-  const blank = (v: string | undefined): string | null => (v && v.trim() ? v.trim() : null);
+  const blank = (v: string | undefined): string | null => (v?.trim() ? v.trim() : null);
   const ips = [kvp.get('NetworkAddressIPv4'), kvp.get('NetworkAddressIPv6')]
     .flatMap((v) => (v ? v.split(';') : []))
     .map((s) => s.trim())

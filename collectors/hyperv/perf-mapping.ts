@@ -19,7 +19,7 @@ export class InventoryMapping implements PerfMapping {
         if (!d.path) continue;
         const target = { machine: m.id, disk: d.id };
         this.disks.set(storageInstanceKey(d.path), target);
-        const file = d.path.split(/[\\/]/).pop()!.toLowerCase();
+        const file = (d.path.split(/[\\/]/).pop() ?? '').toLowerCase();
         this.diskFiles.set(file, this.diskFiles.has(file) ? null : target);
       }
       for (const n of m.nics) this.nics.set(n.id.toLowerCase(), { machine: m.id, nic: n.id });

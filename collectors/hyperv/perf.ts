@@ -1,5 +1,5 @@
 // Hyper-V performance from the raw counter classes (root/cimv2): two readings 30 s apart become rates
-// with the formulas of winrm.md §3.3, in BigInt until the final division. The first reading of an
+// with the formulas of docs/azure-migrate.md §2.2, in BigInt until the final division. The first reading of an
 // instance only primes; a counter that went backwards (VM restart, instance re-created) drops the pair.
 import type { Sample } from '../../model/index.js';
 import { propBigInt, propNumber, propString, type CimInstance } from '../wsman/index.js';
@@ -44,7 +44,7 @@ export function storageInstanceKey(path: string): string {
 /** "<VM name>:Hv VP <n>" -> VM name; VM names may contain ':' and spaces, so only the suffix is cut. */
 export function vmNameOfVp(instance: string): string | null {
   const m = /^(.*):Hv VP \d+$/.exec(instance);
-  return m ? m[1]! : null;
+  return m?.[1] ?? null;
 }
 
 const GUID_RE = /[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}/g;
@@ -52,7 +52,7 @@ const GUID_RE = /[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-
 /** The NIC GUID in an adapter instance name "<VM>_<adapter>_<VMGUID>--<NICGUID>": the last GUID. */
 export function nicGuidOfInstance(instance: string): string | null {
   const all = instance.match(GUID_RE);
-  return all ? all[all.length - 1]!.toLowerCase() : null;
+  return all?.at(-1)?.toLowerCase() ?? null;
 }
 
 interface Timing {

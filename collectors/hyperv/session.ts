@@ -1,11 +1,13 @@
 // One Hyper-V host's WS-Man session: where it is (DNS name or the hostMap), which transport, one
 // keep-alive client reused across polls, and the fallback from HTTPS 5986 to HTTP 5985 (NTLM with
-// message encryption) when nothing listens on 5986, unless httpsOnly is set.
+// message encryption) when nothing listens on 5986, unless httpsOnly is set or implied (https-policy.ts).
 import type { Logger } from '../../common/log.js';
 import type { Secret } from '../../common/secret-value.js';
 import type { HypervSourceConfig } from '../../config/schema/hyperv.js';
 import type { CimReader } from './host-reader.js';
 import { connectWithFallback, type WsmanClient } from '../wsman/index.js';
+import { httpsOnlyFor } from './https-policy.js';
+import { withHypervAdvice } from './wsman-advice.js';
 
 export interface HostAddress {
   address: string;
@@ -17,13 +19,12 @@ export interface HostAddress {
 export function hostAddress(cfg: HypervSourceConfig, name: string): HostAddress {
   const defHttps = cfg.transport === 'https' ? (cfg.port ?? 5986) : 5986;
   const defHttp = cfg.transport === 'http' ? (cfg.port ?? 5985) : 5985;
-  const key = Object.keys(cfg.hostMap).find((k) => k.toLowerCase() === name.toLowerCase());
-  if (key === undefined) return { address: name, httpsPort: defHttps, httpPort: defHttp };
-  const entry = cfg.hostMap[key]!;
+  const entry = Object.entries(cfg.hostMap).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  if (entry === undefined) return { address: name, httpsPort: defHttps, httpPort: defHttp };
   if (typeof entry === 'string') {
-    const [address, port] = entry.split(':');
+    const [address = entry, port] = entry.split(':');
     const p = port ? Number(port) : undefined;
-    return { address: address!, httpsPort: cfg.transport === 'https' ? (p ?? defHttps) : defHttps, httpPort: cfg.transport === 'http' ? (p ?? defHttp) : defHttp };
+    return { address, httpsPort: cfg.transport === 'https' ? (p ?? defHttps) : defHttps, httpPort: cfg.transport === 'http' ? (p ?? defHttp) : defHttp };
   }
   return { address: entry.address, httpsPort: entry.httpsPort ?? defHttps, httpPort: entry.httpPort ?? defHttp };
 }
@@ -63,7 +64,7 @@ export class HostSession {
           operationTimeoutSec: Math.max(5, this.cfg.timeoutSec - 5),
           log: this.log,
         },
-        this.cfg.httpsOnly,
+        httpsOnlyFor(this.cfg),
       );
     }
     return this.client;
@@ -72,14 +73,18 @@ export class HostSession {
   /** Runs requests on the host's one keep-alive session (opened on first use, HTTPS falling back to HTTP). */
   async run<T>(fn: (reader: CimReader) => Promise<T>): Promise<T> {
     const c = await this.open();
+    // Errors leave the session with the Hyper-V advice (groups, role) that the WS-Man layer cannot give.
+    const advised = (err: unknown): never => {
+      throw withHypervAdvice(err);
+    };
     return await fn({
       enumerateAll: (uri, opts) => {
         this.requests++;
-        return c.enumerateAll(uri, opts);
+        return c.enumerateAll(uri, opts).catch(advised);
       },
       invoke: (uri, method, sel, params) => {
         this.requests++;
-        return c.invoke(uri, method, sel, params);
+        return c.invoke(uri, method, sel, params).catch(advised);
       },
     });
   }

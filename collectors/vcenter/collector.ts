@@ -3,6 +3,7 @@ import type { Logger } from '../../common/log.js';
 import type { VcenterSourceConfig } from '../../config/load.js';
 import { resolveSecret } from '../../config/secret-refs.js';
 import type { Machine, PollStats, SampleSink, SourceCollector, SourceSummary } from '../../model/index.js';
+import { explained } from './errors.js';
 import { readInventory, type PerfTarget } from './inventory.js';
 import { PerfPoller } from './perf.js';
 import { VimSession } from './session.js';
@@ -45,7 +46,7 @@ export class VcenterCollector implements SourceCollector {
     this.client = new VimClient({
       url: cfg.url,
       tls: cfg.tls,
-      timeoutSec: cfg.timeoutSec,
+      timeoutMs: cfg.timeoutSec * 1000,
       connections: cfg.perf.concurrency + 1,
       log,
       tlsKeyPath: `${cfg.name}.tls`,
@@ -63,14 +64,22 @@ export class VcenterCollector implements SourceCollector {
     return publicUrl(this.#cfg.url);
   }
 
-  async discover(): Promise<{ source: SourceSummary; machines: Machine[] }> {
+  /** Reads the inventory; wire errors come out as the administrator's errors. */
+  discover(): Promise<{ source: SourceSummary; machines: Machine[] }> {
+    return explained(() => this.#discover());
+  }
+
+  async #discover(): Promise<{ source: SourceSummary; machines: Machine[] }> {
     await this.session.ensure();
     const content = await this.session.serviceContent();
     const inv = await readInventory(this.session, { source: this.name, pageSize: this.#cfg.inventory.pageSize, onPage: this.#opts.onInventoryPage });
     this.#targets = inv.targets;
     this.#discoveredAt = Date.now();
     const about: Record<string, string> = {};
-    for (const k of ['instanceUuid', 'fullName', 'version', 'build', 'apiType', 'apiVersion']) if (content.about[k]) about[k] = content.about[k]!;
+    for (const k of ['instanceUuid', 'fullName', 'version', 'build', 'apiType', 'apiVersion']) {
+      const v = content.about[k];
+      if (v) about[k] = v;
+    }
     if (!about.instanceUuid) {
       throw new UserError(`${this.client.endpoint} reports no about.instanceUuid; it is not a vCenter Server.`, {
         fix: 'Point url at vCenter (https://<vcenter>/sdk); standalone ESXi hosts are not supported.',
@@ -93,13 +102,19 @@ export class VcenterCollector implements SourceCollector {
   }
 
   /** One perf cycle; discovers first when the inventory is missing, older than inventoryIntervalSec, or a VM vanished. */
-  async poll(sink: SampleSink): Promise<PollStats> {
-    if (!this.#targets || this.perf.inventoryStale || Date.now() - this.#discoveredAt > this.#cfg.inventoryIntervalSec * 1000) {
-      await this.discover();
+  poll(sink: SampleSink): Promise<PollStats> {
+    return explained(() => this.#poll(sink));
+  }
+
+  async #poll(sink: SampleSink): Promise<PollStats> {
+    let targets = this.#targets;
+    if (!targets || this.perf.inventoryStale || Date.now() - this.#discoveredAt > this.#cfg.inventoryIntervalSec * 1000) {
+      await this.#discover();
       this.perf.inventoryStale = false;
+      targets = this.#targets ?? [];
     }
     const requestsBefore = this.client.requests;
-    const stats = await this.perf.poll(this.#targets!, sink);
+    const stats = await this.perf.poll(targets, sink);
     if (this.perf.missingCounters.length) stats.errors.push(`counters missing on this vCenter: ${this.perf.missingCounters.join(', ')}`);
     if (this.#cfg.perf.stateFile) {
       try {

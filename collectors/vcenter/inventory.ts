@@ -1,8 +1,9 @@
 import { machineId, normalizeMac, type Disk, type Machine, type Nic, type PowerState } from '../../model/index.js';
+import { child, childrenNamed, path, textOf, type XmlNode } from '../../common/xml/reader.js';
 import type { VimSession } from './session.js';
-import { toMoRef } from './session.js';
-import { TreeBuilder, child, childrenNamed, path, textOf, type XmlEvents, type XmlNode } from '../../common/xml/reader.js';
-import { el, moRef, typed, type MoRef } from './soap/xml.js';
+import type { MoRef } from './vim/caller.js';
+import { retrieveProperties, type ObjectContent, type PropertyFilterSpec } from './vim/property.js';
+import { containerViewObjects, withContainerView } from './vim/view.js';
 
 /** What perf polling needs about a VM, kept beside the inventory (not part of the Machine format). */
 export interface PerfTarget {
@@ -39,38 +40,26 @@ interface TreeNode {
   parent: string | null;
 }
 
-interface RawVm {
-  moref: string;
-  props: Map<string, XmlNode>;
-}
-
-function filterSpec(view: MoRef): string {
-  const propSets =
-    `<propSet>${el('type', 'VirtualMachine')}${VM_PATHS.map((p) => el('pathSet', p)).join('')}</propSet>` +
-    TREE_TYPES.map((t) => `<propSet>${el('type', t)}${el('pathSet', 'name')}${el('pathSet', 'parent')}</propSet>`).join('');
-  const traverse = typed('selectSet', 'TraversalSpec', el('name', 'view') + el('type', 'ContainerView') + el('path', 'view') + el('skip', false));
-  return `<specSet>${propSets}<objectSet>${moRef('obj', view)}${el('skip', true)}${traverse}</objectSet></specSet>`;
+/** Every VM with VM_PATHS, and name and parent of the tree above, through one container view. */
+function filterSpec(view: MoRef): PropertyFilterSpec {
+  return {
+    propSet: [{ type: 'VirtualMachine', pathSet: VM_PATHS }, ...TREE_TYPES.map((type) => ({ type, pathSet: ['name', 'parent'] }))],
+    objectSet: [containerViewObjects(view)],
+  };
 }
 
 /**
- * Reads every VM with the PropertyCollector over one ContainerView, page by page
- * (RetrievePropertiesEx, then ContinueRetrievePropertiesEx while a token comes back), and
- * resolves host, cluster and datacenter from the parents read in the same pages.
+ * Reads every VM with the PropertyCollector over one ContainerView, page by page, and resolves
+ * host, cluster and datacenter from the parents read in the same pages.
  */
 export async function readInventory(session: VimSession, opts: { source: string; pageSize: number; onPage?: (objects: number) => void }): Promise<InventoryResult> {
   const content = await session.serviceContent();
   const scope = content.about.instanceUuid || session.client.endpoint;
-  const viewRes = await session.call(
-    'CreateContainerView',
-    content.viewManager,
-    moRef('container', content.rootFolder) + ['VirtualMachine', ...TREE_TYPES].map((t) => el('type', t)).join('') + el('recursive', true),
-  );
-  const view = toMoRef(child(viewRes, 'returnval'))!;
   const tree = new Map<string, TreeNode>();
   const result: InventoryResult = { machines: [], targets: [], templatesSkipped: 0, problems: [], pages: 0 };
-  // Each page becomes machines at once (its XML tree is dropped); placement is filled in at the end.
+  // Each VM becomes a machine as soon as it is parsed (its XML tree is dropped); placement is filled in at the end.
   const hostOf: Array<string | null> = [];
-  const takeVm = (vm: RawVm) => {
+  const takeVm = (vm: ObjectContent) => {
     if (vm.props.get('config.template')?.text === 'true') {
       result.templatesSkipped++;
       return;
@@ -84,77 +73,18 @@ export async function readInventory(session: VimSession, opts: { source: string;
     result.targets.push(built.target);
     hostOf.push(vm.props.get('runtime.host')?.text ?? null);
   };
-  // Pages are streamed one ObjectContent at a time: only one VM's XML is ever held as a tree.
-  const page = async (method: string, body: string): Promise<string | null> => {
-    const stream = new ObjectContentStream((obj) => collectObject(obj, tree, takeVm));
-    await session.withSession((client) => client.callStream(method, content.propertyCollector, body, stream));
-    result.pages++;
-    opts.onPage?.(stream.objects);
-    return stream.token;
+  const onObject = (obj: ObjectContent) => {
+    if (obj.obj.type === 'VirtualMachine') return takeVm(obj);
+    const parent = obj.props.get('parent');
+    tree.set(obj.obj.value, { type: obj.obj.type, name: obj.props.get('name')?.text ?? obj.obj.value, parent: parent ? parent.text : null });
   };
-  try {
-    let token = await page('RetrievePropertiesEx', filterSpec(view) + `<options>${el('maxObjects', opts.pageSize)}</options>`);
-    while (token) token = await page('ContinueRetrievePropertiesEx', el('token', token));
-  } finally {
-    await session.call('DestroyView', view).catch(() => undefined);
-  }
-
-  result.machines.forEach((m, i) => Object.assign(m, placement(hostOf[i] ?? null, tree)));
+  const onPage = (objects: number) => void opts.onPage?.(objects);
+  const read = await withContainerView(session, content.viewManager, content.rootFolder, ['VirtualMachine', ...TREE_TYPES], (view) =>
+    retrieveProperties(session, content.propertyCollector, filterSpec(view), onObject, { maxObjects: opts.pageSize, onPage }),
+  );
+  result.pages = read.pages;
+  for (const [i, m] of result.machines.entries()) Object.assign(m, placement(hostOf[i] ?? null, tree));
   return result;
-}
-
-/**
- * Events of a RetrievePropertiesExResponse / ContinueRetrievePropertiesExResponse: returnval >
- * objects* (each built as a small tree and handed on, then dropped) and token.
- */
-class ObjectContentStream implements XmlEvents {
-  token: string | null = null;
-  objects = 0;
-  #depth = 0;
-  #builder: TreeBuilder | null = null;
-  #text = '';
-  constructor(private readonly onObject: (obj: XmlNode) => void) {}
-
-  open(name: string, type: string | null, refType: string | null): void {
-    this.#depth++;
-    if (this.#depth === 3 && name === 'objects') this.#builder = new TreeBuilder();
-    this.#text = '';
-    this.#builder?.open(name, type, refType);
-  }
-  text(text: string): void {
-    if (this.#builder) this.#builder.text(text);
-    else this.#text += text;
-  }
-  close(): void {
-    if (this.#builder) {
-      this.#builder.close();
-      if (this.#depth === 3) {
-        this.objects++;
-        this.onObject(this.#builder.root!);
-        this.#builder = null;
-      }
-    } else if (this.#depth === 3) {
-      this.token = this.#text.trim() || null;
-    }
-    this.#depth--;
-  }
-}
-
-function collectObject(obj: XmlNode, tree: Map<string, TreeNode>, takeVm: (vm: RawVm) => void): void {
-  const ref = toMoRef(child(obj, 'obj'));
-  if (!ref) return;
-  const props = new Map<string, XmlNode>();
-  for (const p of childrenNamed(obj, 'propSet')) {
-    const name = textOf(p, 'name');
-    const val = child(p, 'val');
-    if (name && val) props.set(name, val);
-  }
-  if (ref.type === 'VirtualMachine') {
-    takeVm({ moref: ref.value, props });
-    return;
-  }
-  const parent = props.get('parent');
-  tree.set(ref.value, { type: ref.type, name: props.get('name')?.text ?? ref.value, parent: parent ? parent.text : null });
 }
 
 function num(node: XmlNode | null | undefined): number | null {
@@ -175,7 +105,7 @@ function controllerPrefix(type: string): string | null {
   return null;
 }
 
-function devices(vm: RawVm): { disks: Disk[]; nics: Nic[]; diskByInstance: Map<string, string> } {
+function devices(vm: ObjectContent): { disks: Disk[]; nics: Nic[]; diskByInstance: Map<string, string> } {
   const list = vm.props.get('config.hardware.device')?.children ?? [];
   const controllers = new Map<string, string>();
   for (const d of list) {
@@ -244,11 +174,12 @@ function placement(hostRef: string | null, tree: Map<string, TreeNode>): { host:
 
 const POWER: Record<string, PowerState> = { poweredOn: 'poweredOn', poweredOff: 'poweredOff', suspended: 'suspended' };
 
-function buildMachine(vm: RawVm, source: string, scope: string): { machine: Machine; target: PerfTarget } | string {
+function buildMachine(vm: ObjectContent, source: string, scope: string): { machine: Machine; target: PerfTarget } | string {
   const p = vm.props;
-  const name = p.get('name')?.text ?? vm.moref;
+  const moref = vm.obj.value;
+  const name = p.get('name')?.text ?? moref;
   const instanceId = p.get('config.instanceUuid')?.text;
-  if (!instanceId) return `${vm.moref} (${name}) has no config.instanceUuid (inaccessible or orphaned VM); skipped`;
+  if (!instanceId) return `${moref} (${name}) has no config.instanceUuid (inaccessible or orphaned VM); skipped`;
   const { disks, nics, diskByInstance } = devices(vm);
   const ipAddresses: string[] = [];
   const addIp = (ip: string | null | undefined) => {
@@ -268,7 +199,7 @@ function buildMachine(vm: RawVm, source: string, scope: string): { machine: Mach
     source,
     kind: 'vmware',
     name,
-    moref: vm.moref,
+    moref,
     biosUuid: p.get('config.uuid')?.text ?? null,
     instanceId,
     cpuCores: num(p.get('config.hardware.numCPU')) ?? 0,
@@ -287,6 +218,6 @@ function buildMachine(vm: RawVm, source: string, scope: string): { machine: Mach
   };
   return {
     machine,
-    target: { moref: vm.moref, machine: id, poweredOn: powerState === 'poweredOn', diskByInstance, nicIds: new Map(nics.map((n) => [n.id, n.id])) },
+    target: { moref, machine: id, poweredOn: powerState === 'poweredOn', diskByInstance, nicIds: new Map(nics.map((n) => [n.id, n.id])) },
   };
 }

@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../../common/atomic-file.js';
 import { UserError } from '../../common/errors.js';
 import { SampleLedger } from './ledger.js';
 
-// High-water marks survive a restart in a small JSON file, written atomically (temp + rename),
+// High-water marks survive a restart in a small JSON file, written atomically (temp, fsync, rename),
 // so a new process neither repeats nor skips samples that are still in vCenter's realtime window.
 
 export function loadLedger(file: string): SampleLedger {
@@ -26,8 +26,5 @@ export function loadLedger(file: string): SampleLedger {
 }
 
 export function saveLedger(file: string, ledger: SampleLedger): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(ledger), { mode: 0o600 });
-  renameSync(tmp, file);
+  writeFileAtomically(file, JSON.stringify(ledger), { mode: 0o600 });
 }

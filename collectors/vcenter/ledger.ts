@@ -33,9 +33,15 @@ export class SampleLedger {
   /** The entry for one series, created empty on first use (look it up once per series, not per value). */
   entry(machine: string, series: string): LedgerEntry {
     let m = this.#machines.get(machine);
-    if (!m) this.#machines.set(machine, (m = new Map()));
+    if (!m) {
+      m = new Map();
+      this.#machines.set(machine, m);
+    }
     let e = m.get(series);
-    if (!e) m.set(series, (e = { hwm: 0, mask: 0 }));
+    if (!e) {
+      e = { hwm: 0, mask: 0 };
+      m.set(series, e);
+    }
     return e;
   }
 
@@ -134,7 +140,7 @@ export class SampleLedger {
   static fromJSON(state: unknown): SampleLedger {
     const ledger = new SampleLedger();
     const s = state as Partial<LedgerState> | null;
-    if (!s || s.version !== 1 || typeof s.machines !== 'object' || !s.machines) return ledger;
+    if (s?.version !== 1 || typeof s.machines !== 'object' || !s.machines) return ledger;
     for (const [machine, series] of Object.entries(s.machines)) {
       for (const [k, v] of Object.entries(series ?? {})) {
         if (Array.isArray(v) && Number.isFinite(v[0]) && Number.isFinite(v[1])) {

@@ -1,11 +1,15 @@
 import { UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { Secret } from '../../common/secret-value.js';
-import { isFault } from './soap/errors.js';
+import type { XmlEvents, XmlNode } from '../../common/xml/reader.js';
+import { explained, vcenterError } from './errors.js';
 import type { VimClient } from './soap/client.js';
-import { child, textOf, type XmlNode } from '../../common/xml/reader.js';
-import { el, type MoRef } from './soap/xml.js';
+import { isFault } from './soap/errors.js';
+import type { MoRef } from './vim/caller.js';
+import type { VimCaller } from './vim/caller.js';
+import * as vim from './vim/session.js';
 
+/** The service content of a vCenter Server: every reference the collector uses is there. */
 export interface ServiceContent {
   rootFolder: MoRef;
   propertyCollector: MoRef;
@@ -28,17 +32,11 @@ export interface SessionOptions {
   maxBackoffSec?: number;
 }
 
-const SERVICE_INSTANCE: MoRef = { type: 'ServiceInstance', value: 'ServiceInstance' };
-
-export function toMoRef(node: XmlNode | null): MoRef | null {
-  return node ? { type: node.refType ?? '', value: node.text } : null;
-}
-
 /**
  * One long-lived vim25 session: Login once, keep it alive with CurrentTime, log in again once when
  * the server says NotAuthenticated, back off exponentially when logins keep failing, Logout on close.
  */
-export class VimSession {
+export class VimSession implements VimCaller {
   readonly #client: VimClient;
   readonly #opts: SessionOptions;
   #content: ServiceContent | null = null;
@@ -60,24 +58,30 @@ export class VimSession {
     return this.#client;
   }
 
+  get endpoint(): string {
+    return this.#client.endpoint;
+  }
+
   async serviceContent(): Promise<ServiceContent> {
     if (this.#content) return this.#content;
-    const res = await this.#client.call('RetrieveServiceContent', SERVICE_INSTANCE);
-    const rv = child(res, 'returnval');
-    const ref = (name: string): MoRef => {
-      const r = toMoRef(child(rv, name));
-      if (!r) throw new UserError(`${this.#client.endpoint}: the service content has no ${name}; this endpoint is not a vCenter Server.`, { fix: 'Point url at vCenter (https://<vcenter>/sdk); an ESXi host alone is not supported.', code: 'VCENTER_NOT_VCENTER' });
+    const sc = await explained(() => vim.retrieveServiceContent(this.#client));
+    const ref = (name: keyof Omit<vim.ServiceContent, 'about'>): MoRef => {
+      const r = sc[name];
+      if (!r) {
+        throw new UserError(`${this.#client.endpoint}: the service content has no ${name}; this endpoint is not a vCenter Server.`, {
+          fix: 'Point url at vCenter (https://<vcenter>/sdk); an ESXi host alone is not supported.',
+          code: 'VCENTER_NOT_VCENTER',
+        });
+      }
       return r;
     };
-    const about: Record<string, string> = {};
-    for (const c of child(rv, 'about')?.children ?? []) if (!c.children) about[c.name] = c.text;
     this.#content = {
       rootFolder: ref('rootFolder'),
       propertyCollector: ref('propertyCollector'),
       viewManager: ref('viewManager'),
       sessionManager: ref('sessionManager'),
       perfManager: ref('perfManager'),
-      about,
+      about: sc.about,
     };
     return this.#content;
   }
@@ -93,15 +97,14 @@ export class VimSession {
     const wait = this.#retryAt - Date.now();
     if (wait > 0 && this.#lastError) {
       throw new UserError(`${this.#client.endpoint}: not logging in again for ${Math.ceil(wait / 1000)} s after ${this.#failures} failed attempt(s); last error: ${this.#lastError.message}`, {
-        fix: (this.#lastError as UserError).fix ?? 'Fix the cause above; the collector retries with exponential back-off.',
+        fix: (this.#lastError instanceof UserError ? this.#lastError.fix : undefined) ?? 'Fix the cause above; the collector retries with exponential back-off.',
         code: 'VCENTER_LOGIN_BACKOFF',
       });
     }
     const content = await this.serviceContent();
     this.#client.clearSession();
     try {
-      const password = this.#opts.password();
-      await this.#client.call('Login', content.sessionManager, el('userName', this.#opts.username) + el('password', password.reveal()));
+      await vim.login(this.#client, content.sessionManager, this.#opts.username, this.#opts.password().reveal());
     } catch (err) {
       this.#failures++;
       const backoff = Math.min((this.#opts.backoffSec ?? 5) * 2 ** (this.#failures - 1), this.#opts.maxBackoffSec ?? 300);
@@ -111,7 +114,7 @@ export class VimSession {
             fix: 'Check username and the password secret it references; the account needs only a read-only role on the vCenter root, propagated to children.',
             code: 'VCENTER_INVALID_LOGIN',
           })
-        : (err as Error);
+        : asError(vcenterError(err));
       this.#opts.log.warn({ endpoint: this.#client.endpoint, failures: this.#failures, retryInSec: backoff, err: this.#lastError.message }, 'vCenter login failed');
       throw this.#lastError;
     }
@@ -128,25 +131,34 @@ export class VimSession {
     return this.withSession((client) => client.call(method, self, body));
   }
 
-  /** Runs one request in the session with the same re-login-once rule (for streamed calls). */
+  /** A streamed call in the session (a NotAuthenticated fault comes before any event, so a retry is clean). */
+  async callStream(method: string, self: MoRef, body: string, events: XmlEvents): Promise<void> {
+    return this.withSession((client) => client.callStream(method, self, body, events));
+  }
+
+  /**
+   * Runs one request in the session with the same re-login-once rule; wire errors come out as
+   * the administrator's errors (with the fix in config words).
+   */
   async withSession<T>(request: (client: VimClient) => Promise<T>): Promise<T> {
-    await this.ensure();
-    try {
-      return await request(this.#client);
-    } catch (err) {
-      if (!isFault(err, 'NotAuthenticated')) throw err;
-      this.#opts.log.warn({ endpoint: this.#client.endpoint, method: err.method }, 'vCenter session expired; logging in again');
-      this.#loggedIn = false;
+    return explained(async () => {
       await this.ensure();
-      return request(this.#client);
-    }
+      try {
+        return await request(this.#client);
+      } catch (err) {
+        if (!isFault(err, 'NotAuthenticated')) throw err;
+        this.#opts.log.warn({ endpoint: this.#client.endpoint, method: err.method }, 'vCenter session expired; logging in again');
+        this.#loggedIn = false;
+        await this.ensure();
+        return request(this.#client);
+      }
+    });
   }
 
   /** vCenter's clock (perf windows follow it, not ours); doubles as the keep-alive. */
   async currentTime(): Promise<number> {
-    const res = await this.call('CurrentTime', SERVICE_INSTANCE);
-    const t = Date.parse(textOf(res, 'returnval') ?? '');
-    if (!Number.isFinite(t)) throw new UserError(`${this.#client.endpoint}: CurrentTime returned no time.`, { fix: 'Check that url points at a vCenter Server.' });
+    const t = await this.withSession((client) => vim.currentTime(client));
+    if (t === null) throw new UserError(`${this.#client.endpoint}: CurrentTime returned no time.`, { fix: 'Check that url points at a vCenter Server.' });
     return t;
   }
 
@@ -155,7 +167,7 @@ export class VimSession {
     const every = (this.#opts.keepAliveSec ?? 600) * 1000;
     this.#timer = setInterval(() => {
       if (!this.#loggedIn) return;
-      this.#client.call('CurrentTime', SERVICE_INSTANCE).catch((err) => {
+      vim.currentTime(this.#client).catch((err) => {
         if (isFault(err, 'NotAuthenticated')) this.#loggedIn = false; // the next call logs in again
         this.#opts.log.debug({ endpoint: this.#client.endpoint, err: (err as Error).message }, 'vCenter keep-alive failed');
       });
@@ -167,11 +179,15 @@ export class VimSession {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     if (this.#loggedIn && this.#content) {
-      await this.#client.call('Logout', this.#content.sessionManager).catch((err) => {
+      await vim.logout(this.#client, this.#content.sessionManager).catch((err) => {
         this.#opts.log.debug({ endpoint: this.#client.endpoint, err: (err as Error).message }, 'vCenter logout failed');
       });
     }
     this.#loggedIn = false;
     this.#client.clearSession();
   }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }

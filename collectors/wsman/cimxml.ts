@@ -1,7 +1,8 @@
 // Embedded instances (EmbeddedInstance string properties such as GuestIntrinsicExchangeItems and the
 // SettingData out-parameter) are CIM-XML text (DSP0201): <INSTANCE CLASSNAME=...><PROPERTY ...>.
 import type { CimInstance, CimValue } from './cim.js';
-import { children, child, escapeXml, parseXml, type XmlElement } from './xml.js';
+import { escapeXml } from '../../common/xml/escape.js';
+import { children, child, kids, parseXml, type XmlNode } from '../../common/xml/reader.js';
 
 export class CimXmlError extends Error {
   constructor(message: string) {
@@ -11,24 +12,24 @@ export class CimXmlError extends Error {
 }
 
 export function parseEmbeddedInstance(cimXml: string): CimInstance {
-  let root: XmlElement;
+  let root: XmlNode;
   try {
     root = parseXml(cimXml.trim());
   } catch (e) {
     throw new CimXmlError(`embedded instance is not valid CIM-XML: ${(e as Error).message}`);
   }
-  if (root.local !== 'INSTANCE') throw new CimXmlError(`embedded instance: expected <INSTANCE>, found <${root.local}>`);
+  if (root.name !== 'INSTANCE') throw new CimXmlError(`embedded instance: expected <INSTANCE>, found <${root.name}>`);
   const properties: Record<string, CimValue> = {};
-  for (const p of root.children) {
+  for (const p of kids(root)) {
     const name = p.attrs.NAME;
     if (!name) continue;
-    if (p.local === 'PROPERTY') {
+    if (p.name === 'PROPERTY') {
       const v = child(p, 'VALUE');
       properties[name] = v ? v.text : null;
-    } else if (p.local === 'PROPERTY.ARRAY') {
+    } else if (p.name === 'PROPERTY.ARRAY') {
       const arr = child(p, 'VALUE.ARRAY');
       properties[name] = arr ? children(arr, 'VALUE').map((v) => v.text) : null;
-    } else if (p.local === 'PROPERTY.REFERENCE') {
+    } else if (p.name === 'PROPERTY.REFERENCE') {
       const ref = child(p, 'VALUE.REFERENCE');
       properties[name] = ref ? flattenText(ref) : null;
     }
@@ -36,8 +37,8 @@ export function parseEmbeddedInstance(cimXml: string): CimInstance {
   return { className: root.attrs.CLASSNAME ?? '', properties };
 }
 
-function flattenText(el: XmlElement): string {
-  return el.text + el.children.map(flattenText).join('');
+function flattenText(el: XmlNode): string {
+  return el.text + kids(el).map(flattenText).join('');
 }
 
 function scalarText(v: CimValue): string {

@@ -3,11 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import type { CimInstance } from './cim.js';
 import { enumerateRequest, getRequest, invokeRequest, pullRequest, releaseRequest, type BuiltRequest } from './envelope.js';
-import { WsmanEnumerationContextError, WsmanTimeoutError, WsmanTransportError } from './errors.js';
+import { WsmanEnumerationContextError, WsmanLimitError, WsmanTimeoutError, WsmanTransportError } from './errors.js';
 import { faultToError, isPullTimeout, parseFault } from './faults.js';
 import { headerValue, parseBodyInstance, parseEnumerationBatch, parseWithItems, type EnumerationBatch } from './response.js';
 import { WsmanTransport, type TransportOptions } from './transport.js';
-import { parseXml, type XmlElement } from './xml.js';
+import { limitsWith, parseXml, XmlLimitError, type XmlLimits, type XmlNode } from '../../common/xml/reader.js';
 
 /** The transport's connection settings (username: "HOST\user", "DOMAIN\user" or "user@domain"), plus WS-Man limits. */
 export interface WsmanClientOptions extends Omit<TransportOptions, 'timeoutMs'> {
@@ -17,6 +17,8 @@ export interface WsmanClientOptions extends Omit<TransportOptions, 'timeoutMs'> 
   maxEnvelopeSize?: number;
   /** The host's own time limit per operation; default 60 s. */
   operationTimeoutSec?: number;
+  /** Caps on each reply (bytes while it streams in; elements, depth, text while parsed); common/xml defaults. */
+  limits?: Partial<XmlLimits>;
 }
 
 /** Items per batch we ask for; the host caps it at MaxBatchItems and by MaxEnvelopeSize. */
@@ -26,7 +28,7 @@ const PULL_TIMEOUT_RETRIES = 3;
 /** The class a WQL projection returns (XmlFragment items carry no class name). */
 function classFromWql(wql: string | undefined, resourceUri: string): string {
   const m = wql ? /\bFROM\s+([A-Za-z_][\w]*)/i.exec(wql) : null;
-  if (m) return m[1];
+  if (m?.[1]) return m[1];
   const last = resourceUri.slice(resourceUri.lastIndexOf('/') + 1);
   return last === '*' ? '' : last;
 }
@@ -36,9 +38,11 @@ export class WsmanClient {
   readonly #opts: WsmanClientOptions;
   readonly #transport: WsmanTransport;
   readonly #sessionId = `uuid:${randomUUID().toUpperCase()}`;
+  readonly #limits: XmlLimits & { subject: string };
 
   constructor(opts: WsmanClientOptions) {
     this.#opts = opts;
+    this.#limits = { ...limitsWith(opts.limits), subject: 'the reply' };
     const opTimeout = opts.operationTimeoutSec ?? 60;
     this.#transport = new WsmanTransport({
       host: opts.host,
@@ -49,6 +53,7 @@ export class WsmanClient {
       password: opts.password,
       tls: opts.tls,
       timeoutMs: opts.timeoutMs ?? (opTimeout + 15) * 1000,
+      maxReplyBytes: this.#limits.maxBytes,
       log: opts.log,
     });
     this.endpoint = this.#transport.endpoint;
@@ -69,14 +74,15 @@ export class WsmanClient {
    * Sends a request, parses the reply, checks RelatesTo and turns faults into typed errors. With
    * `itemClass`, enumeration items are converted while parsing (see parseWithItems).
    */
-  async #call(req: BuiltRequest, resourceUri: string, itemClass?: string): Promise<{ env: XmlElement; items: CimInstance[] }> {
+  async #call(req: BuiltRequest, resourceUri: string, itemClass?: string): Promise<{ env: XmlNode; items: CimInstance[] }> {
     const res = await this.#transport.send(req.xml);
-    let env: XmlElement;
+    let env: XmlNode;
     let items: CimInstance[] = [];
     try {
-      if (itemClass === undefined) env = parseXml(res.body);
-      else ({ envelope: env, items } = parseWithItems(res.body, itemClass));
+      if (itemClass === undefined) env = parseXml(res.body, this.#limits);
+      else ({ envelope: env, items } = parseWithItems(res.body, itemClass, this.#limits));
     } catch (e) {
+      if (e instanceof XmlLimitError) throw new WsmanLimitError(this.endpoint, e.message, e.limit, e.value, e);
       throw new WsmanTransportError(this.endpoint, `unreadable reply (HTTP ${res.status}): ${(e as Error).message}`, 'Check that this port is a WinRM listener.', e);
     }
     const fault = parseFault(env);
@@ -103,8 +109,8 @@ export class WsmanClient {
     try {
       for (;;) {
         for (const item of batch.items) yield item;
-        if (finished) return;
-        batch = await this.#pull(resourceUri, context!, max, className);
+        if (finished || !context) return;
+        batch = await this.#pull(resourceUri, context, max, className);
         // Contexts are single-use on Windows: continue with the newest one.
         context = batch.context ?? context;
         finished = batch.endOfSequence || !batch.context;

@@ -27,6 +27,17 @@ export class WsmanError extends UserError {
     this.endpoint = endpoint;
     this.fault = opts.fault ?? null;
   }
+
+  /**
+   * The same error (class, message, fault, cause) with another fix: a collector edge adds the
+   * admin-facing advice only it can give (groups, roles, config keys); this layer knows the protocol.
+   */
+  withFix(fix: string): this {
+    const copy = Object.create(Object.getPrototypeOf(this)) as this;
+    Object.defineProperties(copy, Object.getOwnPropertyDescriptors(this));
+    Object.defineProperty(copy, 'fix', { value: fix, enumerable: true, writable: false, configurable: true });
+    return copy;
+  }
 }
 
 /** HTTP 401: the host refused the credentials (or the scheme). Do not retry blindly: accounts lock out. */
@@ -42,15 +53,13 @@ export class WsmanAuthError extends WsmanError {
   }
 }
 
-export const REQUIRED_GROUPS = ['Remote Management Users', 'Hyper-V Administrators', 'Performance Monitor Users'] as const;
-
-/** Authenticated, but not allowed: the account lacks group memberships. */
+/** Authenticated, but not allowed. Which rights the account needs is the caller's knowledge (its collector adds the fix). */
 export class WsmanAccessDeniedError extends WsmanError {
-  constructor(endpoint: string, message: string, fault: FaultInfo | null) {
+  constructor(endpoint: string, message: string, fault: FaultInfo | null, fix?: string) {
     super(endpoint, `access denied (${message.trim()})`, {
       code: 'WSMAN_ACCESS_DENIED',
       fault,
-      fix: `Use a member of the local Administrators group, or add the account on this host to the groups ${REQUIRED_GROUPS.map((g) => `"${g}"`).join(', ')} (Azure Migrate's MicrosoftAzureMigrate-Hyper-V.ps1 does the same).`,
+      fix: fix ?? 'The host accepted the credentials but refused the operation: give the account the rights this operation needs on this host.',
     });
     this.name = 'WsmanAccessDeniedError';
   }
@@ -63,7 +72,7 @@ export class WsmanTimeoutError extends WsmanError {
       code: 'WSMAN_TIMEOUT',
       fault,
       cause,
-      fix: 'The host is slow or overloaded; raise timeoutSec for this source, or check the host (WMI service, CPU).',
+      fix: 'The host is slow or overloaded: allow the client more time (timeoutMs), or check the host (WMI service, CPU).',
     });
     this.name = 'WsmanTimeoutError';
   }
@@ -81,15 +90,17 @@ export class WsmanEnumerationContextError extends WsmanError {
   }
 }
 
-/** The WMI namespace does not exist, e.g. root/virtualization/v2 on a host without the Hyper-V role. */
+/** The WMI namespace does not exist on the host (what that means for a role is the caller's knowledge). */
 export class WsmanInvalidNamespaceError extends WsmanError {
-  constructor(endpoint: string, message: string, fault: FaultInfo | null, resourceUri?: string) {
+  readonly resourceUri: string | undefined;
+  constructor(endpoint: string, message: string, fault: FaultInfo | null, resourceUri?: string, fix?: string) {
     super(endpoint, `invalid WMI namespace${resourceUri ? ` for ${resourceUri}` : ''} (${message.trim()})`, {
       code: 'WSMAN_INVALID_NAMESPACE',
       fault,
-      fix: 'For root/virtualization/v2: the Hyper-V role is not installed on this host (or it is Windows Server 2012, which is not supported). Point the source at a Hyper-V host running Windows Server 2012 R2 or later.',
+      fix: fix ?? 'The WMI namespace of this resource URI does not exist on the host: the role or feature that provides it is not installed.',
     });
     this.name = 'WsmanInvalidNamespaceError';
+    this.resourceUri = resourceUri;
   }
 }
 
@@ -98,6 +109,23 @@ export class WsmanTransportError extends WsmanError {
   constructor(endpoint: string, message: string, fix: string, cause?: unknown) {
     super(endpoint, message, { code: 'WSMAN_TRANSPORT', fix, cause });
     this.name = 'WsmanTransportError';
+  }
+}
+
+/** A reply went past one of the client's caps (bytes while it streamed in, or elements, depth, text while parsed). */
+export class WsmanLimitError extends WsmanError {
+  /** The cap's name (an XmlLimits key: maxBytes, maxElements, maxDepth, maxTextLength). */
+  readonly limit: string;
+  readonly value: number;
+  constructor(endpoint: string, message: string, limit: string, value: number, cause?: unknown) {
+    super(endpoint, message, {
+      code: 'WSMAN_LIMIT',
+      cause,
+      fix: `The host sent more than the client accepts (${limit} ${value}); this is a broken or hostile host, or a cap set too low for it.`,
+    });
+    this.name = 'WsmanLimitError';
+    this.limit = limit;
+    this.value = value;
   }
 }
 

@@ -1,10 +1,10 @@
-// SOAP faults (winrm.md §4): the client turns them into typed errors; the server renders them.
+// SOAP faults (docs/winrm-wire.md §3): the client turns them into typed errors; the server renders them.
 import {
-  WsmanAccessDeniedError, WsmanEnumerationContextError, WsmanError, WsmanFault, WsmanInvalidNamespaceError,
+  WsmanAccessDeniedError, WsmanEnumerationContextError, type WsmanError, WsmanFault, WsmanInvalidNamespaceError,
   WsmanTimeoutError, type FaultInfo,
 } from './errors.js';
 import { NS } from './namespaces.js';
-import { child, path, resolveQName, type XmlElement } from './xml.js';
+import { child, path, resolveQName, type XmlNode } from '../../common/xml/reader.js';
 
 /** WSManFault codes (wsmerror.h) and WMI HRESULTs the client recognises. */
 export const FAULT_CODES = {
@@ -18,7 +18,7 @@ export const FAULT_CODES = {
   notFound: [2147749890],
 } as const;
 
-function innermostMessage(el: XmlElement | undefined): string | null {
+function innermostMessage(el: XmlNode | null): string | null {
   if (!el) return null;
   // f:WSManFault > f:Message > (text | f:ProviderFault > f:WSManFault > f:Message ...)
   const msg = child(el, 'Message');
@@ -33,7 +33,7 @@ function innermostMessage(el: XmlElement | undefined): string | null {
   return msg.text.trim() || null;
 }
 
-function innermostCode(el: XmlElement | undefined): number | null {
+function innermostCode(el: XmlNode | null): number | null {
   if (!el) return null;
   const nested = path(el, 'Message', 'ProviderFault', 'WSManFault');
   const inner = nested ? innermostCode(nested) : null;
@@ -42,7 +42,7 @@ function innermostCode(el: XmlElement | undefined): number | null {
 }
 
 /** Reads s:Fault from a parsed envelope, or null if the body holds no fault. */
-export function parseFault(envelope: XmlElement): FaultInfo | null {
+export function parseFault(envelope: XmlNode): FaultInfo | null {
   const fault = path(envelope, 'Body', 'Fault');
   if (!fault) return null;
   const code = path(fault, 'Code', 'Value');
@@ -50,14 +50,14 @@ export function parseFault(envelope: XmlElement): FaultInfo | null {
   const subQ = sub ? resolveQName(sub, sub.text.trim()) : { ns: '', local: '' };
   const reason = path(fault, 'Reason', 'Text')?.text.trim() ?? '';
   const detail = child(fault, 'Detail');
-  const wsmanFault = detail ? child(detail, 'WSManFault') : undefined;
+  const wsmanFault = child(detail, 'WSManFault');
   const wsmanCode = innermostCode(wsmanFault);
   return {
     code: code ? resolveQName(code, code.text.trim()).local : '',
     subcode: subQ.local,
     subcodeNamespace: subQ.ns,
     wsmanFaultCode: wsmanCode,
-    detail: child(detail ?? null, 'FaultDetail')?.text.trim() ?? null,
+    detail: child(detail, 'FaultDetail')?.text.trim() ?? null,
     message: innermostMessage(wsmanFault) ?? reason,
     machine: wsmanFault?.attrs.Machine ?? null,
   };

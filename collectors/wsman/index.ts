@@ -8,7 +8,7 @@ export { parseEmbeddedInstance, renderEmbeddedInstance, CimXmlError } from './ci
 export { WsmanClient, type WsmanClientOptions } from './client.js';
 export {
   WsmanError, WsmanAuthError, WsmanAccessDeniedError, WsmanTimeoutError, WsmanEnumerationContextError,
-  WsmanInvalidNamespaceError, WsmanTransportError, WsmanFault, REQUIRED_GROUPS, type FaultInfo,
+  WsmanInvalidNamespaceError, WsmanTransportError, WsmanFault, WsmanLimitError, type FaultInfo,
 } from './errors.js';
 export { NS, WQL_DIALECT, WMI_BASE } from './namespaces.js';
 export { parseWmiResourceUri } from './cim.js';

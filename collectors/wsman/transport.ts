@@ -1,13 +1,14 @@
 // Client transport: one keep-alive connection per host (an undici Client is exactly one socket),
 // authenticated once per connection with NTLM inside Negotiate (or Basic over HTTPS), with
 // SPNEGO message encryption over HTTP. NTLM state belongs to the socket, so a new socket means
-// a new handshake; a 401 on an authenticated connection re-handshakes once (winrm.md §2.1, §4).
+// a new handshake; a 401 on an authenticated connection re-handshakes once (docs/winrm-wire.md §2.1, §3).
 import type { TLSSocket } from 'node:tls';
-import { Client, buildConnector } from 'undici';
+import { Client, buildConnector, type Dispatcher } from 'undici';
 import type { Logger } from '../../common/log.js';
 import type { Secret } from '../../common/secret-value.js';
 import { checkPinnedPeer, explainTlsFailure, tlsOptions, type TlsSettings } from '../../common/tls.js';
-import { WsmanAuthError, WsmanTimeoutError, WsmanTransportError, WsmanError } from './errors.js';
+import { bytesExceeded, DEFAULT_LIMITS } from '../../common/xml/limits.js';
+import { WsmanAuthError, WsmanLimitError, WsmanTimeoutError, WsmanTransportError, WsmanError } from './errors.js';
 import { charsetOf, decodeSoap, decryptMessage, encryptMessage, ENCRYPTED_CONTENT_TYPE, isEncryptedContentType } from './encryption.js';
 import { channelBindingHash } from './ntlm/cbt.js';
 import { NtlmClientContext } from './ntlm/client.js';
@@ -22,6 +23,8 @@ export interface TransportOptions {
   password: Secret;
   tls?: TlsSettings;
   timeoutMs: number;
+  /** A reply body larger than this is cut off while it streams in (default: common/xml's maxBytes). */
+  maxReplyBytes?: number;
   log?: Logger;
 }
 
@@ -148,7 +151,8 @@ export class WsmanTransport {
         const r = await this.#handshake(sealed ? null : plaintext);
         if (!sealed) return this.#reply(r);
       }
-      const session = this.#session!;
+      const session = this.#session;
+      if (!session) throw new WsmanTransportError(this.endpoint, 'no NTLM session after the handshake', 'This is a bug of the client; please report it.');
       const r = sealed
         ? await this.#post(encryptMessage(session, plaintext), { 'content-type': ENCRYPTED_CONTENT_TYPE })
         : await this.#post(plaintext, { 'content-type': SOAP_CONTENT_TYPE });
@@ -253,11 +257,36 @@ export class WsmanTransport {
   async #post(body: Buffer, headers: Record<string, string>): Promise<RawResponse> {
     try {
       const res = await this.#client.request({ path: '/wsman', method: 'POST', headers, body });
-      const buf = Buffer.from(await res.body.arrayBuffer());
-      return { status: res.statusCode, headers: res.headers, body: buf };
+      return { status: res.statusCode, headers: res.headers, body: await this.#readCapped(res) };
     } catch (e) {
       throw await this.#networkError(e);
     }
+  }
+
+  /** Reads a reply body chunk by chunk and stops at the cap: a flood costs at most the cap, not the process. */
+  async #readCapped(res: Dispatcher.ResponseData): Promise<Buffer> {
+    const max = this.#opts.maxReplyBytes ?? DEFAULT_LIMITS.maxBytes;
+    const tooLarge = () => {
+      const e = bytesExceeded(max, 'the reply');
+      return new WsmanLimitError(this.endpoint, e.message, e.limit, e.value, e);
+    };
+    const declared = Number(headerList(res.headers['content-length'])[0] ?? Number.NaN);
+    if (declared > max) {
+      res.body.destroy();
+      throw tooLarge();
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > max) {
+        res.body.destroy();
+        throw tooLarge();
+      }
+      chunks.push(buf);
+    }
+    return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size);
   }
 
   async #networkError(e: unknown): Promise<Error> {

@@ -33,3 +33,18 @@ export const webSettings = z
   })
   .default({ enabled: true, port: 44368, host: '0.0.0.0', dataDir: '.collector', sessionHours: 12 });
 export type WebSettings = z.infer<typeof webSettings>;
+
+/**
+ * Wall-clock bounds on the service's work, whatever a peer does (per-request timeouts are each source's timeoutSec):
+ * a poll or discovery past its deadline fails and the source's connections are reset; on SIGTERM the service
+ * exits within stopTimeoutSec (docs/appliance.md, "Stopping").
+ */
+export const serviceSettings = z
+  .object({
+    pollDeadlineSec: z.number().int().min(10).max(86_400).default(900),
+    discoveryDeadlineSec: z.number().int().min(10).max(86_400).default(1800),
+    stopTimeoutSec: z.number().int().min(1).max(600).default(20),
+  })
+  .strict()
+  .default({ pollDeadlineSec: 900, discoveryDeadlineSec: 1800, stopTimeoutSec: 20 });
+export type ServiceSettings = z.infer<typeof serviceSettings>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretRef, sourceName, tlsSettings } from './common.js';
+import { dependencySettings, softwareSettings } from './guest-settings.js';
 
 export const hypervSource = z
   .object({
@@ -33,9 +34,14 @@ export const hypervSource = z
         ),
       )
       .default({}),
-    /** Do not fall back from HTTPS 5986 to HTTP 5985. */
+    /** Do not fall back from HTTPS 5986 to HTTP 5985 (implied by tls.caFile or tls.thumbprint). */
     httpsOnly: z.boolean().default(false),
+    /** Allow the HTTP fallback even though tls pins a CA or thumbprint (the admin's explicit choice). */
+    allowHttpFallback: z.boolean().optional(),
     enabled: z.boolean().default(true),
+    /** Per-source overrides of the global guest settings (software inventory, dependency analysis). */
+    software: softwareSettings.optional(),
+    dependencies: dependencySettings.optional(),
     pollIntervalSec: z.number().int().min(30).max(1800).default(30),
     inventoryIntervalSec: z.number().int().min(60).max(86_400).default(900),
     timeoutSec: z.number().int().min(5).max(600).default(60),
@@ -46,5 +52,9 @@ export const hypervSource = z
   .refine((s) => !(s.auth === 'basic' && s.transport === 'http'), {
     error: 'Basic authentication over plain HTTP would send the password in the clear, and Windows refuses it by default. Fix: use transport: https, or auth: ntlm (message encryption over http)',
     path: ['auth'],
+  })
+  .refine((s) => !(s.httpsOnly && s.allowHttpFallback === true), {
+    error: 'httpsOnly: true and allowHttpFallback: true contradict each other. Fix: keep one of them',
+    path: ['allowHttpFallback'],
   });
 export type HypervSourceConfig = z.infer<typeof hypervSource>;

@@ -4,8 +4,10 @@ import { hypervSource } from './hyperv.js';
 import { linuxSource, windowsSource } from './physical.js';
 import { redisSettings, rollupSettings } from './pipeline.js';
 import { assessmentSettings } from './assessment.js';
-import { logSettings, webSettings } from './appliance.js';
+import { logSettings, serviceSettings, webSettings } from './appliance.js';
 import { sinkSettings } from './sink.js';
+import { guestCredential } from './guest.js';
+import { dependencySettings, softwareSettings } from './guest-settings.js';
 
 export const sourceConfig = z.discriminatedUnion('kind', [vcenterSource, hypervSource, linuxSource, windowsSource], {
   error: 'expected kind: vcenter, hyperv, linux or windows',
@@ -25,6 +27,10 @@ export const configSchema = z
     log: logSettings,
     sink: sinkSettings,
     web: webSettings,
+    service: serviceSettings,
+    guestCredentials: z.array(guestCredential).default([]),
+    dependencies: dependencySettings.default({ enabled: false, pollIntervalSec: 300 }),
+    software: softwareSettings.default({ enabled: false, intervalHours: 24 }),
   })
   .strict();
 

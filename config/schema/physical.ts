@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { hypervSource } from './hyperv.js';
 import { secretRef, sourceName } from './common.js';
+import { dependencySettings, softwareSettings } from './guest-settings.js';
 
 // Physical servers (and VMs whose hypervisor the appliance cannot reach), read directly: Linux over SSH,
 // Windows over WinRM. Azure Migrate reads them every 5 minutes, 1,000 per appliance; we read every 30 s
@@ -17,6 +18,9 @@ const physicalCommon = {
   hosts: hostList,
   username: z.string().min(1, { error: 'expected the account name' }),
   enabled: z.boolean().default(true),
+  /** Per-source overrides of the global guest settings (software inventory, dependency analysis). */
+  software: softwareSettings.optional(),
+  dependencies: dependencySettings.optional(),
   pollIntervalSec: z.number().int().min(30).max(1800).default(30),
   inventoryIntervalSec: z.number().int().min(300).max(86_400).default(10_800),
   timeoutSec: z.number().int().min(5).max(600).default(30),

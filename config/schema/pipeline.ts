@@ -55,6 +55,19 @@ export const rollupSettings = z
     sealAfterHours: z.number().min(0).max(24 * 400).default(6),
     /** Samples held in memory per process while Redis is unreachable; past it the oldest batches are dropped. */
     bufferMaxSamples: z.number().int().min(1000).max(100_000_000).default(5_000_000),
+    /**
+     * The on-disk spool for samples collected while Redis is away (docs/pipeline.md): default <web.dataDir>/spool
+     * next to the config file. Each collecting process needs its own.
+     */
+    spoolDir: z.string().min(1).optional(),
+    /** Bound of the spool; past it the oldest spooled samples are dropped. 0 = no spool (memory buffer only). */
+    spoolMaxBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 40, { error: 'expected at most 1 TiB. Fix: e.g. 1073741824 (1 GiB)' })
+      .refine((n) => n === 0 || n >= 2 ** 20, { error: 'expected 0 (no spool) or at least 1048576 (1 MiB). Fix: e.g. 1073741824 (1 GiB)' })
+      .default(2 ** 30),
   })
   .strict()
   .default({
@@ -66,4 +79,5 @@ export const rollupSettings = z
     jobAttempts: 50,
     sealAfterHours: 6,
     bufferMaxSamples: 5_000_000,
+    spoolMaxBytes: 2 ** 30,
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { secretRef, sourceName, tlsSettings } from './common.js';
+import { dependencySettings, softwareSettings } from './guest-settings.js';
 
 export const vcenterSource = z
   .object({
@@ -14,6 +15,9 @@ export const vcenterSource = z
     password: secretRef,
     tls: tlsSettings,
     enabled: z.boolean().default(true),
+    /** Per-source overrides of the global guest settings (software inventory, dependency analysis). */
+    software: softwareSettings.optional(),
+    dependencies: dependencySettings.optional(),
     /** Seconds between perf polls; every 20-second sample is captured whatever the cadence (up to the 1-hour realtime window). */
     pollIntervalSec: z.number().int().min(20).max(1800).default(20),
     /** Seconds between inventory refreshes. */

@@ -43,7 +43,7 @@ export interface SimShape {
 export interface Sim extends SimInfo {
   process: ChildProcess;
   /** POST a /lab control endpoint (clock, delay, stats); the lab's own certificate is not checked. */
-  control(path: string): Promise<any>;
+  control(path: string): Promise<SimControlAnswer>;
   stop(): Promise<void>;
 }
 
@@ -53,9 +53,16 @@ export function simAvailable(): boolean {
 
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 
-export async function simControl(host: string, port: number, path: string): Promise<any> {
+/** What a /lab control endpoint answers: /lab/stats the calls per vim25 method, /lab/clock the simulated time (ms). */
+export interface SimControlAnswer {
+  calls: Record<string, number>;
+  now: number;
+  [key: string]: unknown;
+}
+
+export async function simControl(host: string, port: number, path: string): Promise<SimControlAnswer> {
   const res = await request(`https://${host}:${port}${path}`, { method: 'POST', dispatcher: insecure });
-  return res.body.json();
+  return (await res.body.json()) as SimControlAnswer;
 }
 
 /** Starts the simulator on 127.0.0.1:<ephemeral>; it exits when our end of its stdin closes. */
@@ -71,17 +78,17 @@ export async function startSim(shape: SimShape = {}, opts: { startTimeoutMs?: nu
     `-delay-ms=${shape.delayMs ?? 0}`,
     `-folders=${shape.folders ?? 0}`,
   ];
-  const child = spawn(SIM_BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(SIM_BIN, args, { stdio: 'pipe' });
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  if (process.env.VCSIM_LOG) child.stderr!.pipe(process.stderr);
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  if (process.env.VCSIM_LOG) child.stderr.pipe(process.stderr);
   const timeoutMs = opts.startTimeoutMs ?? 120_000;
   const info = await new Promise<SimInfo>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`vcsim-lab did not start within ${timeoutMs / 1000} s: ${stderr}`));
     }, timeoutMs);
-    createInterface({ input: child.stdout! }).once('line', (line) => {
+    createInterface({ input: child.stdout }).once('line', (line) => {
       clearTimeout(timer);
       try {
         resolve(JSON.parse(line) as SimInfo);
@@ -101,7 +108,7 @@ export async function startSim(shape: SimShape = {}, opts: { startTimeoutMs?: nu
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
-      child.stdin!.end();
+      child.stdin.end();
       const t = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(t);

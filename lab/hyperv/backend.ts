@@ -57,13 +57,13 @@ export class HypervHostBackend implements WsmanBackend {
     } else {
       table = this.inventory();
     }
-    const key = [...(table?.keys() ?? [])].find((k) => k.toLowerCase() === cls.toLowerCase());
-    if (!key) {
+    const rows = [...(table?.entries() ?? [])].find(([k]) => k.toLowerCase() === cls.toLowerCase())?.[1];
+    if (!rows) {
       // Classes Windows has but this host has no instance of (e.g. no VMs) answer empty; unknown ones fault.
       if (ns === NS_VIRTUALIZATION && KNOWN_EMPTY.has(cls.toLowerCase())) return [];
       throw fault('InvalidClass', `Invalid class ${cls}`);
     }
-    return table!.get(key)!;
+    return rows;
   }
 
   private invCache: { generation: number; at: number; table: Map<string, SimInstance[]> } | null = null;

@@ -1,5 +1,5 @@
 // The root/virtualization/v2 and root/MSCluster classes a Hyper-V host answers, built from the
-// simulated world with the shapes and key formats Windows uses (winrm.md §3.2): InstanceIDs
+// simulated world with the shapes and key formats Windows uses (docs/azure-migrate.md §2.1): InstanceIDs
 // "Microsoft:<VMGUID>\...", MACs as 12 hex digits, GUIDs upper case, KVP items as embedded CIM-XML.
 import type { CimInstance, CimValue } from '../../collectors/wsman/index.js';
 import { stableUuid } from '../estate.js';
@@ -138,8 +138,8 @@ export function inventoryClasses(world: HypervWorld, host: SimHost): Map<string,
         ResourceSubType: 'Microsoft:Hyper-V:Memory',
         AllocationUnits: 'byte * 2^20',
         VirtualQuantity: String(vm.memoryMB),
-        Reservation: String(dyn ? vm.dynamicMemory!.minimumMB : vm.memoryMB),
-        Limit: String(dyn ? vm.dynamicMemory!.maximumMB : vm.memoryMB),
+        Reservation: String(dyn && vm.dynamicMemory ? vm.dynamicMemory.minimumMB : vm.memoryMB),
+        Limit: String(dyn && vm.dynamicMemory ? vm.dynamicMemory.maximumMB : vm.memoryMB),
         DynamicMemoryEnabled: dyn ? 'true' : 'false',
         TargetMemoryBuffer: '20',
         Weight: '5000',

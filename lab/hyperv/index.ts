@@ -1,18 +1,15 @@
 // The Hyper-V host simulator: one WS-Man server per simulated host of the estate, each on its own
 // loopback ports (HTTP 5985-style with NTLM + message encryption, HTTPS 5986-style with NTLM and
 // Basic). Hosts marked down refuse connections; wrong credentials get 401; enumeration contexts expire.
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Logger } from '../../common/log.js';
+import { selfSignedCertificate } from '../../common/self-signed-certificate.js';
 import { startWsmanServer, type WsmanServerHandle } from '../wsman-server/index.js';
 import type { Estate } from '../estate.js';
 import { HypervHostBackend } from './backend.js';
 import { SeriesIntegrator } from './cim-perf.js';
 import { HypervWorld } from './world.js';
+import { freePort } from '../../common/free-port.js';
 
 export interface HypervLabOptions {
   estate: Estate;
@@ -60,31 +57,8 @@ export interface HypervLab {
 }
 
 /** A self-signed certificate for 127.0.0.1, localhost and every lab host name. */
-export function selfSignedCertificate(names: string[]): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'hyperv-lab-'));
-  try {
-    const san = ['IP:127.0.0.1', 'DNS:localhost', ...names.map((n) => `DNS:${n}`)].join(',');
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30', '-subj', '/CN=hyperv-lab', '-addext', `subjectAltName=${san}`, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), key: readFileSync(join(dir, 'key.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** An ephemeral loopback port nobody listens on (for a host that is down). */
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+export function labCertificate(names: string[]): { cert: string; key: string } {
+  return selfSignedCertificate({ commonName: 'hyperv-lab', organization: 'assessment-collector lab', dnsNames: ['localhost', ...names], ipAddresses: ['127.0.0.1'], days: 30 });
 }
 
 export async function startHypervLab(opts: HypervLabOptions): Promise<HypervLab> {
@@ -95,13 +69,14 @@ export async function startHypervLab(opts: HypervLabOptions): Promise<HypervLab>
   }
   const wantHttp = opts.http ?? true;
   const wantHttps = opts.https ?? true;
-  const tls = opts.tls ?? selfSignedCertificate([...world.hosts.values()].map((h) => h.name));
+  const tls = opts.tls ?? labCertificate([...world.hosts.values()].map((h) => h.name));
   const thumbprint = new X509Certificate(tls.cert).fingerprint256;
   const integrator = new SeriesIntegrator();
 
   const running = new Map<string, { handle: WsmanServerHandle | null; ep: HypervLabEndpoint }>();
   const start = async (name: string, ports: { http: number; https: number }): Promise<WsmanServerHandle> => {
-    const host = world.host(name)!;
+    const host = world.host(name);
+    if (!host) throw new Error(`no Hyper-V host ${name} in the lab estate`);
     const backend = new HypervHostBackend({ world, host, integrator, deniedUsers: opts.deniedUsers });
     return await startWsmanServer({
       backend,
@@ -153,7 +128,9 @@ export async function startHypervLab(opts: HypervLabOptions): Promise<HypervLab>
     async setHostDown(name, down) {
       const r = running.get(name.toLowerCase());
       if (!r) throw new Error(`no Hyper-V host ${name} in the lab`);
-      world.host(name)!.down = down;
+      const host = world.host(name);
+      if (!host) throw new Error(`no Hyper-V host ${name} in the lab estate`);
+      host.down = down;
       world.generation++;
       r.ep.down = down;
       if (down && r.handle) {

@@ -35,7 +35,7 @@ function tokenize(text: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < text.length) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (/\s/.test(c)) {
       i++;
     } else if (c === "'" || c === '"') {
@@ -43,7 +43,7 @@ function tokenize(text: string): Token[] {
       i++;
       for (;;) {
         if (i >= text.length) throw new WqlError('InvalidQuery', `unterminated string literal in WQL: ${text}`);
-        const d = text[i]!;
+        const d = text.charAt(i);
         if (d === '\\' && i + 1 < text.length) {
           v += text[i + 1];
           i += 2;
@@ -57,13 +57,13 @@ function tokenize(text: string): Token[] {
       }
       out.push({ t: 'str', v });
     } else if (/[0-9-]/.test(c) && /[0-9]/.test(text[i + (c === '-' ? 1 : 0)] ?? '')) {
-      const m = /^-?[0-9]+(\.[0-9]+)?/.exec(text.slice(i))!;
-      out.push({ t: 'num', v: m[0] });
-      i += m[0].length;
+      const v = /^-?[0-9]+(\.[0-9]+)?/.exec(text.slice(i))?.[0] ?? c; // the test above guarantees a match
+      out.push({ t: 'num', v });
+      i += v.length;
     } else if (/[A-Za-z_]/.test(c)) {
-      const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i))!;
-      out.push({ t: 'word', v: m[0] });
-      i += m[0].length;
+      const v = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i))?.[0] ?? c;
+      out.push({ t: 'word', v });
+      i += v.length;
     } else {
       const two = text.slice(i, i + 2);
       if (two === '<>' || two === '!=' || two === '<=' || two === '>=') {
@@ -85,7 +85,7 @@ export function parseWql(text: string): WqlQuery {
   const toks = tokenize(text);
   let p = 0;
   const peek = (): Token | undefined => toks[p];
-  const isWord = (w: string): boolean => peek()?.t === 'word' && peek()!.v.toUpperCase() === w;
+  const isWord = (w: string): boolean => peek()?.t === 'word' && peek()?.v.toUpperCase() === w;
   const fail = (what: string): never => {
     throw new WqlError('InvalidQuery', `invalid WQL (${what}): ${text}`);
   };
@@ -102,12 +102,12 @@ export function parseWql(text: string): WqlQuery {
 
   expectWord('SELECT');
   let properties: string[] | null;
-  if (peek()?.t === 'sym' && peek()!.v === '*') {
+  if (peek()?.t === 'sym' && peek()?.v === '*') {
     p++;
     properties = null;
   } else {
     properties = [ident()];
-    while (peek()?.t === 'sym' && peek()!.v === ',') {
+    while (peek()?.t === 'sym' && peek()?.v === ',') {
       p++;
       properties.push(ident());
     }
@@ -134,10 +134,10 @@ export function parseWql(text: string): WqlQuery {
       p++;
       return { op: 'not', inner: primary() };
     }
-    if (peek()?.t === 'sym' && peek()!.v === '(') {
+    if (peek()?.t === 'sym' && peek()?.v === '(') {
       p++;
       const inner = orExpr();
-      if (!(peek()?.t === 'sym' && peek()!.v === ')')) fail('expected )');
+      if (!(peek()?.t === 'sym' && peek()?.v === ')')) fail('expected )');
       p++;
       return inner;
     }
@@ -183,7 +183,8 @@ export function parseWql(text: string): WqlQuery {
     p++;
     where = orExpr();
   }
-  if (p < toks.length) fail(`unexpected "${toks[p]!.v}"`);
+  const extra = toks[p];
+  if (extra) fail(`unexpected "${extra.v}"`);
   return { className, properties, where };
 }
 
@@ -274,9 +275,9 @@ export function project<V>(props: Record<string, V>, selected: string[] | null, 
   const out: Record<string, V> = {};
   for (const name of selected) {
     const lower = name.toLowerCase();
-    const key = Object.keys(props).find((k) => k.toLowerCase() === lower);
-    if (key === undefined) throw new WqlError('InvalidProperty', `${className} has no property ${name}`);
-    out[key] = props[key]!;
+    const hit = Object.entries(props).find(([k]) => k.toLowerCase() === lower);
+    if (!hit) throw new WqlError('InvalidProperty', `${className} has no property ${name}`);
+    out[hit[0]] = hit[1];
   }
   return out;
 }

@@ -6,7 +6,7 @@ import type { Estate } from '../estate.js';
 import { stableUuid } from '../estate.js';
 import { UserError } from '../../common/errors.js';
 import { logger, type Logger } from '../../common/log.js';
-import { describeGiven, selfSignedCertificate } from './cert.js';
+import { describeCertificate, selfSignedCertificate } from '../../common/self-signed-certificate.js';
 import { LabState } from './methods.js';
 import { LabInventory } from './model.js';
 import { createLabServer } from './server.js';
@@ -79,7 +79,7 @@ export async function startVcenterLab(opts: VcenterLabOptions): Promise<VcenterL
     });
   }
   const now = opts.clock ?? Date.now;
-  const tls = opts.tls ? describeGiven(opts.tls.cert, opts.tls.key) : selfSignedCertificate(`${vcenterName}.lab.local`);
+  const tls = opts.tls ? describeCertificate(opts.tls.cert, opts.tls.key) : labCertificate(`${vcenterName}.lab.local`);
   const instanceUuid = stableUuid(opts.estate.seed, 'vcenter', vcenterName);
   const sessions = new SessionStore(opts.users, (opts.sessionIdleSec ?? 1800) * 1000, now);
   const state = new LabState(inv, sessions, {
@@ -139,3 +139,8 @@ export async function startVcenterLab(opts: VcenterLabOptions): Promise<VcenterL
 export { estateRate, diskSlot } from './truth.js';
 export { vmSeries } from './perf.js';
 export { COUNTERS, counterName } from './perf-counters.js';
+
+/** Like a fresh vCenter's: CN = its name, reachable as localhost and 127.0.0.1, trusted by nobody. */
+function labCertificate(name: string) {
+  return selfSignedCertificate({ commonName: name, organization: 'assessment-collector lab', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+}

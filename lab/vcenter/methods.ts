@@ -6,11 +6,13 @@ import { COUNTERS, COUNTER_BY_KEY } from './perf-counters.js';
 import { availableMetricsXml, planQueryPerf, providerSummaryXml, queryPerfXml, requestedCounters } from './perf.js';
 import { PathPlan, objectContentXml, pageXml, parseFilterSpec, parseMoRef, planObjects, selectObjects, type Retrieval } from './property-collector.js';
 import { perfCounterInfo, serviceContent, userSession, type ContainerViewState, type LabSession, type PropertyContext } from './properties.js';
-import { SessionStore } from './sessions.js';
+import type { SessionStore } from './sessions.js';
 import { VimFault, faults } from './soap.js';
 import { KNOWN_TYPES, SERVICE, type LabInventory, type MoRef } from './model.js';
 import { fieldXml } from './values.js';
-import { child, childText, children, esc, isoTime, type XmlNode } from './xml.js';
+import { escapeXml as esc } from '../../common/xml/escape.js';
+import { child, childText, children, type XmlNode } from '../../common/xml/reader.js';
+import { isoTime } from './iso-time.js';
 
 export type Body = string | Iterable<string>;
 
@@ -22,6 +24,12 @@ export interface CallContext {
   userAgent: string;
   /** Set by Login: the cookie to send back. */
   setCookie?: string;
+}
+
+/** The caller's session; dispatch() lets only public methods through without one, so this is a real check. */
+function sessionOf(call: CallContext): LabSession & { cookie: string } {
+  if (!call.session) throw faults.notAuthenticated(call.this);
+  return call.session;
 }
 
 export interface LabOptions {
@@ -98,7 +106,7 @@ function retrieve(state: LabState, call: CallContext): Retrieval {
   const objects = planObjects(ctx, selectObjects(ctx, specs), plan);
   const asked = Number(childText(child(call.body, 'options') ?? call.body, 'maxObjects') ?? '');
   const pageSize = Math.min(asked > 0 ? asked : Infinity, state.opts.maxObjectsCap);
-  return { objects, plan, cursor: 0, pageSize, sessionKey: call.session!.key };
+  return { objects, plan, cursor: 0, pageSize, sessionKey: sessionOf(call).key };
 }
 
 /** One page of a retrieval, registering a token when more remain. */
@@ -142,7 +150,7 @@ const HANDLERS: Record<string, { on: string; value?: string; handle: Handler }> 
     on: 'SessionManager',
     value: SERVICE.sessionManager.value,
     handle: (s, c) => {
-      s.sessions.logout(c.session!.cookie);
+      s.sessions.logout(sessionOf(c).cookie);
       s.sweep();
       return '';
     },
@@ -173,8 +181,9 @@ const HANDLERS: Record<string, { on: string; value?: string; handle: Handler }> 
       for (const t of types) if (!KNOWN_TYPES.has(t)) throw faults.invalidArgument('type', `unknown type ${t}`);
       const recursive = bool(childText(c.body, 'recursive'));
       s.sweep(); // views of sessions that expired meanwhile go before a new one is made
-      const ref = { type: 'ContainerView', value: `session[${c.session!.key}]${randomUUID()}` };
-      s.views.set(ref.value, { ref, container, types, recursive, view: s.inv.view(container, types, recursive), sessionKey: c.session!.key });
+      const sessionKey = sessionOf(c).key;
+      const ref = { type: 'ContainerView', value: `session[${sessionKey}]${randomUUID()}` };
+      s.views.set(ref.value, { ref, container, types, recursive, view: s.inv.view(container, types, recursive), sessionKey });
       return `<returnval type="ContainerView">${esc(ref.value)}</returnval>`;
     },
   },
@@ -229,7 +238,13 @@ const HANDLERS: Record<string, { on: string; value?: string; handle: Handler }> 
   QueryPerfCounter: {
     on: 'PerformanceManager',
     value: SERVICE.perfManager.value,
-    handle: (_s, c) => requestedCounters(c.body).map((k) => fieldXml('returnval', perfCounterInfo(COUNTER_BY_KEY.get(k)!))).join(''),
+    handle: (_s, c) =>
+      requestedCounters(c.body)
+        .flatMap((k) => {
+          const info = COUNTER_BY_KEY.get(k);
+          return info ? [fieldXml('returnval', perfCounterInfo(info))] : [];
+        })
+        .join(''),
   },
   QueryPerfCounterByLevel: {
     on: 'PerformanceManager',

@@ -82,6 +82,13 @@ export const ref = (type: string, value: string): MoRef => ({ type, value });
 export const refOf = (mo: { type: string; id: string }): MoRef => ({ type: mo.type, value: mo.id });
 export const vmRef = (vm: EstateVm): MoRef => ({ type: 'VirtualMachine', value: `vm-${vm.index + 1000}` });
 
+/** The MoRef of the estate's VM at index i (indexes come from the estate's own lists). */
+export function vmRefAt(vms: readonly EstateVm[], i: number): MoRef {
+  const vm = vms[i];
+  if (!vm) throw new Error(`the lab estate has no VM #${i}`);
+  return vmRef(vm);
+}
+
 /** The singletons of a vCenter's ServiceContent, with vCenter's own moref values. */
 export const SERVICE = {
   instance: ref('ServiceInstance', 'ServiceInstance'),
@@ -120,7 +127,7 @@ export class LabInventory {
         const id = `datacenter-${next()}`;
         const dcRef = ref('Datacenter', id);
         const partial = { type: 'Datacenter', id, name: h.datacenter, parent: refOf(this.rootFolder), vmIndexes: [] as number[], computes: [] as ComputeMo[] } as DatacenterMo;
-        partial.vmFolder = folder('v', 'vm', dcRef, ['Folder', 'VirtualMachine', 'VirtualApp'], () => partial.vmIndexes.map((i) => vmRef(estate.vms[i])));
+        partial.vmFolder = folder('v', 'vm', dcRef, ['Folder', 'VirtualMachine', 'VirtualApp'], () => partial.vmIndexes.map((i) => vmRefAt(estate.vms, i)));
         partial.hostFolder = folder('h', 'host', dcRef, ['Folder', 'ComputeResource'], () => partial.computes.map(refOf));
         partial.datastoreFolder = folder('s', 'datastore', dcRef, ['Folder', 'Datastore', 'StoragePod'], () => []);
         partial.networkFolder = folder('n', 'network', dcRef, ['Folder', 'Network', 'DistributedVirtualSwitch'], () => []);
@@ -167,7 +174,9 @@ export class LabInventory {
   }
 
   hostOf(vm: EstateVm): HostMo {
-    return this.#hostOfVm.get(vm.index)!;
+    const host = this.#hostOfVm.get(vm.index);
+    if (!host) throw new Error(`the lab vCenter has no host for VM #${vm.index}`);
+    return host;
   }
 
   entity(value: string): EntityMo | undefined {
@@ -194,7 +203,7 @@ export class LabInventory {
       case 'ComputeResource':
         return [...e.hosts.map(refOf), refOf(e.pool)];
       case 'ResourcePool':
-        return e.compute.hosts.flatMap((h) => h.vmIndexes.map((i) => vmRef(this.estate.vms[i])));
+        return e.compute.hosts.flatMap((h) => h.vmIndexes.map((i) => vmRefAt(this.estate.vms, i)));
       default:
         return [];
     }

@@ -15,7 +15,9 @@ import { HOST_CPU_MHZ, diskSlot, seriesRate, toHundredths, toKBps, toOps } from 
 import { faults } from './soap.js';
 import type { LabInventory } from './model.js';
 import { parseMoRef } from './property-collector.js';
-import { child, childText, children, esc, isoTime, type XmlNode } from './xml.js';
+import { escapeXml as esc } from '../../common/xml/escape.js';
+import { child, childText, children, type XmlNode } from '../../common/xml/reader.js';
+import { isoTime } from './iso-time.js';
 
 const SLOT_MS = REALTIME_INTERVAL_SEC * 1000;
 
@@ -153,7 +155,7 @@ export function planQueryPerf(inv: LabInventory, body: XmlNode, window: PerfWind
     const end = parseTime(childText(q, 'endTime'), 'querySpec.endTime');
     if (start !== undefined && end !== undefined && end < start) throw faults.invalidArgument('querySpec.endTime', 'endTime is before startTime');
     // The lab keeps realtime stats only: historical intervals (and hosts) answer with no samples.
-    const vm = entity.type === 'VirtualMachine' && !historical ? inv.vm(entity.value)! : null;
+    const vm = entity.type === 'VirtualMachine' && !historical ? (inv.vm(entity.value) ?? null) : null;
     const series = vm ? selectSeries(vmSeries(inv.estate.seed, vm), metricIds.length ? metricIds : null) : [];
     const times = series.length ? sampleTimes(window, start, end, maxSample) : [];
     return { vm, series, times, entityXml: `<entity type="${entity.type}">${esc(entity.value)}</entity>` };
@@ -179,7 +181,7 @@ export function* queryPerfXml(plan: QuerySpec[]): Generator<string> {
 export function availableMetricsXml(inv: LabInventory, body: XmlNode): string {
   const entity = parseMoRef(child(body, 'entity'), 'entity');
   if (!inv.exists(entity)) throw faults.notFound(entity);
-  const vm = entity.type === 'VirtualMachine' ? inv.vm(entity.value)! : null;
+  const vm = entity.type === 'VirtualMachine' ? (inv.vm(entity.value) ?? null) : null;
   const series = vm ? vmSeries(inv.estate.seed, vm) : [];
   return series.map((s) => `<returnval><counterId>${s.counterId}</counterId><instance>${esc(s.instance)}</instance></returnval>`).join('');
 }

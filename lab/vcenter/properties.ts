@@ -6,7 +6,7 @@ import { HOST_CPU_MHZ } from './truth.js';
 import { vmProperties } from './vm-properties.js';
 import type { PropertyContext, LabSession } from './property-context.js';
 export type { ContainerViewState, LabSession, PropertyContext } from './property-context.js';
-import { SERVICE, ref, refOf, vmRef, type EntityMo, type LabInventory, type MoRef } from './model.js';
+import { SERVICE, ref, refOf, vmRefAt, type EntityMo, type MoRef } from './model.js';
 import { arr, bool, enumVal, int, long, moref, obj, refs, str, strings, time, type Fields, type Val } from './values.js';
 
 // ---------------------------------------------------------------- ServiceInstance
@@ -90,7 +90,7 @@ export function entityProperties(ctx: PropertyContext, e: EntityMo): Fields {
         ...base,
         owner: () => moref(refOf(e.compute)),
         resourcePool: () => refs([]),
-        vm: () => refs(e.compute.hosts.flatMap((h) => h.vmIndexes.filter((i) => !ctx.inv.estate.vms[i].template).map((i) => vmRef(ctx.inv.estate.vms[i])))),
+        vm: () => refs(e.compute.hosts.flatMap((h) => h.vmIndexes.filter((i) => !ctx.inv.estate.vms[i]?.template).map((i) => vmRefAt(ctx.inv.estate.vms, i)))),
       };
     case 'HostSystem': {
       const h = e.host;
@@ -102,7 +102,7 @@ export function entityProperties(ctx: PropertyContext, e: EntityMo): Fields {
         });
       return {
         ...base,
-        vm: () => refs(e.vmIndexes.map((i) => vmRef(ctx.inv.estate.vms[i]))),
+        vm: () => refs(e.vmIndexes.map((i) => vmRefAt(ctx.inv.estate.vms, i))),
         runtime,
         summary: () =>
           obj('HostListSummary', {

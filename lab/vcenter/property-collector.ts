@@ -6,7 +6,8 @@ import { faults } from './soap.js';
 import { KNOWN_TYPES, isA, type MoRef } from './model.js';
 import { propertiesOf, type PropertyContext } from './properties.js';
 import { NO_SUCH_PATH, anyXml, resolvePath, type Val } from './values.js';
-import { child, childText, children, esc, xsiType, type XmlNode } from './xml.js';
+import { escapeXml as esc } from '../../common/xml/escape.js';
+import { child, childText, children, type XmlNode } from '../../common/xml/reader.js';
 
 interface PropertySpec {
   type: string;
@@ -28,8 +29,8 @@ export interface FilterSpec {
   objectSet: ObjectSpec[];
 }
 
-export function parseMoRef(node: XmlNode | undefined, what: string): MoRef {
-  const type = node?.attrs.type;
+export function parseMoRef(node: XmlNode | null | undefined, what: string): MoRef {
+  const type = node?.refType;
   const value = node?.text.trim();
   if (!node || !type || !value) throw faults.invalidArgument(what, 'a ManagedObjectReference with a type and a value is required');
   return { type, value };
@@ -39,7 +40,7 @@ const bool = (text: string | undefined) => text === 'true' || text === '1';
 
 function parseSelection(node: XmlNode): SelectionSpec {
   const name = childText(node, 'name') || undefined;
-  const type = xsiType(node);
+  const type = node.type;
   if (type === 'TraversalSpec' || child(node, 'path')) {
     const t = childText(node, 'type');
     const path = childText(node, 'path');
@@ -145,8 +146,9 @@ export function planObjects(ctx: PropertyContext, objects: MoRef[], plan: PathPl
   for (const o of kept) {
     if (checked.has(o.type)) continue;
     checked.add(o.type);
-    const props = propertiesOf(ctx, o)!;
-    for (const p of plan.for(o.type)!.paths) if (resolvePath(props, p) === NO_SUCH_PATH) throw faults.invalidProperty(p);
+    const props = propertiesOf(ctx, o);
+    const paths = plan.for(o.type)?.paths ?? [];
+    if (props) for (const p of paths) if (resolvePath(props, p) === NO_SUCH_PATH) throw faults.invalidProperty(p);
   }
   return kept;
 }
@@ -154,8 +156,8 @@ export function planObjects(ctx: PropertyContext, objects: MoRef[], plan: PathPl
 /** One ObjectContent: <tag><obj/><propSet>...</propSet>...</tag>. */
 export function objectContentXml(ctx: PropertyContext, tag: string, r: MoRef, plan: PathPlan): string {
   const props = propertiesOf(ctx, r);
-  if (!props) return '';
-  const p = plan.for(r.type)!;
+  const p = plan.for(r.type);
+  if (!props || !p) return '';
   const paths = p.all ? [...new Set([...Object.keys(props), ...p.paths])] : p.paths;
   let out = `<${tag}><obj type="${r.type}">${esc(r.value)}</obj>`;
   for (const path of paths) {
@@ -184,7 +186,7 @@ export function* pageXml(ctx: PropertyContext, r: Retrieval, token: string | nul
   const end = Math.min(r.objects.length, r.cursor + r.pageSize);
   if (r.objects.length === 0) return;
   yield `<returnval>${token ? `<token>${esc(token)}</token>` : ''}`;
-  for (let i = r.cursor; i < end; i++) yield objectContentXml(ctx, 'objects', r.objects[i], r.plan);
+  for (const ref of r.objects.slice(r.cursor, end)) yield objectContentXml(ctx, 'objects', ref, r.plan);
   yield '</returnval>';
   r.cursor = end;
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../../common/log.js';
 import type { Body, LabState } from './methods.js';
 import { SESSION_COOKIE } from './sessions.js';
 import { VimFault, clientFaultXml, faultXml, faults, responseEnd, responseStart, serviceVersionsXml, serviceWsdl } from './soap.js';
-import { MAX_REQUEST_BYTES, XmlRequestError, child, parseXml } from './xml.js';
+import { SaxReader, TreeBuilder, XmlLimitError, XmlRejected, child, kids, type XmlNode } from '../../common/xml/reader.js';
 
 export interface ServerKnobs {
   /** Delay before every SOAP call is answered (a slow vCenter). */
@@ -18,16 +18,35 @@ export interface ServerKnobs {
 }
 
 const CHUNK = 64 * 1024;
+/** Requests larger than this are refused: the real subset clients send is far smaller. */
+const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const parts: Buffer[] = [];
-  let size = 0;
+/** Parses the request as it arrives, under the reader's caps (bytes, depth, elements, text; no DOCTYPE). */
+async function readEnvelope(req: IncomingMessage): Promise<XmlNode> {
+  const tree = new TreeBuilder();
+  const reader = new SaxReader(tree, { maxBytes: MAX_REQUEST_BYTES, subject: 'the request' });
+  let failure: unknown = null;
   for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return null;
-    parts.push(chunk as Buffer);
+    // After a refusal the rest is read and dropped so the fault reaches the client; past the byte cap it is not.
+    if (failure) continue;
+    try {
+      reader.write(chunk as Buffer);
+    } catch (err) {
+      failure = err;
+      if (err instanceof XmlLimitError && err.limit === 'maxBytes') break;
+    }
   }
-  return Buffer.concat(parts).toString('utf8');
+  if (failure) throw failure;
+  reader.end();
+  if (!tree.root) throw new XmlRejected('the request holds no XML element', 'empty');
+  return tree.root;
+}
+
+/** The client fault for a refused request, in the words the lab has always used. */
+function refusal(err: XmlRejected): { status: number; text: string } {
+  if (err.reason === 'doctype') return { status: 500, text: 'DOCTYPE is not allowed in a SOAP request' };
+  if (err instanceof XmlLimitError && err.limit === 'maxBytes') return { status: 413, text: `request larger than ${MAX_REQUEST_BYTES} bytes` };
+  return { status: 500, text: err.message };
 }
 
 /** Waits until the socket takes more data (or the client went away), leaving no listener behind. */
@@ -66,29 +85,28 @@ export function createLabServer(opts: { cert: string; key: string; state: LabSta
   const { state, knobs, log } = opts;
 
   async function soap(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const text = await readBody(req);
-    if (text === null) return send(res, 413, clientFaultXml(`request larger than ${MAX_REQUEST_BYTES} bytes`));
     let method = 'unknown';
     try {
-      let doc;
+      let envelope: XmlNode;
       try {
-        doc = parseXml(text);
+        envelope = await readEnvelope(req);
       } catch (err) {
-        if (err instanceof XmlRequestError) return send(res, 500, clientFaultXml(err.message));
-        throw err;
+        if (!(err instanceof XmlRejected)) throw err;
+        const { status, text } = refusal(err);
+        return send(res, status, clientFaultXml(text));
       }
-      const envelope = doc.children[0];
-      const bodyEl = envelope && envelope.name === 'Envelope' ? child(envelope, 'Body') : undefined;
-      const call = bodyEl?.children[0];
+      const bodyEl = envelope.name === 'Envelope' ? child(envelope, 'Body') : null;
+      const call = kids(bodyEl)[0];
       if (!call) return send(res, 500, clientFaultXml('not a SOAP 1.1 envelope with a Body'));
       method = call.name;
       knobs.calls.set(method, (knobs.calls.get(method) ?? 0) + 1);
       if (knobs.delayMs > 0) await new Promise((r) => setTimeout(r, knobs.delayMs));
       const thisEl = child(call, '_this');
-      const self = { type: thisEl?.attrs.type ?? '', value: thisEl?.text.trim() ?? '' };
+      const self = { type: thisEl?.refType ?? '', value: thisEl?.text.trim() ?? '' };
       if (!self.type || !self.value) throw faults.invalidRequest(`${method}: the _this managed object reference is missing`);
       const queued = knobs.injected.get(method);
-      if (queued?.length) throw queued.shift()!;
+      const injected = queued?.shift();
+      if (injected) throw injected;
       const ctx = {
         body: call,
         this: self,
@@ -126,7 +144,7 @@ export function createLabServer(opts: { cert: string; key: string; state: LabSta
   }
 
   return https.createServer({ cert: opts.cert, key: opts.key, keepAliveTimeout: 60_000 }, (req, res) => {
-    const path = (req.url ?? '/').split('?')[0].replace(/\/+$/, '');
+    const path = (req.url ?? '/').replace(/\?.*$/s, '').replace(/\/+$/, '');
     if (req.method === 'POST' && (path === '/sdk' || path === '/sdk/vimService')) {
       soap(req, res).catch((err) => {
         log.error({ err: (err as Error).message }, 'lab vcenter request failed');

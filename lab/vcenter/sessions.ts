@@ -39,11 +39,12 @@ export class SessionStore {
   /** The live session behind a Cookie header, or null (unknown, logged out or idle too long). */
   fromCookieHeader(header: string | undefined): (LabSession & { cookie: string }) | null {
     const m = header ? /vmware_soap_session="?([^";\s]+)"?/.exec(header) : null;
-    if (!m) return null;
-    const s = this.#byCookie.get(m[1]);
+    const cookie = m?.[1];
+    if (!cookie) return null;
+    const s = this.#byCookie.get(cookie);
     if (!s) return null;
     if (this.now() - s.lastActiveTime > this.idleMs) {
-      this.#byCookie.delete(m[1]);
+      this.#byCookie.delete(cookie);
       return null;
     }
     return s;

@@ -1,6 +1,6 @@
 // vim25 SOAP framing as vCenter writes it: the envelope, the method response wrapper, faults, and
 // the two documents clients fetch before the first call (vimServiceVersions.xml, vimService.wsdl).
-import { esc } from './xml.js';
+import { escapeXml as esc } from '../../common/xml/escape.js';
 import type { MoRef } from './model.js';
 
 export const ENVELOPE_START =

@@ -10,7 +10,7 @@ const UNITS = [0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15];
 
 export function diskSlot(i: number): { controllerKey: number; bus: number; unitNumber: number; instance: string } {
   const bus = Math.floor(i / UNITS.length);
-  const unitNumber = UNITS[i % UNITS.length];
+  const unitNumber = UNITS[i % UNITS.length] ?? 0; // i % length is always an index
   return { controllerKey: SCSI_CONTROLLER_KEY + bus, bus, unitNumber, instance: `scsi${bus}:${unitNumber}` };
 }
 

@@ -7,7 +7,8 @@
 // - inside a data object, fields are plain elements; nested data objects carry xsi:type (the actual
 //   subtype: VirtualDisk, VirtualVmxnet3 ...), arrays are repeated elements named after the field;
 // - inside an ArrayOfX, items are named X (ArrayOfVirtualDevice > <VirtualDevice xsi:type="VirtualDisk">).
-import { esc, isoTime } from './xml.js';
+import { escapeXml as esc } from '../../common/xml/escape.js';
+import { isoTime } from './iso-time.js';
 import type { MoRef } from './model.js';
 
 export type Primitive = 'string' | 'int' | 'long' | 'short' | 'boolean' | 'dateTime';
@@ -42,7 +43,8 @@ export function resolvePath(root: Fields, path: string): Val | undefined | typeo
   let fields: Fields = root;
   const steps = path.split('.');
   for (let i = 0; i < steps.length; i++) {
-    const get = Object.hasOwn(fields, steps[i]) ? fields[steps[i]] : undefined;
+    const step = steps[i] ?? '';
+    const get = Object.hasOwn(fields, step) ? fields[step] : undefined;
     if (!get) return NO_SUCH_PATH;
     const v = get();
     if (i === steps.length - 1) return v;
@@ -61,8 +63,8 @@ function primitiveText(v: string | number | boolean): string {
 
 function fieldsXml(f: Fields): string {
   let out = '';
-  for (const name of Object.keys(f)) {
-    const v = f[name]();
+  for (const [name, get] of Object.entries(f)) {
+    const v = get();
     if (v !== undefined) out += fieldXml(name, v);
   }
   return out;

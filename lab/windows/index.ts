@@ -4,7 +4,7 @@
 import { X509Certificate } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { Logger } from '../../common/log.js';
-import { selfSignedCertificate } from '../hyperv/index.js';
+import { labCertificate } from '../hyperv/index.js';
 import { startWsmanServer, type WsmanServerHandle } from '../wsman-server/index.js';
 import { WindowsServerBackend } from './backend.js';
 import { SeriesIntegrator } from './cim.js';
@@ -61,7 +61,7 @@ export async function startWindowsLab(opts: WindowsLabOptions): Promise<WindowsL
   const world = new WindowsWorld(opts.servers, opts.seed, opts.clock ?? Date.now);
   const wantHttp = opts.http ?? true;
   const wantHttps = opts.https ?? true;
-  const tls = wantHttps ? (opts.tls ?? selfSignedCertificate([...world.servers.values()].map((s) => s.name))) : null;
+  const tls = wantHttps ? (opts.tls ?? labCertificate([...world.servers.values()].map((s) => s.name))) : null;
   const integrator = new SeriesIntegrator();
   const running: Array<{ handle: WsmanServerHandle | null; ep: WindowsLabEndpoint }> = [];
   try {

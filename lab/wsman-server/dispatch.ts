@@ -3,7 +3,7 @@
 import type { Logger } from '../../common/log.js';
 import { parseWmiResourceUri } from '../../collectors/wsman/cim.js';
 import { ACTION, WQL_DIALECT } from '../../collectors/wsman/namespaces.js';
-import { child, children, parseXml } from '../../collectors/wsman/xml.js';
+import { child, children, kids, parseXml, type XmlNode } from '../../common/xml/reader.js';
 import { EnumerationTable } from './enumerations.js';
 import { enumerateResponseBody, envelope, pullResponseBody, renderFault, renderItem, renderMethodOutput } from './render.js';
 import { readRequest, type WsmanRequest } from './request.js';
@@ -39,9 +39,9 @@ export class Dispatcher {
   async handle(soap: string, user: string): Promise<DispatchResult> {
     let relatesTo: string | null = null;
     try {
-      let env;
+      let env: XmlNode;
       try {
-        env = parseXml(soap);
+        env = parseXml(soap, { subject: 'the request' });
       } catch (e) {
         throw new WsmanServerFault('InvalidMessageInformationHeader', `The request is not well-formed XML: ${(e as Error).message}`);
       }
@@ -76,12 +76,12 @@ export class Dispatcher {
     }
     if (req.resourceUri && action.startsWith(`${req.resourceUri}/`) && this.#o.backend.invoke) {
       const method = action.slice(req.resourceUri.length + 1);
-      const input = req.body?.children[0];
+      const input = kids(req.body)[0];
       const params: Record<string, string | string[]> = {};
-      for (const p of input?.children ?? []) {
-        const prev = params[p.local];
-        if (prev === undefined) params[p.local] = p.text;
-        else params[p.local] = Array.isArray(prev) ? [...prev, p.text] : [prev, p.text];
+      for (const p of kids(input)) {
+        const prev = params[p.name];
+        if (prev === undefined) params[p.name] = p.text;
+        else params[p.name] = Array.isArray(prev) ? [...prev, p.text] : [prev, p.text];
       }
       const out = await this.#withinOperationTimeout(req, this.#o.backend.invoke({ resourceUri: req.resourceUri, method, selectors: req.selectors, params, user }));
       return envelope(`${action}Response`, req.messageId, renderMethodOutput(req.resourceUri, method, out));
@@ -105,11 +105,11 @@ export class Dispatcher {
     }
     if (!req.resourceUri) throw new WsmanServerFault('InvalidResourceURI', 'The ResourceURI header is missing.');
     const items = await this.#withinOperationTimeout(req, this.#o.backend.enumerate({ resourceUri: req.resourceUri, filter, selectors: req.selectors, user }));
-    const optimize = child(en, 'OptimizeEnumeration') !== undefined;
+    const optimize = child(en, 'OptimizeEnumeration') !== null;
     const { id } = this.table.open(items, user, req.resourceUri);
     if (!optimize) return envelope(ACTION.enumerateResponse, req.messageId, enumerateResponseBody(id, null, false));
     const max = this.#maxElements(child(en, 'MaxElements')?.text);
-    const r = this.table.firstBatch(id, user, max, req.maxEnvelopeSize);
+    const r = this.table.firstBatch(id, max, req.maxEnvelopeSize);
     return envelope(ACTION.enumerateResponse, req.messageId, enumerateResponseBody(r.id, r.batch.items, r.batch.done));
   }
 
@@ -146,7 +146,7 @@ export class Dispatcher {
 }
 
 function contextOf(req: WsmanRequest): string {
-  const body = req.body?.children[0];
+  const body = kids(req.body)[0];
   const ctx = children(body, 'EnumerationContext')[0]?.text.trim();
   if (!ctx) throw new WsmanServerFault('InvalidEnumerationContext', 'The request carries no EnumerationContext.');
   return ctx;

@@ -53,7 +53,7 @@ export class EnumerationTable {
   }
 
   /** Batch for an optimized EnumerateResponse: continues under the same id when items remain. */
-  firstBatch(id: string, user: string, maxElements: number, maxEnvelopeSize: number): { batch: Batch; id: string | null } {
+  firstBatch(id: string, maxElements: number, maxEnvelopeSize: number): { batch: Batch; id: string | null } {
     const e = this.#contexts.get(id);
     if (!e) throw new WsmanServerFault('InvalidEnumerationContext', 'The enumeration context is not valid.');
     let batch: Batch;
@@ -112,8 +112,8 @@ function takeBatch(e: Enumeration, maxElements: number, maxEnvelopeSize: number)
   const budget = maxEnvelopeSize - ENVELOPE_OVERHEAD;
   const out: string[] = [];
   let size = 0;
-  while (e.pos < e.items.length && out.length < maxElements) {
-    const xml = renderItem(e.items[e.pos]);
+  for (let item = e.items[e.pos]; item !== undefined && out.length < maxElements; item = e.items[e.pos]) {
+    const xml = renderItem(item);
     const len = Buffer.byteLength(xml);
     if (out.length === 0 && len > budget) {
       throw new WsmanServerFault(

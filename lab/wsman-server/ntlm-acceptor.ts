@@ -98,7 +98,7 @@ export class NtlmServerContext {
     if (this.#opts.channelBinding && cbt && !cbt.equals(Buffer.alloc(16)) && !cbt.equals(this.#opts.channelBinding)) {
       throw new NtlmAuthFailure('channel binding mismatch: the client saw a different TLS certificate');
     }
-    const channelBound = !!(this.#opts.channelBinding && cbt && cbt.equals(this.#opts.channelBinding));
+    const channelBound = !!(this.#opts.channelBinding && cbt?.equals(this.#opts.channelBinding));
     return { account, session: new NtlmSession(exportedSessionKey, flags, 'server'), channelBound };
   }
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { CimValue } from '../../collectors/wsman/cim.js';
 import { isCimInstance, isEndpointReference } from '../../collectors/wsman/cim.js';
 import { ACTION, ANONYMOUS, NS } from '../../collectors/wsman/namespaces.js';
-import { escapeXml } from '../../collectors/wsman/xml.js';
+import { escapeXml } from '../../common/xml/escape.js';
 import type { RenderedItem, WsmanServerFaultKind } from './types.js';
 
 const ENV_OPEN = `<s:Envelope xml:lang="en-US" xmlns:s="${NS.s}" xmlns:a="${NS.a}" xmlns:n="${NS.n}" xmlns:w="${NS.w}" xmlns:p="${NS.p}">`;
@@ -51,7 +51,7 @@ function renderValue(name: string, v: CimValue, q: string, fragment: boolean): s
 
 /**
  * SELECT * -> <p:Class xmlns:p=".../Class" xsi:type="p:Class_Type"> with p:-qualified properties;
- * projection -> <w:XmlFragment> with unqualified properties (winrm.md §1.4).
+ * projection -> <w:XmlFragment> with unqualified properties (docs/winrm-wire.md §1.3).
  */
 export function renderItem(item: RenderedItem): string {
   const props = Object.entries(item.properties);

@@ -1,6 +1,6 @@
 // Server-side reading of request envelopes: header checks as Windows applies them (MS-WSMV §3.1.4).
 import { ANONYMOUS } from '../../collectors/wsman/namespaces.js';
-import { child, children, path, type XmlElement } from '../../collectors/wsman/xml.js';
+import { child, children, path, type XmlNode } from '../../common/xml/reader.js';
 import { WsmanServerFault } from './types.js';
 
 export interface WsmanRequest {
@@ -10,7 +10,7 @@ export interface WsmanRequest {
   selectors: Record<string, string>;
   maxEnvelopeSize: number;
   operationTimeoutMs: number | null;
-  body: XmlElement | undefined;
+  body: XmlNode | null;
 }
 
 /** xs:duration such as PT60.000S or P0DT0H1M0S -> ms (null if absent or unreadable). */
@@ -22,7 +22,7 @@ export function parseDuration(text: string | undefined): number | null {
   return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(mi ?? 0)) * 60_000 + Math.round(Number(s ?? 0) * 1000);
 }
 
-export function readRequest(env: XmlElement, serverMaxEnvelope: number): WsmanRequest {
+export function readRequest(env: XmlNode, serverMaxEnvelope: number): WsmanRequest {
   const header = child(env, 'Header');
   const body = child(env, 'Body');
   const text = (local: string) => child(header, local)?.text.trim() ?? '';

@@ -14,6 +14,8 @@ import { Dispatcher } from './dispatch.js';
 import type { WsmanServerHandle, WsmanServerOptions, WsmanServerStats } from './types.js';
 
 const SOAP_CONTENT_TYPE = 'application/soap+xml;charset=UTF-8';
+/** Requests past this are refused unread (a real host's MaxEnvelopeSizekb is far below). */
+const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 
 interface Listener {
   name: 'http' | 'https';
@@ -84,7 +86,7 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
     res.end();
   }
 
-  async function answer(res: ServerResponse, l: Listener, state: ConnState | null, soap: string, user: string, sealed: boolean): Promise<void> {
+  async function answer(res: ServerResponse, state: ConnState | null, soap: string, user: string, sealed: boolean): Promise<void> {
     const r = await dispatcher.handle(soap, user);
     if (r.fault) stats.faults++;
     const plain = Buffer.from(r.xml, 'utf8');
@@ -107,7 +109,7 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
 
   async function handle(l: Listener, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     stats.requests++;
-    if (req.method !== 'POST' || (req.url ?? '').split('?')[0].toLowerCase() !== '/wsman') {
+    if (req.method !== 'POST' || (req.url ?? '').replace(/\?.*$/s, '').toLowerCase() !== '/wsman') {
       res.writeHead(404, { Server: 'Microsoft-HTTPAPI/2.0', 'Content-Length': '0' });
       res.end();
       return;
@@ -170,7 +172,7 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
         }
         stats.authentications++;
         if (isEncryptedContentType(contentType)) return refusePlaintext(res);
-        return answer(res, l, null, decodeSoap(body, charsetOf(contentType)), account, false);
+        return answer(res, null, decodeSoap(body, charsetOf(contentType)), account, false);
       }
       // "NTLM" (curl --ntlm) and anything else: real WinRM re-offers its schemes and closes.
       stats.authFailures++;
@@ -193,13 +195,16 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
     }
     if (isEncryptedContentType(contentType)) return serveSealed(l, state, res, body);
     if (!l.plaintext) return refusePlaintext(res);
-    return answer(res, l, state, decodeSoap(body, charsetOf(contentType)), state.user!, false);
+    if (!state.user) return unauthorized(res, l);
+    return answer(res, state, decodeSoap(body, charsetOf(contentType)), state.user, false);
   }
 
   async function serveSealed(l: Listener, state: ConnState, res: ServerResponse, body: Buffer): Promise<void> {
+    const { session, user } = state;
+    if (!session || !user) return unauthorized(res, l);
     let soap: string;
     try {
-      const d = decryptMessage(state.session!, body);
+      const d = decryptMessage(session, body);
       soap = decodeSoap(d.plaintext, d.charset);
     } catch (e) {
       log?.debug({ err: (e as Error).message }, 'WS-Man server: cannot decrypt a request');
@@ -210,13 +215,24 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
       unauthorized(res, l);
       return;
     }
-    return answer(res, l, state, soap, state.user!, true);
+    return answer(res, state, soap, user, true);
   }
 
   function makeHandler(l: Listener) {
     return (req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        // Far above any MaxEnvelopeSize; past it the request is not read further (the reader caps parsing too).
+        if (size > MAX_REQUEST_BYTES) {
+          if (!res.headersSent) res.writeHead(413, { Server: 'Microsoft-HTTPAPI/2.0', 'Content-Length': '0', Connection: 'close' });
+          res.end();
+          req.destroy();
+          return;
+        }
+        chunks.push(c);
+      });
       req.on('end', () => {
         handle(l, req, res, Buffer.concat(chunks)).catch((e) => {
           log?.error({ err: e }, 'WS-Man server: request failed');

@@ -6,6 +6,7 @@ import { checkSource } from '../../appliance/web/source-check.js';
 import { createLogger } from '../../common/log.js';
 import { loadConfig } from '../../config/load.js';
 import { createRedis } from '../../queue/redis.js';
+import { redisSettings } from '../helpers/redis-settings.js';
 import { ROOT } from '../helpers/cli.js';
 import { tempDir } from './fixtures.js';
 
@@ -27,7 +28,7 @@ describe('lab up: preparation', () => {
     expect(lab.redis).not.toBeNull();
     expect(lab.redis!.url).toMatch(/^redis:\/\/127\.0\.0\.1:\d+\/0$/);
     expect(lab.redis!.port).not.toBe(6379);
-    const r = createRedis({ url: lab.redis!.url, prefix: 'lab' });
+    const r = createRedis(redisSettings(lab.redis!.url, 'lab'));
     expect(await r.ping()).toBe('PONG');
     expect(await r.config('GET', 'dir')).toEqual(['dir', join(tmp.dir, 'redis')]);
     r.disconnect();
@@ -40,8 +41,9 @@ describe('lab up: preparation', () => {
     const names = cfg.sources.map((s) => s.name).sort();
     expect(names).toEqual(['lab-hvclu01', 'lab-hyperv', 'lab-linux', 'lab-vc01', 'lab-windows']);
     const vc = cfg.sources.find((s) => s.name === 'lab-vc01')!;
+    expect(vc.kind).toBe('vcenter');
     expect(vc.kind === 'vcenter' && vc.url).toBe(lab.vcenters[0]!.url);
-    expect(vc.tls.thumbprint).toBe(lab.vcenters[0]!.thumbprint);
+    expect(vc.kind === 'vcenter' && vc.tls.thumbprint).toBe(lab.vcenters[0]!.thumbprint);
     for (const s of cfg.sources) {
       const ref = (s.kind === 'linux' ? s.privateKey : s.password) as { file: string };
       expect(statSync(ref.file).mode & 0o777).toBe(0o600);

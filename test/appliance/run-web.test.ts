@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRedis } from '../../queue/redis.js';
+import { redisSettings } from '../helpers/redis-settings.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT } from '../helpers/cli.js';
 import { REDIS_BASE, tempDir, uniquePrefix, writeConfig } from './fixtures.js';
@@ -11,7 +12,7 @@ const tmp = tempDir('runweb');
 const prefix = uniquePrefix('runweb');
 
 afterAll(async () => {
-  const r = createRedis({ url: `${REDIS_BASE}/8`, prefix });
+  const r = createRedis(redisSettings(`${REDIS_BASE}/8`, prefix));
   const keys = await r.keys(`${prefix}*`);
   if (keys.length) await r.del(...keys);
   r.disconnect();
@@ -27,8 +28,7 @@ function startRun(args: string[], until: (line: Record<string, unknown>) => bool
     const timer = setTimeout(() => reject(new Error(`collector run: no matching log line in 60 s:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)), 60_000);
     child.stderr!.on('data', (d) => {
       buf += d;
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         const text = buf.slice(0, i);
         buf = buf.slice(i + 1);
         try {
@@ -77,12 +77,12 @@ describe('collector run with the web role', () => {
 
   it('runs the Azure sink role when sink.enabled and shows its outbox backlog in /metrics', async () => {
     const sinkPrefix = `${prefix}-sink`;
-    const r = createRedis({ url: `${REDIS_BASE}/8`, prefix: sinkPrefix });
+    const r = createRedis(redisSettings(`${REDIS_BASE}/8`, sinkPrefix));
     const { Queue } = await import('bullmq');
     const { OUTBOX_QUEUE } = await import('../../assessment/sink/outbox.js');
     // One batch already waiting for the endpoint (nothing answers there, so it stays in the outbox).
     const q = new Queue(OUTBOX_QUEUE, { connection: r, prefix: sinkPrefix });
-    await q.add('batch', { payload: { idempotencyKey: 'k1' } }, { jobId: 'k1', delay: 3_600_000 });
+    await q.add('ingest', { kind: 'ingest', stream: 'machines', streamName: 'Custom-CollectorMachines', asOf: '2026-11-01T00:00:00.000Z', rows: [{ RecordId: 'r1' }], total: 1, enqueuedAt: '2026-11-01T00:00:00.000Z' }, { jobId: 'k1', delay: 3_600_000 });
     const file = writeConfig(
       tmp.dir,
       `redis: { url: ${REDIS_BASE}/8, prefix: ${sinkPrefix} }
@@ -90,7 +90,7 @@ web: { port: 0, host: 127.0.0.1, dataDir: data3 }
 sources: []
 sink:
   enabled: true
-  endpoint: https://127.0.0.1:9/ingest
+  logsIngestion: { endpoint: "https://127.0.0.1:9", ruleId: dcr-00000000000000000000000000000000 }
   tenantId: t
   clientId: c
   clientSecret: { env: SINK_TEST_SECRET }

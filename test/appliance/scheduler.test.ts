@@ -63,3 +63,42 @@ describe('SourceScheduler', () => {
     expect(bad.closed).toBe(true);
   });
 });
+
+describe('SourceScheduler deadlines (a peer that never finishes costs only its own source)', () => {
+  it('fails a poll past pollDeadlineMs, closes the stuck collector, builds a fresh one that polls again', async () => {
+    const { log, lines } = captureLogger();
+    const built: SyntheticCollector[] = [];
+    const create = async () => {
+      const c = new SyntheticCollector('src-hang', [machine('vm-h1')], Date.UTC(2026, 0, 1), { samplesPerPoll: 1, batchesPerPoll: 1 });
+      // The first collector's polls never settle (a trickling server); the next one answers.
+      if (built.length === 0) c.pollDelayMs = 3_600_000;
+      built.push(c);
+      return c;
+    };
+    const s = new SourceScheduler({ name: 'src-hang', create, inventory: null, sink: () => {}, pollIntervalMs: 100, inventoryIntervalMs: 60_000, pollDeadlineMs: 300, log });
+    s.start();
+    await waitFor(() => (built[1]?.polls ?? 0) >= 2, 20_000, 'the rebuilt collector polls');
+    const st = s.status();
+    await s.stop();
+    expect(built[0]?.closed).toBe(true);
+    expect(st.errors).toBeGreaterThanOrEqual(1);
+    expect(lines.some((l) => /poll did not finish within 300 ms \(service\.pollDeadlineSec\)/.test(JSON.stringify(l)))).toBe(true);
+    expect(built[1]?.closed).toBe(true);
+    expect(s.status().state).toBe('stopped');
+  });
+
+  it('stop() returns within stopTimeoutMs while a poll hangs, and says so in the log', async () => {
+    const { log, lines } = captureLogger();
+    const c = new SyntheticCollector('src-stuck', [machine('vm-x1')], Date.UTC(2026, 0, 1), { samplesPerPoll: 1, batchesPerPoll: 1 });
+    c.pollDelayMs = 3_600_000;
+    const s = new SourceScheduler({ name: 'src-stuck', create: async () => c, inventory: null, sink: () => {}, pollIntervalMs: 100, inventoryIntervalMs: 60_000, stopTimeoutMs: 300, log });
+    s.start();
+    await waitFor(() => c.maxConcurrentPolls >= 1, 20_000, 'a poll in flight');
+    const t0 = Date.now();
+    await s.stop();
+    const took = Date.now() - t0;
+    expect(took).toBeLessThan(5_000);
+    expect(s.status().state).toBe('stopped');
+    expect(lines.some((l) => /still running at stop/.test(String(l.msg)))).toBe(true);
+  });
+});

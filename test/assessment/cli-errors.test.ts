@@ -1,19 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { closedPort } from '../helpers/ports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'collector-assess-cli-'));
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('assessment commands explain bad input and exit 2', () => {
   it('an unreachable Redis, a disabled sink, a bad option and a missing file', async () => {

@@ -1,6 +1,7 @@
 // End to end through the built CLI: the lab vCenter (sample estate) -> discover -> collect -> ingest
-// (samples queue + rollup workers) -> percentiles -> assess -> upload (outbox + sink) -> the local
-// ingestion server; export CSV read back with csv-parse; status shows parked batches with reasons.
+// (samples queue + rollup workers) -> percentiles -> assess -> upload (outbox + sink) -> a local ARM
+// with Azurite holding the import blob, and a local Logs Ingestion endpoint; the imported CSV equals
+// `collector export --format azure-migrate-csv`; status shows the import job and parked batches.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,15 +14,21 @@ import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
 import { createLogger } from '../../common/log.js';
 import { InventoryStore } from '../../queue/inventory-store.js';
 import { createRedis } from '../../queue/redis.js';
+import { redisSettings } from '../helpers/redis-settings.js';
 import type { Assessment } from '../../assessment/build.js';
 import { csvHeader } from '../../assessment/csv.js';
 import { schemaErrors } from '../../assessment/schemas.js';
 import { ROOT, runCli } from '../helpers/cli.js';
-import { IngestionServer, TokenServer, makePki, type TestPki } from './helpers/azure-lab.js';
+import { ArmServer } from './helpers/arm-server.js';
+import { TokenServer, makePki, type TestPki } from './helpers/azure-lab.js';
+import { Azurite } from './helpers/azurite.js';
+import { DceServer } from './helpers/dce-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'collector-assess-e2e-'));
 const prefix = `test-assess-e2e-${randomUUID().slice(0, 8)}`;
-const REDIS_URL = 'redis://127.0.0.1:6379/6';
+const REDIS_URL = 'redis://127.0.0.1:6379/9';
+const SUB = '44444444-4444-4444-4444-444444444444';
+const RULE = `dcr-${'e'.repeat(32)}`;
 const env = {
   E2E_VC_PW: `vc-${randomUUID()}`,
   E2E_SINK_SECRET: `sink-${randomUUID()}`,
@@ -32,7 +39,9 @@ const path = (f: string) => join(dir, f);
 let lab: VcenterLab;
 let pki: TestPki;
 let tokens: TokenServer;
-let ingest: IngestionServer;
+let azurite: Azurite;
+let arm: ArmServer;
+let dce: DceServer;
 let config: string;
 
 async function cli(args: string[], expectCode = 0) {
@@ -49,7 +58,10 @@ beforeAll(async () => {
   });
   pki = makePki();
   tokens = await new TokenServer(pki, { tenant: 'e2e-tenant', clientId: 'e2e-client', clientSecret: env.E2E_SINK_SECRET }).start();
-  ingest = await new IngestionServer(pki, tokens, 'api://e2e-ingest').start();
+  azurite = await new Azurite().start();
+  arm = await new ArmServer(pki, tokens, azurite, { subscriptionId: SUB, resourceGroup: 'e2e-rg' }).start();
+  arm.sites.add('e2e-site');
+  dce = await new DceServer(pki, tokens, RULE).start();
   config = path('collector.yaml');
   writeFileSync(
     config,
@@ -63,13 +75,19 @@ sources:
     tls: { thumbprint: "${lab.thumbprint}" }
 sink:
   enabled: true
-  endpoint: ${ingest.url}
   tenantId: e2e-tenant
   clientId: e2e-client
   clientSecret: { env: E2E_SINK_SECRET }
   authorityHost: ${tokens.url}
   instanceDiscovery: false
-  scope: api://e2e-ingest/.default
+  azureMigrate:
+    subscriptionId: ${SUB}
+    resourceGroup: e2e-rg
+    importSite: e2e-site
+    armEndpoint: ${arm.url}
+  logsIngestion:
+    endpoint: ${dce.url}
+    ruleId: ${RULE}
   batchSize: 2
   retry: { attempts: 20, baseDelaySec: 0.1, maxDelaySec: 1 }
   tls: { caFile: ${pki.caFile} }
@@ -78,11 +96,13 @@ sink:
 }, 120_000);
 
 afterAll(async () => {
-  const r = createRedis({ url: REDIS_URL, prefix });
+  const r = createRedis(redisSettings(REDIS_URL, prefix));
   const keys = await r.keys(`${prefix}:*`);
   if (keys.length > 0) await r.del(...keys);
   await r.quit();
-  await ingest?.close();
+  await dce?.close();
+  await arm?.close();
+  await azurite?.close();
   await tokens?.close();
   await lab?.close();
 });
@@ -122,7 +142,7 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
 
   it('reading the inventory store and the points in Redis gives the same records', async () => {
     const inventory = JSON.parse(readFileSync(path('inventory.json'), 'utf8')) as Inventory;
-    const redis = createRedis({ url: REDIS_URL, prefix });
+    const redis = createRedis(redisSettings(REDIS_URL, prefix));
     try {
       const store = new InventoryStore(redis, prefix);
       for (const s of inventory.sources) await store.save(s, inventory.machines.filter((m) => m.source === s.name));
@@ -135,37 +155,63 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
     expect(fromRedis.machines).toEqual(assessment.machines);
   });
 
-  it('upload --send delivers every record exactly once; the server holds what the file says', async () => {
-    const r = await cli(['upload', '--assessment', path('assessment.json'), '--send']);
-    const batches = Math.ceil(assessment.machines.length / 2);
-    expect(r.stderr).toMatch(new RegExp(`${assessment.machines.length} record\\(s\\) in ${batches} batch\\(es\\): ${batches} added`));
-    expect(ingest.records).toHaveLength(assessment.machines.length);
-    expect([...ingest.records].sort((a, b) => a.id.localeCompare(b.id))).toEqual([...assessment.machines].sort((a, b) => a.id.localeCompare(b.id)));
-    // The same assessment again is recognised: nothing new queued, nothing stored twice.
-    const again = await cli(['upload', '--assessment', path('assessment.json'), '--send']);
-    expect(again.stderr).toMatch(new RegExp(`0 added to the outbox, ${batches} already there`));
-    expect(ingest.records).toHaveLength(assessment.machines.length);
-    const st = await cli(['status']);
-    expect(st.stdout).toMatch(new RegExp(`sent\\s+${batches} batch`));
-    expect(st.stdout).toMatch(/pending\s+0 batch/);
+  it('upload --dry-run shows what would be sent where, and sends nothing', async () => {
+    const r = await cli(['upload', '--assessment', path('assessment.json'), '--dry-run']);
+    expect(r.stdout).toMatch(new RegExp(`Azure Migrate: collector-\\S+\\.csv, ${assessment.machines.length} server\\(s\\)`));
+    expect(r.stdout).toContain(`POST ${arm.url}/subscriptions/${SUB}/resourceGroups/e2e-rg/providers/Microsoft.OffAzure/importSites/e2e-site/importUri?api-version=2023-06-06  { "importType": "AzureMigrateCSV" }`);
+    expect(r.stdout).toContain(`Logs Ingestion: ${assessment.machines.length} row(s) in ${Math.ceil(assessment.machines.length / 2)} batch(es) to POST ${dce.url}/dataCollectionRules/${RULE}/streams/Custom-CollectorMachines?api-version=2023-01-01`);
+    expect(r.stdout).not.toContain(env.E2E_SINK_SECRET);
+    expect(arm.jobs).toHaveLength(0);
+    expect(dce.requests).toHaveLength(0);
   });
 
-  it('a batch the endpoint refuses is parked, shown with its reason by status, and replayed', async () => {
-    ingest.faults = [{ kind: 'status', status: 400, body: { error: 'BadRequest', message: 'project is read-only' } }];
+  it('upload --send: Azurite holds the CSV that export writes, the job completes, the streams hold every record once', async () => {
+    await cli(['export', '--format', 'azure-migrate-csv', '--assessment', path('assessment.json'), '--out', path('export.csv')]);
+    const r = await cli(['upload', '--assessment', path('assessment.json'), '--send']);
+    expect(r.stderr).toMatch(/import collector-\S+\.csv \(\d+ server\(s\)\): added to the outbox/);
+    const blobs: string[] = [];
+    const c = azurite.container(arm.container);
+    for await (const b of c.listBlobsFlat({ prefix: 'e2e-site/' })) blobs.push((await c.getBlobClient(b.name).downloadToBuffer()).toString('utf8'));
+    expect(blobs).toEqual([readFileSync(path('export.csv'), 'utf8')]);
+    expect(arm.jobs).toHaveLength(1);
+    expect(arm.jobs[0]).toMatchObject({ status: 'Completed', imported: assessment.machines.length });
+    const machines = dce.all('Custom-CollectorMachines');
+    expect(machines.map((m) => m.MachineId).sort()).toEqual(assessment.machines.map((m) => m.id).sort());
+    expect(dce.all('Custom-CollectorAssessments').map((m) => m.MachineId).sort()).toEqual(assessment.machines.map((m) => m.id).sort());
+    // The same assessment again: the content was imported, the batches were sent; nothing new anywhere.
+    const again = await cli(['upload', '--assessment', path('assessment.json'), '--send']);
+    expect(again.stderr).toMatch(/not added, this content was already imported to the site/);
+    expect(again.stderr).toMatch(/Custom-CollectorMachines: \d+ row\(s\) in \d+ batch\(es\): 0 added to the outbox/);
+    expect(arm.jobs).toHaveLength(1);
+    expect(dce.all('Custom-CollectorMachines')).toHaveLength(assessment.machines.length);
+    const st = await cli(['status']);
+    expect(st.stdout).toMatch(/pending\s+0 job/);
+    expect(st.stdout).toMatch(new RegExp(`Last import job: \\S+ Completed .*${assessment.machines.length} server\\(s\\) in http://127\\.0\\.0\\.1:\\d+/devstoreaccount1/migrate-imports/e2e-site/\\S+\\.csv`));
+    expect(st.stdout).toMatch(/Last ingestion batch: Custom-Collector\w+ \d+\/\d+ row\(s\) accepted/);
+    for (const out of [r.stdout, r.stderr, st.stdout, again.stderr]) {
+      expect(out).not.toContain(env.E2E_SINK_SECRET);
+      expect(out).not.toMatch(/sig=(?!\[redacted\])\w/);
+    }
+  });
+
+  it('a batch Azure refuses is parked, shown with its reason by status, and replayed', async () => {
+    dce.faults = [{ status: 400, message: 'column CpuPercent: type mismatch' }];
     const r = await cli(['upload', '--inventory', path('inventory.json'), '--percentiles', path('percentiles.json'), '--sizing', 'as-on-premises', '--send'], 1);
-    expect(r.stderr).toMatch(/failed\s+1 batch/);
+    expect(r.stderr).toMatch(/failed\s+1 job/);
     const st = await cli(['status', '--json']);
     const json = JSON.parse(st.stdout) as { outbox: { counts: { failed: number }; failed: { reason: string }[] } };
     expect(json.outbox.counts.failed).toBe(1);
-    expect(json.outbox.failed[0]!.reason).toMatch(/rejected the batch \(HTTP 400: .*project is read-only/);
+    expect(json.outbox.failed[0]!.reason).toMatch(/Logs Ingestion refused \d+ row\(s\): Custom-Collector\w+: HTTP 400.*type mismatch/);
     const text = await cli(['status']);
-    expect(text.stdout).toMatch(/Failed:\n.*project is read-only/);
+    expect(text.stdout).toMatch(/Failed:\n.*type mismatch/);
     await cli(['upload', '--no-enqueue', '--replay-failed', '--send']);
     expect((JSON.parse((await cli(['status', '--json'])).stdout) as { outbox: { counts: { failed: number } } }).outbox.counts.failed).toBe(0);
-    // Both assessments are on the server, each record once per assessment.
-    const perMachine = new Map<string, number>();
-    for (const rec of ingest.records) perMachine.set(rec.id, (perMachine.get(rec.id) ?? 0) + 1);
-    expect([...perMachine.values()].every((n) => n === 2)).toBe(true);
+    // Two assessments (two sizing criteria) of the same machines: two records per machine, one per RecordId.
+    const recs = dce.all('Custom-CollectorAssessments');
+    expect(new Set(recs.map((x) => x.RecordId)).size).toBe(recs.length);
+    const perMachine = new Map<string, Set<string>>();
+    for (const rec of recs) perMachine.set(rec.MachineId as string, (perMachine.get(rec.MachineId as string) ?? new Set()).add(rec.SizingCriterion as string));
+    expect([...perMachine.values()].every((set) => set.size === 2)).toBe(true);
   });
 
   it('export writes the Azure Migrate CSV: exact headers and values, read back with csv-parse', async () => {

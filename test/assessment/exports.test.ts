@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { buildAssessment } from '../../assessment/build.js';
 import { loadCatalog } from '../../assessment/catalog.js';
 import { toAzureMigrateCsv } from '../../assessment/csv.js';
-import { contentHash, toPayloads } from '../../assessment/payload.js';
+import { contentHash } from '../../assessment/payload.js';
+import { ingestJobId } from '../../assessment/sink/outbox.js';
+import { planUpload } from '../../assessment/sink/plan.js';
+import { parseConfig } from '../../config/load.js';
 import { DEFAULT_PROPERTIES } from '../../assessment/properties.js';
 import { schemaErrors } from '../../assessment/schemas.js';
 import { machine, MiB, series } from './helpers/machines.js';
@@ -36,7 +39,7 @@ function sample() {
   return buildAssessment({ machines: [web, db], percentiles, properties: DEFAULT_PROPERTIES, catalog, generatedAt: '2026-11-01T00:05:00Z' });
 }
 
-describe('assessment JSON and payload schemas', () => {
+describe('assessment JSON schema and Logs Ingestion rows', () => {
   it('an assessment validates against schemas/assessment.schema.json; a stray field does not', () => {
     const a = sample();
     expect(schemaErrors('assessment', a)).toEqual([]);
@@ -48,22 +51,28 @@ describe('assessment JSON and payload schemas', () => {
     expect(schemaErrors('assessment', broken).length).toBeGreaterThan(0);
   });
 
-  it('payload batches are schema-valid, cover every record once, and carry a content-hash key', () => {
+  it('Logs Ingestion rows: one per machine per stream; RecordId follows the content, so a rebuild repeats it and a change does not', () => {
+    const sink = parseConfig({ sink: { enabled: true, tenantId: 't', clientId: 'c', clientSecret: { env: 'X' }, logsIngestion: { endpoint: 'https://dce.example', ruleId: `dcr-${'0'.repeat(32)}` }, batchSize: 1 } }).sink;
     const a = sample();
-    const batches = toPayloads(a, 1);
-    expect(batches).toHaveLength(2);
-    for (const b of batches) expect(schemaErrors('payload', b)).toEqual([]);
-    expect(batches.flatMap((b) => b.records.map((r) => r.id))).toEqual(a.machines.map((m) => m.id));
-    const { idempotencyKey, ...body } = batches[0]!;
-    expect(idempotencyKey).toBe(contentHash(body));
-    expect(batches[0]!.idempotencyKey).not.toBe(batches[1]!.idempotencyKey);
-    // Rebuilding the same assessment later gives the same keys (generatedAt is not part of a batch) ...
-    const again = toPayloads({ ...sample(), generatedAt: '2030-01-01T00:00:00.000Z' }, 1);
-    expect(again.map((b) => b.idempotencyKey)).toEqual(batches.map((b) => b.idempotencyKey));
-    // ... and any change in content changes the key.
+    const plan = planUpload(a, sink, null);
+    expect(plan.streams.map((s) => [s.streamName, s.rows, s.batches.length])).toEqual([
+      ['Custom-CollectorMachines', 2, 2],
+      ['Custom-CollectorAssessments', 2, 2],
+    ]);
+    const rows = plan.streams.flatMap((s) => s.batches.flat());
+    expect(new Set(rows.map((r) => r.RecordId)).size).toBe(4);
+    expect(plan.streams[1]!.batches[0]![0]).toMatchObject({ MachineId: a.machines[0]!.id, Readiness: a.machines[0]!.readiness.category, VmSize: a.machines[0]!.sizing.vmSize, CpuPercent: a.machines[0]!.performance.cpuPercent });
+    // Rebuilding the same assessment later (generatedAt differs) gives the same rows, ids and outbox job ids ...
+    const again = planUpload({ ...sample(), generatedAt: '2030-01-01T00:00:00.000Z' }, sink, null);
+    expect(again.streams.flatMap((s) => s.batches.flat())).toEqual(rows);
+    expect(again.streams[0]!.batches.map((b) => ingestJobId('machines', b))).toEqual(plan.streams[0]!.batches.map((b) => ingestJobId('machines', b)));
+    // ... and a change in content changes the row's RecordId (and the batch's job id), not the other rows'.
     const changed = sample();
     changed.machines[0]!.cpuCores += 1;
-    expect(toPayloads(changed, 1)[0]!.idempotencyKey).not.toBe(batches[0]!.idempotencyKey);
+    const c = planUpload(changed, sink, null).streams[0]!.batches;
+    expect(c[0]![0]!.RecordId).not.toBe(plan.streams[0]!.batches[0]![0]!.RecordId);
+    expect(c[1]![0]!.RecordId).toBe(plan.streams[0]!.batches[1]![0]!.RecordId);
+    expect(ingestJobId('machines', c[0]!)).not.toBe(ingestJobId('machines', plan.streams[0]!.batches[0]!));
     expect(contentHash({ a: 1, b: [1, { c: 2, d: 3 }] })).toBe(contentHash({ b: [1, { d: 3, c: 2 }], a: 1 }));
   });
 });

@@ -53,7 +53,7 @@ describe('config', () => {
 
   it('never echoes a password typed in plainly', () => {
     expect(() => parseConfig({ sources: [{ name: 'vc', kind: 'vcenter', url: 'https://vc/sdk', username: 'u', password: 'hunter2' }] })).toThrow(
-      /sources\[0\]\.password: expected a secret reference[^]*value not shown/,
+      /sources\[0\]\.password: expected a secret reference[\s\S]*value not shown/,
     );
     try {
       parseConfig({ sources: [{ name: 'vc', kind: 'vcenter', url: 'https://vc/sdk', username: 'u', password: 'hunter2' }] });

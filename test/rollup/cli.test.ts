@@ -103,8 +103,10 @@ describe('collector ingest / rollups / percentiles (built CLI, real Redis)', () 
     const bad = join(dir, 'bad.ndjson');
     writeFileSync(bad, `${JSON.stringify(samples[0])}\n{"machine":"m","metric":"cpu.busy","instance":"","ts":1,"value":1}\n`);
     const r = await runCli(['ingest', '--config', cfg, bad]);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/bad\.ndjson:2: "metric" "cpu\.busy" is not in the metric vocabulary/);
+    // The good line is rolled up, the bad one quarantined and named; the exit code tells a script.
+    expect(r.code, r.stderr).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ samples: 1, refused: 1, refusedByReason: { metric: 1 } });
+    expect(r.stderr).toMatch(/bad\.ndjson:2: "metric" must be one of/);
     expect(r.stderr).toMatch(/fix: Each line must be one JSON sample/);
     const h = await runCli(['percentiles', '--config', cfg, '--history', '2w']);
     expect(h.code, h.stderr).toBe(2);

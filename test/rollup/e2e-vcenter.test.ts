@@ -11,11 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../common/log.js';
 import { loadEstate } from '../../lab/estate.js';
 import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
-import { simAvailable, startSim, type Sim } from '../../lab/govmomi/launch.js';
+import { startSim, type Sim } from '../../lab/govmomi/launch.js';
 import { InventoryStore } from '../../queue/inventory-store.js';
 import { PointStore } from '../../rollup/point-store.js';
 import { requiredSeries } from '../../rollup/series.js';
 import { CLI, ROOT, runCli } from '../helpers/cli.js';
+import { PEERS, requirePeer } from '../helpers/peers.js';
 import { waitFor } from '../queue/helpers.js';
 import { deleteByPrefix, testRedis } from './helpers.js';
 
@@ -115,7 +116,7 @@ describe('vCenter simulator -> collector run -> points and percentiles', () => {
     await runAgainst('lab-vc01', { url: lab.url, thumbprint: lab.thumbprint, username: 'collector@vsphere.local', password }, { templateName: 'tpl-win2019', calls: () => lab!.calls() });
   }, 300_000);
 
-  it.runIf(simAvailable())('govmomi simulator (VMware vcsim): the same for its powered-on and powered-off VMs', async () => {
+  it.skipIf(requirePeer(PEERS.govmomiSim))('govmomi simulator (VMware vcsim): the same for its powered-on and powered-off VMs', async () => {
     sim = await startSim({ vms: 4, poweredOff: 0.34, templates: 1, hosts: 1, clusters: 1, clusterHosts: 1 });
     await runAgainst('vcsim', { url: sim.url, thumbprint: sim.thumbprint, username: sim.username, password: sim.password }, {});
   }, 300_000);

@@ -28,7 +28,9 @@ const seriesArb = fc.record({
   values: fc.array(fc.double({ min: 0, max: 1e9, noNaN: true }), { minLength: 1, maxLength: 50 }),
 });
 
-function expand(specs: fc.RecordValue<typeof seriesArb>[] extends (infer T)[] ? T[] : never): Sample[] {
+type SeriesSpec = typeof seriesArb extends fc.Arbitrary<infer T> ? T : never;
+
+function expand(specs: SeriesSpec[]): Sample[] {
   const out: Sample[] = [];
   const seen = new Set<string>();
   for (const s of specs) {
@@ -54,10 +56,15 @@ const deliveryArb = fc.record({
 
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  return () => ((x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0) / 2 ** 32);
+  return () => {
+    x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
+    return x / 2 ** 32;
+  };
 }
 
-function deliver(samples: Sample[], d: fc.RecordValue<typeof deliveryArb>[] extends (infer T)[] ? T : never): Sample[][] {
+type DeliverySpec = typeof deliveryArb extends fc.Arbitrary<infer T> ? T : never;
+
+function deliver(samples: Sample[], d: DeliverySpec): Sample[][] {
   const r = rng(d.seed);
   const stream = [...samples];
   for (const s of samples) if (r() < d.dupShare) stream.push({ ...s });

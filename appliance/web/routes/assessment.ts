@@ -3,7 +3,7 @@ import { toAzureMigrateCsv } from '../../../assessment/csv.js';
 import { AssessmentView } from '../assessment-view.js';
 import type { WebContext } from '../context.js';
 import { h, page, table } from '../html.js';
-import { query } from '../request.js';
+import { csrfOf, query } from '../request.js';
 
 const CATEGORIES = ['Ready', 'Conditionally ready', 'Not ready', 'Readiness unknown'] as const;
 
@@ -28,7 +28,7 @@ export function registerAssessmentRoutes(app: FastifyInstance, ctx: WebContext):
       money(m.sizing.monthlyCost.total),
     ]);
     return reply.type('text/html').send(
-      page({ title: 'Assessment', nav: 'assessment', csrf: req.session!.csrf }, h`
+      page({ title: 'Assessment', nav: 'assessment', csrf: csrfOf(req) }, h`
       <p class="muted">${a.properties.display.sizingCriterion} · ${a.properties.display.percentile} · history ${a.properties.display.history} · comfort factor ${a.properties.display.comfortFactor} · ${a.properties.display.targetRegion} · storage ${a.properties.display.storageType} · as of ${a.asOf}</p>
       <p><a class="button" id="download-json" href="/assessment/download.json">Download JSON</a>
          ${csv.files.map((f) => h`<a class="button secondary download-csv" href="/assessment/download.csv${csv.files.length > 1 ? `?part=${f.part}` : ''}">Azure Migrate CSV${csv.files.length > 1 ? ` (part ${f.part})` : ''}</a> `)}</p>

@@ -61,10 +61,10 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: WebContext): void 
     const next = safeNext(f.next);
     if (!preloginOk(req)) return reply.code(403).type('text/html').send(loginPage(preloginToken(reply), next, 'The sign-in form expired. Please try again.'));
     const address = req.ip;
-    const wait = ctx.limiter.retryAfterSec(address);
+    // Reserved before the slow check: 20 parallel guesses must not all be checked.
+    const wait = ctx.limiter.reserve(address);
     if (wait > 0) return tooMany(reply, wait, loginPage(preloginToken(reply), next, `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute(s).`));
     if (!(await ctx.admin.verify(f.user ?? '', f.password ?? ''))) {
-      ctx.limiter.failed(address);
       ctx.log.warn({ address }, 'web app: failed sign-in');
       return reply.code(401).type('text/html').send(loginPage(preloginToken(reply), next, 'Wrong user name or password.'));
     }
@@ -83,16 +83,16 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: WebContext): void 
     if (!ctx.admin.needsSetup) return reply.redirect('/login', 303);
     const f = form(req);
     if (!preloginOk(req)) return reply.code(403).type('text/html').send(setupPage(preloginToken(reply), 'The form expired. Please try again.'));
-    const wait = ctx.limiter.retryAfterSec(req.ip);
+    const wait = ctx.limiter.reserve(req.ip);
     if (wait > 0) return tooMany(reply, wait, setupPage(preloginToken(reply), `Too many wrong setup codes. Try again in ${Math.ceil(wait / 60)} minute(s).`));
     if (!ctx.admin.checkSetupCode(f.code ?? '')) {
-      ctx.limiter.failed(req.ip);
       return reply.code(401).type('text/html').send(setupPage(preloginToken(reply), 'That setup code is not right. It is printed in the service log and stored in the data directory (setup-code).'));
     }
-    const problem = passwordProblem(f.password ?? '') ?? (f.password !== f.confirm ? 'The two passwords differ.' : null);
+    ctx.limiter.succeeded(req.ip); // the code was right: a weak password choice is no guess
+    const password = f.password ?? '';
+    const problem = passwordProblem(password) ?? (f.password !== f.confirm ? 'The two passwords differ.' : null);
     if (problem) return reply.code(400).type('text/html').send(setupPage(preloginToken(reply), problem));
-    await ctx.admin.setPassword(f.password!);
-    ctx.limiter.succeeded(req.ip);
+    await ctx.admin.setPassword(password);
     await startSession(reply, ctx.admin.user);
     ctx.log.info('web app: admin password set');
     return reply.redirect('/sources', 303);

@@ -8,7 +8,7 @@ import { historyRange, type History } from '../../../rollup/window.js';
 import { renderChart } from '../chart.js';
 import type { WebContext } from '../context.js';
 import { formatBytes, h, page, raw, table } from '../html.js';
-import { query } from '../request.js';
+import { csrfOf, query } from '../request.js';
 
 const POWER: Record<string, string> = { poweredOn: 'On', poweredOff: 'Off', suspended: 'Suspended' };
 const READINESS: ReadinessCategory[] = ['Ready', 'Conditionally ready', 'Not ready', 'Readiness unknown'];
@@ -55,7 +55,8 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
     );
     const sources = await ctx.inventory.sources();
     const byPower = countBy(all, (m) => m.powerState);
-    const byReadiness = countBy(all, (m) => readiness.get(m.id)!);
+    const readinessOf = (m: Machine) => readiness.get(m.id) ?? quickReadiness(m);
+    const byReadiness = countBy(all, readinessOf);
     const sel = (name: string, value: string, options: Array<[string, string]>) =>
       h`<select name="${name}" id="f-${name}"><option value="">All</option>${options.map(([v, l]) => h`<option value="${v}"${raw(v === value ? ' selected' : '')}>${l}</option>`)}</select>`;
     const rows = shown.slice(0, 2000).map((m) => [
@@ -67,10 +68,10 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
       h`<span class="num">${(m.memoryMB / 1024).toFixed(m.memoryMB % 1024 ? 1 : 0)} GiB</span>`,
       h`<span class="num">${formatBytes(m.disks.reduce((n, d) => n + d.capacityBytes, 0))}</span>`,
       m.host ?? '',
-      readiness.get(m.id)!,
+      readinessOf(m),
     ]);
     return reply.type('text/html').send(
-      page({ title: 'Discovery', nav: 'discovery', csrf: req.session!.csrf }, h`
+      page({ title: 'Discovery', nav: 'discovery', csrf: csrfOf(req) }, h`
       <div class="cards">
         <div class="card"><div class="big" id="count-machines">${all.length}</div>machines</div>
         <div class="card"><div class="big">${byPower.get('poweredOn') ?? 0}</div>powered on</div>
@@ -92,14 +93,15 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
 
   app.get<{ Params: { id: string } }>('/machines/:id', async (req, reply) => {
     const m = await ctx.inventory.machine(req.params.id);
-    if (!m) return reply.code(404).type('text/html').send(page({ title: 'Machine not found', nav: 'discovery', csrf: req.session!.csrf }, h`<p>It may have been deleted or its source removed. <a href="/discovery">Back to discovery</a></p>`));
+    if (!m) return reply.code(404).type('text/html').send(page({ title: 'Machine not found', nav: 'discovery', csrf: csrfOf(req) }, h`<p>It may have been deleted or its source removed. <a href="/discovery">Back to discovery</a></p>`));
     // Charts can zoom to the last 6 hours; percentiles always use an assessment history (1d, 7d, 30d).
     const view = query(req).view ?? '';
     const hist: History = (['1d', '7d', '30d'] as const).find((x) => x === view) ?? (view === '6h' ? '1d' : (ctx.current().assessment.history as History));
     const asOf = Date.now();
     const range = historyRange(asOf, hist);
     const chartFrom = view === '6h' ? range.to - 6 * 3_600_000 : range.from;
-    const report = (await computePercentiles(ctx.redis, ctx.prefix, [m], { asOf, history: hist })).machines[0]!;
+    const report = (await computePercentiles(ctx.redis, ctx.prefix, [m], { asOf, history: hist })).machines[0];
+    if (!report) throw new Error(`no percentile report for machine ${m.id}`);
     const charts = [];
     for (const s of requiredSeries(m)) {
       const pts = await readPoints(ctx.redis, ctx.prefix, { ...s, from: chartFrom, to: range.to });
@@ -132,7 +134,7 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
     ];
     const stars = '★'.repeat(report.confidenceStars) + '☆'.repeat(5 - report.confidenceStars);
     return reply.type('text/html').send(
-      page({ title: m.name, nav: 'discovery', csrf: req.session!.csrf }, h`
+      page({ title: m.name, nav: 'discovery', csrf: csrfOf(req) }, h`
       <p><a href="/discovery">← Discovery</a></p>
       <div class="cards"><div class="card"><div class="big" id="availability">${report.dataPointsPercent.toFixed(1)} %</div>data points available over ${hist} (${stars} confidence)</div>
       <div class="card"><div class="big">${m.disks.length}</div>disks, ${formatBytes(m.disks.reduce((n, d) => n + d.capacityBytes, 0))}</div>

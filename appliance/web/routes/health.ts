@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebContext } from '../context.js';
 import { formatAge, h, page, table } from '../html.js';
+import { csrfOf } from '../request.js';
+import { sampleHealthHtml } from '../sample-health.js';
 import { queueStatuses, sourceStatuses, type StatusSources } from '../status.js';
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, status: StatusSources): void {
@@ -9,6 +11,12 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, stat
     const sources = await sourceStatuses(status, now);
     const queues = await queueStatuses(status.queues(), now);
     const backlog = (await status.uploadBacklog?.()) ?? null;
+    const samples = await sampleHealthHtml(status, now);
+    // The same view as `collector status`: pending work, the last import job and its result, the last ingestion batch.
+    const sink = ctx.current().sink;
+    const azure = sink.enabled
+      ? await import('../../../assessment/sink/status-format.js').then((m) => m.sinkStatusText(ctx.redis, ctx.prefix, sink)).catch((err: Error) => `Azure status unavailable: ${err.message}`)
+      : null;
     let redisInfo = '';
     try {
       const info = await ctx.redis.info('memory');
@@ -31,11 +39,12 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, stat
     ]);
     const qRows = queues.map((q) => [q.name, q.waiting, q.active, q.delayed, q.failed, q.lagSec === null ? '—' : `${q.lagSec} s`]);
     return reply.type('text/html').send(
-      page({ title: 'Health', nav: 'health', csrf: req.session!.csrf }, h`
+      page({ title: 'Health', nav: 'health', csrf: csrfOf(req) }, h`
       <h2>Sources</h2>${table(['Source', 'Kind', 'State', 'Machines', 'Inventory', 'Last successful poll', 'Poll lag', 'Polls', 'Samples', 'Errors', 'Last error'], srcRows, 'sources-health')}
       <h2>Queues</h2>${table(['Queue', 'Waiting', 'Active', 'Delayed', 'Failed', 'Oldest waiting'], qRows)}
       <p>Details and retries: <a href="/queues">queue dashboard</a>.</p>
-      <h2>Upload to Azure</h2><p>${backlog === null ? 'No Azure sink configured in this process.' : `${backlog} item(s) waiting to be sent.`}</p>
+      ${samples}
+      <h2>Upload to Azure</h2><p>${backlog === null ? 'No Azure sink configured in this process.' : `${backlog} item(s) waiting to be sent.`}</p>${azure ? h`<pre class="azure-status">${azure}</pre>` : ''}
       <h2>Redis</h2><p>Memory used: ${redisInfo}</p>
       <p class="muted">Probes: <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></p>`),
     );

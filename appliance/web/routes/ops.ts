@@ -5,13 +5,20 @@ import { sourceStatuses } from '../status.js';
 
 /**
  * Probes and metrics, without a session. /healthz: the process serves requests. /readyz: Redis answers
- * and every enabled source has an inventory without errors. /metrics: Prometheus text, behind a bearer
+ * and every enabled source has an inventory without errors (which checks failed: only with a session or
+ * the metrics token). /metrics: Prometheus text, behind a bearer
  * token when web.metricsToken is set.
  */
 export function registerOpsRoutes(app: FastifyInstance, ctx: WebContext, metricsToken: () => string | null): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_req, reply) => {
+  // A bearer token that matches web.metricsToken, like /metrics asks for.
+  const hasToken = (auth: string | undefined): boolean => {
+    const token = metricsToken();
+    return token !== null && /^Bearer\s+/i.test(auth ?? '') && tokensEqual((auth ?? '').replace(/^Bearer\s+/i, ''), token);
+  };
+
+  app.get('/readyz', async (req, reply) => {
     const checks: Record<string, { ok: boolean; detail: string }> = {};
     try {
       const pong = await Promise.race([ctx.redis.ping(), new Promise<string>((_, rej) => setTimeout(() => rej(new Error('no answer within 3 s')), 3000).unref())]);
@@ -27,7 +34,10 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: WebContext, metrics
       }
     }
     const ready = Object.values(checks).every((c) => c.ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    const status = ready ? 'ready' : 'not ready';
+    // Anonymous probes get the word only: the details name internal endpoints, paths and errors.
+    const detailed = req.session !== null || hasToken(req.headers.authorization);
+    return reply.code(ready ? 200 : 503).send(detailed ? { status, checks } : { status });
   });
 
   app.get('/metrics', async (req, reply) => {

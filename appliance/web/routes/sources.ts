@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { UserError } from '../../../common/errors.js';
 import { ConfigError, type SourceConfig } from '../../../config/load.js';
 import type { WebContext } from '../context.js';
 import { csrfField, h, page, raw, table, type Html } from '../html.js';
-import { form, query } from '../request.js';
+import { csrfOf, form, query } from '../request.js';
 import { checkSource, endpointOf, type SourceCheck } from '../source-check.js';
 
 type Raw = Record<string, unknown>;
@@ -16,7 +16,11 @@ function tlsMode(raw: Raw | null): string {
   return t.insecure ? 'insecure' : t.thumbprint ? 'thumbprint' : t.caFile ? 'caFile' : 'system';
 }
 
-function sourceForm(ctx: WebContext, csrf: string, kind: Kind, src: Raw | null, action: string): Html {
+function fallbackMode(raw: Raw | null): string {
+  return raw?.httpsOnly === true ? 'never' : raw?.allowHttpFallback === true ? 'allow' : 'auto';
+}
+
+function sourceForm(csrf: string, kind: Kind, src: Raw | null, action: string): Html {
   const v = (k: string) => (src?.[k] === undefined ? '' : String(src[k]));
   const t = (src?.tls ?? {}) as Raw;
   const mode = tlsMode(src);
@@ -33,6 +37,8 @@ function sourceForm(ctx: WebContext, csrf: string, kind: Kind, src: Raw | null, 
   <label for="hosts">More standalone hosts (comma separated, same account)</label><input id="hosts" name="hosts" type="text" value="${((src?.hosts as string[] | undefined) ?? []).join(', ')}">
   <label for="transport">Transport</label><select id="transport" name="transport">${opt('https', 'HTTPS (port 5986)', v('transport') || 'https')}${opt('http', 'HTTP with NTLM message encryption (port 5985)', v('transport') || 'https')}</select>
   <label for="auth">Authentication</label><select id="auth" name="auth">${opt('ntlm', 'NTLM', v('auth') || 'ntlm')}${opt('basic', 'Basic (HTTPS only)', v('auth') || 'ntlm')}</select>
+  <label for="fallback">When HTTPS 5986 does not answer</label><select id="fallback" name="fallback">${opt('auto', 'Fall back to HTTP 5985 unless a thumbprint or CA file is set', fallbackMode(src))}${opt('never', 'Never fall back (httpsOnly)', fallbackMode(src))}${opt('allow', 'Fall back to HTTP 5985 even with a thumbprint or CA file (allowHttpFallback)', fallbackMode(src))}</select>
+  <p class="hint">The HTTP fallback sends the account name and an NTLM response to a server whose certificate was never checked.</p>
   <label for="port">Port (empty: 5986 for HTTPS, 5985 for HTTP)</label><input id="port" name="port" type="number" min="1" max="65535" value="${v('port')}">
   <label for="hostMap">Host addresses DNS does not resolve (one per line: name = address[:port])</label>
   <textarea id="hostMap" name="hostMap" rows="3" cols="60" placeholder="hv01 = 10.0.0.11:5986">${hostMapText(src?.hostMap, src?.transport === 'http')}</textarea>`;
@@ -66,8 +72,10 @@ function parseHostMap(text: string): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const line of text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
     const m = /^([^\s=]+)\s*=\s*([^\s:]+(?::\d{1,5})?)$/.exec(line);
-    if (!m) throw new UserError(`host addresses: "${line}" is not "name = address[:port]".`, { fix: 'Write one host per line, e.g. hv01 = 10.0.0.11:5986' });
-    out[m[1]!] = m[2]!;
+    const name = m?.[1];
+    const address = m?.[2];
+    if (!name || !address) throw new UserError(`host addresses: "${line}" is not "name = address[:port]".`, { fix: 'Write one host per line, e.g. hv01 = 10.0.0.11:5986' });
+    out[name] = address;
   }
   return Object.keys(out).length ? out : undefined;
 }
@@ -85,6 +93,12 @@ function toRaw(ctx: WebContext, f: Record<string, string>, existing: Raw | null)
     else delete out.hosts;
     out.transport = f.transport === 'http' ? 'http' : 'https';
     out.auth = f.auth === 'basic' ? 'basic' : 'ntlm';
+    if (f.fallback !== undefined) {
+      delete out.httpsOnly;
+      delete out.allowHttpFallback;
+      if (f.fallback === 'never') out.httpsOnly = true;
+      else if (f.fallback === 'allow') out.allowHttpFallback = true;
+    }
     if (f.port?.trim()) out.port = Number(f.port);
     else delete out.port;
     if (f.hostMap !== undefined) {
@@ -124,7 +138,7 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
     ctx.setCurrent(config);
     await ctx.onSourcesChanged?.(config, names);
   };
-  const csrf = (req: FastifyRequest) => req.session!.csrf;
+  const csrf = csrfOf;
 
   app.get('/sources', async (req, reply) => {
     const q = query(req);
@@ -144,7 +158,8 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
           <form method="post" action="/sources/${encodeURIComponent(s.name)}/remove" class="inline">${csrfField(csrf(req))}<button type="submit" class="danger">Remove</button></form>`,
       ];
     });
-    const flash = done && name ? { kind: 'ok' as const, text: DONE[done]!.replace('{}', name) } : null;
+    const doneText = done ? DONE[done] : undefined;
+    const flash = doneText && name ? { kind: 'ok' as const, text: doneText.replace('{}', name) } : null;
     return reply.type('text/html').send(
       page({ title: 'Sources', nav: 'sources', csrf: csrf(req), flash }, h`
       <p><a class="button" href="/sources/new?kind=vcenter">Add vCenter</a> <a class="button" href="/sources/new?kind=hyperv">Add Hyper-V host or cluster</a></p>
@@ -155,7 +170,7 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
 
   app.get('/sources/new', async (req, reply) => {
     const kind: Kind = query(req).kind === 'hyperv' ? 'hyperv' : 'vcenter';
-    return reply.type('text/html').send(page({ title: kind === 'vcenter' ? 'Add a vCenter' : 'Add Hyper-V hosts', nav: 'sources', csrf: csrf(req) }, sourceForm(ctx, csrf(req), kind, null, '/sources')));
+    return reply.type('text/html').send(page({ title: kind === 'vcenter' ? 'Add a vCenter' : 'Add Hyper-V hosts', nav: 'sources', csrf: csrf(req) }, sourceForm(csrf(req), kind, null, '/sources')));
   });
 
   app.post('/sources', async (req, reply) => {
@@ -167,7 +182,7 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
       await ctx.configStore.upsertSource(rawSource);
     } catch (err) {
       const shown = rawSource ? { ...rawSource, password: undefined } : ({ ...f, password: undefined, kind } as Raw);
-      return reply.code(400).type('text/html').send(page({ title: 'Add a source', nav: 'sources', csrf: csrf(req), flash: { kind: 'error', text: problemsText(err) } }, sourceForm(ctx, csrf(req), kind, shown, '/sources')));
+      return reply.code(400).type('text/html').send(page({ title: 'Add a source', nav: 'sources', csrf: csrf(req), flash: { kind: 'error', text: problemsText(err) } }, sourceForm(csrf(req), kind, shown, '/sources')));
     }
     await changed([rawSource.name as string]);
     return reply.redirect(`/sources?saved=${encodeURIComponent(String(rawSource.name))}`, 303);
@@ -176,7 +191,7 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
   app.get<{ Params: { name: string } }>('/sources/:name/edit', async (req, reply) => {
     const existing = ctx.configStore.rawSource(req.params.name);
     if (!existing) return reply.code(404).type('text/html').send(page({ title: 'No such source', nav: 'sources', csrf: csrf(req) }, h`<p><a href="/sources">Back to sources</a></p>`));
-    return reply.type('text/html').send(page({ title: `Edit ${req.params.name}`, nav: 'sources', csrf: csrf(req) }, sourceForm(ctx, csrf(req), existing.kind as Kind, existing, `/sources/${encodeURIComponent(req.params.name)}`)));
+    return reply.type('text/html').send(page({ title: `Edit ${req.params.name}`, nav: 'sources', csrf: csrf(req) }, sourceForm(csrf(req), existing.kind as Kind, existing, `/sources/${encodeURIComponent(req.params.name)}`)));
   });
 
   app.post<{ Params: { name: string } }>('/sources/:name', async (req, reply) => {
@@ -187,7 +202,7 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
       rawSource = toRaw(ctx, form(req), existing);
       await ctx.configStore.upsertSource(rawSource, req.params.name);
     } catch (err) {
-      return reply.code(400).type('text/html').send(page({ title: `Edit ${req.params.name}`, nav: 'sources', csrf: csrf(req), flash: { kind: 'error', text: problemsText(err) } }, sourceForm(ctx, csrf(req), existing.kind as Kind, { ...(rawSource ?? existing), password: existing.password }, `/sources/${encodeURIComponent(req.params.name)}`)));
+      return reply.code(400).type('text/html').send(page({ title: `Edit ${req.params.name}`, nav: 'sources', csrf: csrf(req), flash: { kind: 'error', text: problemsText(err) } }, sourceForm(csrf(req), existing.kind as Kind, { ...(rawSource ?? existing), password: existing.password }, `/sources/${encodeURIComponent(req.params.name)}`)));
     }
     await changed([...new Set([req.params.name, String(rawSource.name)])]);
     return reply.redirect(`/sources?saved=${encodeURIComponent(String(rawSource.name))}`, 303);

@@ -1,9 +1,10 @@
 import type { TLSSocket } from 'node:tls';
 import { Pool, buildConnector } from 'undici';
 import type { Logger } from '../../../common/log.js';
+import { UserError } from '../../../common/errors.js';
 import { checkPinnedPeer, explainTlsFailure, tlsOptions, type TlsSettings } from '../../../common/tls.js';
 import { BadResponseError, NotVimEndpointError, UnreachableError, VimFault, VimTimeoutError } from './errors.js';
-import { UserError } from '../../../common/errors.js';
+import { redactSnippet } from '../../../common/redact.js';
 import { DEFAULT_LIMITS, SaxReader, TreeBuilder, XmlRejected, child, type ParseLimits, type XmlEvents, type XmlNode } from '../../../common/xml/reader.js';
 import { envelope, type MoRef } from './xml.js';
 
@@ -11,12 +12,13 @@ export interface VimClientOptions {
   /** https://host[:port]/sdk */
   url: string;
   tls: TlsSettings;
-  timeoutSec: number;
+  /** Per request: connect, headers and each body chunk. */
+  timeoutMs: number;
   /** Connections kept alive to this vCenter (bounded concurrency needs no more). */
   connections?: number;
   limits?: ParseLimits;
   log?: Logger;
-  /** Config key of the tls block, for error messages. */
+  /** How the caller names the tls settings in its messages (e.g. its config key). */
   tlsKeyPath?: string;
 }
 
@@ -48,7 +50,7 @@ export class VimClient {
     this.endpoint = `${u.hostname}:${this.port}`;
     this.#path = u.pathname && u.pathname !== '/' ? u.pathname : '/sdk';
     // No TLS session resumption: a resumed session may not expose the peer certificate, and pinning needs it.
-    const base = buildConnector({ ...tlsOptions(opts.tls, opts.tlsKeyPath), timeout: opts.timeoutSec * 1000, maxCachedSessions: 0 });
+    const base = buildConnector({ ...tlsOptions(opts.tls, opts.tlsKeyPath), timeout: opts.timeoutMs, maxCachedSessions: 0 });
     const endpoint = this.endpoint;
     // Pinning is checked on every new connection, before a byte of the request (or a password) is sent.
     const connect: buildConnector.connector = (options, callback) =>
@@ -67,8 +69,8 @@ export class VimClient {
       connections: opts.connections ?? 4,
       pipelining: 1,
       keepAliveTimeout: 60_000,
-      headersTimeout: opts.timeoutSec * 1000,
-      bodyTimeout: opts.timeoutSec * 1000,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
     });
   }
 
@@ -77,16 +79,17 @@ export class VimClient {
     this.#cookie = null;
   }
 
-  /** Calls a vim25 method; resolves with the `<MethodResponse>` element, rejects with VimFault or a UserError. */
+  /** Calls a vim25 method; resolves with the `<MethodResponse>` element, rejects with VimFault or a wire error. */
   async call(method: string, self: MoRef, body = ''): Promise<XmlNode> {
     const builder = new TreeBuilder();
     const status = await this.#exchange(method, self, body, builder);
-    const root = builder.root!;
-    if (root.name !== 'Envelope') throw new NotVimEndpointError(this.endpoint, `${method} got an XML document <${root.name}>, not a SOAP envelope`);
+    const root = builder.root;
+    if (!root) throw new BadResponseError(this.endpoint, method, 'the response holds no XML element', status);
+    if (root.name !== 'Envelope') throw new NotVimEndpointError(this.endpoint, method, `${method} got an XML document <${root.name}>, not a SOAP envelope`, status);
     const content = child(root, 'Body')?.children?.[0];
-    if (!content) throw new BadResponseError(this.endpoint, method, 'the SOAP body is empty');
+    if (!content) throw new BadResponseError(this.endpoint, method, 'the SOAP body is empty', status);
     if (content.name === 'Fault') throw toFault(method, content);
-    if (status !== 200) throw new BadResponseError(this.endpoint, method, `HTTP ${status} without a SOAP fault`);
+    if (status !== 200) throw new BadResponseError(this.endpoint, method, `HTTP ${status} without a SOAP fault`, status);
     return content;
   }
 
@@ -97,10 +100,10 @@ export class VimClient {
   async callStream(method: string, self: MoRef, body: string, events: XmlEvents): Promise<void> {
     const router = new BodyRouter(events);
     const status = await this.#exchange(method, self, body, router);
-    if (router.rootName !== 'Envelope') throw new NotVimEndpointError(this.endpoint, `${method} got an XML document <${router.rootName}>, not a SOAP envelope`);
+    if (router.rootName !== 'Envelope') throw new NotVimEndpointError(this.endpoint, method, `${method} got an XML document <${router.rootName}>, not a SOAP envelope`, status);
     if (router.fault.root) throw toFault(method, router.fault.root);
-    if (!router.sawContent) throw new BadResponseError(this.endpoint, method, 'the SOAP body is empty');
-    if (status !== 200) throw new BadResponseError(this.endpoint, method, `HTTP ${status} without a SOAP fault`);
+    if (!router.sawContent) throw new BadResponseError(this.endpoint, method, 'the SOAP body is empty', status);
+    if (status !== 200) throw new BadResponseError(this.endpoint, method, `HTTP ${status} without a SOAP fault`, status);
   }
 
   /** One POST: the request, the session cookie, the content-type check and the streamed parse. */
@@ -119,23 +122,36 @@ export class VimClient {
     this.#takeCookie(res.headers['set-cookie']);
     const type = String(res.headers['content-type'] ?? '');
     if (!/xml/i.test(type)) {
-      const peek = await readSome(res.body, 200);
-      throw new NotVimEndpointError(this.endpoint, `${method} got HTTP ${res.statusCode} with ${type || 'no content type'}${peek ? ` ("${peek}")` : ''}, not a SOAP answer`);
+      // A cut-off error page may end inside an echoed password: redactSnippet drops such a tail.
+      const peek = redactSnippet(await readSome(res.body, 200));
+      throw new NotVimEndpointError(
+        this.endpoint,
+        method,
+        `${method} got HTTP ${res.statusCode} with ${type || 'no content type'}${peek ? ` ("${peek}")` : ''}, not a SOAP answer`,
+        res.statusCode,
+      );
     }
     const reader = new SaxReader(events, this.#opts.limits ?? DEFAULT_LIMITS);
-    try {
-      for await (const chunk of res.body) {
-        reader.write(chunk as Uint8Array);
+    // Errors raised while parsing or by the consumer (a stream decoder, its sink) are not transport errors.
+    let parseError: unknown = null;
+    const feed = async (chunk: Uint8Array | null): Promise<void> => {
+      try {
+        if (chunk) reader.write(chunk);
+        else reader.end();
         const drained = events.drain?.(); // a promise only when there was something to hand on
         if (drained) await drained;
+      } catch (err) {
+        parseError = err;
+        throw err;
       }
-      reader.end();
-      const drained = events.drain?.();
-      if (drained) await drained;
+    };
+    try {
+      for await (const chunk of res.body) await feed(chunk as Uint8Array);
+      await feed(null);
     } catch (err) {
       res.body.destroy();
-      if (err instanceof XmlRejected) throw new BadResponseError(this.endpoint, method, err.message);
-      if (err instanceof Error && (err.name === 'VimFault' || err instanceof UserError)) throw err; // raised by a stream decoder
+      if (err instanceof XmlRejected) throw new BadResponseError(this.endpoint, method, err.message, res.statusCode);
+      if (err === parseError) throw err;
       throw await this.#transportError(err, method);
     }
     this.#opts.log?.trace({ method, ms: Date.now() - started, status: res.statusCode }, 'vim25 call');
@@ -149,7 +165,7 @@ export class VimClient {
   #takeCookie(header: string | string[] | undefined): void {
     for (const line of Array.isArray(header) ? header : header ? [header] : []) {
       const m = /^\s*(vmware_soap_session=[^;]*)/i.exec(line);
-      if (m) this.#cookie = m[1]!;
+      if (m?.[1]) this.#cookie = m[1];
     }
   }
 
@@ -157,10 +173,10 @@ export class VimClient {
     const tlsErr = await explainTlsFailure(err, this.host, this.port);
     if (tlsErr) return tlsErr;
     const code = findCode(err);
-    if (code && TIMEOUT_CODES.has(code)) return new VimTimeoutError(this.endpoint, method, this.#opts.timeoutSec);
-    if (code && UNREACHABLE_CODES.has(code)) return new UnreachableError(this.endpoint, `${code}${messageOf(err)}`);
-    if (err instanceof Error && err.name === 'UserError') return err;
-    return new UnreachableError(this.endpoint, `${code ?? 'error'}${messageOf(err)}`);
+    if (code && TIMEOUT_CODES.has(code)) return new VimTimeoutError(this.endpoint, method, this.#opts.timeoutMs);
+    if (code && UNREACHABLE_CODES.has(code)) return new UnreachableError(this.endpoint, method, `${code}${messageOf(err)}`);
+    if (err instanceof UserError) return err; // a TLS trust failure, already in words
+    return new UnreachableError(this.endpoint, method, `${code ?? 'error'}${messageOf(err)}`);
   }
 }
 
@@ -191,6 +207,7 @@ async function readSome(body: AsyncIterable<unknown> & { destroy(): void }, max:
   }
   body.destroy();
   // Shown to the administrator: no control characters (terminal escapes) from a foreign server.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   return text.replace(/[\x00-\x1f\x7f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
 }
 
@@ -216,7 +233,8 @@ class BodyRouter implements XmlEvents {
   #inBody = false;
   #target: XmlEvents | null = null;
   constructor(private readonly events: XmlEvents) {
-    if (events.drain) this.drain = () => events.drain!();
+    const drain = events.drain?.bind(events);
+    if (drain) this.drain = drain;
   }
 
   open(name: string, type: string | null, refType: string | null): void {

@@ -1,4 +1,5 @@
-import { UserError } from '../../../common/errors.js';
+// Wire errors: protocol facts only (endpoint, method, fault type, HTTP status, what the server
+// said, the timeout). The admin-facing fix that names config keys is added by ../errors.ts.
 
 /**
  * A SOAP fault returned by the far end. `faultType` is the vim25 fault class from the detail
@@ -7,6 +8,8 @@ import { UserError } from '../../../common/errors.js';
 export class VimFault extends Error {
   readonly faultType: string;
   readonly method: string;
+  /** The fault's faultstring, as the server sent it. */
+  readonly faultString: string;
   /** Simple fields of the fault detail (e.g. invalidProperty), for messages. */
   readonly detail: Record<string, string>;
   constructor(method: string, faultType: string, faultString: string, detail: Record<string, string> = {}) {
@@ -14,6 +17,7 @@ export class VimFault extends Error {
     this.name = 'VimFault';
     this.method = method;
     this.faultType = faultType;
+    this.faultString = faultString;
     this.detail = detail;
   }
 }
@@ -22,44 +26,54 @@ export function isFault(err: unknown, ...types: string[]): err is VimFault {
   return err instanceof VimFault && (types.length === 0 || types.includes(err.faultType));
 }
 
-/** The far end is not a vCenter/ESXi SDK endpoint (HTML, wrong path, not SOAP). */
-export class NotVimEndpointError extends UserError {
-  constructor(endpoint: string, what: string) {
-    super(`${endpoint} is not a vSphere SDK endpoint: ${what}.`, {
-      fix: 'Set url to the vCenter SDK address, https://<vcenter>/sdk, and check that the host name and port point at vCenter, not at another web server or a proxy page.',
-      code: 'VCENTER_NOT_SDK',
-    });
+/** Base of the transport and framing errors: which endpoint, which method. */
+export abstract class VimWireError extends Error {
+  readonly endpoint: string;
+  readonly method: string;
+  constructor(endpoint: string, method: string, message: string) {
+    super(message);
+    this.endpoint = endpoint;
+    this.method = method;
+  }
+}
+
+/** The far end is not a vim25 SOAP endpoint (HTML, wrong path, not SOAP). */
+export class NotVimEndpointError extends VimWireError {
+  /** HTTP status of the answer (absent when the answer was XML but not an envelope). */
+  readonly status: number | undefined;
+  constructor(endpoint: string, method: string, what: string, status?: number) {
+    super(endpoint, method, `${endpoint} is not a vSphere SDK endpoint: ${what}.`);
     this.name = 'NotVimEndpointError';
+    this.status = status;
   }
 }
 
 /** The response could not be accepted: malformed, hostile (DOCTYPE / entities), too large or too deep. */
-export class BadResponseError extends UserError {
-  constructor(endpoint: string, method: string, what: string) {
-    super(`${endpoint} sent an unacceptable response to ${method}: ${what}.`, {
-      fix: 'Check that url points at a genuine vCenter (a proxy or interception device may be rewriting responses); if it does, report the vCenter version.',
-      code: 'VCENTER_BAD_RESPONSE',
-    });
+export class BadResponseError extends VimWireError {
+  readonly status: number | undefined;
+  constructor(endpoint: string, method: string, what: string, status?: number) {
+    super(endpoint, method, `${endpoint} sent an unacceptable response to ${method}: ${what}.`);
     this.name = 'BadResponseError';
+    this.status = status;
   }
 }
 
-export class VimTimeoutError extends UserError {
-  constructor(endpoint: string, method: string, timeoutSec: number) {
-    super(`${endpoint} did not answer ${method} within timeoutSec=${timeoutSec} s.`, {
-      fix: `vCenter is slow or overloaded. Raise the source's timeoutSec (now ${timeoutSec}), lower perf.vmsPerQuery / perf.concurrency, or check vCenter's health.`,
-      code: 'VCENTER_TIMEOUT',
-    });
+/** No answer (headers or body) within the client's timeout. */
+export class VimTimeoutError extends VimWireError {
+  readonly timeoutMs: number;
+  constructor(endpoint: string, method: string, timeoutMs: number) {
+    super(endpoint, method, `${endpoint} did not answer ${method} within ${timeoutMs} ms.`);
     this.name = 'VimTimeoutError';
+    this.timeoutMs = timeoutMs;
   }
 }
 
-export class UnreachableError extends UserError {
-  constructor(endpoint: string, reason: string) {
-    super(`cannot reach ${endpoint}: ${reason}.`, {
-      fix: 'Check the host name and port in url, DNS, and that a firewall allows TCP from this appliance to vCenter (443 unless set otherwise).',
-      code: 'VCENTER_UNREACHABLE',
-    });
+/** The connection could not be made or broke; `reason` holds the socket error code and text. */
+export class UnreachableError extends VimWireError {
+  readonly reason: string;
+  constructor(endpoint: string, method: string, reason: string) {
+    super(endpoint, method, `cannot reach ${endpoint}: ${reason}.`);
     this.name = 'UnreachableError';
+    this.reason = reason;
   }
 }

@@ -16,26 +16,35 @@ const SIG_HASH: Record<string, string> = {
   '1.2.840.10045.4.3.4': 'sha512',
 };
 
+/** One byte of a certificate, or an error naming the truncation. */
+function byteAt(der: Buffer, i: number): number {
+  const b = der[i];
+  if (b === undefined) throw new Error(`truncated DER: no byte at offset ${i} of ${der.length}`);
+  return b;
+}
+
 /** Reads one DER TLV header at `off`: returns the content start and length. */
 function tlv(der: Buffer, off: number): { tag: number; start: number; len: number } {
-  const tag = der[off];
-  let len = der[off + 1];
+  const tag = byteAt(der, off);
+  let len = byteAt(der, off + 1);
   let start = off + 2;
   if (len & 0x80) {
     const n = len & 0x7f;
     len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + der[start + i];
+    for (let i = 0; i < n; i++) len = len * 256 + byteAt(der, start + i);
     start += n;
   }
   return { tag, start, len };
 }
 
 function oidToString(b: Buffer): string {
-  const parts = [Math.floor(b[0] / 40), b[0] % 40];
+  const first = byteAt(b, 0);
+  const parts = [Math.floor(first / 40), first % 40];
   let v = 0;
   for (let i = 1; i < b.length; i++) {
-    v = v * 128 + (b[i] & 0x7f);
-    if (!(b[i] & 0x80)) {
+    const byte = byteAt(b, i);
+    v = v * 128 + (byte & 0x7f);
+    if (!(byte & 0x80)) {
       parts.push(v);
       v = 0;
     }

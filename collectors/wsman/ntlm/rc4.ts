@@ -13,9 +13,10 @@ export class Rc4 {
     for (let i = 0; i < 256; i++) s[i] = i;
     let j = 0;
     for (let i = 0; i < 256; i++) {
-      j = (j + s[i] + key[i % key.length]) & 0xff;
-      const t = s[i];
-      s[i] = s[j];
+      // Indexes are masked to 0..255 (S has 256 entries): `?? 0` never applies; it satisfies the checker cheaply.
+      const t = s[i] ?? 0;
+      j = (j + t + (key[i % key.length] ?? 0)) & 0xff;
+      s[i] = s[j] ?? 0;
       s[j] = t;
     }
   }
@@ -28,12 +29,12 @@ export class Rc4 {
     let j = this.#j;
     for (let n = 0; n < data.length; n++) {
       i = (i + 1) & 0xff;
-      const si = s[i];
+      const si = s[i] ?? 0;
       j = (j + si) & 0xff;
-      const sj = s[j];
+      const sj = s[j] ?? 0;
       s[i] = sj;
       s[j] = si;
-      out[n] = data[n] ^ s[(si + sj) & 0xff];
+      out[n] = (data[n] ?? 0) ^ (s[(si + sj) & 0xff] ?? 0);
     }
     this.#i = i;
     this.#j = j;

@@ -1,7 +1,7 @@
 // A local stand-in for Azure on 127.0.0.1, speaking the real wire formats: an Entra ID authority
 // (OpenID metadata, instance discovery, OAuth2 client-credentials token endpoint that checks client
-// secrets and certificate assertions), an HTTPS ingestion endpoint (bearer token checked, gzip JSON,
-// idempotency keys, injectable faults) and an HTTP CONNECT proxy. Test-only.
+// secrets and certificate assertions) and an HTTP CONNECT proxy. ARM and Logs Ingestion are in
+// arm-server.ts and dce-server.ts. Test-only.
 import { createHash, createHmac, createPublicKey, constants, randomBytes, randomUUID, verify, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,9 +10,6 @@ import https from 'node:https';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { contentHash } from '../../../assessment/payload.js';
-import { schemaErrors } from '../../../assessment/schemas.js';
 
 export interface TestPki {
   dir: string;
@@ -45,13 +42,13 @@ export function makePki(): TestPki {
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
-const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+export const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 };
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+export function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -60,11 +57,11 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-function listen(server: net.Server): Promise<number> {
+export function listen(server: net.Server): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 
-function trackSockets(server: net.Server): Set<Socket> {
+export function trackSockets(server: net.Server): Set<Socket> {
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -77,7 +74,7 @@ function trackSockets(server: net.Server): Set<Socket> {
   return sockets;
 }
 
-async function closeServer(server: net.Server, sockets: Set<Socket>): Promise<void> {
+export async function closeServer(server: net.Server, sockets: Set<Socket>): Promise<void> {
   for (const s of sockets) s.destroy();
   await new Promise<void>((r) => server.close(() => r()));
 }
@@ -231,137 +228,31 @@ export class TokenServer {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The ingestion endpoint
-
-/** One scripted reaction, consumed in order by the next POSTs. */
-export type Fault =
-  | { kind: 'status'; status: number; retryAfter?: string; body?: unknown }
-  /** Close the connection without an answer, before (nothing stored) or after storing the batch. */
-  | { kind: 'drop-before' }
-  | { kind: 'drop-after' }
-  /** Never answer (the client's timeout fires); nothing stored. */
-  | { kind: 'hang' }
-  /** Treat every token issued so far as expired: 401 invalid_token. */
-  | { kind: 'expire-tokens' };
-
-export interface Delivery {
-  at: number;
-  key: string | null;
-  status: number | 'dropped' | 'hung';
-  fault?: Fault['kind'];
-}
-
-export class IngestionServer {
-  url = '';
-  readonly stored = new Map<string, unknown[]>();
-  readonly deliveries: Delivery[] = [];
-  faults: Fault[] = [];
-  /** When set, every POST gets this status (a long outage) until cleared. */
-  outage: { status: number; retryAfter?: string } | null = null;
-  revokedBeforeMs = 0;
-  private server!: https.Server;
-  private sockets!: Set<Socket>;
-  constructor(private readonly pki: TestPki, private readonly tokens: TokenServer, readonly audience: string, readonly path = '/api/v1/assessments') {}
-
-  get records(): { id: string }[] {
-    return [...this.stored.values()].flat() as { id: string }[];
-  }
-
-  async start(): Promise<this> {
-    this.server = https.createServer({ key: this.pki.serverKey, cert: this.pki.serverCert }, (req, res) => {
-      this.handle(req, res).catch((err) => json(res, 500, { error: String(err) }));
-    });
-    this.sockets = trackSockets(this.server);
-    const port = await listen(this.server);
-    this.url = `https://127.0.0.1:${port}${this.path}`;
-    return this;
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const key = (req.headers['idempotency-key'] as string | undefined) ?? null;
-    const log = (status: Delivery['status'], fault?: Fault['kind']) => this.deliveries.push({ at: Date.now(), key, status, fault });
-    if (req.method !== 'POST' || new URL(req.url ?? '/', 'https://x').pathname !== this.path) return json(res, 404, { error: 'not found' });
-    if (this.outage) {
-      log(this.outage.status, 'status');
-      return json(res, this.outage.status, { error: 'ServiceUnavailable' }, this.outage.retryAfter ? { 'retry-after': this.outage.retryAfter } : {});
-    }
-    const fault = this.faults.shift();
-    if (fault?.kind === 'status') {
-      log(fault.status, 'status');
-      return json(res, fault.status, fault.body ?? { error: `injected ${fault.status}` }, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
-    }
-    if (fault?.kind === 'drop-before') {
-      log('dropped', fault.kind);
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'hang') {
-      log('hung', fault.kind);
-      return;
-    }
-    if (fault?.kind === 'expire-tokens') this.revokedBeforeMs = Date.now();
-    // Authentication, as a resource server behind Entra ID does it.
-    const auth = req.headers.authorization ?? '';
-    const m = /^Bearer (\S+)$/.exec(auth);
-    const check = m ? this.tokens.verifyToken(m[1]!, this.audience, this.revokedBeforeMs) : { ok: false as const, problem: 'no bearer token' };
-    if (!check.ok) {
-      log(401, fault?.kind);
-      return json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: check.problem } }, { 'www-authenticate': `Bearer error="invalid_token", error_description="${check.problem}"` });
-    }
-    if (req.headers['content-encoding'] !== 'gzip') {
-      log(415);
-      return json(res, 415, { error: 'expected Content-Encoding: gzip' });
-    }
-    let payload: { idempotencyKey: string; records: unknown[] };
-    try {
-      payload = JSON.parse(gunzipSync(body).toString('utf8'));
-    } catch (err) {
-      log(400);
-      return json(res, 400, { error: `not gzip JSON: ${String(err)}` });
-    }
-    const errors = schemaErrors('payload', payload);
-    if (errors.length > 0) {
-      log(400);
-      return json(res, 400, { error: 'payload does not match payload.schema.json', details: errors.slice(0, 5) });
-    }
-    const { idempotencyKey, ...rest } = payload;
-    if (key !== idempotencyKey || contentHash(rest) !== idempotencyKey) {
-      log(400);
-      return json(res, 400, { error: 'Idempotency-Key does not match the content' });
-    }
-    if (this.stored.has(key)) {
-      log(200);
-      return json(res, 200, { status: 'duplicate', key });
-    }
-    this.stored.set(key, payload.records);
-    if (fault?.kind === 'drop-after') {
-      log('dropped', fault.kind);
-      req.socket.destroy();
-      return;
-    }
-    log(202);
-    json(res, 202, { status: 'accepted', key, records: payload.records.length });
-  }
-
-  async close(): Promise<void> {
-    await closeServer(this.server, this.sockets);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // An HTTP CONNECT proxy, as appliances find between them and Azure.
 
 export class ConnectProxy {
   url = '';
   readonly tunnels: string[] = [];
+  readonly forwarded: string[] = [];
   private server!: http.Server;
   private sockets!: Set<Socket>;
 
   async start(): Promise<this> {
-    this.server = http.createServer((_req, res) => {
-      res.writeHead(405);
-      res.end();
+    // Plain-HTTP requests in absolute form are forwarded (as a forward proxy does); the rest is CONNECT.
+    this.server = http.createServer((req, res) => {
+      if (!req.url?.startsWith('http://')) {
+        res.writeHead(405);
+        res.end();
+        return;
+      }
+      const target = new URL(req.url);
+      this.forwarded.push(target.host);
+      const up = http.request({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
     });
     this.server.on('connect', (req: http.IncomingMessage, client: Socket, head: Buffer) => {
       const [host, port] = (req.url ?? '').split(':');

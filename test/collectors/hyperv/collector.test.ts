@@ -190,7 +190,10 @@ describe('Hyper-V collector against the simulator (WS-Man on loopback)', () => {
     const map = lab.hostMap();
     const hv03 = map.hv03!;
     const dead = { ...hv03, httpsPort: await closedPort() };
-    const c = collector({ name: 'fallback', hostMap: { ...map, hv03: dead } });
+    // The source pins a thumbprint, which implies httpsOnly: the fallback needs the explicit opt-in.
+    const pinned = collector({ name: 'pinned', hostMap: { ...map, hv03: dead } });
+    await expect(pinned.discover()).rejects.toThrow(/httpsOnly/);
+    const c = collector({ name: 'fallback', allowHttpFallback: true, hostMap: { ...map, hv03: dead } });
     const d = await c.discover();
     expect(d.source.endpoint).toMatch(/^http:/);
     expect(d.machines).toHaveLength(lab.world.vmsOn('hv03').length);

@@ -14,7 +14,8 @@ import { child, path, textOf } from '../../../common/xml/reader.js';
 import { el, moRef } from '../../../collectors/vcenter/soap/xml.js';
 import { Secret } from '../../../common/secret-value.js';
 import { capturingLogger, closedPort, simConfig } from './helpers/lab.js';
-import { SIM_BIN, simAvailable, startSim, type Sim } from './helpers/sim.js';
+import { PEERS, requirePeer } from '../../helpers/peers.js';
+import { SIM_BIN, startSim, type Sim } from './helpers/sim.js';
 
 /** An HTTPS server on 127.0.0.1 that is not a vCenter, answering every request with `reply`. */
 async function fakeServer(dir: string, reply: (res: import('node:http').ServerResponse) => void): Promise<{ server: Server; port: number; thumbprint: string }> {
@@ -38,7 +39,7 @@ async function failure(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a failure');
 }
 
-describe.skipIf(!simAvailable())('vCenter faults: clear errors, no crash', () => {
+describe.skipIf(requirePeer(PEERS.govmomiSim))('vCenter faults: clear errors, no crash', () => {
   let sim: Sim;
   let dir: string;
   const servers: Server[] = [];
@@ -138,7 +139,7 @@ describe.skipIf(!simAvailable())('vCenter faults: clear errors, no crash', () =>
       res.end('</R></soapenv:Body></soapenv:Envelope>');
     });
     servers.push(big.server);
-    const client = new VimClient({ url: `https://127.0.0.1:${big.port}/sdk`, tls: { thumbprint: big.thumbprint }, timeoutSec: 10, limits: { maxBytes: 256 * 1024, maxDepth: 64 } });
+    const client = new VimClient({ url: `https://127.0.0.1:${big.port}/sdk`, tls: { thumbprint: big.thumbprint }, timeoutMs: 10_000, limits: { maxBytes: 256 * 1024, maxDepth: 64 } });
     const tooBig = await failure(client.call('RetrieveServiceContent', { type: 'ServiceInstance', value: 'ServiceInstance' }));
     expect(tooBig.message).toMatch(/unacceptable response to RetrieveServiceContent: the response is larger than 256 KB/);
     await client.close();
@@ -157,7 +158,7 @@ describe.skipIf(!simAvailable())('vCenter faults: clear errors, no crash', () =>
     const key = textOf(path(child(child(cur, 'returnval'), 'objects'), 'propSet.val'), 'key');
     expect(key).toBeTruthy();
 
-    const adminClient = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutSec: 10 });
+    const adminClient = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutMs: 10_000 });
     const admin = new VimSession(adminClient, { username: sim.username, password: () => new Secret(sim.password), log: logs.log });
     await admin.ensure();
     await admin.call('TerminateSession', content.sessionManager, el('sessionId', key!));
@@ -190,7 +191,7 @@ describe.skipIf(!simAvailable())('vCenter faults: clear errors, no crash', () =>
 
   it('keeps one session alive with CurrentTime, and backs off exponentially on repeated login failures', async () => {
     const logs = capturingLogger();
-    const client = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutSec: 10 });
+    const client = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutMs: 10_000 });
     const live = new VimSession(client, { username: sim.username, password: () => new Secret(sim.password), log: logs.log, keepAliveSec: 0.5 });
     await live.ensure();
     await sim.control('/lab/stats?reset=1');
@@ -201,7 +202,7 @@ describe.skipIf(!simAvailable())('vCenter faults: clear errors, no crash', () =>
     await live.logout();
     await client.close();
 
-    const badClient = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutSec: 10 });
+    const badClient = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutMs: 10_000 });
     const bad = new VimSession(badClient, { username: sim.username, password: () => new Secret('nope'), log: logs.log, backoffSec: 1, maxBackoffSec: 10 });
     const waits: number[] = [];
     for (let i = 0; i < 3; i++) {

@@ -3,17 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VcenterCollector } from '../../../collectors/vcenter/collector.js';
-import { COUNTERS } from '../../../collectors/vcenter/perf.js';
+import { COUNTERS } from '../../../collectors/vcenter/counters.js';
 import type { Machine, Sample } from '../../../model/index.js';
 import { VimSession } from '../../../collectors/vcenter/session.js';
 import { VimClient } from '../../../collectors/vcenter/soap/client.js';
 import { Secret } from '../../../common/secret-value.js';
 import { capturingLogger, simConfig, simRawValue } from './helpers/lab.js';
-import { simAvailable, startSim, type Sim } from './helpers/sim.js';
+import { PEERS, requirePeer } from '../../helpers/peers.js';
+import { startSim, type Sim } from './helpers/sim.js';
 
 const counterOf = new Map(COUNTERS.map((c) => [c.metric, c]));
 
-describe.skipIf(!simAvailable())('vCenter perf against govmomi simulator (deterministic QueryPerf)', () => {
+describe.skipIf(requirePeer(PEERS.govmomiSim))('vCenter perf against govmomi simulator (deterministic QueryPerf)', () => {
   let sim: Sim;
   let dir: string;
   const logs = capturingLogger();
@@ -131,7 +132,7 @@ describe.skipIf(!simAvailable())('vCenter perf against govmomi simulator (determ
     const mate = on[1]!;
 
     // Remove it the way an administrator would: power off, then unregister (from a second session).
-    const adminClient = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutSec: 10 });
+    const adminClient = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutMs: 10_000 });
     const admin = new VimSession(adminClient, { username: sim.username, password: () => new Secret(sim.password), log: logs.log });
     const vmRef = { type: 'VirtualMachine', value: victim.moref! };
     await admin.call('PowerOffVM_Task', vmRef);

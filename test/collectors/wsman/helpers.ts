@@ -78,9 +78,10 @@ export function testBackend(o: BackendOptions): WsmanBackend {
       if (req.filter) {
         const m = /^SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(\w+)\s*=\s*'([^']*)')?\s*$/i.exec(req.filter.text);
         if (!m) throw new WsmanServerFault('InvalidQuery', 'Invalid query ');
-        props = m[1].trim() === '*' ? null : m[1].split(',').map((s) => s.trim());
-        cls = m[2];
-        if (m[3]) where = [m[3], m[4]];
+        const [, list = '', from = '', key, value = ''] = m;
+        props = list.trim() === '*' ? null : list.split(',').map((s) => s.trim());
+        cls = from;
+        if (key) where = [key, value];
       }
       if (cls !== 'Test_Thing') throw new WsmanServerFault('InvalidClass', 'Invalid class ');
       return rows

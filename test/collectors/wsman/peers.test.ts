@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { wmiResourceUri } from '../../../collectors/wsman/index.js';
 import { startWsmanServer, type WsmanServerHandle } from '../../../lab/wsman-server/index.js';
+import { PEERS, requirePeer } from '../../helpers/peers.js';
 import { makeCert, testBackend, TEST_NS, type TestCert } from './helpers.js';
 
 const run = promisify(execFile);
@@ -25,7 +26,7 @@ let opensslConf: string;
 beforeAll(async () => {
   cert = makeCert();
   work = mkdtempSync(join(tmpdir(), 'wsman-peers-'));
-  // ntlm-auth needs MD4, which OpenSSL 3 has only in the legacy provider (winrm.md §2.4).
+  // ntlm-auth needs MD4, which OpenSSL 3 has only in the legacy provider (docs/winrm-wire.md §2.4).
   opensslConf = join(work, 'openssl.cnf');
   writeFileSync(
     opensslConf,
@@ -57,7 +58,7 @@ async function pywinrm(args: Record<string, unknown>): Promise<Record<string, un
   return JSON.parse(stdout.trim().split('\n').pop()!);
 }
 
-describe('pywinrm (python3-winrm) against the server', () => {
+describe.skipIf(requirePeer(PEERS.pywinrm))('pywinrm (python3-winrm) against the server', () => {
   it('completes NTLM with message encryption over HTTP and enumerates every item through Pulls', async () => {
     const before = server.stats();
     const r = await pywinrm({
@@ -112,7 +113,7 @@ describe('pywinrm (python3-winrm) against the server', () => {
   });
 });
 
-describe('wslenum (Debian wsl) over Basic', () => {
+describe.skipIf(requirePeer(PEERS.wslenum))('wslenum (Debian wsl) over Basic', () => {
   /** wsl needs uuidgen (Debian uuid-runtime); if it is absent, a two-line stand-in provides it. */
   function pathWithUuidgen(): string {
     const dirs = (process.env.PATH ?? '').split(':');
@@ -133,7 +134,7 @@ describe('wslenum (Debian wsl) over Basic', () => {
     if (noSsl) env.WSNOSSL = '1';
     await run('wslenum', [wmiResourceUri(TEST_NS), '-dialect', 'http://schemas.microsoft.com/wbem/wsman/1/WQL', '-filter', wql, '-opti', '5'], { env, cwd: out, timeout: 60_000 });
     const responses = readdirSync(out).filter((f) => /^response-\d+\.xml$/.test(f)).sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
-    const names = responses.flatMap((f) => [...readFileSync(join(out, f), 'utf8').matchAll(/<(?:\w+:)?Name>([^<]*)<\/(?:\w+:)?Name>/g)].map((m) => m[1]));
+    const names = responses.flatMap((f) => [...readFileSync(join(out, f), 'utf8').matchAll(/<(?:\w+:)?Name>([^<]*)<\/(?:\w+:)?Name>/g)].map((m) => m[1] ?? ''));
     return { names, responses: responses.length };
   }
 

@@ -1,7 +1,7 @@
 // Wire-level pieces on their own: response parsing of Windows-shaped captures, faults, CIM-XML,
 // the multipart/encrypted framing, request envelopes, resource URIs and charsets.
 import { describe, expect, it } from 'vitest';
-import { parseXml, path } from '../../../collectors/wsman/xml.js';
+import { parseXml, path } from '../../../common/xml/reader.js';
 import { parseEnumerationBatch } from '../../../collectors/wsman/response.js';
 import { faultToError, isPullTimeout, parseFault } from '../../../collectors/wsman/faults.js';
 import { decryptMessage, encryptMessage, decodeSoap, EncryptionFramingError } from '../../../collectors/wsman/encryption.js';
@@ -12,7 +12,7 @@ import {
   WsmanAccessDeniedError, WsmanEnumerationContextError, WsmanInvalidNamespaceError, WsmanTimeoutError, WsmanFault,
 } from '../../../collectors/wsman/index.js';
 
-// winrm.md §1.4: an optimized EnumerateResponse as Windows writes it (w:Items, w:EndOfSequence).
+// docs/winrm-wire.md §1.3: an optimized EnumerateResponse as Windows writes it (w:Items, w:EndOfSequence).
 const ENUMERATE_RESPONSE = `<s:Envelope xml:lang="en-US" xmlns:s="http://www.w3.org/2003/05/soap-envelope"
   xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"
   xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd">
@@ -55,7 +55,7 @@ describe('response parsing', () => {
     const b = parseEnumerationBatch(parseXml(ENUMERATE_RESPONSE), '');
     expect(b.endOfSequence).toBe(true);
     expect(b.items).toHaveLength(1);
-    const vm = b.items[0];
+    const vm = b.items[0]!;
     expect(vm.className).toBe('Msvm_ComputerSystem');
     expect(vm.properties.AvailableRequestedStates).toEqual(['3', '9']);
     expect(vm.properties.InstallDate).toEqual({ datetime: '2024-03-01T09:12:44.123Z' });
@@ -68,7 +68,7 @@ describe('response parsing', () => {
   it('reads a PullResponse of XmlFragment items with the newest context, uint64 as BigInt', () => {
     const b = parseEnumerationBatch(parseXml(PULL_RESPONSE), 'Win32_PerfRawData_HvStats_HyperVHypervisorVirtualProcessor');
     expect(b).toMatchObject({ context: 'uuid:NEW-CONTEXT', endOfSequence: false });
-    const vp = b.items[0];
+    const vp = b.items[0]!;
     expect(vp.className).toBe('Win32_PerfRawData_HvStats_HyperVHypervisorVirtualProcessor');
     expect(propBigInt(vp, 'PercentGuestRunTime')).toBe(18446744073709551610n);
     expect(vp.properties.CreationDate).toEqual({ datetime: '2024-03-01T09:12:44Z' });
@@ -150,7 +150,7 @@ describe('multipart/encrypted framing', () => {
     const c2 = new NtlmSession(key, flags, 'client');
     const s2 = new NtlmSession(key, flags, 'server');
     const t = encryptMessage(c2, Buffer.from('<tamper/>'));
-    t[t.length - 26] ^= 0xff;
+    t[t.length - 26] = (t[t.length - 26] ?? 0) ^ 0xff;
     expect(() => decryptMessage(s2, t)).toThrow(NtlmIntegrityError);
   });
 

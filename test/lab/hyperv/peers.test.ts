@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../common/log.js';
 import { loadEstate } from '../../../lab/estate.js';
 import { startHypervLab, type HypervLab } from '../../../lab/hyperv/index.js';
+import { PEERS, requirePeer } from '../../helpers/peers.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'Peer-Passw0rd!';
@@ -31,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('independent WinRM clients against the Hyper-V simulator', () => {
-  it('pywinrm completes NTLM with message encryption and its raw Enumerate returns the estate VMs (twice on one session)', async () => {
+  it.skipIf(requirePeer(PEERS.pywinrm))('pywinrm completes NTLM with message encryption and its raw Enumerate returns the estate VMs (twice on one session)', async () => {
     const cnf = join(dir, 'openssl.cnf');
     // pywinrm's NTLM needs MD4, which OpenSSL 3 keeps in the legacy provider.
     writeFileSync(cnf, 'openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n[provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n[default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n');
@@ -52,7 +53,7 @@ describe('independent WinRM clients against the Hyper-V simulator', () => {
     expect(lab.stats().hv02!.plaintextRefused).toBe(0);
   });
 
-  it('wslenum (Basic over HTTPS, Pull paging two items at a time) enumerates the estate VMs', async () => {
+  it.skipIf(requirePeer(PEERS.wslenum))('wslenum (Basic over HTTPS, Pull paging two items at a time) enumerates the estate VMs', async () => {
     // wsl calls uuidgen (package uuid-runtime) for message ids; a two-line stand-in keeps CI's package list short.
     const bin = join(dir, 'bin');
     mkdirSync(bin);

@@ -33,7 +33,7 @@ describe('collector lab vcenter', () => {
         });
         child.on('close', () => reject(new Error(`exited early: ${err}`)));
       });
-      const url = /at (https:\/\/127\.0\.0\.1:\d+\/sdk)/.exec(out)![1];
+      const url = /at (https:\/\/127\.0\.0\.1:\d+\/sdk)/.exec(out)![1]!;
       expect(out).toMatch(/certificate SHA-256 thumbprint: ([0-9A-F]{2}:){31}[0-9A-F]{2}/);
       expect(out).toContain('$E1_LAB_PW');
       expect(out).not.toContain('cli-secret-1');

@@ -9,7 +9,7 @@ import { createLogger } from '../../../common/log.js';
 import { buildEstate } from '../../../lab/estate.js';
 import { startVcenterLab, type VcenterLab } from '../../../lab/vcenter/index.js';
 import { diskSlot, estateRate, toKBps } from '../../../lab/vcenter/truth.js';
-import { child, childText, children } from '../../../lab/vcenter/xml.js';
+import { child, childText, children } from '../../../common/xml/reader.js';
 import { RawVim, objectsOf, returnvals, viewSpec } from './soap-helpers.js';
 
 const log = createLogger({ level: 'warn' });
@@ -59,7 +59,7 @@ describe('lab vCenter estate shapes, read by the collector', () => {
     expect(by.get('wide')).toMatchObject({ host: 'a1.lab', cluster: 'Gold', datacenter: 'DC1', cpuCores: 16 });
     expect(by.get('nonet')).toMatchObject({ host: 'a2.lab', cluster: null, datacenter: 'DC2', nics: [] });
     expect(by.get('sleepy')!.powerState).toBe('suspended');
-    expect(by.get('wide')!.disks.map((d) => d.type)).toEqual(estate.vms[0].disks.map((d) => d.type));
+    expect(by.get('wide')!.disks.map((d) => d.type)).toEqual(estate.vms[0]!.disks.map((d) => d.type));
   });
 
   it('maps disks on the second SCSI controller (scsi1:*) back to their device keys', async () => {
@@ -67,7 +67,7 @@ describe('lab vCenter estate shapes, read by the collector', () => {
     const stats = await collector.poll((b) => void samples.push(...b));
     expect(stats.errors).toEqual([]);
     expect(stats.machinesPolled).toBe(2); // wide and nonet; suspended and off have no realtime stats
-    const wide = estate.vms[0];
+    const wide = estate.vms[0]!;
     expect(diskSlot(16)).toMatchObject({ bus: 1, unitNumber: 1, instance: 'scsi1:1' });
     const reads = samples.filter((s) => s.metric === 'disk.read.bytesPerSec');
     expect(new Set(reads.map((s) => s.instance))).toEqual(new Set(wide.disks.map((d) => d.id)));
@@ -117,7 +117,7 @@ describe('lab vCenter at 50,000 VMs', () => {
     expect(names.size).toBe(50_000);
     expect(names.has('big-50000')).toBe(true);
 
-    const last = big.vms[49_999];
+    const last = big.vms[49_999]!;
     const perf = await vim.call('QueryPerf', 'PerformanceManager', 'PerfMgr', `<querySpec><entity type="VirtualMachine">vm-${last.index + 1000}</entity><maxSample>2</maxSample><metricId><counterId>148</counterId><instance>4000</instance></metricId><intervalId>20</intervalId></querySpec>`);
     const series = child(returnvals(perf)[0], 'value')!;
     const stamps = children(returnvals(perf)[0], 'sampleInfo').map((s) => Date.parse(childText(s, 'timestamp')!));

@@ -2,7 +2,7 @@
 // session cookie, and returns the parsed response (or fault) so tests can look at the wire itself.
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'undici';
-import { parseXml, child, children, type XmlNode } from '../../../lab/vcenter/xml.js';
+import { parseXml, child, children, kids, type XmlNode } from '../../../common/xml/reader.js';
 
 export interface SoapResult {
   status: number;
@@ -38,11 +38,11 @@ export class RawVim {
     if (setCookie) this.cookie = setCookie.split(';')[0];
     const out: SoapResult = { status: res.statusCode, text, setCookie };
     const doc = parseXml(text);
-    const bodyEl = child(doc.children[0], 'Body')!;
-    const first = bodyEl.children[0];
+    const first = kids(child(doc, 'Body'))[0];
+    if (!first) throw new Error(`not a SOAP envelope with a Body: ${text.slice(0, 200)}`);
     if (first.name === 'Fault') {
-      const detail = child(first, 'detail')?.children[0];
-      out.fault = { name: detail?.attrs['xsi:type'] ?? child(first, 'faultcode')!.text, message: child(first, 'faultstring')!.text, detail };
+      const detail = kids(child(first, 'detail'))[0];
+      out.fault = { name: detail?.type ?? child(first, 'faultcode')!.text, message: child(first, 'faultstring')!.text, detail };
     } else out.response = first;
     return out;
   }
@@ -73,7 +73,7 @@ export function objectsOf(node: XmlNode | undefined, tag = 'objects'): Array<{ m
   if (!node) return [];
   return children(node, tag).map((o) => ({
     moref: child(o, 'obj')!.text,
-    type: child(o, 'obj')!.attrs.type,
+    type: child(o, 'obj')!.refType ?? '',
     props: new Map(children(o, 'propSet').map((p) => [child(p, 'name')!.text, child(p, 'val')!])),
   }));
 }

@@ -1,14 +1,14 @@
 // The lab vCenter on the wire: sessions and their faults, ContainerView + PropertyCollector paging and
 // cancellation, property encoding, QueryPerf windows (startTime exclusive, endTime inclusive,
 // maxSample, late posting, the one-hour realtime limit), TLS identity and hostile input.
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEstate } from '../../../lab/estate.js';
 import { startVcenterLab, type VcenterLab } from '../../../lab/vcenter/index.js';
 import { estateRate, toHundredths } from '../../../lab/vcenter/truth.js';
-import { child, childText, children } from '../../../lab/vcenter/xml.js';
+import { child, childText, children, kids } from '../../../common/xml/reader.js';
 import { createLogger } from '../../../common/log.js';
 import { RawVim, objectsOf, returnvals, viewSpec } from './soap-helpers.js';
 
@@ -96,8 +96,8 @@ describe('sessions', () => {
   it('reports SessionIsActive and ends another session with TerminateSession', async () => {
     const a = await client();
     const b = await client();
-    const bKey = childText(child((await b.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector',
-      '<specSet><propSet><type>SessionManager</type><pathSet>currentSession</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></specSet>')).response!, 'returnval')!.children[1].children[1], 'key')!;
+    const bKey = childText(kids(kids(child((await b.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector',
+      '<specSet><propSet><type>SessionManager</type><pathSet>currentSession</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></specSet>')).response!, 'returnval'))[1])[1], 'key')!;
     const active = await a.call('SessionIsActive', 'SessionManager', 'SessionManager', `<sessionID>${bKey}</sessionID><userName>${USER}</userName>`);
     expect(childText(active.response!, 'returnval')).toBe('true');
     expect((await a.call('TerminateSession', 'SessionManager', 'SessionManager', `<sessionId>${bKey}</sessionId>`)).fault).toBeUndefined();
@@ -167,18 +167,19 @@ describe('inventory', () => {
     const c = await client();
     const view = await createView(c, 'VirtualMachine');
     const r = await c.call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', viewSpec(view, 'VirtualMachine', ['config.hardware.device', 'runtime.host', 'runtime.powerState', 'guest.net', 'config.firmware']));
-    const objs = objectsOf(child(r.response!, 'returnval'));
+    const objs = objectsOf(child(r.response!, 'returnval') ?? undefined);
     const sql = objs.find((o) => o.moref === `vm-${vc01.find((v) => v.name === 'sql01')!.index + 1000}`)!;
     const devices = sql.props.get('config.hardware.device')!;
-    expect(devices.attrs['xsi:type']).toBe('ArrayOfVirtualDevice');
-    const disks = children(devices, 'VirtualDevice').filter((d) => d.attrs['xsi:type'] === 'VirtualDisk');
+    expect(devices.type).toBe('ArrayOfVirtualDevice');
+    const disks = children(devices, 'VirtualDevice').filter((d) => d.type === 'VirtualDisk');
     expect(disks.map((d) => childText(d, 'capacityInBytes'))).toEqual(['107374182400', '1099511627776', '549755813888']);
-    expect(child(disks[1], 'backing')!.attrs['xsi:type']).toBe('VirtualDiskFlatVer2BackingInfo');
+    expect(child(disks[1], 'backing')!.type).toBe('VirtualDiskFlatVer2BackingInfo');
     expect(childText(child(disks[1], 'backing')!, 'thinProvisioned')).toBe('false');
-    expect(children(devices, 'VirtualDevice').filter((d) => d.attrs['xsi:type'] === 'VirtualE1000e').map((d) => childText(d, 'key'))).toEqual(['4000', '4001']);
-    expect(sql.props.get('runtime.host')!.attrs).toMatchObject({ type: 'HostSystem', 'xsi:type': 'ManagedObjectReference' });
-    expect(sql.props.get('runtime.powerState')!.attrs['xsi:type']).toBe('VirtualMachinePowerState');
-    expect(sql.props.get('guest.net')!.attrs['xsi:type']).toBe('ArrayOfGuestNicInfo');
+    expect(children(devices, 'VirtualDevice').filter((d) => d.type === 'VirtualE1000e').map((d) => childText(d, 'key'))).toEqual(['4000', '4001']);
+    const host = sql.props.get('runtime.host')!;
+    expect({ type: host.refType, xsiType: host.type }).toEqual({ type: 'HostSystem', xsiType: 'ManagedObjectReference' });
+    expect(sql.props.get('runtime.powerState')!.type).toBe('VirtualMachinePowerState');
+    expect(sql.props.get('guest.net')!.type).toBe('ArrayOfGuestNicInfo');
     expect(sql.props.get('config.firmware')!.text).toBe('efi');
     const old = objs.find((o) => o.moref === `vm-${vc01.find((v) => v.name === 'old01')!.index + 1000}`)!;
     expect(old.props.has('guest.net')).toBe(false);
@@ -289,8 +290,8 @@ describe('performance', () => {
     const rv = returnvals(r);
     expect(rv.map((x) => child(x, 'entity')!.text)).toEqual(on.map((v) => `vm-${v.index + 1000}`));
     rv.forEach((x, i) => {
-      expect(x.attrs['xsi:type']).toBe('PerfEntityMetric');
-      expect(children(x, 'value').map((s) => childText(child(s, 'id')!, 'instance'))).toEqual(on[i].disks.map((_, d) => `scsi0:${d}`));
+      expect(x.type).toBe('PerfEntityMetric');
+      expect(children(x, 'value').map((s) => childText(child(s, 'id')!, 'instance'))).toEqual(on[i]!.disks.map((_, d) => `scsi0:${d}`));
     });
   });
 });
@@ -318,5 +319,13 @@ describe('transport', () => {
     expect(notSoap.text).toContain('not a SOAP 1.1 envelope');
     const unknown = await c.call('PowerOnVM_Task', 'VirtualMachine', 'vm-1000');
     expect(unknown.fault?.name).toBe('MethodNotFound');
+  });
+
+  it('refuses a flood of elements at the shared reader cap, naming it, and keeps serving', async () => {
+    const c = await client();
+    const flood = await c.post(`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${'<a/>'.repeat(2_000_001)}</soapenv:Body></soapenv:Envelope>`);
+    expect(flood.status).toBe(500);
+    expect(flood.text).toContain('the request exceeded 2,000,000 elements');
+    expect((await c.login(USER, PASSWORD)).status).toBe(200);
   });
 });
