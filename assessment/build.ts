@@ -38,7 +38,13 @@ export interface AssessmentRecord {
   cluster: string | null;
   host: string | null;
   powerState: Machine['powerState'];
-  os: { name: string | null; id: string | null; version: string | null; architecture: 'x64' | 'x86' | null; family?: 'windows' | 'linux' | null };
+  os: {
+    name: string | null;
+    id: string | null;
+    version: string | null;
+    architecture: 'x64' | 'x86' | null;
+    family?: 'windows' | 'linux' | null;
+  };
   firmware: Machine['firmware'];
   cpuCores: number;
   memoryMB: number;
@@ -67,7 +73,12 @@ export interface Assessment {
   generatedAt: string;
   properties: AssessmentProperties & { display: Record<string, string> };
   catalog: { region: string; currency: string; vmSizes: Omit<CatalogInfo, 'file'>; diskTiers: Omit<CatalogInfo, 'file'> };
-  summary: { machines: number; readiness: Record<string, number>; sized: number; monthlyCost: { compute: number; storage: number; currency: string } };
+  summary: {
+    machines: number;
+    readiness: Record<string, number>;
+    sized: number;
+    monthlyCost: { compute: number; storage: number; currency: string };
+  };
   machines: AssessmentRecord[];
 }
 
@@ -85,7 +96,12 @@ function bootDiskFirst(m: Machine): Machine {
   return { ...m, disks: [...m.disks.filter((d) => d.id === m.bootDisk), ...m.disks.filter((d) => d.id !== m.bootDisk)] };
 }
 
-export function assessMachine(machine: Machine, report: SeriesReport[] | undefined, props: AssessmentProperties, catalog: Catalog): AssessmentRecord {
+export function assessMachine(
+  machine: Machine,
+  report: SeriesReport[] | undefined,
+  props: AssessmentProperties,
+  catalog: Catalog,
+): AssessmentRecord {
   const m = bootDiskFirst(machine);
   const perf = props.sizingCriterion === 'performance-based';
   const cf = props.comfortFactor;
@@ -141,7 +157,7 @@ export function assessMachine(machine: Machine, report: SeriesReport[] | undefin
       id: disk.id,
       label: disk.label ?? null,
       sizeGiB: bytesToGiB(disk.capacityBytes),
-      iops: hasData ? sum(ro.effective, wo.effective) ?? 0 : null,
+      iops: hasData ? (sum(ro.effective, wo.effective) ?? 0) : null,
       mbps: hasData ? bytesPerSecToMBps(sum(rb.effective, wb.effective) ?? 0) : null,
     };
   });
@@ -176,7 +192,13 @@ export function assessMachine(machine: Machine, report: SeriesReport[] | undefin
     cluster: m.cluster,
     host: m.host,
     powerState: m.powerState,
-    os: { name: m.os.name, id: m.os.id, version: m.os.version ?? null, architecture: m.os.architecture ?? null, ...(m.os.family ? { family: m.os.family } : {}) },
+    os: {
+      name: m.os.name,
+      id: m.os.id,
+      version: m.os.version ?? null,
+      architecture: m.os.architecture ?? null,
+      ...(m.os.family ? { family: m.os.family } : {}),
+    },
     firmware: m.firmware,
     cpuCores: m.cpuCores,
     memoryMB: m.memoryMB,
@@ -186,7 +208,13 @@ export function assessMachine(machine: Machine, report: SeriesReport[] | undefin
     performance: {
       cpuPercent: cpu.value,
       memoryPercent: mem.value,
-      disks: diskSeries.map(({ disk, rb, wb, ro, wo }) => ({ id: disk.id, readOps: ro.value, writeOps: wo.value, readMBps: mbps(rb), writeMBps: mbps(wb) })),
+      disks: diskSeries.map(({ disk, rb, wb, ro, wo }) => ({
+        id: disk.id,
+        readOps: ro.value,
+        writeOps: wo.value,
+        readMBps: mbps(rb),
+        writeMBps: mbps(wb),
+      })),
       nics: nicSeries.map(({ nic, rx, tx }) => ({ id: nic.id, receivedMBps: mbps(rx), transmittedMBps: mbps(tx) })),
     },
     series,

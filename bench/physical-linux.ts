@@ -47,12 +47,17 @@ const NICS = [{}];
 const SAMPLES_PER_SERVER = 2 + 4 * DISKS.length + 2 * NICS.length;
 
 function benchEstate(servers: number) {
-  return buildEstate({ seed: 11, generateServers: [{ count: servers, prefix: 'bench-lnx', family: 'linux', cpus: 8, memoryMB: 16384, disks: DISKS, nics: NICS }] });
+  return buildEstate({
+    seed: 11,
+    generateServers: [{ count: servers, prefix: 'bench-lnx', family: 'linux', cpus: 8, memoryMB: 16384, disks: DISKS, nics: NICS }],
+  });
 }
 
 /** The lab in a child process: prints one JSON line (addresses, known_hosts, client key) and serves until stdin closes. */
 async function startLabChild(servers: number): Promise<{ child: ChildProcess; addresses: string[]; knownHosts: string; keyPem: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--lab-child', String(servers)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--lab-child', String(servers)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let text = '';
   const info = await new Promise<{ addresses: string[]; knownHosts: string; keyPem: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the lab did not start within 180 s')), 180_000);
@@ -71,7 +76,9 @@ async function startLabChild(servers: number): Promise<{ child: ChildProcess; ad
 async function labChild(servers: number): Promise<void> {
   const key = newClientKey();
   const lab = await startLinuxLab({ estate: benchEstate(servers), users: [{ username: 'bench', publicKey: key.blob }] });
-  process.stdout.write(`${JSON.stringify({ addresses: lab.endpoints.map((e) => e.address), knownHosts: lab.knownHosts(), keyPem: key.pem })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ addresses: lab.endpoints.map((e) => e.address), knownHosts: lab.knownHosts(), keyPem: key.pem })}\n`,
+  );
   process.stdin.resume();
   await new Promise((r) => process.stdin.once('end', r));
   await lab.close();
@@ -131,7 +138,9 @@ export async function benchPhysicalLinux(opts: LinuxBenchOptions): Promise<Linux
       walls.push(Date.now() - t);
       polls++;
       if (stats.errors.length) errors.push(...stats.errors.slice(0, 3));
-      say(`poll ${polls}: ${stats.samples} samples from ${stats.machinesPolled} servers in ${Date.now() - t} ms; CPU so far ${(((cpuMs() - start.cpu) / (Date.now() - start.wall)) * 100).toFixed(2)} % of a core; RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`);
+      say(
+        `poll ${polls}: ${stats.samples} samples from ${stats.machinesPolled} servers in ${Date.now() - t} ms; CPU so far ${(((cpuMs() - start.cpu) / (Date.now() - start.wall)) * 100).toFixed(2)} % of a core; RSS ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB`,
+      );
     }
     const elapsed = Date.now() - start.wall;
     const sorted = [...walls].sort((a, b) => a - b);

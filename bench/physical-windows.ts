@@ -64,10 +64,14 @@ async function serve(n: number, password: string, transport: 'https' | 'http'): 
 }
 
 async function startLabChild(n: number, password: string, transport: 'https' | 'http'): Promise<{ child: ChildProcess; info: LabInfo }> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', String(n), '--transport', transport], {
-    env: { ...process.env, [PASSWORD_ENV]: password },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--serve', String(n), '--transport', transport],
+    {
+      env: { ...process.env, [PASSWORD_ENV]: password },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const info = await new Promise<LabInfo>((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error('the Windows lab did not start within 300 s')), 300_000);
@@ -116,7 +120,11 @@ export async function benchPhysicalWindows(o: WindowsBenchOptions): Promise<Wind
     const inv0 = process.cpuUsage();
     const invStart = performance.now();
     const { machines, source } = await collector.discover();
-    const firstInventory = { wallSec: (performance.now() - invStart) / 1000, cpuSec: cpuSec(process.cpuUsage(inv0)), machines: machines.length };
+    const firstInventory = {
+      wallSec: (performance.now() - invStart) / 1000,
+      cpuSec: cpuSec(process.cpuUsage(inv0)),
+      machines: machines.length,
+    };
     errors.push(...source.errors);
 
     let received = 0;
@@ -175,7 +183,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (process.argv.includes('--serve')) {
     void serve(Number(arg('serve', '10')), process.env[PASSWORD_ENV] ?? '', transport);
   } else {
-    benchPhysicalWindows({ servers: Number(arg('servers', '500')), durationSec: Number(arg('minutes', '3')) * 60, intervalSec: Number(arg('interval', '30')), transport, concurrency: Number(arg('concurrency', '32')) })
+    benchPhysicalWindows({
+      servers: Number(arg('servers', '500')),
+      durationSec: Number(arg('minutes', '3')) * 60,
+      intervalSec: Number(arg('interval', '30')),
+      transport,
+      concurrency: Number(arg('concurrency', '32')),
+    })
       .then((r) => process.stdout.write(`${JSON.stringify(r, null, 2)}\n`))
       .catch((err: unknown) => {
         process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);

@@ -17,7 +17,10 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  */
 export function canonicalBiosUuid(raw: string | null | undefined): string | null {
   if (!raw) return null;
-  let s = raw.trim().toLowerCase().replace(/^\{|\}$/g, '');
+  let s = raw
+    .trim()
+    .toLowerCase()
+    .replace(/^\{|\}$/g, '');
   if (/^[0-9a-f]{32}$/.test(s)) s = `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
   if (!UUID_RE.test(s)) return null;
   const hex = s.replace(/-/g, '');

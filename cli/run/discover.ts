@@ -6,7 +6,6 @@ import type { Inventory, Machine, SourceSummary } from '../../model/index.js';
 import { loadCommandContext, writeOutput, type CommonOptions } from '../command-context.js';
 import { progress, selectSources, sourceEndpoint } from './sources.js';
 
-
 export async function runDiscover(opts: CommonOptions & { out: string; source?: string[] }): Promise<void> {
   const { config, log } = loadCommandContext(opts);
   const sources = selectSources(config.sources, opts.source);
@@ -27,14 +26,20 @@ export async function runDiscover(opts: CommonOptions & { out: string; source?: 
   const failed = inventory.sources.filter((s) => s.errors.length > 0 && s.machines === 0).map((s) => s.name);
   if (failed.length > 0) {
     const all = failed.length === inventory.sources.length;
-    throw new UserError(`discovery failed for ${failed.length} of ${inventory.sources.length} source(s): ${failed.join(', ')}${all ? '' : `; the inventory of the others was written to ${opts.out}`} (see the errors above).`, {
-      fix: 'Fix the errors listed for each source; `collector config check` validates the file and its secrets.',
-      code: 'DISCOVER_FAILED',
-    });
+    throw new UserError(
+      `discovery failed for ${failed.length} of ${inventory.sources.length} source(s): ${failed.join(', ')}${all ? '' : `; the inventory of the others was written to ${opts.out}`} (see the errors above).`,
+      {
+        fix: 'Fix the errors listed for each source; `collector config check` validates the file and its secrets.',
+        code: 'DISCOVER_FAILED',
+      },
+    );
   }
 }
 
-async function discoverOne(cfg: SourceConfig, log: import('../../common/log.js').Logger): Promise<{ source: SourceSummary; machines: Machine[] }> {
+async function discoverOne(
+  cfg: SourceConfig,
+  log: import('../../common/log.js').Logger,
+): Promise<{ source: SourceSummary; machines: Machine[] }> {
   const tick = progress(cfg.name, 'objects read');
   let collector: Awaited<ReturnType<typeof createCollector>> | undefined;
   try {

@@ -5,7 +5,15 @@ import { errorMessage, UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { LinuxSourceConfig } from '../../config/schema/physical.js';
 import type { Machine, PollStats, SampleSink, SourceCollector, SourceSummary } from '../../model/index.js';
-import { FingerprintPolicy, KnownHostsPolicy, parseHostAddress, SshBackoffError, SshHostSession, type HostKeyPolicy, type SshCredentials } from '../ssh/index.js';
+import {
+  FingerprintPolicy,
+  KnownHostsPolicy,
+  parseHostAddress,
+  SshBackoffError,
+  SshHostSession,
+  type HostKeyPolicy,
+  type SshCredentials,
+} from '../ssh/index.js';
 import { INVENTORY_COMMAND, MARKER, PERF_COMMAND } from './commands.js';
 import { resolveCredentials } from './credentials.js';
 import { fixFor, toUserError } from './fixes.js';
@@ -107,7 +115,12 @@ export class LinuxCollector implements SourceCollector {
 
   private async readInventory(h: HostState): Promise<void> {
     const text = await this.run(h, INVENTORY_COMMAND, INVENTORY_MAX_BYTES);
-    h.inventory = parseInventory(text, { source: this.cfg.name, label: h.label, includeVirtualNics: this.cfg.includeVirtualNics, includeNics: this.cfg.includeNics });
+    h.inventory = parseInventory(text, {
+      source: this.cfg.name,
+      label: h.label,
+      includeVirtualNics: this.cfg.includeVirtualNics,
+      includeNics: this.cfg.includeNics,
+    });
     h.inventoryAt = Date.now();
   }
 
@@ -176,7 +189,8 @@ export class LinuxCollector implements SourceCollector {
         const text = await this.run(h, PERF_COMMAND, PERF_MAX_BYTES);
         const out = h.rates.next(parsePerf(text), inv.machine.id, inv.diskNames, inv.nicNames, Date.now());
         if (out.reset === 'reboot') this.log.info({ host: h.label }, 'Linux: the server rebooted; this reading is the new baseline');
-        if (out.skipped.length) errors.push(`${h.label}: counters went backwards (reset, not a wrap) for ${out.skipped.join(', ')}; no point this interval`);
+        if (out.skipped.length)
+          errors.push(`${h.label}: counters went backwards (reset, not a wrap) for ${out.skipped.join(', ')}; no point this interval`);
         if (out.samples.length) {
           await sink(out.samples);
           samples += out.samples.length;
@@ -196,4 +210,3 @@ export class LinuxCollector implements SourceCollector {
     await Promise.all(this.hosts.map((h) => h.session.close()));
   }
 }
-

@@ -15,10 +15,13 @@ export function resolveCredentials(cfg: LinuxSourceConfig): SshCredentials {
       try {
         privateKey = new Secret(readFileSync(cfg.privateKey.file, 'utf8'));
       } catch (err) {
-        throw new UserError(`${key}.privateKey: cannot read the key file ${cfg.privateKey.file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`, {
-          fix: 'Point privateKey: { file: ... } at the OpenSSH private key, readable by the service user only (chmod 600).',
-          code: 'SECRET_MISSING',
-        });
+        throw new UserError(
+          `${key}.privateKey: cannot read the key file ${cfg.privateKey.file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+          {
+            fix: 'Point privateKey: { file: ... } at the OpenSSH private key, readable by the service user only (chmod 600).',
+            code: 'SECRET_MISSING',
+          },
+        );
       }
     } else {
       // From the environment, a key may arrive with literal "\n" sequences (systemd EnvironmentFile lines).

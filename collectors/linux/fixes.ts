@@ -1,7 +1,15 @@
 // The collector's edge: SSH protocol errors become administrator errors whose fix names this source's keys.
 import { errorMessage, UserError } from '../../common/errors.js';
 import type { LinuxSourceConfig } from '../../config/schema/physical.js';
-import { SshAuthError, SshBackoffError, SshConnectError, SshHostKeyError, SshOutputLimitError, SshPrivateKeyError, SshTimeoutError } from '../ssh/index.js';
+import {
+  SshAuthError,
+  SshBackoffError,
+  SshConnectError,
+  SshHostKeyError,
+  SshOutputLimitError,
+  SshPrivateKeyError,
+  SshTimeoutError,
+} from '../ssh/index.js';
 
 export function fixFor(err: unknown, cfg: LinuxSourceConfig): string | undefined {
   const k = `sources.${cfg.name}`;
@@ -17,8 +25,12 @@ export function fixFor(err: unknown, cfg: LinuxSourceConfig): string | undefined
   if (e instanceof SshAuthError)
     return `Check ${k}.username and ${k}.privateKey${cfg.password ? ` / ${k}.password` : ''}; for a key, its public half must be in ~${e.username}/.ssh/authorized_keys on the server. Not retried until the next discovery (inventoryIntervalSec), to avoid a lockout.`;
   if (e instanceof SshPrivateKeyError) return `Check ${k}.privateKey (an OpenSSH or PEM private key) and ${k}.privateKeyPassphrase.`;
-  if (e instanceof SshTimeoutError) return e.phase === 'handshake' ? `Check that the host answers SSH on that port, or raise ${k}.timeoutSec.` : `The server is slow to answer; raise ${k}.timeoutSec if this persists.`;
-  if (e instanceof SshOutputLimitError) return 'The server printed far more than expected for a fixed command; check its shell start-up files (e.g. ~/.bashrc printing text).';
+  if (e instanceof SshTimeoutError)
+    return e.phase === 'handshake'
+      ? `Check that the host answers SSH on that port, or raise ${k}.timeoutSec.`
+      : `The server is slow to answer; raise ${k}.timeoutSec if this persists.`;
+  if (e instanceof SshOutputLimitError)
+    return 'The server printed far more than expected for a fixed command; check its shell start-up files (e.g. ~/.bashrc printing text).';
   if (e instanceof SshConnectError) {
     if (/host key could not be checked/.test(e.message)) return `Check ${k}.hostKeys.file: it must be readable by the service.`;
     return `Check the address in ${k}.hosts (host or host:port, port 22 unless given) and that sshd runs there and the firewall allows it.`;
@@ -30,5 +42,9 @@ export function toUserError(err: unknown, cfg: LinuxSourceConfig): Error {
   if (err instanceof UserError) return err;
   const fix = fixFor(err, cfg);
   const code = (err as { code?: unknown }).code;
-  return new UserError(`source "${cfg.name}": ${errorMessage(err)}`, { fix, code: typeof code === 'string' ? code : 'SSH_ERROR', cause: err });
+  return new UserError(`source "${cfg.name}": ${errorMessage(err)}`, {
+    fix,
+    code: typeof code === 'string' ? code : 'SSH_ERROR',
+    cause: err,
+  });
 }

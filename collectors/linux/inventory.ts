@@ -123,7 +123,11 @@ interface IpLink {
   addr_info?: Array<{ family?: string; local?: string }>;
 }
 
-export function parseNics(ipJson: string | undefined, virtualNames: Set<string>, ctx: Pick<InventoryContext, 'includeVirtualNics' | 'includeNics'>): Nic[] {
+export function parseNics(
+  ipJson: string | undefined,
+  virtualNames: Set<string>,
+  ctx: Pick<InventoryContext, 'includeVirtualNics' | 'includeNics'>,
+): Nic[] {
   const links = parseJson(ipJson, 'ip -j addr') as IpLink[];
   const nics: Nic[] = [];
   for (const l of Array.isArray(links) ? links : []) {
@@ -153,7 +157,8 @@ export function parseInventory(text: string, ctx: InventoryContext): LinuxInvent
 
   const osr = parseOsRelease(s.get('os-release') ?? '');
   const cores = Number.parseInt(s.get('nproc') ?? '', 10);
-  if (!Number.isFinite(cores) || cores < 1) throw new InventoryFormatError(`cannot count processors in /proc/cpuinfo: ${(s.get('nproc') ?? '').slice(0, 120)}`);
+  if (!Number.isFinite(cores) || cores < 1)
+    throw new InventoryFormatError(`cannot count processors in /proc/cpuinfo: ${(s.get('nproc') ?? '').slice(0, 120)}`);
   const memKb = Number(/MemTotal:\s+(\d+)/.exec(s.get('meminfo') ?? '')?.[1]);
   if (!Number.isFinite(memKb) || memKb <= 0) throw new InventoryFormatError('cannot read MemTotal from /proc/meminfo');
 
@@ -182,7 +187,12 @@ export function parseInventory(text: string, ctx: InventoryContext): LinuxInvent
   if (!fqdn) unavailable.fqdn = hostname ? `hostname -f gives no domain (${JSON.stringify(hostname)})` : 'hostname -f gives nothing';
 
   const disks = parseDisks(s.get('lsblk'));
-  const virtualNames = new Set((s.get('virtual-net') ?? '').split('\n').map((l) => l.trim()).filter(Boolean));
+  const virtualNames = new Set(
+    (s.get('virtual-net') ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean),
+  );
   const nics = parseNics(s.get('ip'), virtualNames, ctx);
   const root = parseRootDisk(s.get('root-disk'));
   let bootDisk: string | null = null;

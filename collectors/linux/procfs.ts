@@ -89,7 +89,10 @@ export function parseNetDev(text: string): Map<string, NetCounters> {
     if (colon < 0) continue;
     const name = line.slice(0, colon).trim();
     // Old kernels print "eth0:123" with no space after the colon, hence the split at the colon.
-    const f = line.slice(colon + 1).trim().split(/\s+/);
+    const f = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/);
     if (!name || f.length < 9 || !/^\d+$/.test(f[0] ?? '')) continue;
     out.set(name, { rxBytes: big(f[0]), txBytes: big(f[8]) });
   }

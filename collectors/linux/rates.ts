@@ -56,7 +56,8 @@ export class LinuxRates {
     const prev = this.prev;
     this.prev = cur;
     if (!prev) return { samples: [], reset: 'first', skipped: [] };
-    const rebooted = cur.uptimeSec < prev.uptimeSec || (cur.btime !== null && prev.btime !== null && Math.abs(cur.btime - prev.btime) > BTIME_SLACK_SEC);
+    const rebooted =
+      cur.uptimeSec < prev.uptimeSec || (cur.btime !== null && prev.btime !== null && Math.abs(cur.btime - prev.btime) > BTIME_SLACK_SEC);
     if (rebooted) return { samples: [], reset: 'reboot', skipped: [] };
     const dt = cur.uptimeSec - prev.uptimeSec;
     // /proc/uptime has 10 ms resolution; under a second the rates would be mostly rounding.
@@ -67,7 +68,8 @@ export class LinuxRates {
     const intervalSec = Math.max(1, Math.round(dt));
     const samples: Sample[] = [];
     const skipped: string[] = [];
-    const push = (metric: Sample['metric'], instance: string, value: number) => samples.push({ machine, metric, instance, ts: atMs, value, intervalSec });
+    const push = (metric: Sample['metric'], instance: string, value: number) =>
+      samples.push({ machine, metric, instance, ts: atMs, value, intervalSec });
 
     const dTotal = counterDelta(prev.cpuTotal, cur.cpuTotal);
     const dIdle = counterDelta(prev.cpuIdle, cur.cpuIdle);
@@ -79,7 +81,12 @@ export class LinuxRates {
       const a = prev.disks.get(name);
       const b = cur.disks.get(name);
       if (!a || !b) continue;
-      const d = [counterDelta(a.sectorsRead, b.sectorsRead), counterDelta(a.sectorsWritten, b.sectorsWritten), counterDelta(a.reads, b.reads), counterDelta(a.writes, b.writes)];
+      const d = [
+        counterDelta(a.sectorsRead, b.sectorsRead),
+        counterDelta(a.sectorsWritten, b.sectorsWritten),
+        counterDelta(a.reads, b.reads),
+        counterDelta(a.writes, b.writes),
+      ];
       if (d.some((x) => x === null)) {
         skipped.push(`disk ${name}`);
         continue;

@@ -3,7 +3,15 @@
 // with a deadline and a cap on the bytes read.
 import { Client, type AuthenticationType, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Secret } from '../../common/secret-value.js';
-import { SshAuthError, SshCommandError, SshConnectError, type SshError, SshHostKeyError, SshOutputLimitError, SshTimeoutError } from './errors.js';
+import {
+  SshAuthError,
+  SshCommandError,
+  SshConnectError,
+  type SshError,
+  SshHostKeyError,
+  SshOutputLimitError,
+  SshTimeoutError,
+} from './errors.js';
 import type { HostAddress, HostKeyPolicy, HostKeyVerdict } from './host-keys.js';
 
 export interface SshCredentials {
@@ -100,9 +108,21 @@ export class SshConnection {
       });
       c.on('error', (err: Error & { level?: string; code?: string }) => {
         if (verdict && !verdict.ok) {
-          fail(new SshHostKeyError(addr.host, addr.port, verdict.problem, verdict.keyType, verdict.fingerprint, verdict.knownHostsLine, verdict.pinned));
+          fail(
+            new SshHostKeyError(
+              addr.host,
+              addr.port,
+              verdict.problem,
+              verdict.keyType,
+              verdict.fingerprint,
+              verdict.knownHostsLine,
+              verdict.pinned,
+            ),
+          );
         } else if (policyError) {
-          fail(new SshConnectError(addr.host, addr.port, `the host key could not be checked: ${(policyError as Error).message}`, policyError));
+          fail(
+            new SshConnectError(addr.host, addr.port, `the host key could not be checked: ${(policyError as Error).message}`, policyError),
+          );
         } else if (err.level === 'client-authentication') {
           fail(new SshAuthError(addr.host, addr.port, creds.username, methods));
         } else if (err.level === 'client-timeout') {
@@ -115,7 +135,8 @@ export class SshConnection {
       });
       // Only the configured methods, key first: the password is never offered when a key is configured and accepted.
       const auth: Array<Record<string, unknown>> = [];
-      if (creds.privateKey) auth.push({ type: 'publickey', username: creds.username, key: creds.privateKey.reveal(), passphrase: creds.passphrase?.reveal() });
+      if (creds.privateKey)
+        auth.push({ type: 'publickey', username: creds.username, key: creds.privateKey.reveal(), passphrase: creds.passphrase?.reveal() });
       if (creds.password) auth.push({ type: 'password', username: creds.username, password: creds.password.reveal() });
       let next = 0;
       const pinned = policy.pinnedTypes(addr).flatMap((t) => HOST_KEY_ALGOS[t] ?? []);

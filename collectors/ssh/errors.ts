@@ -54,28 +54,56 @@ export class SshAuthError extends SshError {
 
 export class SshConnectError extends SshError {
   readonly code = 'SSH_CONNECT';
-  constructor(host: string, port: number, readonly reason: string, cause?: unknown) {
+  constructor(
+    host: string,
+    port: number,
+    readonly reason: string,
+    cause?: unknown,
+  ) {
     super(host, port, `SSH ${host}:${port} cannot be reached: ${reason}`, { cause });
   }
 }
 
 export class SshTimeoutError extends SshError {
   readonly code = 'SSH_TIMEOUT';
-  constructor(host: string, port: number, readonly phase: 'handshake' | 'command', readonly ms: number) {
-    super(host, port, `SSH ${host}:${port}: ${phase === 'handshake' ? 'no SSH handshake' : 'the command did not finish'} within ${Math.round(ms / 1000)} s`);
+  constructor(
+    host: string,
+    port: number,
+    readonly phase: 'handshake' | 'command',
+    readonly ms: number,
+  ) {
+    super(
+      host,
+      port,
+      `SSH ${host}:${port}: ${phase === 'handshake' ? 'no SSH handshake' : 'the command did not finish'} within ${Math.round(ms / 1000)} s`,
+    );
   }
 }
 
 export class SshCommandError extends SshError {
   readonly code = 'SSH_COMMAND';
-  constructor(host: string, port: number, readonly exitCode: number | null, readonly signal: string | null, readonly stderr: string) {
-    super(host, port, `SSH ${host}:${port}: the command exited with ${exitCode === null ? `signal ${signal ?? '?'}` : `code ${exitCode}`}${stderr ? `: ${stderr.slice(0, 300)}` : ''}`);
+  constructor(
+    host: string,
+    port: number,
+    readonly exitCode: number | null,
+    readonly signal: string | null,
+    readonly stderr: string,
+  ) {
+    super(
+      host,
+      port,
+      `SSH ${host}:${port}: the command exited with ${exitCode === null ? `signal ${signal ?? '?'}` : `code ${exitCode}`}${stderr ? `: ${stderr.slice(0, 300)}` : ''}`,
+    );
   }
 }
 
 export class SshOutputLimitError extends SshError {
   readonly code = 'SSH_OUTPUT_LIMIT';
-  constructor(host: string, port: number, readonly limitBytes: number) {
+  constructor(
+    host: string,
+    port: number,
+    readonly limitBytes: number,
+  ) {
     super(host, port, `SSH ${host}:${port}: the command wrote more than ${limitBytes} bytes; stopped reading`);
   }
 }
@@ -90,8 +118,15 @@ export class SshPrivateKeyError extends SshError {
 /** The host failed recently and is waiting out its back-off: reported at once, so it never delays other hosts. */
 export class SshBackoffError extends SshError {
   readonly code = 'SSH_BACKOFF';
-  constructor(host: string, port: number, readonly last: SshError, readonly retryAt: number) {
-    const when = Number.isFinite(retryAt) ? `next attempt in ${Math.max(0, Math.round((retryAt - Date.now()) / 1000))} s` : 'not retried until the next discovery';
+  constructor(
+    host: string,
+    port: number,
+    readonly last: SshError,
+    readonly retryAt: number,
+  ) {
+    const when = Number.isFinite(retryAt)
+      ? `next attempt in ${Math.max(0, Math.round((retryAt - Date.now()) / 1000))} s`
+      : 'not retried until the next discovery';
     super(host, port, `${last.message} (${when})`, { cause: last });
   }
 }

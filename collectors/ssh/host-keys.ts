@@ -23,7 +23,14 @@ export interface HostKeyPolicy {
 }
 
 function refuse(addr: HostAddress, blob: Buffer, problem: HostKeyProblem, pinned: string | null): HostKeyVerdict {
-  return { ok: false, problem, keyType: keyType(blob), fingerprint: sha256Fingerprint(blob), knownHostsLine: knownHostsLine(addr.host, addr.port, blob), pinned };
+  return {
+    ok: false,
+    problem,
+    keyType: keyType(blob),
+    fingerprint: sha256Fingerprint(blob),
+    knownHostsLine: knownHostsLine(addr.host, addr.port, blob),
+    pinned,
+  };
 }
 
 /** known_hosts, re-read when the file changes (a newly pinned key works without a restart). */
@@ -49,7 +56,8 @@ export class KnownHostsPolicy implements HostKeyPolicy {
     if (found.some((e) => e.revoked && e.blob.equals(blob))) return refuse(addr, blob, 'revoked', null);
     if (found.some((e) => !e.revoked && e.blob.equals(blob))) return { ok: true };
     const sameType = found.find((e) => !e.revoked && e.type === type);
-    if (sameType) return refuse(addr, blob, 'changed', `${sameType.type} ${sha256Fingerprint(sameType.blob)} at ${this.file} line ${sameType.line}`);
+    if (sameType)
+      return refuse(addr, blob, 'changed', `${sameType.type} ${sha256Fingerprint(sameType.blob)} at ${this.file} line ${sameType.line}`);
     const other = found.filter((e) => !e.revoked);
     // Known only with another key type: not proof of interception, but not pinned either.
     return refuse(addr, blob, 'unknown', other.length ? other.map((e) => `${e.type} at line ${e.line}`).join(', ') : null);
@@ -57,7 +65,13 @@ export class KnownHostsPolicy implements HostKeyPolicy {
 
   pinnedTypes(addr: HostAddress): string[] {
     try {
-      return [...new Set(entriesFor(this.load(), knownHostsName(addr.host, addr.port)).filter((e) => !e.revoked).map((e) => e.type))];
+      return [
+        ...new Set(
+          entriesFor(this.load(), knownHostsName(addr.host, addr.port))
+            .filter((e) => !e.revoked)
+            .map((e) => e.type),
+        ),
+      ];
     } catch {
       return [];
     }
@@ -72,7 +86,11 @@ export class FingerprintPolicy implements HostKeyPolicy {
   }
 
   private pinFor(addr: HostAddress): string | undefined {
-    return this.pins.get(addr.label.toLowerCase()) ?? this.pins.get(`${addr.host}:${addr.port}`.toLowerCase()) ?? this.pins.get(addr.host.toLowerCase());
+    return (
+      this.pins.get(addr.label.toLowerCase()) ??
+      this.pins.get(`${addr.host}:${addr.port}`.toLowerCase()) ??
+      this.pins.get(addr.host.toLowerCase())
+    );
   }
 
   verify(addr: HostAddress, blob: Buffer): HostKeyVerdict {

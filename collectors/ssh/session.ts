@@ -30,7 +30,15 @@ export function checkPrivateKey(addr: HostAddress, key: Secret, passphrase?: Sec
   const parsed = ssh2.utils.parseKey(key.reveal(), passphrase?.reveal());
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase|decrypt/i.test(parsed.message);
-    throw new SshPrivateKeyError(addr.host, addr.port, encrypted ? (passphrase ? 'the passphrase does not decrypt it' : 'it is encrypted and no passphrase is configured') : 'it is not an OpenSSH or PEM private key');
+    throw new SshPrivateKeyError(
+      addr.host,
+      addr.port,
+      encrypted
+        ? passphrase
+          ? 'the passphrase does not decrypt it'
+          : 'it is encrypted and no passphrase is configured'
+        : 'it is not an OpenSSH or PEM private key',
+    );
   }
 }
 
@@ -81,12 +89,16 @@ export class SshHostSession {
   private async connection(): Promise<SshConnection> {
     if (this.conn?.isOpen) return this.conn;
     if (this.opening) return this.opening;
-    if (this.lastError && Date.now() < this.retryAt) throw new SshBackoffError(this.addr.host, this.addr.port, this.lastError, this.retryAt);
+    if (this.lastError && Date.now() < this.retryAt)
+      throw new SshBackoffError(this.addr.host, this.addr.port, this.lastError, this.retryAt);
     this.opening = (async () => {
       try {
         const creds = this.creds();
         if (creds.privateKey) checkPrivateKey(this.addr, creds.privateKey, creds.passphrase);
-        const c = await SshConnection.open(this.addr, this.policy, creds, { readyTimeoutMs: this.opts.readyTimeoutMs, keepaliveIntervalMs: this.opts.keepaliveIntervalMs });
+        const c = await SshConnection.open(this.addr, this.policy, creds, {
+          readyTimeoutMs: this.opts.readyTimeoutMs,
+          keepaliveIntervalMs: this.opts.keepaliveIntervalMs,
+        });
         this.connects++;
         this.failures = 0;
         this.lastError = null;
@@ -126,4 +138,3 @@ export class SshHostSession {
     this.conn = null;
   }
 }
-

@@ -60,7 +60,13 @@ export class WindowsCollector implements SourceCollector {
       const key = `${where.address}|${where.httpsPort}|${where.httpPort}`.toLowerCase();
       if (seen.has(key)) continue; // the same server listed twice is read once
       seen.add(key);
-      this.servers.push({ session: new ServerSession(where, cfg, password, log), sampler: new ServerSampler(), inventory: null, inventoryAt: 0, authFailed: null });
+      this.servers.push({
+        session: new ServerSession(where, cfg, password, log),
+        sampler: new ServerSampler(),
+        inventory: null,
+        inventoryAt: 0,
+        authFailed: null,
+      });
     }
   }
 
@@ -126,11 +132,16 @@ export class WindowsCollector implements SourceCollector {
     await eachLimited(this.servers, this.cfg.concurrency, async (s) => {
       if (s.authFailed) {
         failures++;
-        firstError ??= new UserError(`${s.session.name}: skipped: the server refused the credentials (${s.authFailed}); not retried until the next discovery, to avoid locking the account out.`, {
-          fix: 'Correct the username or password of this source; the next discovery tries again.',
-          code: 'WSMAN_AUTH',
-        });
-        errors.push(`${s.session.name}: skipped: the server refused the credentials earlier (not retried until the next discovery, to avoid an account lockout)`);
+        firstError ??= new UserError(
+          `${s.session.name}: skipped: the server refused the credentials (${s.authFailed}); not retried until the next discovery, to avoid locking the account out.`,
+          {
+            fix: 'Correct the username or password of this source; the next discovery tries again.',
+            code: 'WSMAN_AUTH',
+          },
+        );
+        errors.push(
+          `${s.session.name}: skipped: the server refused the credentials earlier (not retried until the next discovery, to avoid an account lockout)`,
+        );
         return;
       }
       try {

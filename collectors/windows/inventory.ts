@@ -23,11 +23,16 @@ export interface ServerMapping {
 const PLACEHOLDER_SERIAL = /^(|0+|none|n\/a|default string|to be filled by o\.e\.m\.|system serial number|not specified)$/i;
 
 /** Adapters that are not a server's own NICs: vSwitch ports, tunnels, miniports, loopback, VPN taps. */
-const VIRTUAL_ADAPTER = /hyper-v virtual ethernet|vethernet|loopback|wan miniport|teredo|isatap|6to4|ip-https|kernel debug|virtualbox|vmware virtual ethernet|tap-windows|wintun|wi-fi direct virtual|bluetooth device \(personal area network\)/i;
+const VIRTUAL_ADAPTER =
+  /hyper-v virtual ethernet|vethernet|loopback|wan miniport|teredo|isatap|6to4|ip-https|kernel debug|virtualbox|vmware virtual ethernet|tap-windows|wintun|wi-fi direct virtual|bluetooth device \(personal area network\)/i;
 
 /** How perflib names a Tcpip NetworkInterface instance after the adapter description: ( ) # / \ are replaced. */
 export function counterNameOfAdapter(description: string): string {
-  return description.replace(/\(/g, '[').replace(/\)/g, ']').replace(/[#/\\]/g, '_').toLowerCase();
+  return description
+    .replace(/\(/g, '[')
+    .replace(/\)/g, ']')
+    .replace(/[#/\\]/g, '_')
+    .toLowerCase();
 }
 
 /** "\\.\PHYSICALDRIVE0" -> "PhysicalDrive0"; the id is stable while the disk stays on its port. */
@@ -74,10 +79,15 @@ export function toMachine(data: ServerInventoryData, ctx: InventoryContext): Ser
   const memoryBytes = BigInt(propString(cs, 'TotalPhysicalMemory')?.trim() || '0');
 
   const uuid = canonicalBiosUuid(propString(product, 'UUID'));
-  if (!uuid) unavailable.biosUuid = `Win32_ComputerSystemProduct.UUID is "${propString(product, 'UUID') ?? ''}" (no usable SMBIOS UUID); the machine id falls back to the host name`;
-  const serialRaw = [propString(product, 'IdentifyingNumber'), propString(bios, 'SerialNumber')].find((s) => s !== null && !PLACEHOLDER_SERIAL.test(s.trim()));
+  if (!uuid)
+    unavailable.biosUuid = `Win32_ComputerSystemProduct.UUID is "${propString(product, 'UUID') ?? ''}" (no usable SMBIOS UUID); the machine id falls back to the host name`;
+  const serialRaw = [propString(product, 'IdentifyingNumber'), propString(bios, 'SerialNumber')].find(
+    (s) => s !== null && !PLACEHOLDER_SERIAL.test(s.trim()),
+  );
   const biosSerial = serialRaw?.trim() ?? null;
-  if (!biosSerial) unavailable.biosSerial = 'the firmware reports no serial number (Win32_ComputerSystemProduct.IdentifyingNumber and Win32_BIOS.SerialNumber are empty)';
+  if (!biosSerial)
+    unavailable.biosSerial =
+      'the firmware reports no serial number (Win32_ComputerSystemProduct.IdentifyingNumber and Win32_BIOS.SerialNumber are empty)';
 
   // Whole disks only: Win32_DiskDrive lists physical disks, never partitions or volumes.
   const disks: Disk[] = [];
@@ -89,7 +99,13 @@ export function toMachine(data: ServerInventoryData, ctx: InventoryContext): Ser
     if (/removable/i.test(propString(d, 'MediaType') ?? '') || /^usb$/i.test(propString(d, 'InterfaceType') ?? '')) continue;
     const id = diskId(index);
     diskByIndex.set(index, id);
-    disks.push({ id, capacityBytes: propNumber(d, 'Size') ?? 0, label: propString(d, 'DeviceID'), model: propString(d, 'Model'), type: propString(d, 'InterfaceType') });
+    disks.push({
+      id,
+      capacityBytes: propNumber(d, 'Size') ?? 0,
+      label: propString(d, 'DeviceID'),
+      model: propString(d, 'Model'),
+      type: propString(d, 'InterfaceType'),
+    });
   }
 
   // Boot type and boot disk from the partition table, as Azure Migrate decides it.
@@ -137,7 +153,13 @@ export function toMachine(data: ServerInventoryData, ctx: InventoryContext): Ser
     instanceId: uuid ?? fqdn,
     cpuCores: cores > 0 ? cores : (propNumber(cs, 'NumberOfLogicalProcessors') ?? 0),
     memoryMB: Number(memoryBytes / 1_048_576n),
-    os: { name: propString(os, 'Caption')?.trim() ?? null, id: null, version: propString(os, 'Version'), architecture: architecture(propString(os, 'OSArchitecture')), family: 'windows' },
+    os: {
+      name: propString(os, 'Caption')?.trim() ?? null,
+      id: null,
+      version: propString(os, 'Version'),
+      architecture: architecture(propString(os, 'OSArchitecture')),
+      family: 'windows',
+    },
     firmware: esp ? 'uefi' : 'bios',
     powerState: 'poweredOn',
     host: null,

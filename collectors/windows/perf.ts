@@ -78,7 +78,14 @@ export class ServerSampler {
       return { t0, t1, before, seconds: v.seconds };
     };
     const push = (metric: Sample['metric'], instance: string, value: number, t1: CounterTimes, seconds: number) =>
-      samples.push({ machine: map.machine, metric, instance, ts: endMs(t1, pollMs), value: round6(value), intervalSec: Math.round(seconds) });
+      samples.push({
+        machine: map.machine,
+        metric,
+        instance,
+        ts: endMs(t1, pollMs),
+        value: round6(value),
+        intervalSec: Math.round(seconds),
+      });
 
     for (const i of cur.processor) {
       if (propString(i, 'Name') !== '_Total') continue;
@@ -100,7 +107,12 @@ export class ServerSampler {
       push('memory.usage.percent', '', Math.min(100, Math.max(0, used)), p.t1, p.seconds);
     }
 
-    const rates = (cls: string, list: CimInstance[], counters: Array<[string, Sample['metric'], 32 | 64]>, target: (name: string) => string | null | undefined): void => {
+    const rates = (
+      cls: string,
+      list: CimInstance[],
+      counters: Array<[string, Sample['metric'], 32 | 64]>,
+      target: (name: string) => string | null | undefined,
+    ): void => {
       for (const i of list) {
         const name = propString(i, 'Name') ?? '';
         if (name === '_Total') continue;

@@ -6,14 +6,16 @@
 export const NS_CIMV2 = 'root/cimv2';
 
 export const INVENTORY_QUERIES = {
-  computerSystem: 'SELECT Name, DNSHostName, Domain, PartOfDomain, TotalPhysicalMemory, NumberOfProcessors, NumberOfLogicalProcessors, Manufacturer, Model FROM Win32_ComputerSystem',
+  computerSystem:
+    'SELECT Name, DNSHostName, Domain, PartOfDomain, TotalPhysicalMemory, NumberOfProcessors, NumberOfLogicalProcessors, Manufacturer, Model FROM Win32_ComputerSystem',
   operatingSystem: 'SELECT Caption, Version, OSArchitecture FROM Win32_OperatingSystem',
   processors: 'SELECT DeviceID, NumberOfCores, NumberOfLogicalProcessors FROM Win32_Processor',
   bios: 'SELECT SerialNumber FROM Win32_BIOS',
   product: 'SELECT IdentifyingNumber, UUID FROM Win32_ComputerSystemProduct',
   disks: 'SELECT DeviceID, Index, Model, Size, MediaType, InterfaceType FROM Win32_DiskDrive',
   partitions: 'SELECT DeviceID, DiskIndex, Index, Type, BootPartition FROM Win32_DiskPartition',
-  adapterConfigs: 'SELECT Index, Description, MACAddress, IPAddress, IPEnabled FROM Win32_NetworkAdapterConfiguration WHERE IPEnabled = TRUE',
+  adapterConfigs:
+    'SELECT Index, Description, MACAddress, IPAddress, IPEnabled FROM Win32_NetworkAdapterConfiguration WHERE IPEnabled = TRUE',
   adapters: 'SELECT Index, Name, Description, NetConnectionID, MACAddress, GUID, PhysicalAdapter FROM Win32_NetworkAdapter',
 } as const;
 export type InventoryClassKey = keyof typeof INVENTORY_QUERIES;

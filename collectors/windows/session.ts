@@ -63,7 +63,9 @@ export class ServerSession {
   /** Where the server is reached (after any fallback), never with credentials. */
   get endpoint(): string {
     if (this.client) return this.client.endpoint;
-    return this.cfg.transport === 'https' ? `https://${this.where.address}:${this.where.httpsPort}/wsman` : `http://${this.where.address}:${this.where.httpPort}/wsman`;
+    return this.cfg.transport === 'https'
+      ? `https://${this.where.address}:${this.where.httpsPort}/wsman`
+      : `http://${this.where.address}:${this.where.httpPort}/wsman`;
   }
 
   /** True while a client (one keep-alive socket) is held for this server. */

@@ -71,7 +71,15 @@ export async function startLinuxLab(opts: LinuxLabOptions): Promise<LinuxLab> {
         running.push(srv);
         port = await srv.listen(0);
       }
-      endpoints.push({ name: s.name, address: `127.0.0.1:${port}`, port, down: s.down, fingerprint: sha256Fingerprint(key.blob), knownHostsLine: knownHostsLine('127.0.0.1', port, key.blob), sim });
+      endpoints.push({
+        name: s.name,
+        address: `127.0.0.1:${port}`,
+        port,
+        down: s.down,
+        fingerprint: sha256Fingerprint(key.blob),
+        knownHostsLine: knownHostsLine('127.0.0.1', port, key.blob),
+        sim,
+      });
     }
   } catch (err) {
     await Promise.all(running.map((r) => r.close()));

@@ -22,9 +22,16 @@ function fromPrivateScalar(d: Buffer): LabKey {
   ecdh.setPrivateKey(d);
   const pub = ecdh.getPublicKey(); // 0x04 || X || Y
   const b64u = (b: Buffer) => b.toString('base64url');
-  const key = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', d: b64u(d), x: b64u(pub.subarray(1, 33)), y: b64u(pub.subarray(33, 65)) }, format: 'jwk' });
+  const key = createPrivateKey({
+    key: { kty: 'EC', crv: 'P-256', d: b64u(d), x: b64u(pub.subarray(1, 33)), y: b64u(pub.subarray(33, 65)) },
+    format: 'jwk',
+  });
   const blob = Buffer.concat([sshString(Buffer.from('ecdsa-sha2-nistp256')), sshString(Buffer.from('nistp256')), sshString(pub)]);
-  return { pem: key.export({ format: 'pem', type: 'sec1' }).toString(), publicLine: `ecdsa-sha2-nistp256 ${blob.toString('base64')}`, blob };
+  return {
+    pem: key.export({ format: 'pem', type: 'sec1' }).toString(),
+    publicLine: `ecdsa-sha2-nistp256 ${blob.toString('base64')}`,
+    blob,
+  };
 }
 
 /** A deterministic host key for one lab server. */

@@ -43,7 +43,8 @@ export class LabSshServer {
       // Without a signature the client only asks whether the key would do; with one, it proves possession.
       return !ctx.signature || key.verify(ctx.blob ?? Buffer.alloc(0), ctx.signature, ctx.hashAlgo) === true;
     }
-    if (user && ctx.method === 'password' && user.password !== undefined) return same(Buffer.from(ctx.password), Buffer.from(user.password));
+    if (user && ctx.method === 'password' && user.password !== undefined)
+      return same(Buffer.from(ctx.password), Buffer.from(user.password));
     return false;
   }
 

@@ -73,7 +73,12 @@ export class SimLinuxServer {
     const id = `${series}|${instance}`;
     let i = this.integ.get(id);
     if (!i) {
-      i = new Integrator(this.server.workload[series], serverSeriesKey(this.seed, this.server.name, series, instance), percent, this.startMs);
+      i = new Integrator(
+        this.server.workload[series],
+        serverSeriesKey(this.seed, this.server.name, series, instance),
+        percent,
+        this.startMs,
+      );
       this.integ.set(id, i);
     }
     return i;
@@ -86,7 +91,8 @@ export class SimLinuxServer {
     if (off === undefined) {
       off = BigInt(hash32(`${this.seed}|${this.server.name}|${id}|offset`)) * 1024n;
       // Every third server's first NIC starts just below 2^64, so its received-bytes counter wraps in the lab.
-      if (series === 'netReceivedBytesPerSec' && instance === this.server.nics[0]?.name && this.server.index % 3 === 2) off = TWO64 - 2n ** 30n;
+      if (series === 'netReceivedBytesPerSec' && instance === this.server.nics[0]?.name && this.server.index % 3 === 2)
+        off = TWO64 - 2n ** 30n;
       this.offsets.set(id, off);
     }
     return (off + this.series(series, instance, false).value(t) / 100_000n / divisor) % TWO64;
@@ -95,7 +101,13 @@ export class SimLinuxServer {
   /** The workload's value for the slot holding t (what a reading at t reports for instantaneous metrics). */
   valueAt(series: WorkloadKey, instance: string, t: number): number {
     const slotMs = SLOT_SEC * 1000;
-    return workloadValue(this.server.workload[series], serverSeriesKey(this.seed, this.server.name, series, instance), Math.floor(t / slotMs) * slotMs, SLOT_SEC, series === 'cpu' || series === 'memory');
+    return workloadValue(
+      this.server.workload[series],
+      serverSeriesKey(this.seed, this.server.name, series, instance),
+      Math.floor(t / slotMs) * slotMs,
+      SLOT_SEC,
+      series === 'cpu' || series === 'memory',
+    );
   }
 
   perfText(t: number): string {
@@ -103,7 +115,7 @@ export class SimLinuxServer {
     const cpus = BigInt(s.cpus);
     const centis = BigInt(Math.floor((t - this.bootMs) / 10));
     const total = centis * cpus; // USER_HZ = 100: one tick per 10 ms per CPU
-    const before = (BigInt(this.startMs - this.bootMs) / 10n) * cpus / 5n; // 20 % busy before the lab started
+    const before = ((BigInt(this.startMs - this.bootMs) / 10n) * cpus) / 5n; // 20 % busy before the lab started
     // cpu integral: centi-percent x ms -> ticks: / 100 (centi) / 100 (percent) / 10 (ms per tick), per CPU.
     const busy = before + (this.series('cpu', '', true).value(t) * cpus) / 100_000n;
     const idle = total - busy;
@@ -112,7 +124,15 @@ export class SimLinuxServer {
     const perCpu = (v: bigint, i: number) => v / cpus + (BigInt(i) < v % cpus ? 1n : 0n);
     const statLines = [`cpu  ${user} 0 ${system} ${idle} 0 0 0 0 0 0`];
     for (let i = 0; i < s.cpus; i++) statLines.push(`cpu${i} ${perCpu(user, i)} 0 ${perCpu(system, i)} ${perCpu(idle, i)} 0 0 0 0 0 0`);
-    statLines.push(`intr ${busy * 7n} 0`, `ctxt ${busy * 13n}`, `btime ${Math.floor(this.bootMs / 1000)}`, `processes ${1000 + Number(busy % 100000n)}`, 'procs_running 1', 'procs_blocked 0', 'softirq 0 0 0 0 0 0 0 0 0 0 0');
+    statLines.push(
+      `intr ${busy * 7n} 0`,
+      `ctxt ${busy * 13n}`,
+      `btime ${Math.floor(this.bootMs / 1000)}`,
+      `processes ${1000 + Number(busy % 100000n)}`,
+      'procs_running 1',
+      'procs_blocked 0',
+      'softirq 0 0 0 0 0 0 0 0 0 0 0',
+    );
 
     const memTotal = s.memoryMB * 1024;
     const used = this.valueAt('memory', '', t);
@@ -144,13 +164,16 @@ export class SimLinuxServer {
     });
     diskLines.push(disk(7, 0, 'loop0', 57n, 2280n, 0n, 0n), disk(11, 0, 'sr0', 0n, 0n, 0n, 0n));
 
-    const net = (name: string, rx: bigint, tx: bigint) => `${name.padStart(6)}: ${rx} ${rx / 1000n} 0 0 0 0 0 0 ${tx} ${tx / 1000n} 0 0 0 0 0 0`;
+    const net = (name: string, rx: bigint, tx: bigint) =>
+      `${name.padStart(6)}: ${rx} ${rx / 1000n} 0 0 0 0 0 0 ${tx} ${tx / 1000n} 0 0 0 0 0 0`;
     const loBytes = BigInt(Math.floor((t - this.bootMs) / 1000)) * 300n;
     const netLines = [
       'Inter-|   Receive                                                |  Transmit',
       ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
       net('lo', loBytes, loBytes),
-      ...s.nics.map((n) => net(n.name, this.counter('netReceivedBytesPerSec', n.name, t, 1n), this.counter('netTransmittedBytesPerSec', n.name, t, 1n))),
+      ...s.nics.map((n) =>
+        net(n.name, this.counter('netReceivedBytesPerSec', n.name, t, 1n), this.counter('netTransmittedBytesPerSec', n.name, t, 1n)),
+      ),
       net('docker0', 123456n, 654321n),
     ];
     const uptime = Number(centis) / 100;
@@ -178,7 +201,17 @@ export class SimLinuxServer {
       ],
     };
     const ip = [
-      { ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP', 'LOWER_UP'], mtu: 65536, operstate: 'UNKNOWN', link_type: 'loopback', address: '00:00:00:00:00:00', broadcast: '00:00:00:00:00:00', addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8, scope: 'host', label: 'lo' }] },
+      {
+        ifindex: 1,
+        ifname: 'lo',
+        flags: ['LOOPBACK', 'UP', 'LOWER_UP'],
+        mtu: 65536,
+        operstate: 'UNKNOWN',
+        link_type: 'loopback',
+        address: '00:00:00:00:00:00',
+        broadcast: '00:00:00:00:00:00',
+        addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8, scope: 'host', label: 'lo' }],
+      },
       ...s.nics.map((n, i) => ({
         ifindex: 2 + i,
         ifname: n.name,
@@ -188,16 +221,38 @@ export class SimLinuxServer {
         link_type: 'ether',
         address: n.mac,
         broadcast: 'ff:ff:ff:ff:ff:ff',
-        addr_info: n.ipAddresses.map((a) => (a.includes(':') ? { family: 'inet6', local: a, prefixlen: 64, scope: 'global' } : { family: 'inet', local: a, prefixlen: 24, scope: 'global', label: n.name })),
+        addr_info: n.ipAddresses.map((a) =>
+          a.includes(':')
+            ? { family: 'inet6', local: a, prefixlen: 64, scope: 'global' }
+            : { family: 'inet', local: a, prefixlen: 24, scope: 'global', label: n.name },
+        ),
       })),
-      { ifindex: 2 + s.nics.length, ifname: 'docker0', flags: ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'], mtu: 1500, operstate: 'DOWN', link_type: 'ether', address: '02:42:ac:11:00:01', addr_info: [{ family: 'inet', local: '172.17.0.1', prefixlen: 16, scope: 'global', label: 'docker0' }] },
+      {
+        ifindex: 2 + s.nics.length,
+        ifname: 'docker0',
+        flags: ['NO-CARRIER', 'BROADCAST', 'MULTICAST', 'UP'],
+        mtu: 1500,
+        operstate: 'DOWN',
+        link_type: 'ether',
+        address: '02:42:ac:11:00:01',
+        addr_info: [{ family: 'inet', local: '172.17.0.1', prefixlen: 16, scope: 'global', label: 'docker0' }],
+      },
     ];
     const boot = s.disks[0]?.name ?? 'sda';
     const root = { blockdevices: [{ name: `${boot}2`, type: 'part', children: [{ name: boot, type: 'disk' }] }] };
     // product_uuid readable (as with a udev rule granting it); product_serial root-only on every other server.
     const serial = s.index % 2 === 0 ? s.biosSerial : 'cat: /sys/class/dmi/id/product_serial: Permission denied';
     return (
-      sec('os-release', [`NAME="${os.name.replace(/\s+[\d.]+.*$/, '')}"`, `VERSION="${os.version}"`, `ID=${id}`, `VERSION_ID="${os.version}"`, `PRETTY_NAME="${os.name}"`].join('\n')) +
+      sec(
+        'os-release',
+        [
+          `NAME="${os.name.replace(/\s+[\d.]+.*$/, '')}"`,
+          `VERSION="${os.version}"`,
+          `ID=${id}`,
+          `VERSION_ID="${os.version}"`,
+          `PRETTY_NAME="${os.name}"`,
+        ].join('\n'),
+      ) +
       sec('uname', s.architecture) +
       sec('nproc', String(s.cpus)) +
       sec('meminfo', `MemTotal:       ${s.memoryMB * 1024} kB`) +

@@ -27,7 +27,8 @@ export class WindowsServerBackend implements WsmanBackend {
     let table: Map<string, CimInstance[]>;
     if (PERF_SET.has(cls.toLowerCase())) table = perfClasses(world, server, integrator, world.clock(), cls);
     else {
-      if (!this.inv || this.inv.generation !== world.generation) this.inv = { generation: world.generation, table: inventoryClasses(world, server) };
+      if (!this.inv || this.inv.generation !== world.generation)
+        this.inv = { generation: world.generation, table: inventoryClasses(world, server) };
       table = this.inv.table;
     }
     const key = [...table.keys()].find((k) => k.toLowerCase() === cls.toLowerCase());
@@ -37,23 +38,44 @@ export class WindowsServerBackend implements WsmanBackend {
   }
 
   enumerate(req: EnumerateRequest): RenderedItem[] {
-    if ((this.opts.deniedUsers ?? []).some((d) => d.toLowerCase() === req.user.toLowerCase())) throw new WsmanServerFault('AccessDenied', 'Access is denied.');
+    if ((this.opts.deniedUsers ?? []).some((d) => d.toLowerCase() === req.user.toLowerCase()))
+      throw new WsmanServerFault('AccessDenied', 'Access is denied.');
     const parsed = parseWmiResourceUri(req.resourceUri, req.selectors);
-    if (!parsed) throw new WsmanServerFault('InvalidResourceURI', `The WS-Management service cannot process the request. The resource URI ${req.resourceUri} is not supported.`);
-    if (parsed.namespace.toLowerCase() !== NS_CIMV2) throw new WsmanServerFault('InvalidNamespace', `Invalid namespace ${parsed.namespace.replace(/\//g, '\\')}`);
+    if (!parsed)
+      throw new WsmanServerFault(
+        'InvalidResourceURI',
+        `The WS-Management service cannot process the request. The resource URI ${req.resourceUri} is not supported.`,
+      );
+    if (parsed.namespace.toLowerCase() !== NS_CIMV2)
+      throw new WsmanServerFault('InvalidNamespace', `Invalid namespace ${parsed.namespace.replace(/\//g, '\\')}`);
     const namespaceUri = `${WMI_BASE}/${NS_CIMV2}`;
     if (!req.filter) {
-      if (parsed.className === '*') throw new WsmanServerFault('InvalidResourceURI', 'The WS-Management service cannot process the request because the class name "*" needs a filter.');
-      return this.classes(parsed.className).map((i) => ({ className: i.className, namespaceUri, properties: i.properties, fragment: false }));
+      if (parsed.className === '*')
+        throw new WsmanServerFault(
+          'InvalidResourceURI',
+          'The WS-Management service cannot process the request because the class name "*" needs a filter.',
+        );
+      return this.classes(parsed.className).map((i) => ({
+        className: i.className,
+        namespaceUri,
+        properties: i.properties,
+        fragment: false,
+      }));
     }
     if (parsed.className !== '*') throw new WsmanServerFault('CannotProcessFilter', 'The class name must be "*" when a filter is used.');
-    if (req.filter.dialect !== WQL_DIALECT) throw new WsmanServerFault('CannotProcessFilter', `The filter dialect ${req.filter.dialect} is not supported; use ${WQL_DIALECT}.`);
+    if (req.filter.dialect !== WQL_DIALECT)
+      throw new WsmanServerFault('CannotProcessFilter', `The filter dialect ${req.filter.dialect} is not supported; use ${WQL_DIALECT}.`);
     try {
       const q = parseWql(req.filter.text);
       const out: RenderedItem[] = [];
       for (const inst of this.classes(q.className)) {
         if (!matches(q.where, inst.properties, q.className)) continue;
-        out.push({ className: inst.className, namespaceUri, properties: project(inst.properties, q.properties, q.className), fragment: q.properties !== null });
+        out.push({
+          className: inst.className,
+          namespaceUri,
+          properties: project(inst.properties, q.properties, q.className),
+          fragment: q.properties !== null,
+        });
       }
       return out;
     } catch (err) {

@@ -33,7 +33,10 @@ export function adapterDescription(s: SimServer, i: number): string {
 
 /** How perflib names the Tcpip NetworkInterface instance of an adapter: ( ) # / \ replaced. */
 export function networkInstanceName(description: string): string {
-  return description.replace(/\(/g, '[').replace(/\)/g, ']').replace(/[#/\\]/g, '_');
+  return description
+    .replace(/\(/g, '[')
+    .replace(/\)/g, ']')
+    .replace(/[#/\\]/g, '_');
 }
 
 /** PhysicalDisk instance names: "<index> <drive letters>". */
@@ -58,7 +61,16 @@ export function inventoryClasses(world: WindowsWorld, s: SimServer): Map<string,
   const processors: CimInstance[] = [];
   for (let i = 0; i < spec.sockets; i++) {
     const cores = i === spec.sockets - 1 ? spec.cpuCores - coresPerSocket * (spec.sockets - 1) : coresPerSocket;
-    processors.push({ className: 'Win32_Processor', properties: { DeviceID: `CPU${i}`, Name: 'Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz', NumberOfCores: String(cores), NumberOfLogicalProcessors: String(cores * 2), Architecture: '9' } });
+    processors.push({
+      className: 'Win32_Processor',
+      properties: {
+        DeviceID: `CPU${i}`,
+        Name: 'Intel(R) Xeon(R) Gold 6248 CPU @ 2.50GHz',
+        NumberOfCores: String(cores),
+        NumberOfLogicalProcessors: String(cores * 2),
+        Architecture: '9',
+      },
+    });
   }
   const disks: CimInstance[] = spec.disks.map((d, i) => ({
     className: 'Win32_DiskDrive',
@@ -77,7 +89,16 @@ export function inventoryClasses(world: WindowsWorld, s: SimServer): Map<string,
   const part = (disk: number, index: number, type: string, boot: boolean, sizeBytes: number): void => {
     partitions.push({
       className: 'Win32_DiskPartition',
-      properties: { DeviceID: `Disk #${disk}, Partition #${index}`, DiskIndex: String(disk), Index: String(index), Type: type, BootPartition: boot ? 'true' : 'false', Bootable: boot ? 'true' : 'false', Size: String(sizeBytes), PrimaryPartition: 'true' },
+      properties: {
+        DeviceID: `Disk #${disk}, Partition #${index}`,
+        DiskIndex: String(disk),
+        Index: String(index),
+        Type: type,
+        BootPartition: boot ? 'true' : 'false',
+        Bootable: boot ? 'true' : 'false',
+        Size: String(sizeBytes),
+        PrimaryPartition: 'true',
+      },
     });
   };
   spec.disks.forEach((d, i) => {
@@ -102,16 +123,60 @@ export function inventoryClasses(world: WindowsWorld, s: SimServer): Map<string,
     const mac = n.mac.toUpperCase().replace(/-/g, ':');
     adapters.push({
       className: 'Win32_NetworkAdapter',
-      properties: { Index: String(i + 1), DeviceID: String(i + 1), Name: description, Description: description, NetConnectionID: n.name ?? (n.virtual ? `vEthernet (Switch${i})` : `Ethernet${i}`), MACAddress: mac, GUID: nicGuid(world.seed, s, i), PhysicalAdapter: 'true', NetEnabled: 'true', AdapterTypeID: '0' },
+      properties: {
+        Index: String(i + 1),
+        DeviceID: String(i + 1),
+        Name: description,
+        Description: description,
+        NetConnectionID: n.name ?? (n.virtual ? `vEthernet (Switch${i})` : `Ethernet${i}`),
+        MACAddress: mac,
+        GUID: nicGuid(world.seed, s, i),
+        PhysicalAdapter: 'true',
+        NetEnabled: 'true',
+        AdapterTypeID: '0',
+      },
     });
     configs.push({
       className: 'Win32_NetworkAdapterConfiguration',
-      properties: { Index: String(i + 1), Description: description, MACAddress: mac, IPAddress: [...n.ipAddresses, `fe80::${hash32(`${s.name}|${i}`).toString(16)}:1`], IPEnabled: 'true', DHCPEnabled: 'false', DNSHostName: short },
+      properties: {
+        Index: String(i + 1),
+        Description: description,
+        MACAddress: mac,
+        IPAddress: [...n.ipAddresses, `fe80::${hash32(`${s.name}|${i}`).toString(16)}:1`],
+        IPEnabled: 'true',
+        DHCPEnabled: 'false',
+        DNSHostName: short,
+      },
     });
   });
   // Adapters every Windows server has that are not NICs: a WAN miniport (not IP-enabled, not physical).
-  adapters.push({ className: 'Win32_NetworkAdapter', properties: { Index: '90', DeviceID: '90', Name: 'WAN Miniport (IP)', Description: 'WAN Miniport (IP)', NetConnectionID: null, MACAddress: null, GUID: null, PhysicalAdapter: 'false', NetEnabled: null, AdapterTypeID: null } });
-  configs.push({ className: 'Win32_NetworkAdapterConfiguration', properties: { Index: '90', Description: 'WAN Miniport (IP)', MACAddress: null, IPAddress: null, IPEnabled: 'false', DHCPEnabled: 'false', DNSHostName: null } });
+  adapters.push({
+    className: 'Win32_NetworkAdapter',
+    properties: {
+      Index: '90',
+      DeviceID: '90',
+      Name: 'WAN Miniport (IP)',
+      Description: 'WAN Miniport (IP)',
+      NetConnectionID: null,
+      MACAddress: null,
+      GUID: null,
+      PhysicalAdapter: 'false',
+      NetEnabled: null,
+      AdapterTypeID: null,
+    },
+  });
+  configs.push({
+    className: 'Win32_NetworkAdapterConfiguration',
+    properties: {
+      Index: '90',
+      Description: 'WAN Miniport (IP)',
+      MACAddress: null,
+      IPAddress: null,
+      IPEnabled: 'false',
+      DHCPEnabled: 'false',
+      DNSHostName: null,
+    },
+  });
 
   return new Map<string, CimInstance[]>([
     [
@@ -152,8 +217,34 @@ export function inventoryClasses(world: WindowsWorld, s: SimServer): Map<string,
       ],
     ],
     ['Win32_Processor', processors],
-    ['Win32_BIOS', [{ className: 'Win32_BIOS', properties: { SerialNumber: spec.biosSerial, Manufacturer: 'Dell Inc.', SMBIOSBIOSVersion: '2.12.2', Version: 'DELL   - 1072009' } }]],
-    ['Win32_ComputerSystemProduct', [{ className: 'Win32_ComputerSystemProduct', properties: { IdentifyingNumber: spec.biosSerial, UUID: spec.biosUuid.toUpperCase(), Name: 'PowerEdge R740', Vendor: 'Dell Inc.' } }]],
+    [
+      'Win32_BIOS',
+      [
+        {
+          className: 'Win32_BIOS',
+          properties: {
+            SerialNumber: spec.biosSerial,
+            Manufacturer: 'Dell Inc.',
+            SMBIOSBIOSVersion: '2.12.2',
+            Version: 'DELL   - 1072009',
+          },
+        },
+      ],
+    ],
+    [
+      'Win32_ComputerSystemProduct',
+      [
+        {
+          className: 'Win32_ComputerSystemProduct',
+          properties: {
+            IdentifyingNumber: spec.biosSerial,
+            UUID: spec.biosUuid.toUpperCase(),
+            Name: 'PowerEdge R740',
+            Vendor: 'Dell Inc.',
+          },
+        },
+      ],
+    ],
     ['Win32_DiskDrive', disks],
     ['Win32_DiskPartition', partitions],
     ['Win32_NetworkAdapter', adapters],
@@ -175,7 +266,13 @@ function timestamps(s: SimServer, t: number): Record<string, string> {
 }
 
 /** The raw perf classes of one server at time t (epoch ms); `only` limits the work to one class. */
-export function perfClasses(world: WindowsWorld, s: SimServer, integ: SeriesIntegrator, t: number, only?: string): Map<string, CimInstance[]> {
+export function perfClasses(
+  world: WindowsWorld,
+  s: SimServer,
+  integ: SeriesIntegrator,
+  t: number,
+  only?: string,
+): Map<string, CimInstance[]> {
   const want = (cls: string): boolean => !only || only.toLowerCase() === cls.toLowerCase();
   const spec = s.spec;
   const ts = timestamps(s, t);
@@ -192,13 +289,37 @@ export function perfClasses(world: WindowsWorld, s: SimServer, integ: SeriesInte
 
   if (want(PROCESSOR_CLASS)) {
     // PERF_100NSEC_TIMER_INV: the idle time in 100 ns ticks. busy ticks = integral(cpu% x 100 x ms) exactly.
-    const busy = t > from ? integ.integral(`${s.name}|${from}|cpu`, spec.workload.cpu, seriesKey(seed, spec.name, 'cpu'), true, from, t) : 0n;
+    const busy =
+      t > from ? integ.integral(`${s.name}|${from}|cpu`, spec.workload.cpu, seriesKey(seed, spec.name, 'cpu'), true, from, t) : 0n;
     const elapsed = BigInt(Math.max(0, t - from)) * 10_000n;
     const idle = s.counterOffset + elapsed - busy;
     const cores = spec.cpuCores * 2;
     const list: CimInstance[] = [];
-    for (let i = 0; i < cores; i++) list.push({ className: PROCESSOR_CLASS, properties: { Name: String(i), PercentProcessorTime: String(idle), PercentIdleTime: String(idle), PercentUserTime: String(busy), PercentPrivilegedTime: '0', InterruptsPersec: '0', ...ts } });
-    list.push({ className: PROCESSOR_CLASS, properties: { Name: '_Total', PercentProcessorTime: String(idle), PercentIdleTime: String(idle), PercentUserTime: String(busy), PercentPrivilegedTime: '0', InterruptsPersec: '0', ...ts } });
+    for (let i = 0; i < cores; i++)
+      list.push({
+        className: PROCESSOR_CLASS,
+        properties: {
+          Name: String(i),
+          PercentProcessorTime: String(idle),
+          PercentIdleTime: String(idle),
+          PercentUserTime: String(busy),
+          PercentPrivilegedTime: '0',
+          InterruptsPersec: '0',
+          ...ts,
+        },
+      });
+    list.push({
+      className: PROCESSOR_CLASS,
+      properties: {
+        Name: '_Total',
+        PercentProcessorTime: String(idle),
+        PercentIdleTime: String(idle),
+        PercentUserTime: String(busy),
+        PercentPrivilegedTime: '0',
+        InterruptsPersec: '0',
+        ...ts,
+      },
+    });
     out.set(PROCESSOR_CLASS, list);
   }
   if (want(MEMORY_CLASS)) {
@@ -207,7 +328,19 @@ export function perfClasses(world: WindowsWorld, s: SimServer, integ: SeriesInte
     const total = BigInt(spec.memoryMB) * 1_048_576n;
     // Whole bytes, rounded so that 100 x (1 - available / total) gives back the workload to 1e-6.
     const available = (total * BigInt(Math.round((100 - used) * 1_000_000))) / 100_000_000n;
-    out.set(MEMORY_CLASS, [{ className: MEMORY_CLASS, properties: { Name: null, AvailableBytes: String(available), AvailableMBytes: String(available / 1_048_576n), CommittedBytes: String(total - available), PagesPersec: '0', ...ts } }]);
+    out.set(MEMORY_CLASS, [
+      {
+        className: MEMORY_CLASS,
+        properties: {
+          Name: null,
+          AvailableBytes: String(available),
+          AvailableMBytes: String(available / 1_048_576n),
+          CommittedBytes: String(total - available),
+          PagesPersec: '0',
+          ...ts,
+        },
+      },
+    ]);
   }
   if (want(DISK_CLASS)) {
     const list: CimInstance[] = spec.disks.map((_d, i) => {
@@ -225,7 +358,18 @@ export function perfClasses(world: WindowsWorld, s: SimServer, integ: SeriesInte
         },
       };
     });
-    list.push({ className: DISK_CLASS, properties: { Name: '_Total', DiskReadBytesPersec: '0', DiskWriteBytesPersec: '0', DiskReadsPersec: '0', DiskWritesPersec: '0', CurrentDiskQueueLength: '0', ...ts } });
+    list.push({
+      className: DISK_CLASS,
+      properties: {
+        Name: '_Total',
+        DiskReadBytesPersec: '0',
+        DiskWriteBytesPersec: '0',
+        DiskReadsPersec: '0',
+        DiskWritesPersec: '0',
+        CurrentDiskQueueLength: '0',
+        ...ts,
+      },
+    });
     out.set(DISK_CLASS, list);
   }
   if (want(NETWORK_CLASS)) {
@@ -233,10 +377,30 @@ export function perfClasses(world: WindowsWorld, s: SimServer, integ: SeriesInte
       const inst = String(i);
       const rx = counter('netReceivedBytesPerSec', inst);
       const tx = counter('netTransmittedBytesPerSec', inst);
-      return { className: NETWORK_CLASS, properties: { Name: networkInstanceName(adapterDescription(s, i)), BytesReceivedPersec: String(rx), BytesSentPersec: String(tx), BytesTotalPersec: String(rx + tx), CurrentBandwidth: '10000000000', ...ts } };
+      return {
+        className: NETWORK_CLASS,
+        properties: {
+          Name: networkInstanceName(adapterDescription(s, i)),
+          BytesReceivedPersec: String(rx),
+          BytesSentPersec: String(tx),
+          BytesTotalPersec: String(rx + tx),
+          CurrentBandwidth: '10000000000',
+          ...ts,
+        },
+      };
     });
     // Interfaces that are not NICs (a client must skip them).
-    list.push({ className: NETWORK_CLASS, properties: { Name: 'isatap.lab.local', BytesReceivedPersec: '0', BytesSentPersec: '0', BytesTotalPersec: '0', CurrentBandwidth: '100000', ...ts } });
+    list.push({
+      className: NETWORK_CLASS,
+      properties: {
+        Name: 'isatap.lab.local',
+        BytesReceivedPersec: '0',
+        BytesSentPersec: '0',
+        BytesTotalPersec: '0',
+        CurrentBandwidth: '100000',
+        ...ts,
+      },
+    });
     out.set(NETWORK_CLASS, list);
   }
   return out;

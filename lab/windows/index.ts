@@ -97,7 +97,12 @@ export async function startWindowsLab(opts: WindowsLabOptions): Promise<WindowsL
     world,
     hostMap() {
       const map: Record<string, { address: string; httpsPort?: number; httpPort?: number }> = {};
-      for (const { ep } of running) map[ep.server] = { address: '127.0.0.1', ...(ep.httpsPort ? { httpsPort: ep.httpsPort } : {}), ...(ep.httpPort ? { httpPort: ep.httpPort } : {}) };
+      for (const { ep } of running)
+        map[ep.server] = {
+          address: '127.0.0.1',
+          ...(ep.httpsPort ? { httpsPort: ep.httpsPort } : {}),
+          ...(ep.httpPort ? { httpPort: ep.httpPort } : {}),
+        };
       return map;
     },
     stats() {

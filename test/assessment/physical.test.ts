@@ -46,7 +46,8 @@ function physical(over: Partial<Machine> = {}): Machine {
   };
 }
 
-const build = (machines: Machine[]) => buildAssessment({ machines, percentiles: null, properties: { ...DEFAULT_PROPERTIES }, catalog, asOf: 0, generatedAt: 0 });
+const build = (machines: Machine[]) =>
+  buildAssessment({ machines, percentiles: null, properties: { ...DEFAULT_PROPERTIES }, catalog, asOf: 0, generatedAt: 0 });
 
 describe('OS support for the names physical servers report', () => {
   it.each([
@@ -88,14 +89,33 @@ describe('readiness, sizing and the CSV for physical servers', () => {
   });
 
   it('a 32-bit Windows Server 2008 R2 server is conditionally ready (32-bit)', () => {
-    const a = build([physical({ os: { name: 'Microsoft Windows Server 2008 R2 Standard', id: null, version: '6.1.7601', architecture: 'x86', family: 'windows' } })]);
+    const a = build([
+      physical({
+        os: { name: 'Microsoft Windows Server 2008 R2 Standard', id: null, version: '6.1.7601', architecture: 'x86', family: 'windows' },
+      }),
+    ]);
     expect(a.machines[0]?.readiness.reasons.map((r) => r.code)).toEqual(['os-32-bit']);
   });
 
   it('the CSV row says Server type Physical with no Hypervisor; a VM also read as physical stays one Virtual row', () => {
     const vmUuid = '4217f3a2-1b2c-3d4e-8f90-0123456789ab';
-    const vm: Machine = { ...physical(), id: 'vmware:vc:1', source: 'vc01', kind: 'vmware', name: 'app02', moref: 'vm-1', biosUuid: vmUuid, bootDisk: null, seenBy: undefined, os: { name: 'Microsoft Windows Server 2016 (64-bit)', id: 'windows9Server64Guest' } };
-    const inside = physical({ id: 'physical:bios:a2f31742-2c1b-4e3d-8f90-0123456789ab', name: 'app02', biosUuid: 'a2f31742-2c1b-4e3d-8f90-0123456789ab' });
+    const vm: Machine = {
+      ...physical(),
+      id: 'vmware:vc:1',
+      source: 'vc01',
+      kind: 'vmware',
+      name: 'app02',
+      moref: 'vm-1',
+      biosUuid: vmUuid,
+      bootDisk: null,
+      seenBy: undefined,
+      os: { name: 'Microsoft Windows Server 2016 (64-bit)', id: 'windows9Server64Guest' },
+    };
+    const inside = physical({
+      id: 'physical:bios:a2f31742-2c1b-4e3d-8f90-0123456789ab',
+      name: 'app02',
+      biosUuid: 'a2f31742-2c1b-4e3d-8f90-0123456789ab',
+    });
     const a = build([physical(), vm, inside]);
     expect(a.machines.map((r) => [r.name, r.kind, r.seenBy])).toEqual([
       ['app02', 'vmware', ['vc01', 'win']],
@@ -104,10 +124,19 @@ describe('readiness, sizing and the CSV for physical servers', () => {
     expect(schemaErrors('assessment', a)).toEqual([]);
     const { files } = toAzureMigrateCsv(a.machines);
     const rows = parse(files[0]?.text ?? '', { columns: true }) as Record<string, string>[];
-    expect(rows.map((r) => [r['Server name'], r['Server type'], r.Hypervisor, r['Firmware type'], r['OS name'], r['OS architecture']])).toEqual([
+    expect(
+      rows.map((r) => [r['Server name'], r['Server type'], r.Hypervisor, r['Firmware type'], r['OS name'], r['OS architecture']]),
+    ).toEqual([
       ['app02', 'Virtual', 'VMware', 'BIOS', 'Microsoft Windows Server 2016 (64-bit)', 'x64'],
       ['fs01', 'Physical', '', 'BIOS', 'Microsoft Windows Server 2019 Datacenter', 'x64'],
     ]);
-    expect(rows[1]).toMatchObject({ Cores: '8', Memory: '32768', 'Number of disks': '2', 'Disk 1 size': '256', 'Disk 2 size': '2048', 'MAC address': '00:15:5d:01:02:03' });
+    expect(rows[1]).toMatchObject({
+      Cores: '8',
+      Memory: '32768',
+      'Number of disks': '2',
+      'Disk 1 size': '256',
+      'Disk 2 size': '2048',
+      'MAC address': '00:15:5d:01:02:03',
+    });
   });
 });

@@ -23,7 +23,12 @@ describe('failing hosts do not delay the others', () => {
   const key = newClientKey();
 
   beforeAll(async () => {
-    const estate = buildEstate({ servers: [{ name: 'good', family: 'linux' }, { name: 'off', family: 'linux', down: true }] });
+    const estate = buildEstate({
+      servers: [
+        { name: 'good', family: 'linux' },
+        { name: 'off', family: 'linux', down: true },
+      ],
+    });
     lab = await startLinuxLab({ estate, users: [{ username: 'collector', publicKey: key.blob, password: 'right' }] });
     hole = createServer((s) => void sockets.push(s));
     await new Promise<void>((r) => hole.listen(0, '127.0.0.1', () => r()));
@@ -39,14 +44,24 @@ describe('failing hosts do not delay the others', () => {
 
   it('the good host answers at once; the black hole times out once, then fails fast in back-off', async () => {
     const [good, off] = lab.endpoints;
-    const cfg = linuxSource.parse({ name: 'lnx', kind: 'linux', hosts: [`127.0.0.1:${holePort}`, off?.address, good?.address], username: 'collector', privateKey: { file: join(dir, 'id') }, hostKeys: { file: join(dir, 'known_hosts') }, timeoutSec: 5 });
+    const cfg = linuxSource.parse({
+      name: 'lnx',
+      kind: 'linux',
+      hosts: [`127.0.0.1:${holePort}`, off?.address, good?.address],
+      username: 'collector',
+      privateKey: { file: join(dir, 'id') },
+      hostKeys: { file: join(dir, 'known_hosts') },
+      timeoutSec: 5,
+    });
     const c = new LinuxCollector(cfg, { log });
     try {
       const t0 = Date.now();
       const inv = await c.discover();
       expect(Date.now() - t0).toBeGreaterThanOrEqual(4_500); // the black hole's handshake timeout
       expect(inv.machines.map((m) => m.name)).toEqual(['good']);
-      expect(inv.source.errors.join('\n')).toMatch(new RegExp(`127\\.0\\.0\\.1:${holePort}: inventory failed: .*no SSH handshake within 5 s`));
+      expect(inv.source.errors.join('\n')).toMatch(
+        new RegExp(`127\\.0\\.0\\.1:${holePort}: inventory failed: .*no SSH handshake within 5 s`),
+      );
       expect(inv.source.errors.join('\n')).toMatch(/connection refused/);
 
       let firstBatchAt = 0;
@@ -71,7 +86,14 @@ describe('failing hosts do not delay the others', () => {
   it('refused credentials are not retried on polls, only by the next discovery', async () => {
     const [good] = lab.endpoints;
     process.env.AC_TEST_LINUX_PW = 'wrong';
-    const cfg = linuxSource.parse({ name: 'lnx', kind: 'linux', hosts: [good?.address], username: 'collector', password: { env: 'AC_TEST_LINUX_PW' }, hostKeys: { file: join(dir, 'known_hosts') } });
+    const cfg = linuxSource.parse({
+      name: 'lnx',
+      kind: 'linux',
+      hosts: [good?.address],
+      username: 'collector',
+      password: { env: 'AC_TEST_LINUX_PW' },
+      hostKeys: { file: join(dir, 'known_hosts') },
+    });
     const c = new LinuxCollector(cfg, { log });
     try {
       await expect(c.discover()).rejects.toMatchObject({ code: 'SSH_AUTH' });

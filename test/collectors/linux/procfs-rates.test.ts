@@ -30,7 +30,11 @@ const NETDEV = `Inter-|   Receive                                               
 
 function reading(text: Partial<Record<'uptime' | 'stat' | 'meminfo' | 'diskstats' | 'net-dev', string>>): PerfReading {
   const t = { uptime: '1000.00 1800.00', stat: STAT, meminfo: MEMINFO, diskstats: DISKSTATS, 'net-dev': NETDEV, ...text };
-  return parsePerf(Object.entries(t).map(([k, v]) => `@@ac:${k}\n${v}`).join('\n') + '\n@@ac:end\n');
+  return parsePerf(
+    Object.entries(t)
+      .map(([k, v]) => `@@ac:${k}\n${v}`)
+      .join('\n') + '\n@@ac:end\n',
+  );
 }
 
 describe('procfs parsers', () => {
@@ -50,7 +54,11 @@ describe('procfs parsers', () => {
   });
   it('splits the marked perf output and refuses a truncated one', () => {
     expect(PERF_COMMAND).toContain('cat /proc/stat');
-    expect([...splitSections('junk\n@@ac:a\nx\ny\n@@ac:b\n\n@@ac:end\n').entries()]).toEqual([['a', 'x\ny'], ['b', ''], ['end', '']]);
+    expect([...splitSections('junk\n@@ac:a\nx\ny\n@@ac:b\n\n@@ac:end\n').entries()]).toEqual([
+      ['a', 'x\ny'],
+      ['b', ''],
+      ['end', ''],
+    ]);
     expect(() => parsePerf('@@ac:uptime\n1 1\n@@ac:stat\ncpu 1 2 3 4\n')).toThrow(/incomplete/);
   });
 });
@@ -102,8 +110,14 @@ describe('rates from two readings', () => {
   it('a reboot (uptime back, or btime moved) gives no point and rebases; NTP jitter of btime does not', () => {
     const r = new LinuxRates();
     r.next(reading({}), 'm', disks, nics, 1);
-    expect(r.next(reading({ uptime: '20.00 30.00', stat: STAT.replace(/cpu {2}\d+/, 'cpu  1') }), 'm', disks, nics, 2)).toEqual({ samples: [], reset: 'reboot', skipped: [] });
-    expect(r.next(reading({ uptime: '50.00 60.00', stat: STAT.replace('btime 1764990000', 'btime 1764993000') }), 'm', disks, nics, 3).reset).toBe('reboot');
+    expect(r.next(reading({ uptime: '20.00 30.00', stat: STAT.replace(/cpu {2}\d+/, 'cpu  1') }), 'm', disks, nics, 2)).toEqual({
+      samples: [],
+      reset: 'reboot',
+      skipped: [],
+    });
+    expect(
+      r.next(reading({ uptime: '50.00 60.00', stat: STAT.replace('btime 1764990000', 'btime 1764993000') }), 'm', disks, nics, 3).reset,
+    ).toBe('reboot');
     const ok = r.next(reading({ uptime: '80.00 90.00', stat: STAT.replace('btime 1764990000', 'btime 1764993002') }), 'm', disks, nics, 4);
     expect(ok.reset).toBeNull();
     expect(ok.samples.length).toBeGreaterThan(0);
@@ -112,7 +126,17 @@ describe('rates from two readings', () => {
     const r = new LinuxRates();
     r.next(reading({}), 'm', disks, nics, 1);
     expect(r.next(reading({ uptime: '1000.50 1800.00' }), 'm', disks, nics, 2).reset).toBe('too-short');
-    const out = r.next(reading({ uptime: '1030.00 1850.00', stat: STAT.replace('cpu  100', 'cpu  200'), diskstats: DISKSTATS.replace('sda 1000 10 80000', 'sda 3 0 24') }), 'm', disks, nics, 3);
+    const out = r.next(
+      reading({
+        uptime: '1030.00 1850.00',
+        stat: STAT.replace('cpu  100', 'cpu  200'),
+        diskstats: DISKSTATS.replace('sda 1000 10 80000', 'sda 3 0 24'),
+      }),
+      'm',
+      disks,
+      nics,
+      3,
+    );
     expect(out.skipped).toEqual(['disk sda']);
     expect(out.samples.some((s) => s.instance === 'sda')).toBe(false);
     expect(out.samples.some((s) => s.metric === 'cpu.usage.percent')).toBe(true);

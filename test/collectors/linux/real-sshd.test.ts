@@ -52,7 +52,8 @@ function procNow() {
   return { uptime: Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]), total, idle, disk, net };
 }
 
-const value = (samples: Sample[], metric: string, instance = '') => samples.find((s) => s.metric === metric && s.instance === instance)?.value;
+const value = (samples: Sample[], metric: string, instance = '') =>
+  samples.find((s) => s.metric === metric && s.instance === instance)?.value;
 
 describe.skipIf(!canRunSshd)('Linux collector over a real OpenSSH, reading this machine', () => {
   let d: Sshd;
@@ -77,7 +78,13 @@ describe.skipIf(!canRunSshd)('Linux collector over a real OpenSSH, reading this 
   it('inventory: identity, OS, CPU, memory, firmware equal independent readings', () => {
     const osr = parseOsRelease(readFileSync('/etc/os-release', 'utf8'));
     expect(inv.kind).toBe('physical');
-    expect(inv.os).toEqual({ name: osr.PRETTY_NAME, id: osr.ID, version: osr.VERSION_ID ?? null, architecture: sh('uname', ['-m']).trim() === 'x86_64' ? 'x64' : null, family: 'linux' });
+    expect(inv.os).toEqual({
+      name: osr.PRETTY_NAME,
+      id: osr.ID,
+      version: osr.VERSION_ID ?? null,
+      architecture: sh('uname', ['-m']).trim() === 'x86_64' ? 'x64' : null,
+      family: 'linux',
+    });
     expect(inv.cpuCores).toBe(Number(sh('nproc', ['--all']).trim()));
     const memKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]);
     expect(inv.memoryMB).toBe(Math.round(memKb / 1024));
@@ -103,8 +110,12 @@ describe.skipIf(!canRunSshd)('Linux collector over a real OpenSSH, reading this 
   });
 
   it('inventory: whole disks equal lsblk -J -b (type disk, RAM disks excluded), and the boot disk holds /', () => {
-    const doc = JSON.parse(sh('lsblk', ['-J', '-b', '-d', '-o', 'NAME,SIZE,MODEL,TYPE'])) as { blockdevices: Array<{ name: string; size: number; model: string | null; type: string }> };
-    const expected = doc.blockdevices.filter((b) => b.type === 'disk' && !/^(zram|ram)\d+$/.test(b.name)).map((b) => ({ id: b.name, label: b.name, capacityBytes: Number(b.size), model: b.model?.trim() || null }));
+    const doc = JSON.parse(sh('lsblk', ['-J', '-b', '-d', '-o', 'NAME,SIZE,MODEL,TYPE'])) as {
+      blockdevices: Array<{ name: string; size: number; model: string | null; type: string }>;
+    };
+    const expected = doc.blockdevices
+      .filter((b) => b.type === 'disk' && !/^(zram|ram)\d+$/.test(b.name))
+      .map((b) => ({ id: b.name, label: b.name, capacityBytes: Number(b.size), model: b.model?.trim() || null }));
     expect(inv.disks).toEqual(expected);
     const rootSrc = sh('findmnt', ['-n', '-v', '-o', 'SOURCE', '/']).trim();
     const parents = JSON.stringify(JSON.parse(sh('lsblk', ['-J', '-s', '-o', 'NAME,TYPE', rootSrc])));
@@ -113,11 +124,21 @@ describe.skipIf(!canRunSshd)('Linux collector over a real OpenSSH, reading this 
   });
 
   it('inventory: NICs equal ip -j addr without loopback and /sys/devices/virtual/net', () => {
-    const links = JSON.parse(sh('ip', ['-j', 'addr'])) as Array<{ ifname: string; link_type: string; address: string; addr_info: Array<{ local: string }> }>;
+    const links = JSON.parse(sh('ip', ['-j', 'addr'])) as Array<{
+      ifname: string;
+      link_type: string;
+      address: string;
+      addr_info: Array<{ local: string }>;
+    }>;
     const virtual = new Set(sh('ls', ['-1', '/sys/devices/virtual/net']).split('\n').filter(Boolean));
     const expected = links
       .filter((l) => l.link_type !== 'loopback' && !virtual.has(l.ifname))
-      .map((l) => ({ id: l.ifname, label: l.ifname, mac: l.link_type === 'ether' ? l.address.toLowerCase() : null, ipAddresses: l.addr_info.map((a) => a.local) }));
+      .map((l) => ({
+        id: l.ifname,
+        label: l.ifname,
+        mac: l.link_type === 'ether' ? l.address.toLowerCase() : null,
+        ipAddresses: l.addr_info.map((a) => a.local),
+      }));
     expect(inv.nics).toEqual(expected);
     expect(inv.ipAddresses).toEqual([...new Set(expected.flatMap((n) => n.ipAddresses))]);
   });
@@ -135,7 +156,10 @@ describe.skipIf(!canRunSshd)('Linux collector over a real OpenSSH, reading this 
       // 1. CPU: a busy loop in a child process for a known 2 s of CPU time.
       const busyMs = 2000;
       await new Promise<void>((resolve, reject) => {
-        const p = spawn(process.execPath, ['-e', `const e=process.cpuUsage();while(true){const u=process.cpuUsage(e);if(u.user+u.system>=${busyMs * 1000})break}`]);
+        const p = spawn(process.execPath, [
+          '-e',
+          `const e=process.cpuUsage();while(true){const u=process.cpuUsage(e);if(u.user+u.system>=${busyMs * 1000})break}`,
+        ]);
         p.once('exit', () => resolve());
         p.once('error', reject);
       });
@@ -181,7 +205,7 @@ describe.skipIf(!canRunSshd)('Linux collector over a real OpenSSH, reading this 
       const cpu = value(got, 'cpu.usage.percent');
       expect(cpu).toBeDefined();
       const independentCpu = (100 * (b.total - a.total - (b.idle - a.idle))) / (b.total - a.total);
-      expect(cpu ?? 0).toBeGreaterThanOrEqual(((busyMs / 1000) / (dt * cores)) * 100 * 0.9);
+      expect(cpu ?? 0).toBeGreaterThanOrEqual((busyMs / 1000 / (dt * cores)) * 100 * 0.9);
       expect(Math.abs((cpu ?? 0) - independentCpu)).toBeLessThan(5);
 
       // Memory: MemTotal - MemAvailable, an instantaneous value; within 3 points of a reading right after.
@@ -205,7 +229,10 @@ describe.skipIf(!canRunSshd)('Linux collector over a real OpenSSH, reading this 
       // this machine is shared: others' loopback traffic in the few ms where the two windows differ).
       const rx = (value(got, 'net.received.bytesPerSec', 'lo') ?? 0) * dt;
       const tx = (value(got, 'net.transmitted.bytesPerSec', 'lo') ?? 0) * dt;
-      const lo = { rx: (b.net.get('lo')?.rx ?? 0) - (a.net.get('lo')?.rx ?? 0), tx: (b.net.get('lo')?.tx ?? 0) - (a.net.get('lo')?.tx ?? 0) };
+      const lo = {
+        rx: (b.net.get('lo')?.rx ?? 0) - (a.net.get('lo')?.rx ?? 0),
+        tx: (b.net.get('lo')?.tx ?? 0) - (a.net.get('lo')?.tx ?? 0),
+      };
       expect(rx).toBeGreaterThanOrEqual(netBytes * 0.98);
       expect(tx).toBeGreaterThanOrEqual(netBytes * 0.98);
       expect(Math.abs(rx - lo.rx)).toBeLessThan(lo.rx * 0.1 + 4 * 1024 * 1024);

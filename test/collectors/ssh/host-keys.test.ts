@@ -3,7 +3,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FingerprintPolicy, KnownHostsPolicy, keyType, knownHostsLine, parseHostAddress, parseKnownHosts, sha256Fingerprint } from '../../../collectors/ssh/index.js';
+import {
+  FingerprintPolicy,
+  KnownHostsPolicy,
+  keyType,
+  knownHostsLine,
+  parseHostAddress,
+  parseKnownHosts,
+  sha256Fingerprint,
+} from '../../../collectors/ssh/index.js';
 
 /** An ssh-ed25519 key blob: string "ssh-ed25519", string 32-byte public key. */
 function edBlob(): Buffer {
@@ -62,7 +70,14 @@ describe('host key fingerprints and known_hosts', () => {
     const changed = p.verify(at('app01'), edBlob());
     expect(changed).toMatchObject({ ok: false, problem: 'changed', pinned: expect.stringContaining(sha256Fingerprint(a)) });
     expect(p.verify(at('app01'), b)).toMatchObject({ ok: false, problem: 'revoked' });
-    expect(p.verify(at('new', 2022), a)).toEqual({ ok: false, problem: 'unknown', keyType: 'ssh-ed25519', fingerprint: sha256Fingerprint(a), knownHostsLine: `[new]:2022 ssh-ed25519 ${a.toString('base64')}`, pinned: null });
+    expect(p.verify(at('new', 2022), a)).toEqual({
+      ok: false,
+      problem: 'unknown',
+      keyType: 'ssh-ed25519',
+      fingerprint: sha256Fingerprint(a),
+      knownHostsLine: `[new]:2022 ssh-ed25519 ${a.toString('base64')}`,
+      pinned: null,
+    });
   });
 
   it('fingerprint pins by label, host:port or host, with or without base64 padding', () => {

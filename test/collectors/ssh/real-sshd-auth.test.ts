@@ -9,7 +9,18 @@ import { UserError } from '../../../common/errors.js';
 import { createLogger } from '../../../common/log.js';
 import { Secret } from '../../../common/secret-value.js';
 import { LinuxCollector } from '../../../collectors/linux/index.js';
-import { FingerprintPolicy, KnownHostsPolicy, SshAuthError, SshHostKeyError, SshHostSession, SshOutputLimitError, SshPrivateKeyError, SshTimeoutError, type HostKeyPolicy, type SshCredentials } from '../../../collectors/ssh/index.js';
+import {
+  FingerprintPolicy,
+  KnownHostsPolicy,
+  SshAuthError,
+  SshHostKeyError,
+  SshHostSession,
+  SshOutputLimitError,
+  SshPrivateKeyError,
+  SshTimeoutError,
+  type HostKeyPolicy,
+  type SshCredentials,
+} from '../../../collectors/ssh/index.js';
 import { linuxSource } from '../../../config/schema/physical.js';
 import { canRunSshd, keygen, startSshd, type Sshd } from './sshd-fixture.js';
 
@@ -56,11 +67,21 @@ describe.skipIf(!canRunSshd)('SSH host keys and credentials against a real OpenS
     execFileSync('ssh-keygen', ['-H', '-f', hashedFile], { stdio: 'ignore' });
     expect(readFileSync(hashedFile, 'utf8')).toMatch(/^\|1\|/);
     expect((await attempt(new KnownHostsPolicy(hashedFile), { username: d.user, privateKey: key() })).err).toBeNull();
-    expect((await attempt(new FingerprintPolicy({ [`127.0.0.1:${d.port}`]: d.fingerprint }), { username: d.user, password: new Secret(d.password) })).err).toBeNull();
+    expect(
+      (
+        await attempt(new FingerprintPolicy({ [`127.0.0.1:${d.port}`]: d.fingerprint }), {
+          username: d.user,
+          password: new Secret(d.password),
+        })
+      ).err,
+    ).toBeNull();
   });
 
   it('an unknown host key is refused with its fingerprint and the line to pin it; no credential reaches sshd', async () => {
-    const r = await attempt(knownHosts('kh-other', '[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n'), { username: d.user, password: new Secret(d.password), privateKey: key() });
+    const r = await attempt(
+      knownHosts('kh-other', '[127.0.0.1]:1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n'),
+      { username: d.user, password: new Secret(d.password), privateKey: key() },
+    );
     expect(r.err).toBeInstanceOf(SshHostKeyError);
     const e = r.err as SshHostKeyError;
     expect(e.problem).toBe('unknown');
@@ -74,7 +95,10 @@ describe.skipIf(!canRunSshd)('SSH host keys and credentials against a real OpenS
 
   it('a changed host key is refused as a possible interception; no credential reaches sshd', async () => {
     const otherPub = keygen(join(d.dir, 'other_host'));
-    const r = await attempt(knownHosts('kh-changed', `[127.0.0.1]:${d.port} ${otherPub.split(' ').slice(0, 2).join(' ')}\n`), { username: d.user, password: new Secret(d.password) });
+    const r = await attempt(knownHosts('kh-changed', `[127.0.0.1]:${d.port} ${otherPub.split(' ').slice(0, 2).join(' ')}\n`), {
+      username: d.user,
+      password: new Secret(d.password),
+    });
     const e = r.err as SshHostKeyError;
     expect(e).toBeInstanceOf(SshHostKeyError);
     expect(e.problem).toBe('changed');
@@ -83,7 +107,10 @@ describe.skipIf(!canRunSshd)('SSH host keys and credentials against a real OpenS
     expect(r.log).toMatch(/Connection from 127\.0\.0\.1/);
     expect(r.log).not.toMatch(AUTH_LINE);
     // The same through fingerprints.
-    const r2 = await attempt(new FingerprintPolicy({ '127.0.0.1': 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }), { username: d.user, password: new Secret(d.password) });
+    const r2 = await attempt(new FingerprintPolicy({ '127.0.0.1': 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }), {
+      username: d.user,
+      password: new Secret(d.password),
+    });
     expect((r2.err as SshHostKeyError).problem).toBe('changed');
     expect(r2.log).not.toMatch(AUTH_LINE);
   });
@@ -110,12 +137,19 @@ describe.skipIf(!canRunSshd)('SSH host keys and credentials against a real OpenS
   });
 
   it('a command past its deadline or its byte cap is stopped, and the connection stays usable', async () => {
-    const s = new SshHostSession(addr(), knownHosts('kh-limits', `${d.knownHostsLine}\n`), () => ({ username: d.user, privateKey: key() }), { readyTimeoutMs: 10_000 });
+    const s = new SshHostSession(
+      addr(),
+      knownHosts('kh-limits', `${d.knownHostsLine}\n`),
+      () => ({ username: d.user, privateKey: key() }),
+      { readyTimeoutMs: 10_000 },
+    );
     try {
       const t = Date.now();
       await expect(s.exec('sleep 20', { timeoutMs: 1_000, maxBytes: 4096 })).rejects.toBeInstanceOf(SshTimeoutError);
       expect(Date.now() - t).toBeLessThan(3_000);
-      await expect(s.exec('head -c 5000000 /dev/zero', { timeoutMs: 10_000, maxBytes: 1_000_000 })).rejects.toBeInstanceOf(SshOutputLimitError);
+      await expect(s.exec('head -c 5000000 /dev/zero', { timeoutMs: 10_000, maxBytes: 1_000_000 })).rejects.toBeInstanceOf(
+        SshOutputLimitError,
+      );
       expect((await s.exec('echo still here', { timeoutMs: 10_000, maxBytes: 4096 })).stdout).toBe('still here\n');
       expect(s.connects).toBe(1);
     } finally {
@@ -126,7 +160,14 @@ describe.skipIf(!canRunSshd)('SSH host keys and credentials against a real OpenS
   it('the collector turns each into an error whose fix names the source keys and the exact line to pin', async () => {
     const khFile = join(d.dir, 'kh-collector');
     writeFileSync(khFile, '');
-    const cfg = linuxSource.parse({ name: 'lnx', kind: 'linux', hosts: [`127.0.0.1:${d.port}`], username: d.user, privateKey: { file: d.userKeyFile }, hostKeys: { file: khFile } });
+    const cfg = linuxSource.parse({
+      name: 'lnx',
+      kind: 'linux',
+      hosts: [`127.0.0.1:${d.port}`],
+      username: d.user,
+      privateKey: { file: d.userKeyFile },
+      hostKeys: { file: khFile },
+    });
     const c = new LinuxCollector(cfg, { log });
     const err = await c.discover().then(
       () => null,
@@ -159,7 +200,9 @@ describe.skipIf(!canRunSshd)('SSH host keys and credentials against a real OpenS
       execFileSync('usermod', ['-s', '/bin/sh', d.user]);
       await c3.close();
     }
-    const bad = new LinuxCollector(linuxSource.parse({ ...cfg, password: { env: 'AC_TEST_NO_SUCH_PW_VAR_X' }, privateKey: undefined }), { log });
+    const bad = new LinuxCollector(linuxSource.parse({ ...cfg, password: { env: 'AC_TEST_NO_SUCH_PW_VAR_X' }, privateKey: undefined }), {
+      log,
+    });
     process.env.AC_TEST_NO_SUCH_PW_VAR_X = 'wrong-password';
     try {
       const e = await bad.discover().then(

@@ -98,7 +98,8 @@ export async function startSshd(): Promise<Sshd> {
     check();
   });
   const blob = hostKeyPub.split(' ')[1] ?? '';
-  const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKeyFile}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? '';
+  const fingerprint =
+    execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${hostKeyFile}.pub`], { encoding: 'utf8' }).split(' ')[1] ?? '';
   return {
     port,
     dir,

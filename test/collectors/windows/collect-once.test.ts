@@ -19,8 +19,20 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'win-once-'));
-  lab = await startWindowsLab({ servers: fixtureServers().slice(0, 2), seed: SEED, users: { collector: 'Once-Passw0rd!' }, https: false, log: createLogger({ level: 'silent' }) });
-  hv = await startHypervLab({ estate: loadEstate('lab/estates/sample.yaml'), hosts: ['hv03'], users: { collector: 'Once-Passw0rd!' }, https: false, log: createLogger({ level: 'silent' }) });
+  lab = await startWindowsLab({
+    servers: fixtureServers().slice(0, 2),
+    seed: SEED,
+    users: { collector: 'Once-Passw0rd!' },
+    https: false,
+    log: createLogger({ level: 'silent' }),
+  });
+  hv = await startHypervLab({
+    estate: loadEstate('lab/estates/sample.yaml'),
+    hosts: ['hv03'],
+    users: { collector: 'Once-Passw0rd!' },
+    https: false,
+    log: createLogger({ level: 'silent' }),
+  });
 });
 
 afterAll(async () => {
@@ -30,7 +42,7 @@ afterAll(async () => {
 });
 
 describe('collect --once on Windows and Hyper-V sources', () => {
-  it('takes two readings one interval apart, says it is waiting, and writes every server\'s samples', async () => {
+  it("takes two readings one interval apart, says it is waiting, and writes every server's samples", async () => {
     writeFileSync(join(dir, 'pw'), 'Once-Passw0rd!\n', { mode: 0o600 });
     const cfg = join(dir, 'config.yaml');
     writeFileSync(
@@ -38,8 +50,24 @@ describe('collect --once on Windows and Hyper-V sources', () => {
       stringify({
         redis: { url: 'redis://127.0.0.1:6379/13', prefix: 'win-once' },
         sources: [
-          { name: 'win', kind: 'windows', hosts: ['fs01.lab.local', 'legacy02'], transport: 'http', username: 'collector', password: { file: join(dir, 'pw') }, hostMap: lab.hostMap() },
-          { name: 'hv', kind: 'hyperv', host: 'hv03', transport: 'http', username: 'collector', password: { file: join(dir, 'pw') }, hostMap: hv.hostMap() },
+          {
+            name: 'win',
+            kind: 'windows',
+            hosts: ['fs01.lab.local', 'legacy02'],
+            transport: 'http',
+            username: 'collector',
+            password: { file: join(dir, 'pw') },
+            hostMap: lab.hostMap(),
+          },
+          {
+            name: 'hv',
+            kind: 'hyperv',
+            host: 'hv03',
+            transport: 'http',
+            username: 'collector',
+            password: { file: join(dir, 'pw') },
+            hostMap: hv.hostMap(),
+          },
         ],
       }),
     );
@@ -65,7 +93,10 @@ describe('collect --once on Windows and Hyper-V sources', () => {
     expect(text).toMatch(/hv: first reading \(rates need two\): 0 sample\(s\)/);
     expect(text).toMatch(/hv: waiting 30 s for the second reading\.\.\./);
     expect(text).toMatch(/hv: [1-9]\d* sample\(s\) from [1-9]\d* machine\(s\)/);
-    const samples = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { machine: string; intervalSec: number });
+    const samples = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { machine: string; intervalSec: number });
     expect(new Set(samples.filter((s) => s.machine.startsWith('physical:')).map((s) => s.machine)).size).toBe(2);
     expect(samples.some((s) => s.machine.startsWith('hyperv:'))).toBe(true);
     expect(samples.every((s) => s.intervalSec === 30)).toBe(true);

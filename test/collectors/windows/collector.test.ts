@@ -48,7 +48,14 @@ async function pollAll(c: WindowsCollector): Promise<{ samples: Sample[]; errors
 }
 
 beforeAll(async () => {
-  lab = await startWindowsLab({ servers: fixtureServers(), seed: SEED, users: { collector: 'Lab-Passw0rd!', viewer: 'Lab-Passw0rd!' }, deniedUsers: ['viewer'], clock: () => now, log });
+  lab = await startWindowsLab({
+    servers: fixtureServers(),
+    seed: SEED,
+    users: { collector: 'Lab-Passw0rd!', viewer: 'Lab-Passw0rd!' },
+    deniedUsers: ['viewer'],
+    clock: () => now,
+    log,
+  });
 });
 
 afterAll(async () => {
@@ -87,7 +94,14 @@ describe('Windows-server collector against the simulator (WS-Man on loopback)', 
     // The vEthernet adapter and the WAN miniport are not the server's NICs.
     expect(fs?.nics.map((n) => n.mac)).toEqual(['00:15:5d:01:02:03', '00:15:5d:01:02:04']);
     const legacy = machines.find((m) => m.name === 'legacy02');
-    expect(legacy).toMatchObject({ firmware: 'bios', fqdn: 'legacy02', biosUuid: 'a2f31742-2c1b-4e3d-8f90-0123456789ab', os: { architecture: 'x86', version: '6.1.7601' }, bootDisk: 'PhysicalDrive0', cpuCores: 2 });
+    expect(legacy).toMatchObject({
+      firmware: 'bios',
+      fqdn: 'legacy02',
+      biosUuid: 'a2f31742-2c1b-4e3d-8f90-0123456789ab',
+      os: { architecture: 'x86', version: '6.1.7601' },
+      bootDisk: 'PhysicalDrive0',
+      cpuCores: 2,
+    });
     expect(legacy?.unavailable).toBeUndefined();
     // The discover output validates against the published inventory schema.
     const validate = new Ajv2020({ strict: false }).compile(JSON.parse(readFileSync('schemas/inventory.schema.json', 'utf8')));
@@ -122,7 +136,9 @@ describe('Windows-server collector against the simulator (WS-Man on loopback)', 
         for (const [key, value] of want) {
           const s = got.get(key);
           // Counters hold whole events: over 30 s the rate is exact to 1/30 per second.
-          expect(Math.abs((s?.value ?? Number.NaN) - value), `${m.name} ${key}`).toBeLessThan(key.startsWith('cpu') || key.startsWith('memory') ? 1e-4 : 0.04);
+          expect(Math.abs((s?.value ?? Number.NaN) - value), `${m.name} ${key}`).toBeLessThan(
+            key.startsWith('cpu') || key.startsWith('memory') ? 1e-4 : 0.04,
+          );
           expect(s).toMatchObject({ ts: now, intervalSec: 30 });
         }
       }

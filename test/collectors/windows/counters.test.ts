@@ -58,19 +58,51 @@ describe('raw counter formulas', () => {
 });
 
 describe('the per-server sampler', () => {
-  const map: ServerMapping = { machine: 'physical:bios:x', totalMemoryBytes: 8n * 1024n ** 3n, diskByIndex: new Map([[0, 'PhysicalDrive0']]), nicByCounterName: new Map([[counterNameOfAdapter('Intel(R) I350 #2'), 'nic-a']]) };
-  const times = (t: CounterTimes) => ({ Timestamp_PerfTime: String(t.perfTime), Frequency_PerfTime: String(t.perfFreq), Timestamp_Sys100NS: String(t.sys100ns) });
+  const map: ServerMapping = {
+    machine: 'physical:bios:x',
+    totalMemoryBytes: 8n * 1024n ** 3n,
+    diskByIndex: new Map([[0, 'PhysicalDrive0']]),
+    nicByCounterName: new Map([[counterNameOfAdapter('Intel(R) I350 #2'), 'nic-a']]),
+  };
+  const times = (t: CounterTimes) => ({
+    Timestamp_PerfTime: String(t.perfTime),
+    Frequency_PerfTime: String(t.perfFreq),
+    Timestamp_Sys100NS: String(t.sys100ns),
+  });
   const reading = (tMs: number, bootMs: number, k: bigint): PerfReadings => {
     const tt = times(at(tMs, bootMs));
     return {
       processor: [{ className: 'p', properties: { Name: '_Total', PercentProcessorTime: String(k * 150_000_000n), ...tt } }],
       memory: [{ className: 'm', properties: { AvailableBytes: String(2n * 1024n ** 3n), ...tt } }],
       disk: [
-        { className: 'd', properties: { Name: '0 C:', DiskReadBytesPersec: String(k * 3_000_000n), DiskWriteBytesPersec: String(k * 300n), DiskReadsPersec: String(k * 600n), DiskWritesPersec: String(k * 30n), ...tt } },
-        { className: 'd', properties: { Name: '_Total', DiskReadBytesPersec: '0', DiskWriteBytesPersec: '0', DiskReadsPersec: '0', DiskWritesPersec: '0', ...tt } },
+        {
+          className: 'd',
+          properties: {
+            Name: '0 C:',
+            DiskReadBytesPersec: String(k * 3_000_000n),
+            DiskWriteBytesPersec: String(k * 300n),
+            DiskReadsPersec: String(k * 600n),
+            DiskWritesPersec: String(k * 30n),
+            ...tt,
+          },
+        },
+        {
+          className: 'd',
+          properties: {
+            Name: '_Total',
+            DiskReadBytesPersec: '0',
+            DiskWriteBytesPersec: '0',
+            DiskReadsPersec: '0',
+            DiskWritesPersec: '0',
+            ...tt,
+          },
+        },
       ],
       network: [
-        { className: 'n', properties: { Name: 'Intel[R] I350 _2', BytesReceivedPersec: String(k * 30_000n), BytesSentPersec: String(k * 60_000n), ...tt } },
+        {
+          className: 'n',
+          properties: { Name: 'Intel[R] I350 _2', BytesReceivedPersec: String(k * 30_000n), BytesSentPersec: String(k * 60_000n), ...tt },
+        },
         { className: 'n', properties: { Name: 'isatap.corp', BytesReceivedPersec: '0', BytesSentPersec: '0', ...tt } },
       ],
     };

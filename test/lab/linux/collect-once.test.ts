@@ -33,7 +33,10 @@ describe('collector collect --once on a linux source', () => {
     expect(r.stderr).toMatch(/lnx: first reading \(rates need two\): 0 sample\(s\)/);
     expect(r.stderr).toMatch(/lnx: waiting 30 s for the second reading/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(29_000);
-    const lines = readFileSync(join(dir, 's.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { machine: string; metric: string; intervalSec: number });
+    const lines = readFileSync(join(dir, 's.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { machine: string; metric: string; intervalSec: number });
     const perServer = (s: (typeof estate.servers)[number]) => 2 + 4 * s.disks.length + 2 * s.nics.length;
     expect(lines.length).toBe(lab.endpoints.reduce((n, e) => n + perServer(e.sim.server), 0));
     for (const l of lines) expect(l.intervalSec).toBe(30);

@@ -28,7 +28,14 @@ describe('lab Linux servers read by the Linux collector', () => {
     lab = await startLinuxLab({ estate, users: [{ username: 'collector', publicKey: key.blob, password: 'lab-pw' }], clock: () => now });
     writeFileSync(join(dir, 'known_hosts'), lab.knownHosts());
     writeFileSync(join(dir, 'id_ecdsa'), key.pem, { mode: 0o600 });
-    const cfg = linuxSource.parse({ name: 'lab-linux', kind: 'linux', hosts: lab.endpoints.map((e) => e.address), username: 'collector', privateKey: { file: join(dir, 'id_ecdsa') }, hostKeys: { file: join(dir, 'known_hosts') } });
+    const cfg = linuxSource.parse({
+      name: 'lab-linux',
+      kind: 'linux',
+      hosts: lab.endpoints.map((e) => e.address),
+      username: 'collector',
+      privateKey: { file: join(dir, 'id_ecdsa') },
+      hostKeys: { file: join(dir, 'known_hosts') },
+    });
     c = new LinuxCollector(cfg, { log });
   });
   afterAll(async () => {
@@ -36,7 +43,7 @@ describe('lab Linux servers read by the Linux collector', () => {
     await lab?.close();
   });
 
-  it('the lab answers exactly the collector\'s fixed commands', () => {
+  it("the lab answers exactly the collector's fixed commands", () => {
     expect(LAB_INVENTORY_COMMAND).toBe(INVENTORY_COMMAND);
     expect(LAB_PERF_COMMAND).toBe(PERF_COMMAND);
   });
@@ -102,7 +109,9 @@ describe('lab Linux servers read by the Linux collector', () => {
         }
         for (const n of s.nics) {
           expect(Math.abs(v('net.received.bytesPerSec', n.name) - e.sim.valueAt('netReceivedBytesPerSec', n.name, slot))).toBeLessThan(0.1);
-          expect(Math.abs(v('net.transmitted.bytesPerSec', n.name) - e.sim.valueAt('netTransmittedBytesPerSec', n.name, slot))).toBeLessThan(0.1);
+          expect(
+            Math.abs(v('net.transmitted.bytesPerSec', n.name) - e.sim.valueAt('netTransmittedBytesPerSec', n.name, slot)),
+          ).toBeLessThan(0.1);
         }
         // Nothing for partitions, dm, loop, lo or docker0.
         expect(new Set(mine.map((x) => x.instance))).toEqual(new Set(['', ...s.disks.map((d) => d.name), ...s.nics.map((n) => n.name)]));

@@ -18,7 +18,12 @@ describe('estate servers (physical, linux and windows)', () => {
   });
 
   it('derives device names per family and expands generateServers', () => {
-    const e = buildEstate({ generateServers: [{ count: 300, prefix: 'l', family: 'linux', disks: [{ sizeGB: 1 }, { sizeGB: 2 }] }, { count: 1, prefix: 'w', family: 'windows' }] });
+    const e = buildEstate({
+      generateServers: [
+        { count: 300, prefix: 'l', family: 'linux', disks: [{ sizeGB: 1 }, { sizeGB: 2 }] },
+        { count: 1, prefix: 'w', family: 'windows' },
+      ],
+    });
     expect(e.servers).toHaveLength(301);
     expect(e.servers[0]?.disks.map((d) => d.name)).toEqual(['sda', 'sdb']);
     expect(e.servers[0]?.nics[0]?.name).toBe('eth0');
@@ -29,6 +34,13 @@ describe('estate servers (physical, linux and windows)', () => {
 
   it('rejects a sameAs that names no VM, and duplicate names', () => {
     expect(() => buildEstate({ servers: [{ name: 'x', family: 'linux', sameAs: 'nope' }] })).toThrow(/sameAs nope/);
-    expect(() => buildEstate({ servers: [{ name: 'x', family: 'linux' }, { name: 'x', family: 'windows' }] })).toThrow(/appears twice/);
+    expect(() =>
+      buildEstate({
+        servers: [
+          { name: 'x', family: 'linux' },
+          { name: 'x', family: 'windows' },
+        ],
+      }),
+    ).toThrow(/appears twice/);
   });
 });

@@ -25,7 +25,12 @@ let vc: VcenterLab;
 process.env.WIN_ESTATE_PASSWORD = 'Estate-Passw0rd!';
 
 beforeAll(async () => {
-  win = await startWindowsLab({ servers: windowsServersOfEstate(estate), seed: estate.seed, users: { 'LAB\\svc-collector': 'Estate-Passw0rd!' }, log });
+  win = await startWindowsLab({
+    servers: windowsServersOfEstate(estate),
+    seed: estate.seed,
+    users: { 'LAB\\svc-collector': 'Estate-Passw0rd!' },
+    log,
+  });
   vc = await startVcenterLab({ estate, users: [{ username: 'collector@vsphere.local', password: 'Estate-Passw0rd!' }], log });
 }, 60_000);
 
@@ -34,13 +39,22 @@ afterAll(async () => {
   await vc?.close();
 });
 
-describe('the sample estate\'s Windows servers', () => {
+describe("the sample estate's Windows servers", () => {
   const servers = estate.servers.filter((s) => s.family === 'windows');
 
   it('serves each one, and the collector reads it as the estate describes it', async () => {
     expect(servers.map((s) => s.name)).toEqual(['win-fs01', 'win-app01', 'win-web01']);
     const c = createWindowsCollector(
-      windowsSource.parse({ name: 'lab-windows', kind: 'windows', hosts: servers.map((s) => s.name), transport: 'https', username: 'LAB\\svc-collector', password: { env: 'WIN_ESTATE_PASSWORD' }, tls: { thumbprint: win.certificateThumbprint }, hostMap: win.hostMap() }),
+      windowsSource.parse({
+        name: 'lab-windows',
+        kind: 'windows',
+        hosts: servers.map((s) => s.name),
+        transport: 'https',
+        username: 'LAB\\svc-collector',
+        password: { env: 'WIN_ESTATE_PASSWORD' },
+        tls: { thumbprint: win.certificateThumbprint },
+        hostMap: win.hostMap(),
+      }),
       { log },
     );
     try {
@@ -71,9 +85,28 @@ describe('the sample estate\'s Windows servers', () => {
   });
 
   it('a VMware VM also read as a Windows server is one machine, seenBy both, in the assessment as well', async () => {
-    const vcc = createVcenterCollector(vcenterSource.parse({ name: 'lab-vc01', kind: 'vcenter', url: vc.url, username: 'collector@vsphere.local', password: { env: 'WIN_ESTATE_PASSWORD' }, tls: { thumbprint: vc.thumbprint } }), { log });
+    const vcc = createVcenterCollector(
+      vcenterSource.parse({
+        name: 'lab-vc01',
+        kind: 'vcenter',
+        url: vc.url,
+        username: 'collector@vsphere.local',
+        password: { env: 'WIN_ESTATE_PASSWORD' },
+        tls: { thumbprint: vc.thumbprint },
+      }),
+      { log },
+    );
     const wc = createWindowsCollector(
-      windowsSource.parse({ name: 'lab-windows', kind: 'windows', hosts: ['win-web01', 'win-fs01'], transport: 'https', username: 'LAB\\svc-collector', password: { env: 'WIN_ESTATE_PASSWORD' }, tls: { thumbprint: win.certificateThumbprint }, hostMap: win.hostMap() }),
+      windowsSource.parse({
+        name: 'lab-windows',
+        kind: 'windows',
+        hosts: ['win-web01', 'win-fs01'],
+        transport: 'https',
+        username: 'LAB\\svc-collector',
+        password: { env: 'WIN_ESTATE_PASSWORD' },
+        tls: { thumbprint: win.certificateThumbprint },
+        hostMap: win.hostMap(),
+      }),
       { log },
     );
     try {
@@ -82,9 +115,24 @@ describe('the sample estate\'s Windows servers', () => {
       expect(merged).toHaveLength(all.length - 1);
       const web = merged.filter((m) => m.name === 'web01' || m.name === 'win-web01');
       expect(web).toHaveLength(1);
-      expect(web[0]).toMatchObject({ kind: 'vmware', name: 'web01', seenBy: ['lab-vc01', 'lab-windows'], fqdn: 'web01.lab.local', os: { family: 'windows', version: '10.0.17763' } });
-      const a = buildAssessment({ machines: all, percentiles: null, properties: { ...DEFAULT_PROPERTIES }, catalog: loadCatalog('westus2'), asOf: 0, generatedAt: 0 });
-      expect(a.machines.filter((r) => r.seenBy.length > 1).map((r) => [r.name, r.seenBy])).toEqual([['web01', ['lab-vc01', 'lab-windows']]]);
+      expect(web[0]).toMatchObject({
+        kind: 'vmware',
+        name: 'web01',
+        seenBy: ['lab-vc01', 'lab-windows'],
+        fqdn: 'web01.lab.local',
+        os: { family: 'windows', version: '10.0.17763' },
+      });
+      const a = buildAssessment({
+        machines: all,
+        percentiles: null,
+        properties: { ...DEFAULT_PROPERTIES },
+        catalog: loadCatalog('westus2'),
+        asOf: 0,
+        generatedAt: 0,
+      });
+      expect(a.machines.filter((r) => r.seenBy.length > 1).map((r) => [r.name, r.seenBy])).toEqual([
+        ['web01', ['lab-vc01', 'lab-windows']],
+      ]);
       expect(a.machines.find((r) => r.name === 'win-fs01')).toMatchObject({ kind: 'physical', seenBy: ['lab-windows'] });
     } finally {
       await vcc.close();

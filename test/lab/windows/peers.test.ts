@@ -46,9 +46,19 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'win-peers-'));
   const cnf = join(dir, 'openssl.cnf');
   // pywinrm's NTLM needs MD4, which OpenSSL 3 keeps in the legacy provider.
-  writeFileSync(cnf, 'openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n[provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n[default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n');
+  writeFileSync(
+    cnf,
+    'openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n[provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n[default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n',
+  );
   env = { ...process.env, OPENSSL_CONF: cnf, WIN_USER: 'collector', WIN_PASS: PASSWORD };
-  lab = await startWindowsLab({ servers: fixtureServers(), seed: SEED, users: { collector: PASSWORD }, https: false, clock: () => now, log });
+  lab = await startWindowsLab({
+    servers: fixtureServers(),
+    seed: SEED,
+    users: { collector: PASSWORD },
+    https: false,
+    clock: () => now,
+    log,
+  });
 });
 
 afterAll(async () => {
@@ -57,7 +67,7 @@ afterAll(async () => {
 });
 
 describe('pywinrm and the collector read the lab Windows servers alike', () => {
-  it('the inventory classes (the collector\'s own WQL) are equal property by property, and give the same Machine', async () => {
+  it("the inventory classes (the collector's own WQL) are equal property by property, and give the same Machine", async () => {
     const queries = Object.values(INVENTORY_QUERIES);
     const child = execFile('/usr/bin/python3', ['test/lab/windows/pywinrm_read.py', url(), 'inventory'], { env, timeout: 60_000 });
     child.stdin?.end(JSON.stringify(queries));
@@ -69,7 +79,14 @@ describe('pywinrm and the collector read the lab Windows servers alike', () => {
     });
     const peer = JSON.parse(stdout) as Record<string, Array<Record<string, unknown>>>;
 
-    const client = new WsmanClient({ host: '127.0.0.1', port: Number(new URL(url()).port), scheme: 'http', auth: 'ntlm', username: 'collector', password: new Secret(PASSWORD) });
+    const client = new WsmanClient({
+      host: '127.0.0.1',
+      port: Number(new URL(url()).port),
+      scheme: 'http',
+      auth: 'ntlm',
+      username: 'collector',
+      password: new Secret(PASSWORD),
+    });
     try {
       const ours = await readInventory(SERVER, client);
       const peerData = {} as ServerInventoryData;
@@ -80,7 +97,18 @@ describe('pywinrm and the collector read the lab Windows servers alike', () => {
       }
       const ctx = { source: 'win', host: SERVER, includeVirtualNics: false };
       const fromPeer = toMachine(peerData, ctx).machine;
-      const c = createWindowsCollector(windowsSource.parse({ name: 'win', kind: 'windows', hosts: [SERVER], transport: 'http', username: 'collector', password: { env: 'WIN_PEER_PASSWORD' }, hostMap: lab.hostMap() }), { log });
+      const c = createWindowsCollector(
+        windowsSource.parse({
+          name: 'win',
+          kind: 'windows',
+          hosts: [SERVER],
+          transport: 'http',
+          username: 'collector',
+          password: { env: 'WIN_PEER_PASSWORD' },
+          hostMap: lab.hostMap(),
+        }),
+        { log },
+      );
       process.env.WIN_PEER_PASSWORD = PASSWORD;
       try {
         const { machines } = await c.discover();
@@ -94,15 +122,29 @@ describe('pywinrm and the collector read the lab Windows servers alike', () => {
     expect(lab.stats()[SERVER]?.plaintextRefused).toBe(0);
   });
 
-  it('rates computed by pywinrm from two raw readings equal the collector\'s and the workload', async () => {
+  it("rates computed by pywinrm from two raw readings equal the collector's and the workload", async () => {
     now = T0;
     process.env.WIN_PEER_PASSWORD = PASSWORD;
-    const c = createWindowsCollector(windowsSource.parse({ name: 'win', kind: 'windows', hosts: [SERVER], transport: 'http', username: 'collector', password: { env: 'WIN_PEER_PASSWORD' }, hostMap: lab.hostMap() }), { log });
+    const c = createWindowsCollector(
+      windowsSource.parse({
+        name: 'win',
+        kind: 'windows',
+        hosts: [SERVER],
+        transport: 'http',
+        username: 'collector',
+        password: { env: 'WIN_PEER_PASSWORD' },
+        hostMap: lab.hostMap(),
+      }),
+      { log },
+    );
     const samples: Sample[] = [];
     try {
       const { machines } = await c.discover();
       const m = machines[0];
-      const child = spawn('/usr/bin/python3', ['test/lab/windows/pywinrm_read.py', url(), 'rates'], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn('/usr/bin/python3', ['test/lab/windows/pywinrm_read.py', url(), 'rates'], {
+        env,
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
       const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
       expect((await lines.next()).value).toBe('ready');
       await c.poll(() => undefined); // primes at T0, as the peer did
@@ -139,7 +181,10 @@ describe('pywinrm and the collector read the lab Windows servers alike', () => {
         if (n.virtual) return;
         const name = networkInstanceName(adapterDescription(server, i));
         const id = m.nics[i]?.id ?? '';
-        for (const [prop, metric] of [['BytesReceivedPersec', 'net.received.bytesPerSec'], ['BytesSentPersec', 'net.transmitted.bytesPerSec']] as const) {
+        for (const [prop, metric] of [
+          ['BytesReceivedPersec', 'net.received.bytesPerSec'],
+          ['BytesSentPersec', 'net.transmitted.bytesPerSec'],
+        ] as const) {
           const p = peer[`network|${name}|${prop}`] ?? Number.NaN;
           expect(Math.abs(p - (ours.get(`${metric}|${id}`) ?? Number.NaN)), `${name} ${prop}`).toBeLessThan(1e-6);
           expect(Math.abs(p - (want.get(`${metric}|${id}`) ?? Number.NaN))).toBeLessThan(0.04);

@@ -8,7 +8,12 @@ import { SLOT_SEC, type WindowsWorld } from '../../../lab/windows/world.js';
  * metric|instance -> the value the workload prescribes for the slot starting at slotStart (rates over
  * [slotStart, slotStart + 30 s)); memory is a gauge, read at the end of that interval (the next slot).
  */
-export function truth(world: WindowsWorld, name: string, slotStart: number, ids: { disk: (i: number) => string; nic: (i: number) => string }): Map<string, number> {
+export function truth(
+  world: WindowsWorld,
+  name: string,
+  slotStart: number,
+  ids: { disk: (i: number) => string; nic: (i: number) => string },
+): Map<string, number> {
   const s = world.server(name);
   if (!s) throw new Error(`no server ${name}`);
   const w = s.spec.workload;
@@ -18,16 +23,34 @@ export function truth(world: WindowsWorld, name: string, slotStart: number, ids:
   out.set('memory.usage.percent|', workloadValue(w.memory, key('memory'), slotStart + SLOT_SEC * 1000, SLOT_SEC, true));
   s.spec.disks.forEach((_d, i) => {
     const inst = String(i);
-    out.set(`disk.read.bytesPerSec|${ids.disk(i)}`, workloadValue(w.diskReadBytesPerSec, key('diskReadBytesPerSec', inst), slotStart, SLOT_SEC, false));
-    out.set(`disk.write.bytesPerSec|${ids.disk(i)}`, workloadValue(w.diskWriteBytesPerSec, key('diskWriteBytesPerSec', inst), slotStart, SLOT_SEC, false));
-    out.set(`disk.read.opsPerSec|${ids.disk(i)}`, workloadValue(w.diskReadOpsPerSec, key('diskReadOpsPerSec', inst), slotStart, SLOT_SEC, false));
-    out.set(`disk.write.opsPerSec|${ids.disk(i)}`, workloadValue(w.diskWriteOpsPerSec, key('diskWriteOpsPerSec', inst), slotStart, SLOT_SEC, false));
+    out.set(
+      `disk.read.bytesPerSec|${ids.disk(i)}`,
+      workloadValue(w.diskReadBytesPerSec, key('diskReadBytesPerSec', inst), slotStart, SLOT_SEC, false),
+    );
+    out.set(
+      `disk.write.bytesPerSec|${ids.disk(i)}`,
+      workloadValue(w.diskWriteBytesPerSec, key('diskWriteBytesPerSec', inst), slotStart, SLOT_SEC, false),
+    );
+    out.set(
+      `disk.read.opsPerSec|${ids.disk(i)}`,
+      workloadValue(w.diskReadOpsPerSec, key('diskReadOpsPerSec', inst), slotStart, SLOT_SEC, false),
+    );
+    out.set(
+      `disk.write.opsPerSec|${ids.disk(i)}`,
+      workloadValue(w.diskWriteOpsPerSec, key('diskWriteOpsPerSec', inst), slotStart, SLOT_SEC, false),
+    );
   });
   s.spec.nics.forEach((n, i) => {
     if (n.virtual) return;
     const inst = String(i);
-    out.set(`net.received.bytesPerSec|${ids.nic(i)}`, workloadValue(w.netReceivedBytesPerSec, key('netReceivedBytesPerSec', inst), slotStart, SLOT_SEC, false));
-    out.set(`net.transmitted.bytesPerSec|${ids.nic(i)}`, workloadValue(w.netTransmittedBytesPerSec, key('netTransmittedBytesPerSec', inst), slotStart, SLOT_SEC, false));
+    out.set(
+      `net.received.bytesPerSec|${ids.nic(i)}`,
+      workloadValue(w.netReceivedBytesPerSec, key('netReceivedBytesPerSec', inst), slotStart, SLOT_SEC, false),
+    );
+    out.set(
+      `net.transmitted.bytesPerSec|${ids.nic(i)}`,
+      workloadValue(w.netTransmittedBytesPerSec, key('netTransmittedBytesPerSec', inst), slotStart, SLOT_SEC, false),
+    );
   });
   return out;
 }
