@@ -2,7 +2,7 @@
 // record per machine with its metadata, every series' percentile, effective utilisation, data-point
 // availability and confidence, readiness with reasons, and right-sizing.
 import type { Machine, MetricName } from '../model/index.js';
-import { DISK_METRICS, MACHINE_METRICS, NIC_METRICS } from '../model/index.js';
+import { DISK_METRICS, MACHINE_METRICS, mergeMachinesAcrossSources, NIC_METRICS } from '../model/index.js';
 import type { Catalog, CatalogInfo } from './catalog.js';
 import { confidenceStars, dataPointsPercent } from '../rollup/peak-statistics.js';
 import type { PercentileReport, SeriesReport } from './percentile-input.js';
@@ -29,6 +29,8 @@ export interface AssessmentRecord {
   name: string;
   source: string;
   kind: Machine['kind'];
+  /** Every source that saw this machine (a VM also read as a physical server is one record). */
+  seenBy: string[];
   moref: string | null;
   biosUuid: string | null;
   instanceId: string;
@@ -36,7 +38,13 @@ export interface AssessmentRecord {
   cluster: string | null;
   host: string | null;
   powerState: Machine['powerState'];
-  os: { name: string | null; id: string | null; version: string | null; architecture: 'x64' | 'x86' | null };
+  os: {
+    name: string | null;
+    id: string | null;
+    version: string | null;
+    architecture: 'x64' | 'x86' | null;
+    family?: 'windows' | 'linux' | null;
+  };
   firmware: Machine['firmware'];
   cpuCores: number;
   memoryMB: number;
@@ -82,12 +90,19 @@ export function toIso(t: string | number | Date): string {
   return d.toISOString();
 }
 
+/** A physical server's boot disk first: it is the OS disk Azure gives the VM; the others become data disks. */
+function bootDiskFirst(m: Machine): Machine {
+  if (!m.bootDisk || m.disks[0]?.id === m.bootDisk || !m.disks.some((d) => d.id === m.bootDisk)) return m;
+  return { ...m, disks: [...m.disks.filter((d) => d.id === m.bootDisk), ...m.disks.filter((d) => d.id !== m.bootDisk)] };
+}
+
 export function assessMachine(
-  m: Machine,
+  machine: Machine,
   report: SeriesReport[] | undefined,
   props: AssessmentProperties,
   catalog: Catalog,
 ): AssessmentRecord {
+  const m = bootDiskFirst(machine);
   const perf = props.sizingCriterion === 'performance-based';
   const cf = props.comfortFactor;
   const pKey = `p${props.percentile}` as 'p50' | 'p90' | 'p95' | 'p99';
@@ -169,6 +184,7 @@ export function assessMachine(
     name: m.name,
     source: m.source,
     kind: m.kind,
+    seenBy: m.seenBy ?? [m.source],
     moref: m.moref,
     biosUuid: m.biosUuid,
     instanceId: m.instanceId,
@@ -176,7 +192,13 @@ export function assessMachine(
     cluster: m.cluster,
     host: m.host,
     powerState: m.powerState,
-    os: { name: m.os.name, id: m.os.id, version: m.os.version ?? null, architecture: m.os.architecture ?? null },
+    os: {
+      name: m.os.name,
+      id: m.os.id,
+      version: m.os.version ?? null,
+      architecture: m.os.architecture ?? null,
+      ...(m.os.family ? { family: m.os.family } : {}),
+    },
     firmware: m.firmware,
     cpuCores: m.cpuCores,
     memoryMB: m.memoryMB,
@@ -215,7 +237,8 @@ export interface BuildOptions {
 
 export function buildAssessment(o: BuildOptions): Assessment {
   const reports = new Map((o.percentiles?.machines ?? []).map((r) => [r.id, r.series]));
-  const machines = [...o.machines]
+  // Offline inputs (a discover file with several sources) get the same cross-source merge as the store's reads.
+  const machines = mergeMachinesAcrossSources(o.machines)
     .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
     .map((m) => assessMachine(m, reports.get(m.id), o.properties, o.catalog));
   const readiness: Record<string, number> = { Ready: 0, 'Conditionally ready': 0, 'Not ready': 0, 'Readiness unknown': 0 };

@@ -76,8 +76,9 @@ function row(r: AssessmentRecord, diskColumns: number): Cell[] {
     r.os.name ?? r.os.id,
     r.os.version,
     architecture(r),
-    'Virtual',
-    r.kind === 'vmware' ? 'VMware' : 'Hyper-V',
+    // v2023 template: Server type Virtual | Physical; Hypervisor only for virtual servers.
+    r.kind === 'physical' ? 'Physical' : 'Virtual',
+    r.kind === 'physical' ? null : r.kind === 'vmware' ? 'VMware' : 'Hyper-V',
     r.disks.length,
   ];
   for (let i = 0; i < diskColumns; i++) {

@@ -1,6 +1,10 @@
 // The guest-OS readiness table (docs/azure-migrate.md §7.3) as data: first matching row wins.
-// Names come from vCenter's summary.config.guestFullName (or guestId) and Hyper-V's KVP OSName, so
-// the patterns accept both spellings ("Microsoft Windows Server 2019 (64-bit)", "Windows Server 2022 Datacenter").
+// Names come from vCenter's summary.config.guestFullName (or guestId), Hyper-V's KVP OSName and, for
+// physical servers, the server itself (Win32_OperatingSystem.Caption, /etc/os-release PRETTY_NAME), so
+// the patterns accept all spellings ("Microsoft Windows Server 2019 (64-bit)", "Windows Server 2022
+// Datacenter", "Microsoft Windows Storage Server 2016 Standard", "Ubuntu 22.04.3 LTS"). Azure Migrate
+// applies the same guest-OS table to physical servers (docs/azure-migrate.md §7.3); what differs is only where the
+// name comes from, so physical servers never show VMware's "Other".
 
 export type OsSupport = 'ready' | 'conditional' | 'unknown';
 
@@ -28,12 +32,17 @@ export const OS_TABLE: OsRule[] = [
   },
   {
     id: 'windows-server-modern',
-    pattern: /windows server.*\b(20(1[6-9]|[2-9]\d))\b/i,
+    pattern: /windows (storage |essentials |web )?server.*\b(20(1[6-9]|[2-9]\d))\b|hyper-v server (2016|2019)|windows server threshold/i,
     support: 'ready',
     note: 'Windows Server 2016 or later',
   },
-  { id: 'windows-server-2012-r2', pattern: /windows server.*2012 r2/i, support: 'ready', note: 'Windows Server 2012 R2' },
-  { id: 'windows-server-2012', pattern: /windows server.*2012/i, support: 'ready', note: 'Windows Server 2012' },
+  {
+    id: 'windows-server-2012-r2',
+    pattern: /windows (storage |essentials )?server.*2012 r2/i,
+    support: 'ready',
+    note: 'Windows Server 2012 R2',
+  },
+  { id: 'windows-server-2012', pattern: /windows (storage |essentials )?server.*2012/i, support: 'ready', note: 'Windows Server 2012' },
   { id: 'windows-server-2008', pattern: /windows (web )?server.*2008/i, support: 'ready', note: 'Windows Server 2008 / 2008 R2' },
   {
     id: 'windows-server-2003',
@@ -107,17 +116,28 @@ export interface OsVerdict {
 }
 
 /** Classifies a guest OS; an OS nobody reported, or one the table does not know, is "unknown". */
-export function classifyOs(os: { name: string | null; id: string | null; architecture?: 'x64' | 'x86' | null }): OsVerdict {
-  const name = (os.name ?? '').trim();
+export function classifyOs(os: {
+  name: string | null;
+  id: string | null;
+  architecture?: 'x64' | 'x86' | null;
+  version?: string | null;
+  family?: 'windows' | 'linux' | null;
+}): OsVerdict {
+  // Windows captions carry trademarks: "Microsoft(R) Windows(R) Server 2003, Standard Edition".
+  let name = (os.name ?? '')
+    .replace(/\((r|tm)\)|[®™]/gi, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  // A physical Linux server may name its distribution without the release ("Debian GNU/Linux" + VERSION_ID 12).
+  if (os.family === 'linux' && name && !/\d/.test(name) && os.version) name = `${name} ${os.version.trim()}`;
   const id = (os.id ?? '').trim();
   const is32Bit = os.architecture === 'x86' || /\(32-bit\)|\b32-bit\b|\bx86\b(?!_64)|\bi[3-6]86\b/i.test(name);
-  if (!name && !id)
-    return {
-      support: 'unknown',
-      rule: 'os-not-reported',
-      note: 'the guest OS was not reported (VMware Tools or Hyper-V Integration Services not running?)',
-      is32Bit,
-    };
+  if (!name && !id) {
+    const why = os.family
+      ? 'the server did not report its OS name'
+      : 'the guest OS was not reported (VMware Tools or Hyper-V Integration Services not running?)';
+    return { support: 'unknown', rule: 'os-not-reported', note: why, is32Bit };
+  }
   for (const candidate of [name, id]) {
     if (!candidate) continue;
     for (const rule of OS_TABLE) {

@@ -125,6 +125,67 @@ const generator = z
   })
   .strict();
 
+// Physical servers (or VMs read directly, not through their hypervisor): Linux over SSH, Windows over WinRM.
+// A separate list rather than hosts with `platform: physical`, because a server is a machine, not a host of machines.
+const serverDisk = z
+  .object({
+    sizeGB: z.number().positive(),
+    /** The disk's model string as the OS reports it (lsblk MODEL / Win32_DiskDrive.Model). */
+    model: z.string().optional(),
+    /** Device name: linux sda, sdb.. (or nvme0n1); windows \\.\PHYSICALDRIVE0... Derived when omitted. */
+    name: z.string().optional(),
+  })
+  .strict();
+
+const serverNic = z
+  .object({
+    /** Interface name: linux eth0, eth1..; windows "Ethernet", "Ethernet 2"... Derived when omitted. */
+    name: z.string().optional(),
+    mac: z.string().optional(),
+    ipAddresses: z.array(z.string()).optional(),
+  })
+  .strict();
+
+const serverFields = {
+  family: z.enum(['linux', 'windows']),
+  cpus: z.number().int().min(1).max(1024).default(2),
+  memoryMB: z.number().int().min(256).default(4096),
+  firmware: z.enum(['bios', 'uefi']).default('uefi'),
+  /** linux: os-release PRETTY_NAME / VERSION_ID; windows: Caption / Version. Defaults per family. */
+  os: z.object({ name: z.string(), version: z.string().optional() }).strict().optional(),
+  /** uname -m / OSArchitecture. */
+  architecture: z.enum(['x86_64', 'i686', 'aarch64']).default('x86_64'),
+  disks: z
+    .array(serverDisk)
+    .min(1)
+    .default([{ sizeGB: 100 }]),
+  nics: z.array(serverNic).default([{}]),
+  workload: workload.default(workload.parse({})),
+  /** A server that is down (the lab refuses its connections). */
+  down: z.boolean().default(false),
+};
+
+const server = z
+  .object({
+    name: z.string().min(1),
+    ...serverFields,
+    fqdn: z.string().optional(),
+    biosUuid: z.string().uuid().optional(),
+    biosSerial: z.string().optional(),
+    /** A VM of this estate that is also reachable as a physical server: the same machine (same BIOS UUID). */
+    sameAs: z.string().optional(),
+  })
+  .strict();
+
+/** Bulk servers for scale labs: `count` servers named prefix-00001... */
+const serverGenerator = z
+  .object({
+    count: z.number().int().min(1).max(100_000),
+    prefix: z.string().min(1),
+    ...serverFields,
+  })
+  .strict();
+
 export const estateSchema = z
   .object({
     /** Seeds GUIDs, MACs and workload noise so the same file always gives the same estate. */
@@ -132,6 +193,9 @@ export const estateSchema = z
     hosts: z.array(host).default([]),
     vms: z.array(vm).default([]),
     generate: z.array(generator).default([]),
+    /** Physical servers, read directly over SSH (linux) or WinRM (windows). */
+    servers: z.array(server).default([]),
+    generateServers: z.array(serverGenerator).default([]),
   })
   .strict();
 
@@ -163,10 +227,56 @@ export interface EstateVm {
   index: number;
 }
 
+/** A physical server after expansion: every id resolved, every default applied. */
+export interface EstateServer {
+  name: string;
+  family: 'linux' | 'windows';
+  cpus: number;
+  memoryMB: number;
+  firmware: 'bios' | 'uefi';
+  os: { name: string; version: string };
+  architecture: 'x86_64' | 'i686' | 'aarch64';
+  /** `name` is the OS device name (sda / \\.\PHYSICALDRIVE0); disks[0] is the boot disk. */
+  disks: Array<{ index: number; name: string; sizeGB: number; capacityBytes: number; model: string }>;
+  nics: Array<{ index: number; name: string; mac: string; ipAddresses: string[] }>;
+  ipAddresses: string[];
+  fqdn: string;
+  /** Canonical lower-case SMBIOS UUID; equal to the sameAs VM's biosUuid. */
+  biosUuid: string;
+  biosSerial: string;
+  /** Linux /etc/machine-id (32 hex digits). */
+  machineId: string;
+  workload: Workload;
+  /** The VM of this estate that is the same machine, or null. */
+  sameAs: string | null;
+  down: boolean;
+  /** Position among the servers (for ports, addresses). */
+  index: number;
+}
+
 export interface Estate {
   seed: number;
   hosts: EstateHost[];
   vms: EstateVm[];
+  servers: EstateServer[];
+}
+
+const DEFAULT_SERVER_OS = {
+  linux: { name: 'Debian GNU/Linux 12 (bookworm)', version: '12' },
+  windows: { name: 'Microsoft Windows Server 2022 Datacenter', version: '10.0.20348' },
+} as const;
+
+function stableHex(seed: number, bytes: number, ...parts: string[]): string {
+  return createHash('sha256')
+    .update(`${seed}|${parts.join('|')}`)
+    .digest('hex')
+    .slice(0, bytes * 2);
+}
+
+function linuxDiskName(i: number): string {
+  // sda..sdz, then sdaa.. as the kernel names them.
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  return i < 26 ? `sd${letters[i]}` : `sd${letters[Math.floor(i / 26) - 1]}${letters[i % 26]}`;
 }
 
 /** Deterministic UUID from the seed and a name, so ids survive restarts of the lab. */
@@ -262,7 +372,79 @@ export function buildEstate(raw: unknown, file = 'estate'): Estate {
       add(vm.parse({ ...fields, name: `${prefix}-${String(i + 1).padStart(width, '0')}`, host: hosts[i % hosts.length] }));
     }
   }
-  return { seed: e.seed, hosts: e.hosts, vms };
+  const servers = buildServers(e, vms, file);
+  return { seed: e.seed, hosts: e.hosts, vms, servers };
+}
+
+function buildServers(e: z.infer<typeof estateSchema>, vms: EstateVm[], file: string): EstateServer[] {
+  const vmsByName = new Map(vms.map((v) => [v.name, v]));
+  const servers: EstateServer[] = [];
+  const names = new Set<string>();
+  const add = (spec: z.infer<typeof server>): void => {
+    if (names.has(spec.name))
+      throw new UserError(`${file}: server name ${spec.name} appears twice.`, { fix: 'Give every server its own name.' });
+    names.add(spec.name);
+    let biosUuid = spec.biosUuid?.toLowerCase() ?? stableUuid(e.seed, 'server-bios', spec.name);
+    if (spec.sameAs !== undefined) {
+      const twin = vmsByName.get(spec.sameAs);
+      if (!twin)
+        throw new UserError(`${file}: server ${spec.name} is sameAs ${spec.sameAs}, which is not a VM of the estate.`, {
+          fix: 'Name a VM listed under vms (or generated), or drop sameAs.',
+        });
+      biosUuid = twin.biosUuid.toLowerCase();
+    }
+    const index = servers.length;
+    const windows = spec.family === 'windows';
+    // First NIC in 172.16.0.0/12, further NICs in 10.201+/16: away from the VMs' 10.0.x.x.
+    const n = index + 1;
+    const ip = (nic: number): string =>
+      nic === 0 ? `172.${16 + ((n >> 16) & 15)}.${(n >> 8) & 255}.${n & 255}` : `10.${200 + nic}.${(n >> 8) & 255}.${n & 255}`;
+    const nics = spec.nics.map((nicSpec, i) => ({
+      index: i,
+      name: nicSpec.name ?? (windows ? (i === 0 ? 'Ethernet' : `Ethernet ${i + 1}`) : `eth${i}`),
+      // 00:15:5d is Hyper-V's OUI; any fixed OUI will do for the lab.
+      mac: (
+        nicSpec.mac ?? `00:15:5d:${(stableHex(e.seed, 3, 'server-mac', spec.name, String(i)).match(/../g) ?? []).join(':')}`
+      ).toLowerCase(),
+      ipAddresses: nicSpec.ipAddresses ?? [ip(i)],
+    }));
+    servers.push({
+      name: spec.name,
+      family: spec.family,
+      cpus: spec.cpus,
+      memoryMB: spec.memoryMB,
+      firmware: spec.firmware,
+      os: {
+        name: spec.os?.name ?? DEFAULT_SERVER_OS[spec.family].name,
+        version: spec.os?.version ?? DEFAULT_SERVER_OS[spec.family].version,
+      },
+      architecture: spec.architecture,
+      disks: spec.disks.map((d, i) => ({
+        index: i,
+        name: d.name ?? (windows ? `\\\\.\\PHYSICALDRIVE${i}` : linuxDiskName(i)),
+        sizeGB: d.sizeGB,
+        capacityBytes: Math.round(d.sizeGB * 1024 ** 3),
+        model: d.model ?? (windows ? 'Msft Virtual Disk' : 'LAB-SSD'),
+      })),
+      nics,
+      ipAddresses: nics.flatMap((n) => n.ipAddresses),
+      fqdn: spec.fqdn ?? `${spec.name}.lab.local`,
+      biosUuid,
+      biosSerial: spec.biosSerial ?? `LAB-${stableHex(e.seed, 6, 'server-serial', spec.name).toUpperCase()}`,
+      machineId: stableHex(e.seed, 16, 'machine-id', spec.name),
+      workload: spec.workload,
+      sameAs: spec.sameAs ?? null,
+      down: spec.down,
+      index,
+    });
+  };
+  for (const s of e.servers) add(s);
+  for (const g of e.generateServers) {
+    const { count, prefix, ...fields } = g;
+    const width = Math.max(5, String(count).length);
+    for (let i = 0; i < count; i++) add(server.parse({ ...fields, name: `${prefix}-${String(i + 1).padStart(width, '0')}` }));
+  }
+  return servers;
 }
 
 export function loadEstate(file: string): Estate {

@@ -7,4 +7,6 @@ export * from './sample.js';
 export * from './machine.js';
 export * from './source.js';
 export * from './source-status.js';
+export * from './bios-uuid.js';
+export * from './machine-merge.js';
 export * from './guest.js';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Machine, SourceSummary } from '../model/index.js';
+import { mergeMachinesAcrossSources, type Machine, type SourceSummary } from '../model/index.js';
 import { keyOf } from './redis.js';
 import { redact } from '../common/redact.js';
 
@@ -47,13 +47,20 @@ export class InventoryStore {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /**
+   * One source's machines as it discovered them; without a source, every source's machines with one
+   * server seen by several sources (a VM also read as a physical server) merged into one record
+   * (model/machine-merge.ts). The merge is done here, on read, because this is where the discovery page,
+   * the rollup and the assessment meet every source's inventory; each source keeps writing only its own.
+   */
   async machines(source?: string): Promise<Machine[]> {
     const names = source ? [source] : (await this.sources()).map((s) => s.name);
-    const out: Machine[] = [];
+    let out: Machine[] = [];
     for (const name of names) {
       const all = await this.redis.hgetall(this.machinesKey(name));
       for (const v of Object.values(all)) out.push(JSON.parse(v) as Machine);
     }
+    if (!source) out = mergeMachinesAcrossSources(out);
     return out.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   }
 

@@ -35,6 +35,14 @@ export function endpointOf(cfg: SourceConfig): { host: string; port: number; tls
     const host = m?.[1] ?? m?.[2] ?? first;
     const https = cfg.kind === 'windows' && cfg.transport === 'https';
     const fallback = cfg.kind === 'linux' ? 22 : (cfg.port ?? (https ? 5986 : 5985));
+    // A windows source's hostMap (the lab's servers, names DNS does not resolve) says where it answers.
+    const mapped =
+      cfg.kind === 'windows' ? Object.entries(cfg.hostMap).find(([name]) => name.toLowerCase() === host.toLowerCase())?.[1] : undefined;
+    if (typeof mapped === 'string') {
+      const [address = host, port] = mapped.split(':');
+      return { host: address, port: port ? Number(port) : fallback, tls: https };
+    }
+    if (mapped) return { host: mapped.address, port: (https ? mapped.httpsPort : mapped.httpPort) ?? fallback, tls: https };
     return { host, port: m?.[3] ? Number(m[3]) : fallback, tls: https };
   }
   const https = cfg.transport === 'https';
@@ -201,7 +209,9 @@ export async function checkSource(cfg: SourceConfig, log: Logger, timeoutMs = 60
       fix: found.source.errors.length
         ? cfg.kind === 'vcenter'
           ? 'Give the account the Read-only role on the vCenter root, propagated to children.'
-          : 'Add the account to "Hyper-V Administrators" and "Remote Management Users" on every host (or grant WMI root\\virtualization\\v2 remote enable).'
+          : cfg.kind === 'windows'
+            ? 'Add the account to "Remote Management Users" and "Performance Monitor Users" on every server (and WMI root\\cimv2 Enable Account + Remote Enable), or use a local administrator.'
+            : 'Add the account to "Hyper-V Administrators" and "Remote Management Users" on every host (or grant WMI root\\virtualization\\v2 remote enable).'
         : undefined,
     });
   } catch (err) {

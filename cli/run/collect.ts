@@ -57,20 +57,37 @@ function withState(cfg: SourceConfig, dir: string | undefined): SourceConfig {
   return { ...cfg, perf: { ...cfg.perf, stateFile: join(dir, `${cfg.name}.json`) } };
 }
 
-async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger): Promise<boolean> {
+async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger, what = ''): Promise<{ ok: boolean; samples: number }> {
   const started = Date.now();
   try {
     const stats = await c.poll((batch) => out.write(batch, c.name));
     const refused = [...(out.refused.get(c.name) ?? [])].map(([reason, n]) => `${n} ${reason}`).join(', ');
-    const line = `${c.name}: ${stats.samples} sample(s) from ${stats.machinesPolled} machine(s) in ${stats.requests} request(s), ${((Date.now() - started) / 1000).toFixed(1)} s${refused ? `; refused so far (not written): ${refused}` : ''}`;
+    const line = `${c.name}: ${what}${stats.samples} sample(s) from ${stats.machinesPolled} machine(s) in ${stats.requests} request(s), ${((Date.now() - started) / 1000).toFixed(1)} s${refused ? `; refused so far (not written): ${refused}` : ''}`;
     process.stderr.write(`${line}${stats.errors.length ? `; errors: ${redactText(stats.errors.join('; '))}` : ''}\n`);
-    return stats.errors.length === 0 || stats.samples > 0;
+    return { ok: stats.errors.length === 0 || stats.samples > 0, samples: stats.samples };
   } catch (err) {
     const fix = err instanceof UserError && err.fix ? ` Fix: ${err.fix}` : '';
     process.stderr.write(`${c.name}: FAILED: ${redactText(errorMessage(err) + fix)}\n`);
     log.debug({ source: c.name, err: redactText(errorMessage(err)) }, 'poll failed');
-    return false;
+    return { ok: false, samples: 0 };
   }
+}
+
+/** Sources whose rates come from the difference of two raw readings: their first poll only primes. */
+const TWO_READINGS: ReadonlySet<SourceCollector['kind']> = new Set(['hyperv', 'windows', 'linux']);
+
+/**
+ * `collect --once`: one poll, except for sources that need two raw readings, which take the first, say
+ * that they are waiting, and take the second one interval later (a single poll would give 0 samples).
+ */
+async function collectOnce(c: SourceCollector, out: NdjsonOut, log: Logger): Promise<boolean> {
+  if (!TWO_READINGS.has(c.kind)) return (await pollOnce(c, out, log)).ok;
+  const first = await pollOnce(c, out, log, 'first reading (rates need two): ');
+  if (!first.ok) return false;
+  if (first.samples > 0) return true;
+  process.stderr.write(`${c.name}: waiting ${c.pollIntervalSec} s for the second reading...\n`);
+  await new Promise((resolve) => setTimeout(resolve, c.pollIntervalSec * 1000));
+  return (await pollOnce(c, out, log)).ok;
 }
 
 export async function runCollect(opts: CollectOptions): Promise<void> {
@@ -81,7 +98,7 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
   try {
     for (const cfg of sources) collectors.push(await createCollector(cfg, { log }));
     if (opts.once) {
-      const ok = await Promise.all(collectors.map((c) => pollOnce(c, out, log)));
+      const ok = await Promise.all(collectors.map((c) => collectOnce(c, out, log)));
       const failed = collectors.filter((_, i) => !ok[i]).map((c) => c.name);
       if (failed.length > 0) {
         throw new UserError(

@@ -7,7 +7,9 @@ import type { Logger } from '../../common/log.js';
 import type { CollectorConfig } from '../../config/load.js';
 import { loadEstate, type Estate } from '../../lab/estate.js';
 import { startHypervLab, type HypervLab } from '../../lab/hyperv/index.js';
+import { clientKeyFromPem, newClientKey, startLinuxLab, type LinuxLab } from '../../lab/linux/index.js';
 import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
+import { startWindowsLab, windowsServersOfEstate } from '../../lab/windows/index.js';
 import { ConfigStore } from '../../appliance/config-store.js';
 import { writeFileAtomically } from '../../common/atomic-file.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from '../../appliance/private-redis.js';
@@ -45,13 +47,16 @@ export interface PreparedLab {
   redis: PrivateRedis | null;
   vcenters: VcenterLab[];
   hyperv: HypervLab | null;
+  linux: LinuxLab | null;
   endpoints: LabEndpoint[];
   close(): Promise<void>;
 }
 
 export const LAB_PREFIX = 'lab-';
+const LINUX_USER = 'collector';
 const VCENTER_USER = 'collector@vsphere.local';
 const HYPERV_USER = 'LAB\\collector';
+const WINDOWS_USER = 'LAB\\svc-collector';
 
 /** A secret in a 0600 file, made once and reused, so a restarted lab keeps its passwords. */
 function secretFile(dir: string, name: string): { file: string; value: string } {
@@ -157,6 +162,25 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
         });
     }
 
+    // The estate's Windows servers: one simulated server per WS-Man listener, one windows source for all.
+    const winServers = windowsServersOfEstate(estate);
+    if (winServers.length) {
+      const pw = secretFile(secrets, 'windows');
+      const win = await startWindowsLab({ servers: winServers, seed: estate.seed, users: { [WINDOWS_USER]: pw.value }, log: opts.log });
+      cleanups.push(() => win.close());
+      sources.push({
+        name: `${LAB_PREFIX}windows`,
+        kind: 'windows',
+        hosts: winServers.map((w) => w.name),
+        transport: 'https',
+        auth: 'ntlm',
+        username: WINDOWS_USER,
+        password: { file: pw.file },
+        tls: { thumbprint: win.certificateThumbprint },
+        hostMap: win.hostMap(),
+      });
+    }
+
     if (opts.extraSources) {
       const extra = parse(readFileSync(opts.extraSources, 'utf8')) as unknown;
       if (!Array.isArray(extra))
@@ -164,6 +188,30 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
           fix: 'Write "- name: ...\\n  kind: vcenter ..." entries, as under sources: in a config file.',
         });
       sources.push(...(extra as Record<string, unknown>[]));
+    }
+
+    let linux: LinuxLab | null = null;
+    if (estate.servers.some((s) => s.family === 'linux')) {
+      // The lab account's SSH key, made once (0600) and reused; host keys are pinned in a known_hosts file.
+      const keyFile = join(secrets, 'linux-collector.key');
+      if (!existsSync(keyFile)) {
+        mkdirSync(secrets, { recursive: true, mode: 0o700 });
+        writeFileSync(keyFile, newClientKey().pem, { mode: 0o600 });
+      }
+      const key = clientKeyFromPem(readFileSync(keyFile, 'utf8'));
+      const servers = await startLinuxLab({ estate, users: [{ username: LINUX_USER, publicKey: key.blob }], log: opts.log });
+      linux = servers;
+      cleanups.push(() => servers.close());
+      const knownHosts = join(dataDir, 'linux_known_hosts');
+      writeFileSync(knownHosts, servers.knownHosts());
+      sources.push({
+        name: `${LAB_PREFIX}linux`,
+        kind: 'linux',
+        hosts: servers.endpoints.map((e) => e.address),
+        username: LINUX_USER,
+        privateKey: { file: keyFile },
+        hostKeys: { file: knownHosts },
+      });
     }
 
     const admin = secretFile(secrets, 'admin-password');
@@ -185,7 +233,7 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
       const exists = store.rawSource(String(s.name)) !== null;
       await store.upsertSource(s, exists ? String(s.name) : undefined);
     }
-    return { configFile, config: store.read(), adminPassword: admin.value, estate, redis, vcenters, hyperv, endpoints, close };
+    return { configFile, config: store.read(), adminPassword: admin.value, estate, redis, vcenters, hyperv, linux, endpoints, close };
   } catch (err) {
     await close();
     throw err;
@@ -232,6 +280,11 @@ export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
           (e) =>
             `  Lab ${e.kind === 'vcenter' ? 'vCenter' : 'Hyper-V host'} ${e.name}: ${e.kind === 'vcenter' ? e.address : `${e.address} port ${e.port} (HTTPS)`}  user ${e.username}  password in ${e.passwordFile}`,
         )
+      : []),
+    ...(opts.noLabSources && lab.linux
+      ? [
+          `  Lab Linux servers (SSH): ${lab.linux.endpoints.map((e) => e.address).join(', ')}  user ${LINUX_USER}  key in ${join(resolve(opts.dataDir), 'secrets', 'linux-collector.key')}  host keys in ${join(resolve(opts.dataDir), 'linux_known_hosts')}`,
+        ]
       : []),
     `  Redis:    ${lab.config.redis.url}${lab.redis ? ` (private redis-server, data in ${resolve(opts.dataDir, 'redis')})` : ''}`,
     'Machines appear on the Discovery page within a minute; the one-hour backfill gives charts and a first assessment right after.',

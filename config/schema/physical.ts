@@ -57,6 +57,8 @@ export const linuxSource = z
     privateKey: secretRef.optional(),
     privateKeyPassphrase: secretRef.optional(),
     hostKeys,
+    /** NICs reported even when virtual or loopback, by interface name (e.g. [lo] to measure loopback traffic). */
+    includeNics: z.array(z.string().min(1)).default([]),
   })
   .strict()
   .refine((s) => s.password !== undefined || s.privateKey !== undefined, {

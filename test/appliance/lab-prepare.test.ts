@@ -39,13 +39,13 @@ describe('lab up: preparation', () => {
     expect(cfg.redis.url).toBe(lab.redis!.url);
     expect(cfg.web.port).toBe(0);
     const names = cfg.sources.map((s) => s.name).sort();
-    expect(names).toEqual(['lab-hvclu01', 'lab-hyperv', 'lab-vc01']);
+    expect(names).toEqual(['lab-hvclu01', 'lab-hyperv', 'lab-linux', 'lab-vc01', 'lab-windows']);
     const vc = cfg.sources.find((s) => s.name === 'lab-vc01')!;
     expect(vc.kind).toBe('vcenter');
     expect(vc.kind === 'vcenter' && vc.url).toBe(lab.vcenters[0]!.url);
     expect(vc.kind === 'vcenter' && vc.tls.thumbprint).toBe(lab.vcenters[0]!.thumbprint);
     for (const s of cfg.sources) {
-      const ref = s.password as { file: string };
+      const ref = (s.kind === 'linux' ? s.privateKey : s.password) as { file: string };
       expect(statSync(ref.file).mode & 0o777).toBe(0o600);
       expect(readFileSync(lab.configFile, 'utf8')).not.toContain(readFileSync(ref.file, 'utf8').trim());
     }
@@ -68,6 +68,9 @@ describe('lab up: preparation', () => {
     const hvAlone = lab.estate.vms.filter((v) => v.host.platform === 'hyperv' && !v.host.cluster).length;
     expect(counts['lab-hvclu01']).toBe(hvCluster);
     expect(counts['lab-hyperv']).toBe(hvAlone);
+    expect(counts['lab-linux']).toBe(lab.estate.servers.filter((s) => s.family === 'linux' && !s.down).length);
+    // Physical Windows servers of the estate (lab/windows): one source for all of them.
+    expect(counts['lab-windows']).toBe(lab.estate.servers.filter((s) => s.family === 'windows' && !s.down).length);
   }, 120_000);
 
   it('keeps sources added by the admin and rewrites only the lab ones on the next start', async () => {
@@ -84,7 +87,7 @@ describe('lab up: preparation', () => {
     const names = loadConfig(lab.configFile)
       .sources.map((s) => s.name)
       .sort();
-    expect(names).toEqual(['lab-hvclu01', 'lab-hyperv', 'lab-vc01', 'mine']);
+    expect(names).toEqual(['lab-hvclu01', 'lab-hyperv', 'lab-linux', 'lab-vc01', 'lab-windows', 'mine']);
     expect(loadConfig(lab.configFile).redis.url).toBe(lab.redis!.url);
   }, 120_000);
 });
