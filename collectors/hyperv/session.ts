@@ -1,12 +1,11 @@
 // One Hyper-V host's WS-Man session: where it is (DNS name or the hostMap), which transport, one
 // keep-alive client reused across polls, and the fallback from HTTPS 5986 to HTTP 5985 (NTLM with
-// message encryption) when nothing listens on 5986, unless httpsOnly is set or implied (https-policy.ts).
+// message encryption) when nothing listens on 5986, unless httpsOnly is set or implied (collectors/wsman/endpoint.ts).
 import type { Logger } from '../../common/log.js';
 import type { Secret } from '../../common/secret-value.js';
 import type { HypervSourceConfig } from '../../config/schema/hyperv.js';
 import type { CimReader } from './host-reader.js';
-import { connectWithFallback, type WsmanClient } from '../wsman/index.js';
-import { httpsOnlyFor } from './https-policy.js';
+import { openWinrm, type WsmanClient } from '../wsman/index.js';
 import { withHypervAdvice } from './wsman-advice.js';
 
 export interface HostAddress {
@@ -55,23 +54,7 @@ export class HostSession {
 
   private async open(): Promise<WsmanClient> {
     if (!this.client) {
-      const https = this.cfg.transport === 'https';
-      this.client = await connectWithFallback(
-        {
-          host: this.where.address,
-          port: https ? this.where.httpsPort : this.where.httpPort,
-          httpPort: this.where.httpPort,
-          scheme: this.cfg.transport,
-          auth: https ? this.cfg.auth : 'ntlm',
-          username: this.cfg.username,
-          password: this.password(),
-          tls: this.cfg.tls,
-          timeoutMs: this.cfg.timeoutSec * 1000,
-          operationTimeoutSec: Math.max(5, this.cfg.timeoutSec - 5),
-          log: this.log,
-        },
-        httpsOnlyFor(this.cfg),
-      );
+      this.client = await openWinrm(this.where, this.cfg, this.password(), this.log);
     }
     return this.client;
   }

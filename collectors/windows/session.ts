@@ -1,10 +1,11 @@
 // One Windows server's WS-Man session: where it is ("host[:port]" from hosts, the source's hostMap, else
 // DNS with the transport's default port), one keep-alive client reused across polls, HTTPS 5986 falling
-// back to HTTP 5985 with NTLM message encryption unless httpsOnly. The wire is collectors/wsman/.
+// back to HTTP 5985 with NTLM message encryption unless httpsOnly is set or implied by TLS settings
+// (collectors/wsman/endpoint.ts). The wire is collectors/wsman/.
 import type { Logger } from '../../common/log.js';
 import type { Secret } from '../../common/secret-value.js';
 import type { WindowsSourceConfig } from '../../config/schema/physical.js';
-import { connectWithFallback, type CimInstance, type WsmanClient } from '../wsman/index.js';
+import { openWinrm, type CimInstance, type WsmanClient } from '../wsman/index.js';
 
 export interface ServerAddress {
   /** The name as configured, without a port: what errors and the inventory call the server. */
@@ -75,23 +76,7 @@ export class ServerSession {
 
   private async open(): Promise<WsmanClient> {
     if (!this.client) {
-      const https = this.cfg.transport === 'https';
-      this.client = await connectWithFallback(
-        {
-          host: this.where.address,
-          port: https ? this.where.httpsPort : this.where.httpPort,
-          httpPort: this.where.httpPort,
-          scheme: this.cfg.transport,
-          auth: https ? this.cfg.auth : 'ntlm',
-          username: this.cfg.username,
-          password: this.password(),
-          tls: this.cfg.tls,
-          timeoutMs: this.cfg.timeoutSec * 1000,
-          operationTimeoutSec: Math.max(5, this.cfg.timeoutSec - 5),
-          log: this.log,
-        },
-        this.cfg.httpsOnly,
-      );
+      this.client = await openWinrm(this.where, this.cfg, this.password(), this.log);
     }
     return this.client;
   }

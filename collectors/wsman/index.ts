@@ -29,3 +29,4 @@ export {
 export { NS, WQL_DIALECT, WMI_BASE } from './namespaces.js';
 export { parseWmiResourceUri } from './cim.js';
 export { connectWithFallback } from './fallback.js';
+export { httpsOnlyFor, openWinrm, type WinrmAddress, type WinrmOptions } from './endpoint.js';

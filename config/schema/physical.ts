@@ -80,11 +80,16 @@ export const windowsSource = z
     tls: winrm.tls,
     hostMap: winrm.hostMap,
     httpsOnly: winrm.httpsOnly,
+    allowHttpFallback: winrm.allowHttpFallback,
   })
   .strict()
   .refine((s) => !(s.auth === 'basic' && s.transport === 'http'), {
     error:
       'Basic authentication over plain HTTP would send the password in the clear. Fix: use transport: https, or auth: ntlm (message encryption over http)',
     path: ['auth'],
+  })
+  .refine((s) => !(s.httpsOnly && s.allowHttpFallback === true), {
+    error: 'httpsOnly: true and allowHttpFallback: true contradict each other. Fix: keep one of them',
+    path: ['allowHttpFallback'],
   });
 export type WindowsSourceConfig = z.infer<typeof windowsSource>;

@@ -7,7 +7,7 @@ import { SecretStore } from '../../appliance/credential-store.js';
 import { AdminAccount } from '../../appliance/web/admin-account.js';
 import { startWebApp, type WebApp } from '../../appliance/web/server.js';
 import { HostSession } from '../../collectors/hyperv/session.js';
-import { httpsOnlyFor } from '../../collectors/hyperv/https-policy.js';
+import { httpsOnlyFor } from '../../collectors/wsman/endpoint.js';
 import { createLogger } from '../../common/log.js';
 import { Secret } from '../../common/secret-value.js';
 import { loadConfig, parseConfig, type HypervSourceConfig } from '../../config/load.js';
