@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { settlesWithin, withDeadline } from '../../common/deadline.js';
 import { errorMessage, UserError } from '../../common/errors.js';
 import { redactText, type Logger } from '../../common/log.js';
 import type { SourceConfig } from '../../config/load.js';
@@ -53,10 +54,21 @@ function withState(cfg: SourceConfig, dir: string | undefined): SourceConfig {
   return { ...cfg, perf: { ...cfg.perf, stateFile: join(dir, `${cfg.name}.json`) } };
 }
 
-async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger): Promise<boolean> {
+/** How long a source's close (Logout) may take when the command ends. */
+const CLOSE_WITHIN_MS = 10_000;
+
+async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger, deadlineMs: number, once: boolean): Promise<boolean> {
   const started = Date.now();
   try {
-    const stats = await c.poll((batch) => out.write(batch, c.name));
+    // Bounded by service.pollDeadlineSec (each request by the source's timeoutSec): a stuck peer fails its source
+    // and the command ends. With --once the collector is closed then, which aborts its requests; a continuous run
+    // keeps it for the next poll (its stuck request still ends at the source's per-request deadline).
+    const stats = await withDeadline(
+      c.poll((batch) => out.write(batch, c.name)),
+      deadlineMs,
+      'poll',
+      { setting: 'service.pollDeadlineSec', onTimeout: once ? () => void c.close().catch(() => undefined) : undefined },
+    );
     const refused = [...(out.refused.get(c.name) ?? [])].map(([reason, n]) => `${n} ${reason}`).join(', ');
     const line = `${c.name}: ${stats.samples} sample(s) from ${stats.machinesPolled} machine(s) in ${stats.requests} request(s), ${((Date.now() - started) / 1000).toFixed(1)} s${refused ? `; refused so far (not written): ${refused}` : ''}`;
     process.stderr.write(`${line}${stats.errors.length ? `; errors: ${redactText(stats.errors.join('; '))}` : ''}\n`);
@@ -74,10 +86,11 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
   const sources = selectSources(config.sources, opts.source).map((s) => withState(s, opts.stateDir));
   const out = new NdjsonOut(opts.out, config.rollup.retentionDays);
   const collectors: SourceCollector[] = [];
+  const deadlineMs = config.service.pollDeadlineSec * 1000;
   try {
     for (const cfg of sources) collectors.push(await createCollector(cfg, { log }));
     if (opts.once) {
-      const ok = await Promise.all(collectors.map((c) => pollOnce(c, out, log)));
+      const ok = await Promise.all(collectors.map((c) => pollOnce(c, out, log, deadlineMs, true)));
       const failed = collectors.filter((_, i) => !ok[i]).map((c) => c.name);
       if (failed.length > 0) {
         throw new UserError(`collection failed for ${failed.length} of ${collectors.length} source(s): ${failed.join(', ')} (see the errors above; the samples of the others were written).`, { fix: 'Fix the errors listed for each source, then run again.', code: 'COLLECT_FAILED' });
@@ -93,7 +106,7 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
       collectors.map(async (c) => {
         while (!stop.signal.aborted) {
           const started = Date.now();
-          await pollOnce(c, out, log);
+          await pollOnce(c, out, log, deadlineMs, false);
           const wait = Math.max(0, c.pollIntervalSec * 1000 - (Date.now() - started));
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, wait);
@@ -111,7 +124,7 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
     );
     process.stderr.write(`stopped; ${out.lines} sample(s) written\n`);
   } finally {
-    await Promise.all(collectors.map((c) => c.close().catch(() => undefined)));
+    await Promise.all(collectors.map((c) => settlesWithin(c.close(), CLOSE_WITHIN_MS)));
     await out.close();
   }
 }

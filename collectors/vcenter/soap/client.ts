@@ -5,14 +5,17 @@ import { UserError } from '../../../common/errors.js';
 import { checkPinnedPeer, explainTlsFailure, tlsOptions, type TlsSettings } from '../../../common/tls.js';
 import { BadResponseError, NotVimEndpointError, UnreachableError, VimFault, VimTimeoutError } from './errors.js';
 import { redactSnippet } from '../../../common/redact.js';
-import { DEFAULT_LIMITS, SaxReader, TreeBuilder, XmlRejected, child, type ParseLimits, type XmlEvents, type XmlNode } from '../../../common/xml/reader.js';
+import { DEFAULT_LIMITS, SaxReader, TreeBuilder, XmlLimitError, XmlRejected, child, type ParseLimits, type XmlEvents, type XmlNode } from '../../../common/xml/reader.js';
 import { envelope, type MoRef } from './xml.js';
 
 export interface VimClientOptions {
   /** https://host[:port]/sdk */
   url: string;
   tls: TlsSettings;
-  /** Per request: connect, headers and each body chunk. */
+  /**
+   * Per request: connect, headers and each body chunk (idle timers), and the whole exchange from sending to
+   * the last byte parsed (a wall-clock deadline: a server trickling a byte every few seconds trips it too).
+   */
   timeoutMs: number;
   /** Connections kept alive to this vCenter (bounded concurrency needs no more). */
   connections?: number;
@@ -113,9 +116,28 @@ export class VimClient {
     if (this.#cookie) headers.cookie = this.#cookie;
     this.requests++;
     const started = Date.now();
+    // undici's headersTimeout/bodyTimeout are idle timers; this one bounds the whole exchange. Aborting
+    // destroys the connection, so a peer that keeps trickling costs one socket for timeoutMs, no more.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.#opts.timeoutMs);
+    try {
+      return await this.#exchangeWithin(method, xml, headers, events, deadline.signal, started);
+    } catch (err) {
+      // The abort surfaces as a socket error (UND_ERR_ABORTED) wherever the exchange was; a fault or a
+      // refused document that arrived before the deadline keeps its own, more telling error.
+      if (deadline.signal.aborted && (err instanceof UnreachableError || err instanceof VimTimeoutError)) {
+        throw new VimTimeoutError(this.endpoint, method, this.#opts.timeoutMs, true);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #exchangeWithin(method: string, xml: string, headers: Record<string, string>, events: XmlEvents, signal: AbortSignal, started: number): Promise<number> {
     let res: Awaited<ReturnType<Pool['request']>>;
     try {
-      res = await this.#pool.request({ path: this.#path, method: 'POST', headers, body: xml });
+      res = await this.#pool.request({ path: this.#path, method: 'POST', headers, body: xml, signal });
     } catch (err) {
       throw await this.#transportError(err, method);
     }
@@ -150,6 +172,7 @@ export class VimClient {
       await feed(null);
     } catch (err) {
       res.body.destroy();
+      if (err instanceof XmlLimitError) throw new BadResponseError(this.endpoint, method, err.message, res.statusCode, { limit: err.limit, value: err.value });
       if (err instanceof XmlRejected) throw new BadResponseError(this.endpoint, method, err.message, res.statusCode);
       if (err === parseError) throw err;
       throw await this.#transportError(err, method);
