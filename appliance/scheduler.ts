@@ -1,6 +1,6 @@
 import { DeadlineExceeded, settlesWithin, withDeadline } from '../common/deadline.js';
-import { errorMessage } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
+import { errorMessage, UserError } from '../common/errors.js';
+import { redactText, type Logger } from '../common/log.js';
 import type { InventoryStore } from '../queue/inventory-store.js';
 import type { Sample, SourceCollector, SourceStatus } from '../model/index.js';
 
@@ -183,7 +183,9 @@ export class SourceScheduler {
   #fail(what: string, err: unknown): void {
     const msg = `${what}: ${errorMessage(err)}`;
     // Logged once per state change (and when the reason changes), not on every poll.
-    if (!this.#failing || this.#status.lastError !== msg) this.#log.error({ err: errorMessage(err) }, what);
+    // The fix (e.g. which limit or timeout to raise) goes with it: the log is where an administrator looks first.
+    const fix = err instanceof UserError && err.fix ? redactText(err.fix) : undefined;
+    if (!this.#failing || this.#status.lastError !== msg) this.#log.error({ err: errorMessage(err), ...(fix ? { fix } : {}) }, what);
     this.#failing = true;
     this.#status.errors++;
     this.#status.lastError = msg;

@@ -62,6 +62,7 @@ export class HostSession {
           tls: this.cfg.tls,
           timeoutMs: this.cfg.timeoutSec * 1000,
           operationTimeoutSec: Math.max(5, this.cfg.timeoutSec - 5),
+          limits: { maxBytes: this.cfg.limits.maxResponseMB * 1024 * 1024, maxElements: this.cfg.limits.maxElements },
           log: this.log,
         },
         httpsOnlyFor(this.cfg),

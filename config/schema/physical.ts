@@ -68,6 +68,7 @@ export const windowsSource = z
     tls: winrm.tls,
     hostMap: winrm.hostMap,
     httpsOnly: winrm.httpsOnly,
+    limits: winrm.limits,
   })
   .strict()
   .refine((s) => !(s.auth === 'basic' && s.transport === 'http'), {
