@@ -85,17 +85,22 @@ export class SourceScheduler {
     }
     if (this.#stopped) return void (await this.#closeCollector());
     this.#status.state = 'running';
-    await this.#discover();
+    const discovered = await this.#discover();
+    if (!this.#collector) return; // abandoned after a deadline: #begin runs again
     const pollMs = this.#o.pollIntervalMs ?? this.#collector.pollIntervalSec * 1000;
-    this.#tickPoll();
+    // After a failed discovery the first poll waits one interval: a poll without inventory discovers again, and
+    // against a flooding peer two back-to-back attempts would hold two capped answers' garbage at once.
+    if (discovered) this.#tickPoll();
     this.#timers.push(setInterval(() => this.#tickPoll(), pollMs));
     this.#timers.push(setInterval(() => void this.#discover(), this.#o.inventoryIntervalMs));
   }
 
-  async #discover(): Promise<void> {
-    if (this.#stopped || !this.#collector || this.#discovering) return;
+  /** True when the inventory was read and saved. */
+  async #discover(): Promise<boolean> {
+    if (this.#stopped || !this.#collector || this.#discovering) return false;
     const c = this.#collector;
     const generation = this.#generation;
+    let ok = false;
     this.#discovering = (async () => {
       try {
         const { source, machines } = await withDeadline(c.discover(), this.#o.discoveryDeadlineMs ?? DEFAULT_DISCOVERY_DEADLINE_MS, 'discovery', {
@@ -107,6 +112,7 @@ export class SourceScheduler {
         this.#status.lastDiscoveryAt = Date.now();
         this.#log.info({ machines: machines.length, templatesSkipped: source.templatesSkipped }, 'inventory discovered');
         this.#ok();
+        ok = true;
       } catch (err) {
         if (generation !== this.#generation) return;
         this.#fail('discovery failed', err);
@@ -115,6 +121,7 @@ export class SourceScheduler {
     })();
     await this.#discovering;
     this.#discovering = null;
+    return ok;
   }
 
   #tickPoll(): void {
