@@ -64,7 +64,8 @@ function multipartReply(req: IncomingMessage, res: ServerResponse, ntlm: WeakMap
 
 export async function startHostileWinrm(mode: WinrmMode, opts: { maxBytes?: number } = {}): Promise<HostileWinrm> {
   const meter = new SentMeter();
-  const maxBytes = opts.maxBytes ?? (mode === 'flood' ? 48 * MB : 300 * MB);
+  // The flood stays just under the 64 MB byte cap, the worst case for the element cap: all of it is read and parsed.
+  const maxBytes = opts.maxBytes ?? (mode === 'flood' ? 63 * MB : 300 * MB);
   const ntlm = new WeakMap<object, NtlmServerContext>();
   let thumbprint = '';
   let server: HttpServer;
