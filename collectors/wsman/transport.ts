@@ -262,13 +262,16 @@ export class WsmanTransport {
   async #post(body: Buffer, headers: Record<string, string>): Promise<RawResponse> {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.#opts.timeoutMs);
+    let answered = false;
     try {
       const res = await this.#client.request({ path: '/wsman', method: 'POST', headers, body, signal: deadline.signal });
+      answered = true;
       return { status: res.statusCode, headers: res.headers, body: await this.#readCapped(res) };
     } catch (e) {
       // A cap that fired before the deadline keeps its own error; anything else after the abort is the deadline.
       if (deadline.signal.aborted && !(e instanceof WsmanError)) {
-        throw new WsmanTimeoutError(this.endpoint, `no complete answer within ${this.#opts.timeoutMs} ms (whole-request deadline)`, null, e);
+        const what = answered ? 'no complete answer' : 'no answer';
+        throw new WsmanTimeoutError(this.endpoint, `${what} within ${this.#opts.timeoutMs} ms (whole-request deadline)`, null, e);
       }
       throw await this.#networkError(e);
     } finally {

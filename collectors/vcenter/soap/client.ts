@@ -120,13 +120,15 @@ export class VimClient {
     // destroys the connection, so a peer that keeps trickling costs one socket for timeoutMs, no more.
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), this.#opts.timeoutMs);
+    const progress = { headers: false };
     try {
-      return await this.#exchangeWithin(method, xml, headers, events, deadline.signal, started);
+      return await this.#exchangeWithin(method, xml, headers, events, deadline.signal, started, progress);
     } catch (err) {
       // The abort surfaces as a socket error (UND_ERR_ABORTED) wherever the exchange was; a fault or a
-      // refused document that arrived before the deadline keeps its own, more telling error.
+      // refused document that arrived before the deadline keeps its own, more telling error. Without headers
+      // it is the plain "did not answer"; with them, the answer was started and never completed.
       if (deadline.signal.aborted && (err instanceof UnreachableError || err instanceof VimTimeoutError)) {
-        throw new VimTimeoutError(this.endpoint, method, this.#opts.timeoutMs, true);
+        throw new VimTimeoutError(this.endpoint, method, this.#opts.timeoutMs, progress.headers);
       }
       throw err;
     } finally {
@@ -134,13 +136,22 @@ export class VimClient {
     }
   }
 
-  async #exchangeWithin(method: string, xml: string, headers: Record<string, string>, events: XmlEvents, signal: AbortSignal, started: number): Promise<number> {
+  async #exchangeWithin(
+    method: string,
+    xml: string,
+    headers: Record<string, string>,
+    events: XmlEvents,
+    signal: AbortSignal,
+    started: number,
+    progress: { headers: boolean },
+  ): Promise<number> {
     let res: Awaited<ReturnType<Pool['request']>>;
     try {
       res = await this.#pool.request({ path: this.#path, method: 'POST', headers, body: xml, signal });
     } catch (err) {
       throw await this.#transportError(err, method);
     }
+    progress.headers = true;
     this.#takeCookie(res.headers['set-cookie']);
     const type = String(res.headers['content-type'] ?? '');
     if (!/xml/i.test(type)) {
