@@ -249,8 +249,8 @@ sources:${healthySource()}${c.source}
     expect(peak).toBeLessThan(RSS_BUDGET_MB);
     expect(stopped.code).toBe(0);
     expect(stopped.ms).toBeLessThan((STOP_TIMEOUT_SEC + 5) * 1000);
-    // Our side of each case is bounded too: nothing close to the 1.5 GB / 5 GB of the original findings.
-    expect(c.meter.bytes).toBeLessThan(600 * MB);
+    // Our side of each case is bounded too (300 MB at most, not the 1.5 GB of the original finding).
+    expect(c.meter.bytes).toBeLessThanOrEqual(300 * MB + 1024);
   } finally {
     await web?.close();
     if (run.child.exitCode === null) run.child.kill('SIGKILL');

@@ -8,7 +8,7 @@ export interface PumpOptions {
   chunk: Buffer;
   /** Pause between writes (0: as fast as the client reads). */
   intervalMs?: number;
-  /** Total bytes of this body at most (the prefix included); the body ends there with `suffix`. */
+  /** Total bytes of the case (every body the meter counted, prefixes included); a body ends there with `suffix`. */
   maxBytes: number;
   /** Written once the budget is spent (e.g. the closing tags), unless the client went away first. */
   suffix?: Buffer;
@@ -42,12 +42,10 @@ export async function pump(res: ServerResponse, prefix: Buffer, opts: PumpOption
       res.on('close', done);
     });
   };
-  let sent = 0;
   await write(prefix);
-  sent += prefix.length;
-  while (!closed && sent + opts.chunk.length <= opts.maxBytes) {
+  // The budget is the case's (the meter's), not this body's: a source that retries cannot make us send more.
+  while (!closed && meter.bytes + opts.chunk.length <= opts.maxBytes) {
     await write(opts.chunk);
-    sent += opts.chunk.length;
     if (opts.intervalMs) await sleep(opts.intervalMs);
   }
   if (closed || res.destroyed) {
