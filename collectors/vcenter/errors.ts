@@ -1,5 +1,5 @@
 // The collector edge: wire errors (protocol facts) become UserErrors with a fix in the words of
-// the vCenter source's configuration (url, timeoutSec, perf.vmsPerQuery, perf.concurrency).
+// the vCenter source's configuration (url, timeoutSec, perf.vmsPerQuery, perf.concurrency, limits.maxResponseMB, limits.maxElements).
 import { UserError } from '../../common/errors.js';
 import { countText, sizeText } from '../../common/xml/limits.js';
 import { BadResponseError, NotVimEndpointError, UnreachableError, VimTimeoutError } from './soap/errors.js';
