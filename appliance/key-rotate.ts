@@ -39,14 +39,19 @@ export function rotateKey(configFile: string, keyFile: string, env: NodeJS.Proce
   const next = SecretStore.fromKey(key);
 
   const doc = parseDocument(readFileSync(configFile, 'utf8'));
-  if (doc.errors.length > 0) throw new UserError(`${configFile}: not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`, { fix: 'Fix the YAML first.', code: 'CONFIG_YAML' });
+  const [yamlError] = doc.errors;
+  if (yamlError) {
+    const firstLine = yamlError.message.split('\n')[0];
+    throw new UserError(`${configFile}: not valid YAML: ${firstLine}`, { fix: 'Fix the YAML first.', code: 'CONFIG_YAML' });
+  }
   let reencrypted = 0;
   // Decrypt everything first: a credential the current key cannot open stops the rotation untouched.
   visit(doc, {
     Map(_, map) {
       if (!isMap(map) || map.items.length !== 1) return;
-      const pair = map.items[0]!;
-      if (!isScalar(pair.key) || pair.key.value !== 'encrypted' || !isScalar(pair.value) || typeof pair.value.value !== 'string') return;
+      const [pair] = map.items;
+      if (!pair || !isScalar(pair.key) || pair.key.value !== 'encrypted') return;
+      if (!isScalar(pair.value) || typeof pair.value.value !== 'string') return;
       pair.value.value = next.encrypt(old.decrypt(pair.value.value));
       reencrypted++;
     },

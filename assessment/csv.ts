@@ -1,4 +1,4 @@
-// The Azure Migrate "import servers" CSV (reference/azure-migrate.md 4): the doc's column names, its
+// The Azure Migrate "import servers" CSV (docs/azure-migrate.md §9): the doc's column names, its
 // units (Memory in MB, disk size in GB, throughput in MB/s), at most 20 disks and 20,000 servers per file.
 import { stringify } from 'csv-stringify/sync';
 import type { AssessmentRecord } from './build.js';

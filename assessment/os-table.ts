@@ -1,4 +1,4 @@
-// The guest-OS readiness table (reference/azure-migrate.md 2.5) as data: first matching row wins.
+// The guest-OS readiness table (docs/azure-migrate.md §7.3) as data: first matching row wins.
 // Names come from vCenter's summary.config.guestFullName (or guestId) and Hyper-V's KVP OSName, so
 // the patterns accept both spellings ("Microsoft Windows Server 2019 (64-bit)", "Windows Server 2022 Datacenter").
 

@@ -1,4 +1,4 @@
-// Assessment properties in Azure Migrate's vocabulary (reference/azure-migrate.md 2.10, 5): what the
+// Assessment properties in Azure Migrate's vocabulary (docs/azure-migrate.md §5): what the
 // config's assessment section holds, overridable on the command line.
 import { UserError } from '../common/errors.js';
 import type { CollectorConfig } from '../config/load.js';

@@ -1,4 +1,4 @@
-// Azure readiness (reference/azure-migrate.md 2.3-2.5): pure rules over a machine's properties and
+// Azure readiness (docs/azure-migrate.md §7): pure rules over a machine's properties and
 // guest OS. Every rule that fires adds a reason; the category is the worst of them.
 import type { Machine } from '../model/index.js';
 import { classifyOs, type OsSupport } from './os-table.js';

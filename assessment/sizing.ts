@@ -1,4 +1,4 @@
-// Right-sizing (reference/azure-migrate.md 2.6, 2.7), pure: storage first (each disk to the cheapest
+// Right-sizing (docs/azure-migrate.md §8), pure: storage first (each disk to the cheapest
 // managed disk that meets its effective IOPS and throughput), then network (sum of NIC outbound
 // throughput), then compute (the cheapest VM size that fits cores, memory, disks, NICs and throughput).
 import type { Catalog, DiskTier, DiskType, VmSize } from './catalog.js';

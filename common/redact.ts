@@ -19,7 +19,10 @@ let pattern: RegExp | null = null;
 /** Adds a resolved secret value to the registry (idempotent). */
 export function registerSecretValue(value: string | undefined | null): void {
   if (!value || value.length < MIN_SECRET_LENGTH || secrets.has(value)) return;
-  if (secrets.size >= MAX_SECRETS) secrets.delete(secrets.values().next().value!);
+  if (secrets.size >= MAX_SECRETS) {
+    const oldest = secrets.values().next(); // the set is full, so never done
+    if (!oldest.done) secrets.delete(oldest.value);
+  }
   secrets.add(value);
   pattern = null;
 }

@@ -53,9 +53,9 @@ export class Quarantine {
     const src = source.slice(0, MAX_SOURCE_CHARS);
     const byReason = new Map<InvalidReason, RejectedSample[]>();
     for (const r of rejected) {
-      let list = byReason.get(r.reason);
-      if (!list) byReason.set(r.reason, (list = []));
-      list.push(r);
+      const list = byReason.get(r.reason);
+      if (list) list.push(r);
+      else byReason.set(r.reason, [r]);
     }
     for (const [reason, list] of byReason) {
       const k = `${src}\t${reason}`;
@@ -63,8 +63,12 @@ export class Quarantine {
       this.#unsynced.set(k, (this.#unsynced.get(k) ?? 0) + list.length);
       const last = this.#lastSeen.get(k);
       this.#lastSeen.set(k, now);
-      if (last === undefined || now - last > EPISODE_QUIET_MS) {
-        this.#log.warn({ source: src, reason, detail: list[0]!.detail, example: preview(list[0]!.sample, 200), samples: list.length }, `invalid samples from ${src} quarantined (${reason}); logged once until it stops for 10 minutes`);
+      const first = list[0]; // never undefined: a list is created with its first sample
+      if (first && (last === undefined || now - last > EPISODE_QUIET_MS)) {
+        this.#log.warn(
+          { source: src, reason, detail: first.detail, example: preview(first.sample, 200), samples: list.length },
+          `invalid samples from ${src} quarantined (${reason}); logged once until it stops for 10 minutes`,
+        );
       }
     }
     const entries = rejected.slice(0, 1000); // an example set is enough; the counts are exact
@@ -110,7 +114,10 @@ export async function readQuarantine(redis: Redis, prefix: string, count = 100):
   const res = await redis.xrevrange(quarantineKey(prefix), '+', '-', 'COUNT', count);
   return res.map(([id, fields]) => {
     const f: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const [name, value] = [fields[i], fields[i + 1]];
+      if (name !== undefined && value !== undefined) f[name] = value; // always both: i + 1 < length
+    }
     return { id, source: f.source ?? '', reason: f.reason ?? '', detail: f.detail ?? '', sample: f.sample ?? '' };
   });
 }

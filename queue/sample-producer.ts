@@ -183,7 +183,7 @@ export class SampleProducer {
    * the disk refuses stays in the memory buffer instead (one error line until the spool works again).
    */
   #toSpool(entries: Entry[]): Promise<void> {
-    const spool = this.#spool!;
+    const spool = this.#requireSpool();
     const done: Promise<void>[] = [];
     for (const e of entries) {
       let p: Promise<void>;
@@ -202,6 +202,12 @@ export class SampleProducer {
       done.push(p.catch(() => {}).then(() => release?.()));
     }
     return Promise.all(done).then(() => {});
+  }
+
+  /** The spool, where the caller is spooling: #spooling is only ever set with a spool configured. */
+  #requireSpool(): Spool {
+    if (!this.#spool) throw new Error('sample producer: spooling without a spool (a bug: #spooling is set only with one)');
+    return this.#spool;
   }
 
   #pump(): void {
@@ -227,7 +233,8 @@ export class SampleProducer {
     };
     while (!this.#closed) {
       if (this.#spooling) {
-        const records = this.#spool!.peek(50);
+        const spool = this.#requireSpool();
+        const records = spool.peek(50);
         if (records.length === 0) {
           this.#spooling = false; // emptied: batches go through memory again
           continue;
@@ -235,7 +242,7 @@ export class SampleProducer {
         try {
           // Content job ids: a record delivered again after a crash (acknowledged in Redis, not yet in the spool) is the same job.
           await this.#queue.addBulk(records.map((r) => ({ name: BATCH_JOB, data: JSON.parse(r.payload.toString('utf8')), opts: { jobId: r.id } })));
-          this.#spool!.ack(records);
+          spool.ack(records);
           for (const r of records) {
             this.#delivered.batches++;
             this.#delivered.samples += r.samples;

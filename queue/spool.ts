@@ -34,7 +34,11 @@ const CRC_TABLE = (() => {
 
 export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
   let c = -1;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  for (let i = start; i < end; i++) {
+    // Both reads are in range (i < end <= buf.length, the table index masked to 0..255); `?? 0` only
+    // satisfies the type, and is what `^` would make of undefined anyway.
+    c = (CRC_TABLE[(c ^ (buf[i] ?? 0)) & 0xff] ?? 0) ^ (c >>> 8);
+  }
   return (c ^ -1) >>> 0;
 }
 
@@ -146,10 +150,11 @@ export class Spool {
   }
 
   #scan(): void {
-    const names = readdirSync(this.dir).filter((n) => SEGMENT_RE.test(n)).sort();
-    for (const name of names) {
+    for (const name of readdirSync(this.dir).sort()) {
+      const m = SEGMENT_RE.exec(name);
+      if (!m?.[1]) continue; // not a segment file
       const path = join(this.dir, name);
-      const seq = Number(SEGMENT_RE.exec(name)![1]);
+      const seq = Number(m[1]);
       this.#nextSeq = Math.max(this.#nextSeq, seq + 1);
       const seg: Segment = { name, path, seq, size: 0, samples: 0, records: 0, readOffset: 0, ackedSamples: 0, ackedRecords: 0, nextAt: null, readFd: null };
       const fileSize = statSync(path).size;
@@ -205,8 +210,7 @@ export class Spool {
   append(payload: Buffer, samples: number, at = Date.now()): Promise<void> {
     if (this.#closed) throw new Error('sample spool is closed');
     const frame = frameRecord(payload, samples, at);
-    if (!this.#write || this.#write.seg.size >= this.#segmentBytes) this.#rotate();
-    const w = this.#write!;
+    const w = this.#write && this.#write.seg.size < this.#segmentBytes ? this.#write : this.#rotate();
     writeAll(w.fd, frame, w.seg.size);
     if (w.seg.readOffset >= w.seg.size) w.seg.nextAt = at;
     w.seg.size += frame.length;
@@ -228,7 +232,7 @@ export class Spool {
     for (const seg of this.#segments) {
       let off = seg.readOffset;
       while (off < seg.size && out.length < maxRecords) {
-        const fd = (seg.readFd ??= openSync(seg.path, 'r'));
+        const fd = readFdOf(seg);
         readExact(fd, header, off);
         const len = header.readUInt32LE(0);
         const payload = Buffer.allocUnsafe(len);
@@ -254,8 +258,7 @@ export class Spool {
       this.#totals.replayed += r.samples;
       touched.add(seg);
     }
-    while (this.#segments.length > 0 && this.#segments[0]!.readOffset >= this.#segments[0]!.size) {
-      const seg = this.#segments[0]!;
+    for (let seg = this.#segments[0]; seg && seg.readOffset >= seg.size; seg = this.#segments[0]) {
       if (this.#write?.seg === seg) this.#closeWrite();
       this.#remove(seg);
     }
@@ -285,7 +288,11 @@ export class Spool {
     if (this.#closed) return;
     this.#sync();
     this.#closeWrite();
-    for (const s of this.#segments) if (s.readFd !== null) closeSync(s.readFd), (s.readFd = null);
+    for (const s of this.#segments) {
+      if (s.readFd === null) continue;
+      closeSync(s.readFd);
+      s.readFd = null;
+    }
     this.#closed = true;
     try {
       unlinkSync(join(this.dir, 'lock'));
@@ -306,7 +313,8 @@ export class Spool {
     }
   }
 
-  #rotate(): void {
+  /** Starts a new segment and returns it as the one being written. */
+  #rotate(): { seg: Segment; fd: number } {
     this.#closeWrite();
     const seq = Math.max(this.#nextSeq, Date.now());
     this.#nextSeq = seq + 1;
@@ -316,6 +324,7 @@ export class Spool {
     fsyncDir(this.dir); // the new file's name survives a power loss
     this.#segments.push(seg);
     this.#write = { seg, fd };
+    return this.#write;
   }
 
   /** fsyncs and closes the segment being written; its pending appends are then durable. */
@@ -329,8 +338,8 @@ export class Spool {
   #enforceBound(): void {
     let dropped = 0;
     while (this.#bytes > this.#max && this.#segments.length > 1) {
-      const seg = this.#segments[0]!;
-      if (this.#write?.seg === seg) break; // never the segment being written
+      const seg = this.#segments[0];
+      if (!seg || this.#write?.seg === seg) break; // never the segment being written
       dropped += seg.samples - seg.ackedSamples;
       this.#remove(seg);
     }
@@ -352,11 +361,17 @@ export class Spool {
 
   #atOf(seg: Segment, off: number): number | null {
     if (off + HEADER_BYTES > seg.size) return null;
-    const fd = (seg.readFd ??= openSync(seg.path, 'r'));
+    const fd = readFdOf(seg);
     const h = Buffer.alloc(HEADER_BYTES);
     readExact(fd, h, off);
     return h.readDoubleLE(12);
   }
+}
+
+/** The segment's read descriptor, opened on first use. */
+function readFdOf(seg: Segment): number {
+  if (seg.readFd === null) seg.readFd = openSync(seg.path, 'r');
+  return seg.readFd;
 }
 
 /** The job id of a spooled batch: a hash of its content, so a batch delivered twice is one job. */
@@ -381,8 +396,8 @@ function writeAll(fd: number, buf: Buffer, position: number): void {
 function readAck(file: string): { offset: number; samples: number; records: number } | null {
   try {
     const [o, s, r] = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
-    const n = (x: number | undefined) => (Number.isSafeInteger(x) && x! >= 0 ? x! : 0);
-    return Number.isSafeInteger(o) && o! >= 0 ? { offset: o!, samples: n(s), records: n(r) } : null;
+    const n = (x: number | undefined): number => (x !== undefined && Number.isSafeInteger(x) && x >= 0 ? x : 0);
+    return o !== undefined && Number.isSafeInteger(o) && o >= 0 ? { offset: o, samples: n(s), records: n(r) } : null;
   } catch {
     return null;
   }

@@ -1,8 +1,8 @@
 import { quantileSorted } from 'simple-statistics';
 
 // Percentiles and confidence (pure): Azure Migrate sorts a history's 10-minute points ascending and
-// takes the percentile value (reference/azure-migrate.md 2.2); the rating is the share of expected
-// points present across every series the assessment needs (2.8).
+// takes the percentile value (docs/azure-migrate.md §5); the rating is the share of expected
+// points present across every series the assessment needs (§6).
 
 export interface SeriesPercentiles {
   points: number;

@@ -19,12 +19,12 @@ export function screenBatch(groups: SeriesBatch[], opts: ValidationOptions): { g
       continue;
     }
     let keep: SeriesBatch | null = null; // copied only when something is dropped or clamped
-    for (let i = 0; i < g.ts.length; i++) {
-      const v = pointProblem(g.metric, g.ts[i], g.values[i], window);
+    for (const [i, ts] of g.ts.entries()) {
+      const v = pointProblem(g.metric, ts, g.values[i], window);
       if (typeof v === 'number' && v === g.values[i] && !keep) continue;
       if (!keep) keep = { ...g, ts: g.ts.slice(0, i), values: g.values.slice(0, i) };
       if (typeof v === 'number') {
-        keep.ts.push(g.ts[i]!);
+        keep.ts.push(ts);
         keep.values.push(v);
       } else if (v.reason === 'ts-too-old') skipped++;
       else rejected.push({ sample: sample(i), ...v });

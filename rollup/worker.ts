@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../common/log.js';
 import type { CollectorConfig } from '../config/load.js';
 import type { RejectedSample } from '../model/sample-validation.js';
-import { decodeBatch } from '../queue/codec.js';
+import { decodeBatch, type SeriesBatch } from '../queue/codec.js';
 import { Quarantine } from '../queue/quarantine.js';
 import { createRedis } from '../queue/redis.js';
 import { SAMPLES_QUEUE, bullPrefix } from '../queue/samples-queue.js';
@@ -92,7 +92,7 @@ export class RollupWorker {
     // A data error is permanent: retrying cannot fix it. Only infrastructure errors (Redis) are retried.
     const source = typeof job.data?.src === 'string' ? job.data.src : 'unknown';
     const badGroups: RejectedSample[] = [];
-    let groups;
+    let groups: SeriesBatch[];
     try {
       groups = decodeBatch(job.data, (group, problem) => badGroups.push({ sample: group, reason: 'not-object', detail: `malformed series group: ${problem}` }));
     } catch (err) {
@@ -102,7 +102,7 @@ export class RollupWorker {
     const screened = screenBatch(groups, { retentionDays: this.#config.rollup.retentionDays });
     this.#quarantine.record(source, [...badGroups, ...screened.rejected]);
     this.stats.quarantined += badGroups.length + screened.rejected.length;
-    let r;
+    let r: Awaited<ReturnType<PointStore['apply']>>;
     try {
       r = await this.#store.apply(screened.groups);
     } catch (err) {

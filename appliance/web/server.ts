@@ -79,7 +79,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   // Last stop for every response: no caching (static files set their own header first), no external
   // assets on the queue board, and the one redaction step over every text body.
   app.addHook('onSend', async (req, reply, payload) => {
-    const path = req.url.split('?')[0]!;
+    const [path = ''] = req.url.split('?'); // split always yields at least one part
     const cache = cacheControlFor(path);
     if (cache) reply.header('cache-control', cache);
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;

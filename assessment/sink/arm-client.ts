@@ -119,7 +119,9 @@ export class ArmClient {
     const asyncOp = header(put.headers, 'azure-asyncoperation');
     const location = header(put.headers, 'location');
     if (put.status !== 201 && put.status !== 202) return put;
-    if (!asyncOp && !location) return put;
+    // Azure-AsyncOperation wins; otherwise the Location URL is polled.
+    const pollUrl = asyncOp || location;
+    if (!pollUrl) return put;
     const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
     const sleep = this.o.sleep ?? wait;
     for (;;) {
@@ -134,7 +136,7 @@ export class ArmClient {
           throw new ArmError(`PUT ${resourceName(path)} ended ${status}: ${e?.code ?? ''} ${redactText(e?.message ?? '')}`.trim(), 200, e?.code ?? status, false);
         }
       } else {
-        const res = await this.call<T>('GET', location!, undefined, { okStatuses: [202] });
+        const res = await this.call<T>('GET', pollUrl, undefined, { okStatuses: [202] });
         if (res.status !== 202) return this.call<T>('GET', path);
       }
       if (Date.now() > deadline) throw new ArmError(`PUT ${resourceName(path)} did not finish in time`, 0, 'OperationTimeout', true);
@@ -157,7 +159,8 @@ function parseJson(text: string): unknown {
 }
 
 function resourceName(pathOrUrl: string): string {
-  const p = /^https?:/i.test(pathOrUrl) ? new URL(pathOrUrl).pathname : pathOrUrl.split('?')[0]!;
+  const [beforeQuery = ''] = pathOrUrl.split('?'); // split always yields at least one part
+  const p = /^https?:/i.test(pathOrUrl) ? new URL(pathOrUrl).pathname : beforeQuery;
   return p.replace(/^\/subscriptions\/[^/]+\/resourceGroups\//i, 'resource group ').replace(/\/providers\//i, ' ');
 }
 

@@ -131,19 +131,29 @@ export class AzureMigrateImporter {
       p = { uri, jobArmId };
       await save(p);
     }
+    const { uri, jobArmId } = p;
+    if (!uri || !jobArmId) {
+      // Saved together above: progress with one and not the other was damaged in the outbox.
+      const what = `import of ${file.fileName}: the saved progress has no import URI or job id. Fix: enqueue the import again`;
+      throw new ArmError(what, 0, 'InvalidProgress', false);
+    }
     if (!p.uploadedAt) {
-      await this.o.upload(p.uri!, Buffer.from(file.text, 'utf8'), file.contentType);
+      await this.o.upload(uri, Buffer.from(file.text, 'utf8'), file.contentType);
       p = { ...p, uploadedAt: new Date().toISOString() };
       await save(p);
     }
     const sleep = this.o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const deadline = Date.now() + (this.o.pollTimeoutMs ?? 15 * 60_000);
     for (;;) {
-      const view = await this.job(p.jobArmId!);
+      const view = await this.job(jobArmId);
       if (view.done) {
-        return { ...view, site: this.settings.importSite, part: file.part, jobArmId: p.jobArmId!, blob: blobLocation(p.uri!), contentHash: file.contentHash, servers: file.servers, finishedAt: new Date().toISOString() };
+        const finishedAt = new Date().toISOString();
+        const { part, contentHash, servers } = file;
+        return { ...view, site: this.settings.importSite, part, jobArmId, blob: blobLocation(uri), contentHash, servers, finishedAt };
       }
-      if (Date.now() > deadline) throw new ArmError(`import job ${p.jobArmId} still ${view.status}; polling again later`, 0, 'JobInProgress', true);
+      if (Date.now() > deadline) {
+        throw new ArmError(`import job ${jobArmId} still ${view.status}; polling again later`, 0, 'JobInProgress', true);
+      }
       await sleep(this.o.pollMs ?? 5000);
     }
   }

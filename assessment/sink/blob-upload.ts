@@ -57,7 +57,8 @@ export async function uploadBlob(sasUri: string, data: Buffer, opts: { dispatche
     const where = blobLocation(sasUri);
     // 403 from Storage on a SAS: expired or wrong signature; a new import URI is needed.
     const retryable = status === undefined || status === 408 || status === 429 || status >= 500;
-    const msg = redactText(((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300));
+    const [firstLine = ''] = ((err as Error).message ?? String(err)).split('\n');
+    const msg = redactText(firstLine.slice(0, 300));
     throw new BlobUploadError(`upload to ${where} failed${status ? ` (HTTP ${status} ${code ?? ''})` : code ? ` (${code})` : ''}: ${msg}`, status, retryable);
   }
 }

@@ -105,7 +105,7 @@ export class Outbox {
     const state = new SinkState(this.connection, this.prefix);
     const counts = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'failed', 'completed', 'prioritized');
     const describe = (j: Job<OutboxJobData, OutboxResult>): OutboxEntry => ({
-      key: j.id!,
+      key: j.id ?? '?', // jobs read back from the queue always have an id
       what:
         j.data.kind === 'import'
           ? `import ${j.data.file.fileName} to site ${j.data.site}${j.data.progress.jobArmId ? ` (job ${j.data.progress.jobArmId.split('/').pop()}${j.data.progress.uploadedAt ? ', uploaded' : ''})` : ''}`

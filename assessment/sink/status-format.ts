@@ -30,9 +30,11 @@ export function formatOutboxStatus(st: OutboxStatus, sink: SinkSettings): string
         ? `Last import job: ${li.jobArmId.split('/').pop()} ${li.status} at ${li.finishedAt}: ${li.servers} server(s) in ${li.blob}${li.imported !== null ? `, ${li.imported} imported` : ''}, content ${li.contentHash.slice(0, 12)}`
         : 'Last import job: none yet',
     );
-    for (const e of li?.errors.slice(0, 20) ?? []) lines.push(`  error: ${e}`);
-    if ((li?.errors.length ?? 0) > 20) lines.push(`  ... ${li!.errors.length - 20} more error(s)`);
-    for (const w of li?.warnings.slice(0, 5) ?? []) lines.push(`  warning: ${w}`);
+    if (li) {
+      for (const e of li.errors.slice(0, 20)) lines.push(`  error: ${e}`);
+      if (li.errors.length > 20) lines.push(`  ... ${li.errors.length - 20} more error(s)`);
+      for (const w of li.warnings.slice(0, 5)) lines.push(`  warning: ${w}`);
+    }
   }
   const lg = st.lastIngest;
   if (sink.logsIngestion) {
@@ -65,18 +67,21 @@ export function formatPlan(plan: UploadPlan, sink: SinkSettings, importedHash: (
   const lines = [`Assessment of ${plan.asOf}; token from ${sink.authorityHost} for tenant ${sink.tenantId ?? '?'}, client ${sink.clientId ?? '?'}`];
   const am = sink.azureMigrate;
   for (const i of plan.imports) {
+    if (!am) throw new Error('upload plan: Azure Migrate imports without sink.azureMigrate (planUpload adds them only with it)');
     const same = importedHash(i.file.part) === i.file.contentHash;
     lines.push(
       `Azure Migrate: ${i.file.fileName}, ${i.file.servers} server(s), ${Buffer.byteLength(i.file.text)} bytes, sha-256 ${i.file.contentHash.slice(0, 16)}${same ? ' (already imported to this site: would not be sent again)' : ''}`,
-      `  GET  ${i.target}?api-version=${am!.apiVersion}${am!.create ? '  (PUT when missing)' : ''}`,
-      `  POST ${i.target}/importUri?api-version=${am!.apiVersion}  { "importType": "${am!.format}" }`,
+      `  GET  ${i.target}?api-version=${am.apiVersion}${am.create ? '  (PUT when missing)' : ''}`,
+      `  POST ${i.target}/importUri?api-version=${am.apiVersion}  { "importType": "${am.format}" }`,
       `  PUT  <blob SAS URI from the answer>  (block blob, ${i.file.contentType})`,
-      `  GET  <jobArmId from the answer>?api-version=${am!.apiVersion} until Completed or Failed`,
+      `  GET  <jobArmId from the answer>?api-version=${am.apiVersion} until Completed or Failed`,
     );
   }
   const li = sink.logsIngestion;
   for (const s of plan.streams) {
-    lines.push(`Logs Ingestion: ${s.rows} row(s) in ${s.batches.length} batch(es) to POST ${li!.endpoint}/dataCollectionRules/${li!.ruleId}/streams/${s.streamName}?api-version=2023-01-01`);
+    if (!li) throw new Error('upload plan: Logs Ingestion streams without sink.logsIngestion (planUpload adds them only with it)');
+    const url = `${li.endpoint}/dataCollectionRules/${li.ruleId}/streams/${s.streamName}?api-version=2023-01-01`;
+    lines.push(`Logs Ingestion: ${s.rows} row(s) in ${s.batches.length} batch(es) to POST ${url}`);
   }
   if (!am && !li) lines.push('No destination configured (sink.azureMigrate, sink.logsIngestion).');
   for (const w of plan.warnings) lines.push(`warning: ${w}`);

@@ -1,5 +1,5 @@
 // Hyper-V inventory: the Msvm_* classes of one host, enumerated host-wide (WQL has no JOIN) and
-// joined here on the VM GUID into the shared Machine model (winrm.md §3.2).
+// joined here on the VM GUID into the shared Machine model (docs/azure-migrate.md §2.1).
 import { createHash } from 'node:crypto';
 import { machineId, normalizeMac, type Machine, type PowerState } from '../../model/index.js';
 import { decodeKvpItems, guestFacts } from './kvp.js';

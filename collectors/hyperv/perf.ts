@@ -1,5 +1,5 @@
 // Hyper-V performance from the raw counter classes (root/cimv2): two readings 30 s apart become rates
-// with the formulas of winrm.md §3.3, in BigInt until the final division. The first reading of an
+// with the formulas of docs/azure-migrate.md §2.2, in BigInt until the final division. The first reading of an
 // instance only primes; a counter that went backwards (VM restart, instance re-created) drops the pair.
 import type { Sample } from '../../model/index.js';
 import { propBigInt, propNumber, propString, type CimInstance } from '../wsman/index.js';

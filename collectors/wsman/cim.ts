@@ -15,7 +15,7 @@ export interface CimInstance {
 
 export type CimValue = string | null | CimValue[] | { datetime: string } | { interval: string } | CimInstance | EndpointReference;
 
-/** `.../wmi/root/virtualization/v2/*` — with a WQL filter the class segment must be `*` (winrm.md §1.2). */
+/** `.../wmi/root/virtualization/v2/*` — with a WQL filter the class segment must be `*` (docs/winrm-wire.md §1.2). */
 export function wmiResourceUri(namespace: string, className = '*'): string {
   const ns = namespace.replace(/\\/g, '/').replace(/^\/+|\/+$/g, '');
   return `${WMI_BASE}/${ns}/${className}`;

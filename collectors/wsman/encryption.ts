@@ -1,4 +1,4 @@
-// MS-WSMV §2.2.9.1.1 multipart/encrypted framing for NTLM session encryption (winrm.md §2.2), byte-exact.
+// MS-WSMV §2.2.9.1.1 multipart/encrypted framing for NTLM session encryption (docs/winrm-wire.md §2.2), byte-exact.
 // Parsing locates the part headers and reads exactly 4 + siglen + Length bytes: the ciphertext may
 // contain anything, including the boundary.
 import type { NtlmSession } from './ntlm/session.js';

@@ -1,5 +1,5 @@
 // Request envelopes (client side), built as strings with escaping; field order follows pywinrm,
-// Ruby WinRM and the MS-WSMV examples (winrm.md §1.3-1.6).
+// Ruby WinRM and the MS-WSMV examples (docs/winrm-wire.md §1.3).
 import { randomUUID } from 'node:crypto';
 import { ACTION, ANONYMOUS, NS, WQL_DIALECT } from './namespaces.js';
 import { escapeXml } from '../../common/xml/escape.js';

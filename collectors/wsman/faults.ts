@@ -1,4 +1,4 @@
-// SOAP faults (winrm.md §4): the client turns them into typed errors; the server renders them.
+// SOAP faults (docs/winrm-wire.md §3): the client turns them into typed errors; the server renders them.
 import {
   WsmanAccessDeniedError, WsmanEnumerationContextError, type WsmanError, WsmanFault, WsmanInvalidNamespaceError,
   WsmanTimeoutError, type FaultInfo,

@@ -1,4 +1,4 @@
-// XML namespaces and action URIs of WS-Management as Windows speaks it (winrm.md §1.1).
+// XML namespaces and action URIs of WS-Management as Windows speaks it (docs/winrm-wire.md §1.1).
 export const NS = {
   s: 'http://www.w3.org/2003/05/soap-envelope',
   a: 'http://schemas.xmlsoap.org/ws/2004/08/addressing',

@@ -1,7 +1,7 @@
 // Client transport: one keep-alive connection per host (an undici Client is exactly one socket),
 // authenticated once per connection with NTLM inside Negotiate (or Basic over HTTPS), with
 // SPNEGO message encryption over HTTP. NTLM state belongs to the socket, so a new socket means
-// a new handshake; a 401 on an authenticated connection re-handshakes once (winrm.md §2.1, §4).
+// a new handshake; a 401 on an authenticated connection re-handshakes once (docs/winrm-wire.md §2.1, §3).
 import type { TLSSocket } from 'node:tls';
 import { Client, buildConnector, type Dispatcher } from 'undici';
 import type { Logger } from '../../common/log.js';

@@ -1,7 +1,7 @@
 // vcsim-lab: VMware's own vCenter simulator (govmomi 0.24, simulator.VPX()) with a configurable
 // inventory shape, served over TLS on 127.0.0.1, for tests and benchmarks of the vCenter collector.
 //
-// What it adds to the stock simulator (see /work/shared/README.md for the quirks it works around):
+// What it adds to the stock simulator (docs/vcenter.md, "The lab simulator", lists the quirks it works around):
 //   - RetrievePropertiesEx honours options.maxObjects and pages with ContinueRetrievePropertiesEx,
 //     as a real vCenter does (the stock simulator returns everything at once);
 //   - QueryPerf answers deterministically, like a real vCenter: 20-second samples on 20-second

@@ -1,5 +1,5 @@
 // The root/virtualization/v2 and root/MSCluster classes a Hyper-V host answers, built from the
-// simulated world with the shapes and key formats Windows uses (winrm.md §3.2): InstanceIDs
+// simulated world with the shapes and key formats Windows uses (docs/azure-migrate.md §2.1): InstanceIDs
 // "Microsoft:<VMGUID>\...", MACs as 12 hex digits, GUIDs upper case, KVP items as embedded CIM-XML.
 import type { CimInstance, CimValue } from '../../collectors/wsman/index.js';
 import { stableUuid } from '../estate.js';

@@ -1,6 +1,6 @@
 // The Win32_PerfRawData_* classes (root/cimv2) a Hyper-V host answers: raw counters that increase
 // monotonically because they integrate the estate's workload (lab/workload.ts) slot by slot, so a
-// client computing rates with the perf-time base (winrm.md §3.3) gets back exactly the workload of
+// client computing rates with the perf-time base (docs/azure-migrate.md §2.2) gets back exactly the workload of
 // the 30-second slots between its two readings. All counter arithmetic is BigInt (values exceed 2^53).
 import type { WorkloadKey, WorkloadSeries } from '../estate.js';
 import { hash32, workloadValue } from '../workload.js';

@@ -51,7 +51,7 @@ function renderValue(name: string, v: CimValue, q: string, fragment: boolean): s
 
 /**
  * SELECT * -> <p:Class xmlns:p=".../Class" xsi:type="p:Class_Type"> with p:-qualified properties;
- * projection -> <w:XmlFragment> with unqualified properties (winrm.md §1.4).
+ * projection -> <w:XmlFragment> with unqualified properties (docs/winrm-wire.md §1.3).
  */
 export function renderItem(item: RenderedItem): string {
   const props = Object.entries(item.properties);

@@ -41,8 +41,9 @@ describe('lab up: preparation', () => {
     const names = cfg.sources.map((s) => s.name).sort();
     expect(names).toEqual(['lab-hvclu01', 'lab-hyperv', 'lab-vc01']);
     const vc = cfg.sources.find((s) => s.name === 'lab-vc01')!;
+    expect(vc.kind).toBe('vcenter');
     expect(vc.kind === 'vcenter' && vc.url).toBe(lab.vcenters[0]!.url);
-    expect(vc.tls.thumbprint).toBe(lab.vcenters[0]!.thumbprint);
+    expect(vc.kind === 'vcenter' && vc.tls.thumbprint).toBe(lab.vcenters[0]!.thumbprint);
     for (const s of cfg.sources) {
       const ref = s.password as { file: string };
       expect(statSync(ref.file).mode & 0o777).toBe(0o600);

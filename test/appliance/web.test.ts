@@ -230,7 +230,9 @@ describe('web app: pages', () => {
     const expected = execFileSync('openssl', ['x509', '-in', join(tmp.dir, 'fc.pem'), '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' }).split('=')[1]!.trim();
     expect(thumb).toBe(expected);
     expect((await client.post('/sources/fake/pin', { _csrf: csrf, thumbprint: thumb })).status).toBe(303);
-    expect(loadConfig(configFile).sources.find((s) => s.name === 'fake')!.tls).toEqual({ thumbprint: thumb });
+    const pinned = loadConfig(configFile).sources.find((s) => s.name === 'fake')!;
+    expect(pinned.kind).toBe('vcenter');
+    expect(pinned.kind === 'vcenter' && pinned.tls).toEqual({ thumbprint: thumb });
     const again = await client.post('/sources/fake/validate', { _csrf: csrf });
     expect(again.text).toContain('It matches the pinned SHA-256 thumbprint');
     // Not a vCenter: the sign-in step fails, and says so, without echoing the password.

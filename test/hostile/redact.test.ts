@@ -48,7 +48,12 @@ describe('the redaction step (common/redact.ts)', () => {
   it('pino: secret fields by path and secret values in any field or message', () => {
     registerSecretValue(PW);
     let out = '';
-    const sink = new Writable({ write: (c, _e, cb) => ((out += c), cb()) });
+    const sink = new Writable({
+      write: (c, _e, cb) => {
+        out += c;
+        cb();
+      },
+    });
     const log = pino({ redact: { paths: REDACT_PATHS, censor: '[redacted]' }, hooks: { streamWrite: redact } }, sink);
     log.warn({ password: 'field-value-1', headers: { authorization: 'Basic abc', cookie: 'c=1' }, err: `echo ${PW}` }, `message ${PW}`);
     expect(out).not.toContain('field-value-1');

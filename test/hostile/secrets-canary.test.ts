@@ -11,6 +11,7 @@ import { loadEstate } from '../../lab/estate.js';
 import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
 import { createRedis } from '../../queue/redis.js';
 import { CLI, ROOT, runCli } from '../helpers/cli.js';
+import { redisSettings } from '../helpers/redis-settings.js';
 import { REDIS_BASE, tempDir, uniquePrefix, writeConfig } from '../appliance/fixtures.js';
 import { csrfOf, WebClient } from '../appliance/http-client.js';
 
@@ -134,7 +135,7 @@ async function redisDump(): Promise<string> {
       else if (type === 'hash') parts.push(JSON.stringify(await redis.hgetall(key)));
       else if (type === 'list') parts.push(JSON.stringify(await redis.lrange(key, 0, -1)));
       else if (type === 'set') parts.push(JSON.stringify(await redis.smembers(key)));
-      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, 0, -1, 'WITHSCORES')));
+      else if (type === 'zset') parts.push(JSON.stringify(await redis.zrange(key, 0, '-1', 'WITHSCORES')));
       else if (type === 'stream') parts.push(JSON.stringify(await redis.xrange(key, '-', '+')));
     }
   } while (cursor !== '0');
@@ -171,7 +172,7 @@ beforeAll(async () => {
     dir,
     `redis: { url: ${REDIS_DB}, prefix: ${prefix} }\nweb:\n  port: 0\n  host: 127.0.0.1\n  dataDir: data\n  adminPassword: { file: ${join(dir, 'admin.pw')} }\n  metricsToken: { file: ${join(dir, 'metrics.token')} }\nsources:${src('s-env', 'fault', '{ env: CANARY_ENV_PW }')}${src('s-file', 'html', `{ file: ${join(dir, 'vc.pw')} }`)}\n`,
   );
-  redis = createRedis({ url: REDIS_DB, prefix });
+  redis = createRedis(redisSettings(REDIS_DB, prefix));
 }, 60_000);
 
 afterAll(async () => {

@@ -94,7 +94,7 @@ describe('issue 10 finding 3: one bad sample no longer blocks its batch', () => 
     const cfgFile = join(dir, 'ingest.yaml');
     writeFileSync(cfgFile, `redis: { url: '${URL}', prefix: ${prefix} }\nsources: []\nrollup: { stalledIntervalSec: 1, lockDurationSec: 3 }\n`);
     const good = Array.from({ length: 30 }, (_, i) => cpu(`vm-${i % 3}`, Math.floor(i / 3)));
-    const hostile: [string, object][] = [
+    const hostile: [string, object | string][] = [
       ['ts', { ...cpu('vm-0', 50), ts: Date.UTC(2107, 0, 1) }],
       ['value-negative', { ...cpu('vm-0', 51), value: -1 }],
       ['value-percent', { ...cpu('vm-0', 52), value: 1e6 }],
@@ -104,7 +104,7 @@ describe('issue 10 finding 3: one bad sample no longer blocks its batch', () => 
       ['not-object', 'not json at all'],
     ];
     const lines: string[] = good.map((s) => JSON.stringify(s));
-    hostile.forEach(([, v], k) => lines.splice(3 + k * 4, 0, typeof v === 'string' ? v : JSON.stringify(v)));
+    for (const [k, [, v]] of hostile.entries()) lines.splice(3 + k * 4, 0, typeof v === 'string' ? v : JSON.stringify(v));
     const file = join(dir, 'hostile.ndjson');
     writeFileSync(file, `${lines.join('\n')}\n`);
     const started = Date.now();

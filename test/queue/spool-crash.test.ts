@@ -34,8 +34,7 @@ function startChild(url: string, start: number, end: number) {
   let buf = '';
   child.stdout!.on('data', (d) => {
     buf += d;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
       if (line.startsWith('acked ')) state.acked = Number(line.slice(6));

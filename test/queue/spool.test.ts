@@ -77,7 +77,7 @@ describe('Spool', () => {
     expect(segs.length).toBeGreaterThan(2);
     const f = join(dir, segs[1]!);
     const buf = readFileSync(f);
-    buf[buf.length - 5] ^= 0xff; // inside the segment's last record
+    buf.writeUInt8(buf.readUInt8(buf.length - 5) ^ 0xff, buf.length - 5); // inside the segment's last record
     writeFileSync(f, buf);
     const r = Spool.open(dir, { maxBytes: 2 ** 20, segmentBytes: 1000, log });
     const lost = bySegment.get(segs[1]!)!.at(-1);
@@ -186,7 +186,9 @@ describe('SampleProducer with a spool', () => {
             }
             for (let k = 0; k < s.invalid; k++) batch.splice(k * 3, 0, { machine: 'vm', metric: 'cpu.usage.percent', instance: '', ts: NOW, value: -1 - k, intervalSec: 20 });
             invalidSent += s.invalid;
-            await producer.push(batch, 'src').then(() => ids.forEach((i) => acked.add(i)));
+            await producer.push(batch, 'src').then(() => {
+              for (const i of ids) acked.add(i);
+            });
           } else if (s.op === 'down') queue.down = true;
           else if (s.op === 'up') queue.down = false;
           else if (s.op === 'settle') await new Promise((r) => setTimeout(r, 20));

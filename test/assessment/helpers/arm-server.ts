@@ -5,7 +5,7 @@
 // Azurite's account; the import job reads the blob back from Azurite and checks the CSV's rows.
 // Test-only.
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
+import type http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { parse } from 'csv-parse/sync';

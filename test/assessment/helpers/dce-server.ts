@@ -2,7 +2,7 @@
 // Logs Ingestion wire format: POST /dataCollectionRules/{ruleId}/streams/{stream}?api-version=2023-01-01,
 // bearer token for the Monitor audience, gzip JSON array, a request limit of 1 MB (413 above it),
 // 204 on success; scripted 429 (Retry-After), 500, and "stored but the answer lost". Test-only.
-import http from 'node:http';
+import type http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';

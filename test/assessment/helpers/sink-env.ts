@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { parseConfig, type CollectorConfig } from '../../../config/load.js';
 import { createRedis } from '../../../queue/redis.js';
+import { redisSettings } from '../../helpers/redis-settings.js';
 import type { TestPki, TokenServer } from './azure-lab.js';
 
 export const SINK_REDIS_URL = 'redis://127.0.0.1:6379/9';
@@ -44,7 +45,7 @@ export class SinkEnv {
   }
 
   redis(): Redis {
-    const r = createRedis({ url: SINK_REDIS_URL, prefix: 'x' }, { forWorker: true });
+    const r = createRedis(redisSettings(SINK_REDIS_URL, 'x'), { forWorker: true });
     this.#clients.push(r);
     return r;
   }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
+import type { Sample } from '../../../model/index.js';
 import { CLI, runCli } from '../../helpers/cli.js';
 import { closedPort, schemaValidator } from './helpers/lab.js';
 import { PEERS, requirePeer } from '../../helpers/peers.js';
@@ -47,8 +48,8 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('collector discover / collect (bu
     expect(r.stderr).toMatch(/error: discovery failed for 1 of 2 source\(s\): gone-vc/);
     const inv = JSON.parse(readFileSync(out, 'utf8'));
     expect(validateInventory(inv), JSON.stringify(validateInventory.errors)).toBe(true);
-    const good = inv.sources.find((s: any) => s.name === 'lab-vc');
-    const gone = inv.sources.find((s: any) => s.name === 'gone-vc');
+    const good = inv.sources.find((s: { name: string }) => s.name === 'lab-vc');
+    const gone = inv.sources.find((s: { name: string }) => s.name === 'gone-vc');
     expect(good.machines).toBe(sim.vms);
     expect(good.templatesSkipped).toBe(sim.templates);
     expect(good.errors).toEqual([]);
@@ -81,7 +82,7 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('collector discover / collect (bu
     expect(r2.code, r2.stderr).toBe(0);
     const lines2 = readFileSync(second, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(lines2.length).toBeGreaterThan(0);
-    const key = (s: any) => `${s.machine}|${s.metric}|${s.instance}|${s.ts}`;
+    const key = (s: Pick<Sample, 'machine' | 'metric' | 'instance' | 'ts'>) => `${s.machine}|${s.metric}|${s.instance}|${s.ts}`;
     const seen = new Set(lines1.map(key));
     for (const s of lines2) expect(seen.has(key(s))).toBe(false);
     const newest = Math.max(...lines1.map((s) => s.ts));
@@ -94,7 +95,12 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('collector discover / collect (bu
     const out = join(dir, 'loop.ndjson');
     const child = spawn(process.execPath, [CLI, 'collect', '--config', cfg, '--out', out], { env: { ...process.env, ...env, COLLECTOR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    const firstPoll = new Promise<void>((resolve) => child.stderr.on('data', (d) => ((stderr += d), /lab-vc: \d+ sample/.test(stderr) && resolve())));
+    const firstPoll = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (/lab-vc: \d+ sample/.test(stderr)) resolve();
+      }),
+    );
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     await firstPoll;

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { VcenterCollector } from '../../../collectors/vcenter/collector.js';
-import { machineId, type Machine } from '../../../model/index.js';
+import { machineId } from '../../../model/index.js';
 import { capturingLogger, schemaValidator, simConfig } from './helpers/lab.js';
-import { pyvmomiInventory } from './helpers/peer.js';
+import { pyvmomiInventory, type PeerMachine } from './helpers/peer.js';
 import { PEERS, requirePeer } from '../../helpers/peers.js';
 import { startSim, type Sim, type SimShape } from './helpers/sim.js';
 
@@ -15,7 +15,7 @@ const SHAPES: Array<{ title: string; shape: SimShape; pageSize: number }> = [
   { title: 'datacenters inside folders (nested parent chains), paged at 10', shape: { datacenters: 2, folders: 2, clusters: 1, clusterHosts: 2, hosts: 1, vms: 2, poweredOff: 0.2, templates: 1 }, pageSize: 10 },
 ];
 
-function comparable(m: Machine | Record<string, any>) {
+function comparable(m: PeerMachine) {
   return {
     name: m.name,
     moref: m.moref,
@@ -29,8 +29,8 @@ function comparable(m: Machine | Record<string, any>) {
     host: m.host,
     cluster: m.cluster,
     datacenter: m.datacenter,
-    disks: m.disks.map((d: any) => ({ id: d.id, capacityBytes: d.capacityBytes, controllerKey: d.controllerKey, unitNumber: d.unitNumber })),
-    nics: m.nics.map((n: any) => ({ id: n.id, mac: n.mac })),
+    disks: m.disks.map((d) => ({ id: d.id, capacityBytes: d.capacityBytes, controllerKey: d.controllerKey, unitNumber: d.unitNumber })),
+    nics: m.nics.map((n) => ({ id: n.id, mac: n.mac })),
     ipAddresses: [...m.ipAddresses].sort(),
   };
 }
@@ -90,7 +90,7 @@ describe.skipIf(requirePeer(PEERS.govmomiSim, PEERS.pyvmomi))('vCenter inventory
       if (shape.poweredOff) expect(machines.some((m) => m.powerState === 'poweredOff')).toBe(true);
       expect(new Set(machines.map((m) => m.datacenter)).size).toBe(shape.datacenters);
       expect(logs.text()).not.toContain(sim.password);
-      expect(logs.text()).not.toMatch(/vmware_soap_session=[^\[]/);
+      expect(logs.text()).not.toMatch(/vmware_soap_session=[^[]/);
     });
   }
 });

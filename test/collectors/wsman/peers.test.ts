@@ -26,7 +26,7 @@ let opensslConf: string;
 beforeAll(async () => {
   cert = makeCert();
   work = mkdtempSync(join(tmpdir(), 'wsman-peers-'));
-  // ntlm-auth needs MD4, which OpenSSL 3 has only in the legacy provider (winrm.md §2.4).
+  // ntlm-auth needs MD4, which OpenSSL 3 has only in the legacy provider (docs/winrm-wire.md §2.4).
   opensslConf = join(work, 'openssl.cnf');
   writeFileSync(
     opensslConf,

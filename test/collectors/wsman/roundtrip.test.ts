@@ -68,7 +68,7 @@ describe('WS-Man client and server on loopback', () => {
     const before = server.stats();
     const items = await c.enumerateAll(ALL, { wql: 'SELECT * FROM Test_Thing' });
     expect(items).toHaveLength(COUNT);
-    items.forEach((it, i) => expectThing(it, i));
+    for (const [i, it] of items.entries()) expectThing(it, i);
     // A second enumeration reuses the connection and its NTLM session.
     const again = await c.enumerateAll(ALL, { wql: "SELECT * FROM Test_Thing WHERE Name = 'thing-7'" });
     expect(again.map((x) => x.properties.Name)).toEqual(['thing-7']);

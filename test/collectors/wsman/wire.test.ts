@@ -12,7 +12,7 @@ import {
   WsmanAccessDeniedError, WsmanEnumerationContextError, WsmanInvalidNamespaceError, WsmanTimeoutError, WsmanFault,
 } from '../../../collectors/wsman/index.js';
 
-// winrm.md §1.4: an optimized EnumerateResponse as Windows writes it (w:Items, w:EndOfSequence).
+// docs/winrm-wire.md §1.3: an optimized EnumerateResponse as Windows writes it (w:Items, w:EndOfSequence).
 const ENUMERATE_RESPONSE = `<s:Envelope xml:lang="en-US" xmlns:s="http://www.w3.org/2003/05/soap-envelope"
   xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"
   xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd">

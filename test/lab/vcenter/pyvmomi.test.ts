@@ -20,6 +20,7 @@ interface PyOut {
   about: { name: string; apiType: string; version: string; instanceUuid: string };
   currentTime: string;
   pages: number;
+  // biome-ignore lint/suspicious/noExplicitAny: pyVmomi's JSON, compared field by field with our Machine
   vms: Array<Record<string, any>>;
   hosts: Array<{ name: string; parent: string; moref: string }>;
   computes: Array<{ name: string; parent: string; host: string[]; moref: string; type: string }>;
@@ -89,6 +90,7 @@ describe.skipIf(noPyvmomi)('lab vCenter read by pyVmomi', () => {
       if (vm.template) expect(got.resourcePool).toBeUndefined();
       else expect(got.resourcePool).toMatch(/^resgroup-/);
 
+      // biome-ignore lint/suspicious/noExplicitAny: pyVmomi's device JSON
       const devices = got['config.hardware.device'] as Array<Record<string, any>>;
       const disks = devices.filter((d) => d.type === 'vim.vm.device.VirtualDisk');
       expect(disks.map((d) => ({ key: d.key, capacityInBytes: d.capacityInBytes, fileName: d.fileName, thin: d.thinProvisioned }))).toEqual(

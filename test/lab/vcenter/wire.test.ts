@@ -1,7 +1,7 @@
 // The lab vCenter on the wire: sessions and their faults, ContainerView + PropertyCollector paging and
 // cancellation, property encoding, QueryPerf windows (startTime exclusive, endTime inclusive,
 // maxSample, late posting, the one-hour realtime limit), TLS identity and hostile input.
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import tls from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
