@@ -46,10 +46,16 @@ export class ConfigStore {
       const clash = findSource(seq, name);
       const target = previousName === undefined ? -1 : findSource(seq, previousName);
       if (previousName !== undefined && target < 0) {
-        throw new UserError(`there is no source called ${previousName} (any more).`, { fix: 'Reload the Sources page; someone may have removed or renamed it.', code: 'SOURCE_UNKNOWN' });
+        throw new UserError(`there is no source called ${previousName} (any more).`, {
+          fix: 'Reload the Sources page; someone may have removed or renamed it.',
+          code: 'SOURCE_UNKNOWN',
+        });
       }
       if (clash >= 0 && clash !== target) {
-        throw new UserError(`a source called ${name} already exists.`, { fix: 'Choose another name, or edit the existing source.', code: 'SOURCE_EXISTS' });
+        throw new UserError(`a source called ${name} already exists.`, {
+          fix: 'Choose another name, or edit the existing source.',
+          code: 'SOURCE_EXISTS',
+        });
       }
       if (target < 0) {
         seq.items.push(doc.createNode(source));
@@ -63,7 +69,11 @@ export class ConfigStore {
       for (const key of Object.keys(item.toJSON() as object)) if (!(key in source)) item.delete(key);
       for (const [key, value] of Object.entries(source)) {
         const current = item.get(key, true);
-        if (current !== undefined && JSON.stringify((current as { toJSON?: () => unknown }).toJSON?.() ?? current) === JSON.stringify(value)) continue;
+        if (
+          current !== undefined &&
+          JSON.stringify((current as { toJSON?: () => unknown }).toJSON?.() ?? current) === JSON.stringify(value)
+        )
+          continue;
         item.set(key, doc.createNode(value));
       }
     });
@@ -93,11 +103,17 @@ export class ConfigStore {
     } catch (err) {
       if (err instanceof UserError) throw err;
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') text = '';
-      else throw new UserError(`cannot read the config file ${this.file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: 'Make it readable by the service user.' });
+      else
+        throw new UserError(`cannot read the config file ${this.file} (${(err as NodeJS.ErrnoException).code ?? err}).`, {
+          fix: 'Make it readable by the service user.',
+        });
     }
     const doc = parseDocument(text);
     if (doc.errors.length > 0) {
-      throw new UserError(`${this.file}: not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`, { fix: 'Fix the YAML by hand at the line shown, then retry.', code: 'CONFIG_YAML' });
+      throw new UserError(`${this.file}: not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`, {
+        fix: 'Fix the YAML by hand at the line shown, then retry.',
+        code: 'CONFIG_YAML',
+      });
     }
     if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
     return doc;

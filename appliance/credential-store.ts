@@ -119,10 +119,13 @@ function readOrCreateKeyFile(file: string, create: boolean): Buffer {
 }
 
 function keyMissing(file: string): UserError {
-  return new UserError(`the appliance key file ${file} is missing, but the config holds credentials encrypted with it; the service will not start and creates no new key (that would make them undecryptable).`, {
-    fix: `Restore ${file} from a backup (or set ${SECRET_KEY_ENV} to the original key). Without it, replace each { encrypted } password in the config with { env } / { file }, or remove those sources and enter them again in the web app.`,
-    code: 'SECRET_KEY_MISSING',
-  });
+  return new UserError(
+    `the appliance key file ${file} is missing, but the config holds credentials encrypted with it; the service will not start and creates no new key (that would make them undecryptable).`,
+    {
+      fix: `Restore ${file} from a backup (or set ${SECRET_KEY_ENV} to the original key). Without it, replace each { encrypted } password in the config with { env } / { file }, or remove those sources and enter them again in the web app.`,
+      code: 'SECRET_KEY_MISSING',
+    },
+  );
 }
 
 /** The appliance's data directory: web.dataDir, relative to the config file's folder. */

@@ -26,8 +26,11 @@ export function checkKeyOpens(store: { decrypt(c: string): string; origin: strin
     }
   }
   if (failed === 0) return;
-  throw new UserError(`${failed} of ${encrypted.length} encrypted credential(s) in the config cannot be decrypted with the appliance key (${store.origin}); the service will not start.`, {
-    fix: 'Restore the original key file from a backup (or the original COLLECTOR_SECRET_KEY); if a `collector secrets rotate` was interrupted, rename secret.key.new to secret.key. Otherwise re-enter those credentials (or use { env } / { file }).',
-    code: 'SECRET_KEY_WRONG',
-  });
+  throw new UserError(
+    `${failed} of ${encrypted.length} encrypted credential(s) in the config cannot be decrypted with the appliance key (${store.origin}); the service will not start.`,
+    {
+      fix: 'Restore the original key file from a backup (or the original COLLECTOR_SECRET_KEY); if a `collector secrets rotate` was interrupted, rename secret.key.new to secret.key. Otherwise re-enter those credentials (or use { env } / { file }).',
+      code: 'SECRET_KEY_WRONG',
+    },
+  );
 }

@@ -43,7 +43,24 @@ export async function startPrivateRedis(opts: { dir: string; port?: number; bina
   try {
     child = spawn(
       opts.binary ?? 'redis-server',
-      ['--bind', '127.0.0.1', '--port', String(port), '--dir', opts.dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--logfile', log, '--protected-mode', 'yes'],
+      [
+        '--bind',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--dir',
+        opts.dir,
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+        '--daemonize',
+        'no',
+        '--logfile',
+        log,
+        '--protected-mode',
+        'yes',
+      ],
       { stdio: 'ignore' },
     );
   } catch (err) {
@@ -54,7 +71,11 @@ export async function startPrivateRedis(opts: { dir: string; port?: number; bina
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
   for (let i = 0; i < 100; i++) {
-    const early = await Promise.race([exited.then((c) => `exited with code ${c}`), spawnError.then((e) => e), new Promise<null>((r) => setTimeout(() => r(null), 100))]);
+    const early = await Promise.race([
+      exited.then((c) => `exited with code ${c}`),
+      spawnError.then((e) => e),
+      new Promise<null>((r) => setTimeout(() => r(null), 100)),
+    ]);
     if (early instanceof Error) throw notInstalled(early);
     if (early) {
       let tail = '';
@@ -63,11 +84,15 @@ export async function startPrivateRedis(opts: { dir: string; port?: number; bina
       } catch {
         /* no log yet */
       }
-      throw new UserError(`the private redis-server ${early} (port ${port}). ${tail}`, { fix: `See ${log}; pick another port, or pass --redis-url to use an existing Redis.`, code: 'LAB_REDIS' });
+      throw new UserError(`the private redis-server ${early} (port ${port}). ${tail}`, {
+        fix: `See ${log}; pick another port, or pass --redis-url to use an existing Redis.`,
+        code: 'LAB_REDIS',
+      });
     }
     if (await ping(port)) {
       // A child that answers has a pid; without one it could not be stopped, so refuse it.
-      if (child.pid === undefined) throw new UserError(`the private redis-server on port ${port} has no process id.`, { fix: `See ${log}.`, code: 'LAB_REDIS' });
+      if (child.pid === undefined)
+        throw new UserError(`the private redis-server on port ${port} has no process id.`, { fix: `See ${log}.`, code: 'LAB_REDIS' });
       return {
         url: `redis://127.0.0.1:${port}/0`,
         port,

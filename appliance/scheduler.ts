@@ -59,8 +59,21 @@ export class SourceScheduler {
     this.#o = opts;
     this.#log = opts.log.child({ source: opts.name });
     this.#status = {
-      name: opts.name, kind: null, state: 'waiting', machines: null, lastDiscoveryAt: null, lastPollAt: null, lastSuccessAt: null, lastPollMs: null,
-      lastPollSamples: 0, polls: 0, skippedPolls: 0, samples: 0, batches: 0, errors: 0, lastError: null,
+      name: opts.name,
+      kind: null,
+      state: 'waiting',
+      machines: null,
+      lastDiscoveryAt: null,
+      lastPollAt: null,
+      lastSuccessAt: null,
+      lastPollMs: null,
+      lastPollSamples: 0,
+      polls: 0,
+      skippedPolls: 0,
+      samples: 0,
+      batches: 0,
+      errors: 0,
+      lastError: null,
     };
   }
 
@@ -103,9 +116,14 @@ export class SourceScheduler {
     let ok = false;
     this.#discovering = (async () => {
       try {
-        const { source, machines } = await withDeadline(c.discover(), this.#o.discoveryDeadlineMs ?? DEFAULT_DISCOVERY_DEADLINE_MS, 'discovery', {
-          setting: 'service.discoveryDeadlineSec',
-        });
+        const { source, machines } = await withDeadline(
+          c.discover(),
+          this.#o.discoveryDeadlineMs ?? DEFAULT_DISCOVERY_DEADLINE_MS,
+          'discovery',
+          {
+            setting: 'service.discoveryDeadlineSec',
+          },
+        );
         if (generation !== this.#generation) return;
         if (this.#o.inventory) await this.#o.inventory.save(source, machines);
         this.#status.machines = machines.length;
@@ -128,7 +146,10 @@ export class SourceScheduler {
     if (this.#stopped || !this.#collector) return;
     if (this.#polling) {
       this.#status.skippedPolls++;
-      this.#log.warn({ skippedPolls: this.#status.skippedPolls }, 'previous poll still running: skipping this one (the next poll catches up)');
+      this.#log.warn(
+        { skippedPolls: this.#status.skippedPolls },
+        'previous poll still running: skipping this one (the next poll catches up)',
+      );
       return;
     }
     const c = this.#collector;
@@ -144,12 +165,15 @@ export class SourceScheduler {
           this.#status.batches++;
           return this.#o.sink(batch);
         });
-        const stats = await withDeadline(poll, this.#o.pollDeadlineMs ?? DEFAULT_POLL_DEADLINE_MS, 'poll', { setting: 'service.pollDeadlineSec' });
+        const stats = await withDeadline(poll, this.#o.pollDeadlineMs ?? DEFAULT_POLL_DEADLINE_MS, 'poll', {
+          setting: 'service.pollDeadlineSec',
+        });
         this.#status.polls++;
         this.#status.lastPollAt = Date.now();
         this.#status.lastPollMs = Date.now() - started;
         this.#status.lastPollSamples = samples;
-        if (stats.errors.length > 0) this.#log.warn({ errors: stats.errors.slice(0, 5), count: stats.errors.length }, 'poll finished with errors');
+        if (stats.errors.length > 0)
+          this.#log.warn({ errors: stats.errors.slice(0, 5), count: stats.errors.length }, 'poll finished with errors');
         this.#log.debug({ samples, requests: stats.requests, ms: this.#status.lastPollMs }, 'poll done');
         this.#ok();
       } catch (err) {

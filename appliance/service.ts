@@ -40,7 +40,10 @@ export class CollectorsRole implements Role {
   readonly #create: typeof createCollector;
   readonly #staggerSpanMs: number;
 
-  constructor(config: CollectorConfig, deps: { log: Logger; redis: Redis; create?: typeof createCollector; staggerSpanMs?: number; configFile?: string }) {
+  constructor(
+    config: CollectorConfig,
+    deps: { log: Logger; redis: Redis; create?: typeof createCollector; staggerSpanMs?: number; configFile?: string },
+  ) {
     this.#config = config;
     this.#log = deps.log;
     this.#create = deps.create ?? createCollector;
@@ -52,7 +55,10 @@ export class CollectorsRole implements Role {
     this.producer = new SampleProducer(queue, {
       maxBufferedSamples: config.rollup.bufferMaxSamples,
       log: deps.log,
-      validation: { retentionDays: config.rollup.retentionDays, quarantine: new Quarantine(deps.redis, config.redis.prefix, { log: deps.log }) },
+      validation: {
+        retentionDays: config.rollup.retentionDays,
+        quarantine: new Quarantine(deps.redis, config.redis.prefix, { log: deps.log }),
+      },
       spool: openSampleSpool(config, deps.configFile, deps.log),
     });
     this.#inventory = new InventoryStore(deps.redis, config.redis.prefix);
@@ -61,7 +67,10 @@ export class CollectorsRole implements Role {
   async start(): Promise<void> {
     const sources = this.#config.sources.filter((s) => s.enabled);
     for (const [i, s] of sources.entries()) this.#startSource(s.name, staggerMs(i, sources.length, this.#staggerSpanMs));
-    this.#log.info({ sources: sources.map((s) => s.name) }, sources.length ? 'collectors started' : 'no enabled sources: nothing to collect');
+    this.#log.info(
+      { sources: sources.map((s) => s.name) },
+      sources.length ? 'collectors started' : 'no enabled sources: nothing to collect',
+    );
   }
 
   #startSource(name: string, delayMs: number): void {
@@ -104,7 +113,14 @@ export class CollectorsRole implements Role {
   pollCounters(source: string): PollCounters | null {
     const s = this.#schedulers.get(source)?.status();
     if (!s) return null;
-    return { lastPollAt: s.lastPollAt, lastSuccessAt: s.lastSuccessAt, polls: s.polls, samples: s.samples, errors: s.errors, lastError: s.lastError };
+    return {
+      lastPollAt: s.lastPollAt,
+      lastSuccessAt: s.lastSuccessAt,
+      polls: s.polls,
+      samples: s.samples,
+      errors: s.errors,
+      lastError: s.lastError,
+    };
   }
 
   /** Stop polling (in-flight polls finish and are enqueued), close collectors (Logout), deliver the buffer. */
@@ -120,7 +136,10 @@ export class CollectorsRole implements Role {
 export class WorkersRole implements Role {
   readonly name = 'workers';
   worker: RollupWorker | null = null;
-  constructor(private readonly config: CollectorConfig, private readonly deps: { log: Logger; concurrency?: number }) {}
+  constructor(
+    private readonly config: CollectorConfig,
+    private readonly deps: { log: Logger; concurrency?: number },
+  ) {}
 
   async start(): Promise<void> {
     this.worker = new RollupWorker(this.config, { log: this.deps.log, concurrency: this.deps.concurrency });
@@ -137,7 +156,10 @@ export class WorkersRole implements Role {
 export class SinkRole implements Role {
   readonly name = 'sink';
   #sink: { close(): Promise<void> } | null = null;
-  constructor(private readonly config: CollectorConfig, private readonly log: Logger) {}
+  constructor(
+    private readonly config: CollectorConfig,
+    private readonly log: Logger,
+  ) {}
   async start(): Promise<void> {
     const { startAzureSink } = await import('../assessment/sink/scheduled-upload.js');
     this.#sink = startAzureSink(this.config, this.log.child({ role: 'sink' }));
@@ -172,7 +194,10 @@ export class ApplianceService {
   web: WebRole | null = null;
   #started: Role[] = [];
 
-  constructor(readonly config: CollectorConfig, readonly log: Logger) {
+  constructor(
+    readonly config: CollectorConfig,
+    readonly log: Logger,
+  ) {
     this.redis = createRedis(config.redis, { name: 'collector-service' });
     this.redis.on('error', () => {});
   }
@@ -205,7 +230,12 @@ export class ApplianceService {
     return this.collectors ? [this.collectors.queue] : [];
   }
 
-  async status(): Promise<{ sources: SourceStatus[]; queue: QueueStatus | null; producer: ProducerStats | null; worker: WorkerStats | null }> {
+  async status(): Promise<{
+    sources: SourceStatus[];
+    queue: QueueStatus | null;
+    producer: ProducerStats | null;
+    worker: WorkerStats | null;
+  }> {
     let queue: QueueStatus | null = null;
     const q = this.collectors?.queue;
     if (q) queue = await queueStatus(q).catch(() => null);
@@ -224,7 +254,13 @@ export function buildService(config: CollectorConfig, log: Logger, opts: Service
   // Before any collector starts: passwords typed into the web app are { encrypted } with the appliance key.
   if (opts.configFile) openApplianceSecrets(opts.configFile, config.web.dataDir, config);
   if (opts.collect ?? true) {
-    svc.collectors = new CollectorsRole(config, { log, redis: svc.redis, create: opts.createCollector, staggerSpanMs: opts.staggerSpanMs, configFile: opts.configFile });
+    svc.collectors = new CollectorsRole(config, {
+      log,
+      redis: svc.redis,
+      create: opts.createCollector,
+      staggerSpanMs: opts.staggerSpanMs,
+      configFile: opts.configFile,
+    });
     svc.add(svc.collectors);
   }
   if (opts.rollup ?? true) {
@@ -234,7 +270,13 @@ export function buildService(config: CollectorConfig, log: Logger, opts: Service
   if (opts.sink && config.sink.enabled) svc.add(new SinkRole(config, log));
   // Last to start, last to stop: health and metrics stay up while the other roles drain.
   if (opts.web && opts.configFile) {
-    svc.web = new WebRole(config, { configFile: opts.configFile, log, redis: svc.redis, collectors: () => svc.collectors, queues: () => svc.queues() });
+    svc.web = new WebRole(config, {
+      configFile: opts.configFile,
+      log,
+      redis: svc.redis,
+      collectors: () => svc.collectors,
+      queues: () => svc.queues(),
+    });
     svc.add(svc.web);
   }
   return svc;
@@ -260,7 +302,10 @@ export async function runUntilSignal(svc: ApplianceService, opts: { onStarted?: 
       // The drain is bounded: whatever a source or Redis does, the process is gone shortly after stopTimeoutSec.
       const budgetMs = svc.config.service.stopTimeoutSec * 1000 + 5_000;
       setTimeout(() => {
-        svc.log.error({ budgetSec: budgetMs / 1000 }, 'stop did not finish in time: exiting (unsent samples are in the spool or the queue)');
+        svc.log.error(
+          { budgetSec: budgetMs / 1000 },
+          'stop did not finish in time: exiting (unsent samples are in the spool or the queue)',
+        );
         process.exit(1);
       }, budgetMs).unref();
       svc.stop().then(resolve, (err) => {

@@ -24,12 +24,18 @@ export function renderStatus(st: Status, rates: { intake: number; rollup: number
   if (st.sources.length > 0) {
     lines.push(`${pad('SOURCE', 20)}${pad('STATE', 9)}${pad('MACHINES', 9)}${pad('LAST POLL', 11)}${pad('SAMPLES', 12)}ERROR`);
     for (const s of st.sources) {
-      lines.push(`${pad(s.name, 20)}${pad(s.state, 9)}${pad(String(s.machines ?? '-'), 9)}${pad(ago(s.lastPollAt, now), 11)}${pad(String(s.samples), 12)}${s.lastError ?? ''}`);
+      lines.push(
+        `${pad(s.name, 20)}${pad(s.state, 9)}${pad(String(s.machines ?? '-'), 9)}${pad(ago(s.lastPollAt, now), 11)}${pad(String(s.samples), 12)}${s.lastError ?? ''}`,
+      );
     }
   }
   const parts: string[] = [];
-  if (st.producer) parts.push(`intake ${Math.round(rates.intake)} samples/s`, `buffer ${st.producer.bufferedSamples} (redis ${st.producer.redis})`);
-  if (st.queue) parts.push(`queue ${st.queue.waiting} waiting, ${st.queue.active} active, ${st.queue.failed} failed, lag ${(st.queue.lagMs / 1000).toFixed(1)}s`);
+  if (st.producer)
+    parts.push(`intake ${Math.round(rates.intake)} samples/s`, `buffer ${st.producer.bufferedSamples} (redis ${st.producer.redis})`);
+  if (st.queue)
+    parts.push(
+      `queue ${st.queue.waiting} waiting, ${st.queue.active} active, ${st.queue.failed} failed, lag ${(st.queue.lagMs / 1000).toFixed(1)}s`,
+    );
   if (st.worker) parts.push(`rollup ${Math.round(rates.rollup)} samples/s (${st.worker.jobs} batches)`);
   lines.push(parts.join(' · '));
   return lines;
@@ -45,7 +51,11 @@ export class TerminalStatus {
   #last: { at: number; intake: number; rollup: number } | null = null;
   readonly #rates = { intake: 0, rollup: 0 };
 
-  constructor(private readonly svc: ApplianceService, private readonly log: Logger, private readonly opts: { interactive?: boolean; intervalMs?: number } = {}) {}
+  constructor(
+    private readonly svc: ApplianceService,
+    private readonly log: Logger,
+    private readonly opts: { interactive?: boolean; intervalMs?: number } = {},
+  ) {}
 
   start(): void {
     const interactive = this.opts.interactive ?? isInteractive();
@@ -66,7 +76,10 @@ export class TerminalStatus {
     }
     this.#last = { at: now, intake, rollup: rolled };
     if (!interactive) {
-      this.log.info({ status: { sources: st.sources, queue: st.queue, producer: st.producer, worker: st.worker, rates: this.#rates } }, 'status');
+      this.log.info(
+        { status: { sources: st.sources, queue: st.queue, producer: st.producer, worker: st.worker, rates: this.#rates } },
+        'status',
+      );
       return;
     }
     const lines = renderStatus(st, this.#rates, now);

@@ -26,19 +26,34 @@ export interface AssessOptions extends PropertyOverrides {
 }
 
 function readInputFile(option: string, file: string): unknown {
-  const writer = option === '--inventory' ? '`collector discover --out`' : option === '--percentiles' ? '`collector percentiles --out`' : '`collector assess --out`';
-  return readJsonFile(file, { label: option, unreadableFix: `Check the path given to ${option}.`, invalidFix: `Give the file written by ${writer}.` });
+  const writer =
+    option === '--inventory'
+      ? '`collector discover --out`'
+      : option === '--percentiles'
+        ? '`collector percentiles --out`'
+        : '`collector assess --out`';
+  return readJsonFile(file, {
+    label: option,
+    unreadableFix: `Check the path given to ${option}.`,
+    invalidFix: `Give the file written by ${writer}.`,
+  });
 }
 
 /** An inventory file: `collector discover` output ({ sources, machines }) or a plain array of machines. */
 export function readInventoryFile(file: string): Machine[] {
   const raw = readInputFile('--inventory', file) as { machines?: unknown } | unknown[];
   const machines = Array.isArray(raw) ? raw : (raw as { machines?: unknown }).machines;
-  if (!Array.isArray(machines) || machines.some((m) => !m || typeof (m as Machine).id !== 'string' || !Array.isArray((m as Machine).disks))) {
-    throw new UserError(`--inventory: ${file} holds no machines (expected { "machines": [...] } as collector discover writes, or an array of machines).`, {
-      fix: 'Write it with `collector discover --config FILE --out inventory.json`.',
-      code: 'INPUT_INVALID',
-    });
+  if (
+    !Array.isArray(machines) ||
+    machines.some((m) => !m || typeof (m as Machine).id !== 'string' || !Array.isArray((m as Machine).disks))
+  ) {
+    throw new UserError(
+      `--inventory: ${file} holds no machines (expected { "machines": [...] } as collector discover writes, or an array of machines).`,
+      {
+        fix: 'Write it with `collector discover --config FILE --out inventory.json`.',
+        code: 'INPUT_INVALID',
+      },
+    );
   }
   return machines as Machine[];
 }
@@ -57,14 +72,23 @@ export function readPercentilesFile(file: string): PercentileReport {
 /** Builds the assessment from files (offline) or from Redis (the inventory store and the rollup's points). */
 export async function assess(config: CollectorConfig, o: AssessOptions, log: Logger, now = Date.now()): Promise<Assessment> {
   const properties = resolveProperties(config, o);
-  const catalog = loadCatalog(properties.targetRegion, { vmSizes: o.vmSizes ?? config.assessment.catalog.vmSizes, diskTiers: o.diskTiers ?? config.assessment.catalog.diskTiers });
+  const catalog = loadCatalog(properties.targetRegion, {
+    vmSizes: o.vmSizes ?? config.assessment.catalog.vmSizes,
+    diskTiers: o.diskTiers ?? config.assessment.catalog.diskTiers,
+  });
   const asOf = o.asOf;
   if (o.inventory || o.percentiles) {
-    if (!o.inventory) throw new UserError('--percentiles needs --inventory as well.', { fix: 'Give both files, or neither to read from Redis.', code: 'BAD_OPTION' });
+    if (!o.inventory)
+      throw new UserError('--percentiles needs --inventory as well.', {
+        fix: 'Give both files, or neither to read from Redis.',
+        code: 'BAD_OPTION',
+      });
     const machines = readInventoryFile(o.inventory);
     const percentiles = o.percentiles ? readPercentilesFile(o.percentiles) : null;
     if (percentiles && percentiles.history !== properties.history) {
-      log.warn(`the percentile report covers ${percentiles.history} but the assessment property history is ${properties.history}; the report's window is what was measured`);
+      log.warn(
+        `the percentile report covers ${percentiles.history} but the assessment property history is ${properties.history}; the report's window is what was measured`,
+      );
     }
     return buildAssessment({ machines, percentiles, properties, catalog, asOf: asOf ?? percentiles?.asOf ?? now, generatedAt: now });
   }
@@ -95,7 +119,11 @@ export function readAssessmentFile(file: string): Assessment {
 }
 
 /** Puts the assessment's work for Azure in the outbox (import file, ingestion batches); work already there or already imported is not added twice. */
-export async function enqueueAssessment(config: CollectorConfig, a: Assessment, opts: { withPoints?: boolean } = {}): Promise<EnqueueSummary> {
+export async function enqueueAssessment(
+  config: CollectorConfig,
+  a: Assessment,
+  opts: { withPoints?: boolean } = {},
+): Promise<EnqueueSummary> {
   const redis = await connectRedis(config, { name: 'collector-outbox' });
   try {
     return await enqueuePlan(redis, config, await buildPlan(redis, config, a, opts.withPoints ?? false));

@@ -65,7 +65,12 @@ export interface Assessment {
   generatedAt: string;
   properties: AssessmentProperties & { display: Record<string, string> };
   catalog: { region: string; currency: string; vmSizes: Omit<CatalogInfo, 'file'>; diskTiers: Omit<CatalogInfo, 'file'> };
-  summary: { machines: number; readiness: Record<string, number>; sized: number; monthlyCost: { compute: number; storage: number; currency: string } };
+  summary: {
+    machines: number;
+    readiness: Record<string, number>;
+    sized: number;
+    monthlyCost: { compute: number; storage: number; currency: string };
+  };
   machines: AssessmentRecord[];
 }
 
@@ -77,7 +82,12 @@ export function toIso(t: string | number | Date): string {
   return d.toISOString();
 }
 
-export function assessMachine(m: Machine, report: SeriesReport[] | undefined, props: AssessmentProperties, catalog: Catalog): AssessmentRecord {
+export function assessMachine(
+  m: Machine,
+  report: SeriesReport[] | undefined,
+  props: AssessmentProperties,
+  catalog: Catalog,
+): AssessmentRecord {
   const perf = props.sizingCriterion === 'performance-based';
   const cf = props.comfortFactor;
   const pKey = `p${props.percentile}` as 'p50' | 'p90' | 'p95' | 'p99';
@@ -132,7 +142,7 @@ export function assessMachine(m: Machine, report: SeriesReport[] | undefined, pr
       id: disk.id,
       label: disk.label ?? null,
       sizeGiB: bytesToGiB(disk.capacityBytes),
-      iops: hasData ? sum(ro.effective, wo.effective) ?? 0 : null,
+      iops: hasData ? (sum(ro.effective, wo.effective) ?? 0) : null,
       mbps: hasData ? bytesPerSecToMBps(sum(rb.effective, wb.effective) ?? 0) : null,
     };
   });
@@ -176,7 +186,13 @@ export function assessMachine(m: Machine, report: SeriesReport[] | undefined, pr
     performance: {
       cpuPercent: cpu.value,
       memoryPercent: mem.value,
-      disks: diskSeries.map(({ disk, rb, wb, ro, wo }) => ({ id: disk.id, readOps: ro.value, writeOps: wo.value, readMBps: mbps(rb), writeMBps: mbps(wb) })),
+      disks: diskSeries.map(({ disk, rb, wb, ro, wo }) => ({
+        id: disk.id,
+        readOps: ro.value,
+        writeOps: wo.value,
+        readMBps: mbps(rb),
+        writeMBps: mbps(wb),
+      })),
       nics: nicSeries.map(({ nic, rx, tx }) => ({ id: nic.id, receivedMBps: mbps(rx), transmittedMBps: mbps(tx) })),
     },
     series,

@@ -29,7 +29,10 @@ export interface RetailPriceItem {
 }
 
 /** Every item the API returns for a filter, following NextPageLink (bounded, so a loop cannot run away). */
-export async function fetchRetailPrices(filter: string, opts: { baseUrl?: string; dispatcher?: Dispatcher; currency?: string; maxPages?: number } = {}): Promise<RetailPriceItem[]> {
+export async function fetchRetailPrices(
+  filter: string,
+  opts: { baseUrl?: string; dispatcher?: Dispatcher; currency?: string; maxPages?: number } = {},
+): Promise<RetailPriceItem[]> {
   const url = new URL(opts.baseUrl ?? RETAIL_PRICES_API);
   url.searchParams.set('api-version', '2023-01-01-preview');
   url.searchParams.set('$filter', filter);
@@ -39,7 +42,11 @@ export async function fetchRetailPrices(filter: string, opts: { baseUrl?: string
   for (let page = 0; next && page < (opts.maxPages ?? 200); page++) {
     const res = await request(next, { dispatcher: opts.dispatcher, headersTimeout: 60_000, bodyTimeout: 60_000 });
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw new UserError(`the Azure Retail Prices API answered HTTP ${res.statusCode} for ${filter}: ${text.slice(0, 200)}`, { fix: 'Check the region name and the network path (HTTPS_PROXY), then try again.', code: 'PRICES_HTTP' });
+    if (res.statusCode !== 200)
+      throw new UserError(`the Azure Retail Prices API answered HTTP ${res.statusCode} for ${filter}: ${text.slice(0, 200)}`, {
+        fix: 'Check the region name and the network path (HTTPS_PROXY), then try again.',
+        code: 'PRICES_HTTP',
+      });
     const body = JSON.parse(text) as { Items: RetailPriceItem[]; NextPageLink: string | null };
     items.push(...body.Items);
     next = body.NextPageLink;
@@ -66,7 +73,13 @@ export function vmPrices(items: RetailPriceItem[], region: string): Map<string, 
 export function diskPrices(items: RetailPriceItem[], region: string): Map<string, number> {
   const out = new Map<string, number>();
   for (const i of items) {
-    if (!isPayg(i) || normalizeRegion(i.armRegionName) !== region || !/managed disks/i.test(i.productName) || !/month/i.test(i.unitOfMeasure)) continue;
+    if (
+      !isPayg(i) ||
+      normalizeRegion(i.armRegionName) !== region ||
+      !/managed disks/i.test(i.productName) ||
+      !/month/i.test(i.unitOfMeasure)
+    )
+      continue;
     const m = /^([PES]\d+) LRS Disk$/.exec(i.meterName);
     const tier = m?.[1];
     if (tier) out.set(tier, i.retailPrice);
@@ -88,14 +101,25 @@ export async function refreshCatalogs(
   const vm = loadVmSizes(opts.vmSizes);
   const disks = loadDiskTiers(opts.diskTiers);
   const fetchOpts = { baseUrl: opts.baseUrl, dispatcher: opts.dispatcher ?? proxyAwareDispatcher(), currency: vm.currency };
-  const vmItems = await fetchRetailPrices(`serviceName eq 'Virtual Machines' and armRegionName eq '${region}' and priceType eq 'Consumption'`, fetchOpts);
-  const diskItems = await fetchRetailPrices(`serviceName eq 'Storage' and armRegionName eq '${region}' and priceType eq 'Consumption' and contains(productName, 'Managed Disks')`, fetchOpts);
+  const vmItems = await fetchRetailPrices(
+    `serviceName eq 'Virtual Machines' and armRegionName eq '${region}' and priceType eq 'Consumption'`,
+    fetchOpts,
+  );
+  const diskItems = await fetchRetailPrices(
+    `serviceName eq 'Storage' and armRegionName eq '${region}' and priceType eq 'Consumption' and contains(productName, 'Managed Disks')`,
+    fetchOpts,
+  );
   const vp = vmPrices(vmItems, region);
   const dp = diskPrices(diskItems, region);
-  if (vp.size === 0) throw new UserError(`the Azure Retail Prices API has no VM prices for region "${regionName}".`, { fix: 'Use the ARM region name, e.g. westeurope, eastus2, uksouth.', code: 'PRICES_REGION' });
+  if (vp.size === 0)
+    throw new UserError(`the Azure Retail Prices API has no VM prices for region "${regionName}".`, {
+      fix: 'Use the ARM region name, e.g. westeurope, eastus2, uksouth.',
+      code: 'PRICES_REGION',
+    });
   const missing: string[] = [];
   const today = opts.today ?? new Date().toISOString().slice(0, 10);
-  const source = (what: string) => `${what} as in the previous catalogue; prices from the Azure Retail Prices API (${opts.baseUrl ?? RETAIL_PRICES_API}, armRegionName ${region}, pay-as-you-go, Consumption), fetched ${today}.`;
+  const source = (what: string) =>
+    `${what} as in the previous catalogue; prices from the Azure Retail Prices API (${opts.baseUrl ?? RETAIL_PRICES_API}, armRegionName ${region}, pay-as-you-go, Consumption), fetched ${today}.`;
   const { file: _v, ...vmRest } = vm;
   const { file: _d, ...diskRest } = disks;
   const vmOut: VmSizesFile = {
@@ -133,7 +157,9 @@ async function main(argv: string[]): Promise<void> {
   const region = arg('--region');
   const outDir = arg('--out-dir');
   if (!region || !outDir) {
-    process.stderr.write('usage: node dist/assessment/catalog-refresh.js --region <armRegionName> --out-dir <dir> [--vm-sizes <file>] [--disk-tiers <file>] [--api <retail prices URL>]\n');
+    process.stderr.write(
+      'usage: node dist/assessment/catalog-refresh.js --region <armRegionName> --out-dir <dir> [--vm-sizes <file>] [--disk-tiers <file>] [--api <retail prices URL>]\n',
+    );
     process.exit(2);
   }
   const r = await refreshCatalogs(region, { vmSizes: arg('--vm-sizes'), diskTiers: arg('--disk-tiers'), baseUrl: arg('--api') });
@@ -145,7 +171,9 @@ async function main(argv: string[]): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).catch((err) => {
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n${err instanceof UserError && err.fix ? `fix: ${err.fix}\n` : ''}`);
+    process.stderr.write(
+      `error: ${err instanceof Error ? err.message : String(err)}\n${err instanceof UserError && err.fix ? `fix: ${err.fix}\n` : ''}`,
+    );
     process.exit(err instanceof UserError ? 2 : 1);
   });
 }

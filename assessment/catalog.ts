@@ -47,7 +47,12 @@ const header = {
   regions: z.array(region).min(1),
 };
 
-const vmSizesFile = z.object({ kind: z.literal('vm-sizes'), ...header, hoursPerMonth: z.number().positive(), sizes: z.array(vmSize).min(1) });
+const vmSizesFile = z.object({
+  kind: z.literal('vm-sizes'),
+  ...header,
+  hoursPerMonth: z.number().positive(),
+  sizes: z.array(vmSize).min(1),
+});
 const diskTiersFile = z.object({ kind: z.literal('disk-tiers'), ...header, tiers: z.array(diskTier).min(1) });
 export type VmSizesFile = z.infer<typeof vmSizesFile>;
 export type DiskTiersFile = z.infer<typeof diskTiersFile>;
@@ -83,7 +88,10 @@ function readJson(file: string, what: string, keyPath: string): unknown {
 function parseFile<T>(schema: z.ZodType<T>, raw: unknown, file: string, what: string, keyPath: string): T {
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const first = result.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
+    const first = result.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`)
+      .join('; ');
     throw new UserError(`${keyPath}: ${file} is not a ${what} catalogue: ${first}.`, {
       fix: `Compare it with the built-in assessment/catalog/${what}.json (docs/assessment.md, "Catalogues").`,
       code: 'CATALOG_INVALID',
@@ -101,14 +109,24 @@ export function loadDiskTiers(file = BUILT_IN_DISK_TIERS(), keyPath = 'assessmen
 }
 
 /** Builds the catalogue for the assessment's target region; a region without prices is a user error. */
-export function catalogForRegion(vm: VmSizesFile & { file: string }, disks: DiskTiersFile & { file: string }, targetRegion: string): Catalog {
+export function catalogForRegion(
+  vm: VmSizesFile & { file: string },
+  disks: DiskTiersFile & { file: string },
+  targetRegion: string,
+): Catalog {
   const regionKey = normalizeRegion(targetRegion);
-  for (const [what, file] of [['vm-sizes', vm], ['disk-tiers', disks]] as const) {
+  for (const [what, file] of [
+    ['vm-sizes', vm],
+    ['disk-tiers', disks],
+  ] as const) {
     if (!file.regions.includes(regionKey)) {
-      throw new UserError(`assessment.targetRegion: the ${what} catalogue ${file.file} (dated ${file.date}) has no prices for "${targetRegion}".`, {
-        fix: `Choose one of its regions (${file.regions.join(', ')}), or load a catalogue that prices ${regionKey} (docs/assessment.md, "Catalogues").`,
-        code: 'CATALOG_REGION',
-      });
+      throw new UserError(
+        `assessment.targetRegion: the ${what} catalogue ${file.file} (dated ${file.date}) has no prices for "${targetRegion}".`,
+        {
+          fix: `Choose one of its regions (${file.regions.join(', ')}), or load a catalogue that prices ${regionKey} (docs/assessment.md, "Catalogues").`,
+          code: 'CATALOG_REGION',
+        },
+      );
     }
   }
   if (vm.currency !== disks.currency) {
@@ -118,7 +136,11 @@ export function catalogForRegion(vm: VmSizesFile & { file: string }, disks: Disk
     });
   }
   const info = (f: { file: string; source: string; date: string; currency: string; regions: string[] }): CatalogInfo => ({
-    file: f.file, source: f.source, date: f.date, currency: f.currency, regions: f.regions,
+    file: f.file,
+    source: f.source,
+    date: f.date,
+    currency: f.currency,
+    regions: f.regions,
   });
   return {
     region: regionKey,

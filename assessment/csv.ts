@@ -8,8 +8,25 @@ import { exportCell } from '../common/csv-safe.js';
 export const MAX_SERVERS_PER_FILE = 20_000;
 export const MAX_DISKS = 20;
 
-export const BASE_COLUMNS = ['Server name', 'IP address', 'Cores', 'Memory', 'OS name', 'OS version', 'OS architecture', 'Server type', 'Hypervisor', 'Number of disks'] as const;
-export const DISK_COLUMNS = (n: number) => [`Disk ${n} size`, `Disk ${n} read ops`, `Disk ${n} write ops`, `Disk ${n} read throughput`, `Disk ${n} write throughput`];
+export const BASE_COLUMNS = [
+  'Server name',
+  'IP address',
+  'Cores',
+  'Memory',
+  'OS name',
+  'OS version',
+  'OS architecture',
+  'Server type',
+  'Hypervisor',
+  'Number of disks',
+] as const;
+export const DISK_COLUMNS = (n: number) => [
+  `Disk ${n} size`,
+  `Disk ${n} read ops`,
+  `Disk ${n} write ops`,
+  `Disk ${n} read throughput`,
+  `Disk ${n} write throughput`,
+];
 export const TAIL_COLUMNS = [
   'CPU utilization percentage',
   'Memory utilization percentage',
@@ -38,7 +55,8 @@ export interface CsvResult {
 type Cell = string | number | null;
 
 const num = (v: number | null | undefined, digits = 3): Cell => (v === null || v === undefined ? null : round(v, digits));
-const sumOrNull = (vals: (number | null)[]): number | null => (vals.every((v) => v === null) ? null : vals.reduce<number>((s, v) => s + (v ?? 0), 0));
+const sumOrNull = (vals: (number | null)[]): number | null =>
+  vals.every((v) => v === null) ? null : vals.reduce<number>((s, v) => s + (v ?? 0), 0);
 
 function architecture(r: AssessmentRecord): string | null {
   if (r.os.architecture) return r.os.architecture;
@@ -98,23 +116,36 @@ export function toAzureMigrateCsv(records: AssessmentRecord[], opts: { maxServer
   const over = records.filter((r) => r.disks.length > MAX_DISKS);
   if (over.length > 0) {
     warnings.push(
-      `${over.length} server(s) have more than ${MAX_DISKS} disks (${over.slice(0, 5).map((r) => r.name).join(', ')}${over.length > 5 ? ', ...' : ''}): the file lists their first ${MAX_DISKS}; "Number of disks" and the totals count them all.`,
+      `${over.length} server(s) have more than ${MAX_DISKS} disks (${over
+        .slice(0, 5)
+        .map((r) => r.name)
+        .join(
+          ', ',
+        )}${over.length > 5 ? ', ...' : ''}): the file lists their first ${MAX_DISKS}; "Number of disks" and the totals count them all.`,
     );
   }
   const names = new Map<string, number>();
   for (const r of records) names.set(r.name, (names.get(r.name) ?? 0) + 1);
   const dup = [...names].filter(([, n]) => n > 1).map(([name]) => name);
   if (dup.length > 0) {
-    warnings.push(`${dup.length} server name(s) appear more than once (${dup.slice(0, 5).join(', ')}): Azure Migrate treats "Server name" as the key, so a later row updates an earlier one.`);
+    warnings.push(
+      `${dup.length} server name(s) appear more than once (${dup.slice(0, 5).join(', ')}): Azure Migrate treats "Server name" as the key, so a later row updates an earlier one.`,
+    );
   }
   const header = csvHeader(diskColumns);
   const files: CsvFile[] = [];
   for (let i = 0; i < Math.max(1, records.length); i += perFile) {
     const chunk = records.slice(i, i + perFile);
-    files.push({ part: files.length + 1, servers: chunk.length, text: stringify([header, ...chunk.map((r) => row(r, diskColumns))], { record_delimiter: '\r\n' }) });
+    files.push({
+      part: files.length + 1,
+      servers: chunk.length,
+      text: stringify([header, ...chunk.map((r) => row(r, diskColumns))], { record_delimiter: '\r\n' }),
+    });
   }
   if (files.length > 1) {
-    warnings.push(`${records.length} servers: Azure Migrate imports at most ${perFile} per file, so they are split into ${files.length} files; import each one.`);
+    warnings.push(
+      `${records.length} servers: Azure Migrate imports at most ${perFile} per file, so they are split into ${files.length} files; import each one.`,
+    );
   }
   return { files, warnings };
 }

@@ -31,7 +31,12 @@ export const DEFAULT_PROPERTIES: AssessmentProperties = {
 export const DISPLAY = {
   sizingCriterion: { 'performance-based': 'Performance-based', 'as-on-premises': 'As on-premises' } as Record<SizingCriterion, string>,
   history: { '1d': '1 day', '7d': '1 week', '30d': '1 month' } as Record<History, string>,
-  storageType: { automatic: 'Automatic', premium: 'Premium managed disks', 'standard-ssd': 'Standard SSD managed disks', 'standard-hdd': 'Standard HDD managed disks' } as Record<StorageType, string>,
+  storageType: {
+    automatic: 'Automatic',
+    premium: 'Premium managed disks',
+    'standard-ssd': 'Standard SSD managed disks',
+    'standard-hdd': 'Standard HDD managed disks',
+  } as Record<StorageType, string>,
   percentile: (p: Percentile) => `${p}th`,
 };
 
@@ -50,9 +55,18 @@ export interface PropertyOverrides {
 }
 
 const HISTORY_WORDS: Record<string, History> = {
-  '1d': '1d', '1day': '1d', day: '1d', '24h': '1d',
-  '7d': '7d', '1w': '7d', '1week': '7d', week: '7d',
-  '30d': '30d', '1m': '30d', '1month': '30d', month: '30d',
+  '1d': '1d',
+  '1day': '1d',
+  day: '1d',
+  '24h': '1d',
+  '7d': '7d',
+  '1w': '7d',
+  '1week': '7d',
+  week: '7d',
+  '30d': '30d',
+  '1m': '30d',
+  '1month': '30d',
+  month: '30d',
 };
 
 /** The config's assessment section with command-line overrides applied and checked. */
@@ -60,7 +74,11 @@ export function resolveProperties(config: Pick<CollectorConfig, 'assessment'> | 
   const base: AssessmentProperties = config ? { ...DEFAULT_PROPERTIES, ...pickProps(config.assessment) } : { ...DEFAULT_PROPERTIES };
   if (o.sizingCriterion !== undefined) {
     const v = o.sizingCriterion.toLowerCase().replace(/[\s_]+/g, '-');
-    const c = v.startsWith('perf') ? 'performance-based' : v.startsWith('as-') || v.startsWith('as-is') || v === 'asis' ? 'as-on-premises' : null;
+    const c = v.startsWith('perf')
+      ? 'performance-based'
+      : v.startsWith('as-') || v.startsWith('as-is') || v === 'asis'
+        ? 'as-on-premises'
+        : null;
     if (!c) throw bad('--sizing', o.sizingCriterion, 'performance-based or as-on-premises');
     base.sizingCriterion = c;
   }
@@ -85,7 +103,8 @@ export function resolveProperties(config: Pick<CollectorConfig, 'assessment'> | 
   }
   if (o.storageType !== undefined) {
     const s = o.storageType.toLowerCase().replace(/[\s_]+/g, '-');
-    if (!['automatic', 'premium', 'standard-ssd', 'standard-hdd'].includes(s)) throw bad('--storage-type', o.storageType, 'automatic, premium, standard-ssd or standard-hdd');
+    if (!['automatic', 'premium', 'standard-ssd', 'standard-hdd'].includes(s))
+      throw bad('--storage-type', o.storageType, 'automatic, premium, standard-ssd or standard-hdd');
     base.storageType = s as StorageType;
   }
   return base;

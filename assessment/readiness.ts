@@ -45,25 +45,45 @@ export function assessReadiness(m: Machine, demand: ComputeDemand): Readiness {
   const add = (code: string, category: ReadinessReason['category'], message: string) => reasons.push({ code, category, message });
 
   if (m.firmware === 'uefi') {
-    add('boot-uefi', 'Conditionally ready', 'UEFI boot: Azure boots it only as a generation 2 VM; convert to BIOS or choose a generation 2 size when migrating.');
+    add(
+      'boot-uefi',
+      'Conditionally ready',
+      'UEFI boot: Azure boots it only as a generation 2 VM; convert to BIOS or choose a generation 2 size when migrating.',
+    );
   }
   const both = demand.basis === 'utilization' ? 'utilised' : 'allocated';
   const coresBasis = demand.coresBasis ?? both;
   const memoryBasis = demand.memoryBasis ?? both;
   if (!(m.cpuCores > 0) || !(m.memoryMB > 0)) {
-    add('metadata-missing', 'Readiness unknown', `the inventory has no ${!(m.cpuCores > 0) ? 'core count' : 'memory size'} for this machine.`);
+    add(
+      'metadata-missing',
+      'Readiness unknown',
+      `the inventory has no ${!(m.cpuCores > 0) ? 'core count' : 'memory size'} for this machine.`,
+    );
   } else {
     if (demand.cores > LIMITS.cores) {
-      add('cores-over-limit', 'Not ready', `${round(demand.cores)} ${coresBasis} cores exceed the largest Azure VM (${LIMITS.cores} cores).`);
+      add(
+        'cores-over-limit',
+        'Not ready',
+        `${round(demand.cores)} ${coresBasis} cores exceed the largest Azure VM (${LIMITS.cores} cores).`,
+      );
     }
     if (demand.memoryGB > LIMITS.memoryGB) {
-      add('memory-over-limit', 'Not ready', `${round(demand.memoryGB)} GB ${memoryBasis} memory exceeds the largest Azure VM (${LIMITS.memoryGB} GB, Standard_M128m).`);
+      add(
+        'memory-over-limit',
+        'Not ready',
+        `${round(demand.memoryGB)} GB ${memoryBasis} memory exceeds the largest Azure VM (${LIMITS.memoryGB} GB, Standard_M128m).`,
+      );
     }
   }
   for (const d of m.disks) {
     const gib = d.capacityBytes / GIB;
     if (gib > LIMITS.diskGiB) {
-      add('disk-too-large', 'Not ready', `disk ${d.label ?? d.id} is ${round(gib)} GiB; the largest Azure managed disk holds ${LIMITS.diskGiB} GiB (32 TB).`);
+      add(
+        'disk-too-large',
+        'Not ready',
+        `disk ${d.label ?? d.id} is ${round(gib)} GiB; the largest Azure managed disk holds ${LIMITS.diskGiB} GiB (32 TB).`,
+      );
     }
   }
   if (m.disks.length > LIMITS.disks) {
@@ -74,7 +94,11 @@ export function assessReadiness(m: Machine, demand: ComputeDemand): Readiness {
   }
 
   const os = classifyOs(m.os);
-  const osCategory: Record<OsSupport, ReadinessCategory> = { ready: 'Ready', conditional: 'Conditionally ready', unknown: 'Readiness unknown' };
+  const osCategory: Record<OsSupport, ReadinessCategory> = {
+    ready: 'Ready',
+    conditional: 'Conditionally ready',
+    unknown: 'Readiness unknown',
+  };
   if (os.support !== 'ready') add(`os-${os.rule}`, osCategory[os.support] as ReadinessReason['category'], `guest OS: ${os.note}.`);
   if (os.is32Bit) add('os-32-bit', 'Conditionally ready', 'a 32-bit OS: Azure supports it but advises upgrading to 64-bit.');
 

@@ -27,5 +27,8 @@ export function schemaValidators(): { assessment: ValidateFunction } {
 export function schemaErrors(which: 'assessment', value: unknown): string[] {
   const v = schemaValidators()[which];
   if (v(value)) return [];
-  return (v.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+  return (v.errors ?? []).map(
+    (e) =>
+      `${e.instancePath || '/'}: ${e.message ?? 'invalid'}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+  );
 }

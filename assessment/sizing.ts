@@ -97,11 +97,25 @@ export function sizeDisk(d: DiskDemand, input: SizingInput, catalog: Catalog): D
   if (!pick) {
     const need = demand ? `${round(d.sizeGiB)} GiB, ${round(demand.iops)} IOPS and ${round(demand.mbps)} MB/s` : `${round(d.sizeGiB)} GiB`;
     return {
-      ...base, tier: null, type: null, tierSizeGiB: null, tierIops: null, tierMBps: null, monthlyCost: null,
+      ...base,
+      tier: null,
+      type: null,
+      tierSizeGiB: null,
+      tierIops: null,
+      tierMBps: null,
+      monthlyCost: null,
       problem: `no ${types.join(' / ')} managed disk in the catalogue offers ${need}`,
     };
   }
-  return { ...base, tier: pick.name, type: pick.type, tierSizeGiB: pick.sizeGiB, tierIops: pick.iops, tierMBps: pick.mbps, monthlyCost: round(price(pick), 2) };
+  return {
+    ...base,
+    tier: pick.name,
+    type: pick.type,
+    tierSizeGiB: pick.sizeGiB,
+    tierIops: pick.iops,
+    tierMBps: pick.mbps,
+    monthlyCost: round(price(pick), 2),
+  };
 }
 
 /** Why no size fits: the first constraint that leaves nothing, in the documented order. */
@@ -140,11 +154,19 @@ export function sizeMachine(input: SizingInput, catalog: Catalog): Sizing {
   ];
   const fits = catalog.vmSizes.filter((s) => checks.every(([, ok]) => ok(s)));
   const hourly = (s: VmSize) => regionPrice(s.prices, catalog.region, s.name).linuxPerHour;
-  const vm = reasons.length > 0 ? null : cheapest(fits, hourly, (a, b) => a.vCPUs - b.vCPUs || a.memoryGiB - b.memoryGiB || a.name.localeCompare(b.name));
+  const vm =
+    reasons.length > 0
+      ? null
+      : cheapest(fits, hourly, (a, b) => a.vCPUs - b.vCPUs || a.memoryGiB - b.memoryGiB || a.name.localeCompare(b.name));
   if (reasons.length === 0 && !vm) reasons.push(explainNoSize(catalog.vmSizes, checks));
 
   const costs = disks.map((d) => d.monthlyCost);
-  const storage = costs.every((c): c is number => c !== null) ? round(costs.reduce((s, c) => s + c, 0), 2) : null;
+  const storage = costs.every((c): c is number => c !== null)
+    ? round(
+        costs.reduce((s, c) => s + c, 0),
+        2,
+      )
+    : null;
   const compute = vm ? round(hourly(vm) * catalog.hoursPerMonth, 2) : null;
   return {
     status: vm ? 'sized' : 'unsuitable',
@@ -177,7 +199,10 @@ export function notSized(reason: string, input: Pick<SizingInput, 'nics' | 'core
   return {
     status: 'not-sized',
     reasons: [reason],
-    vmSize: null, vmSeries: null, vCPUs: null, memoryGiB: null,
+    vmSize: null,
+    vmSeries: null,
+    vCPUs: null,
+    memoryGiB: null,
     effective: { cores: round(input.cores), memoryGB: round(input.memoryGB), diskIops: null, diskMBps: null, networkOutMbps: null },
     disks: [],
     network: { nics: input.nics, effectiveOutMbps: null, vmBandwidthMbps: null },

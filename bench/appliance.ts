@@ -59,7 +59,15 @@ function estateYaml(): string {
       names.push(name);
       hosts.push({ name, platform: 'vmware', vcenter: `vc${v}`, datacenter: `DC${v}`, cluster: `C${v}-${Math.ceil(h / 16)}` });
     }
-    generate.push({ count, prefix: `vc${v}-vm`, hosts: names, cpus: 2, memoryMB: 4096, disks: [{ sizeGB: 60 }], nics: [{ network: 'VM Network' }] });
+    generate.push({
+      count,
+      prefix: `vc${v}-vm`,
+      hosts: names,
+      cpus: 2,
+      memoryMB: 4096,
+      disks: [{ sizeGB: 60 }],
+      nics: [{ network: 'VM Network' }],
+    });
   }
   if (HYPERV > 0) {
     const names: string[] = [];
@@ -68,7 +76,16 @@ function estateYaml(): string {
       names.push(name);
       hosts.push({ name, platform: 'hyperv', cluster: `HVC${String(Math.ceil(h / CLUSTER)).padStart(2, '0')}` });
     }
-    generate.push({ count: HYPERV, prefix: 'hv-vm', hosts: names, cpus: 2, memoryMB: 4096, generation: 2, disks: [{ sizeGB: 60, type: 'dynamic' }], nics: [{ network: 'External' }] });
+    generate.push({
+      count: HYPERV,
+      prefix: 'hv-vm',
+      hosts: names,
+      cpus: 2,
+      memoryMB: 4096,
+      generation: 2,
+      disks: [{ sizeGB: 60, type: 'dynamic' }],
+      nics: [{ network: 'External' }],
+    });
   }
   return stringify({ seed: 23, hosts, generate });
 }
@@ -107,7 +124,8 @@ function warningCounts(stderr: string): Record<string, number> {
   for (const line of stderr.split('\n')) {
     try {
       const l = JSON.parse(line) as { level?: number; msg?: string; source?: string };
-      if ((l.level ?? 0) >= 40) out[`${l.source ? `${l.source}: ` : ''}${l.msg}`] = (out[`${l.source ? `${l.source}: ` : ''}${l.msg}`] ?? 0) + 1;
+      if ((l.level ?? 0) >= 40)
+        out[`${l.source ? `${l.source}: ` : ''}${l.msg}`] = (out[`${l.source ? `${l.source}: ` : ''}${l.msg}`] ?? 0) + 1;
     } catch {
       /* not a log line */
     }
@@ -121,16 +139,24 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const estateFile = join(dataDir, 'estate.yaml');
   writeFileSync(estateFile, estateYaml());
-  process.stdout.write(`appliance bench: ${VMWARE} VMware VMs on ${VCENTERS} vCenters, ${HYPERV} Hyper-V VMs on ${HV_HOSTS} hosts, ${MINUTES} min; data in ${dataDir}\n`);
+  process.stdout.write(
+    `appliance bench: ${VMWARE} VMware VMs on ${VCENTERS} vCenters, ${HYPERV} Hyper-V VMs on ${HV_HOSTS} hosts, ${MINUTES} min; data in ${dataDir}\n`,
+  );
 
   let t0 = Date.now();
   const lab = await prepareLab({ estateFile, dataDir, webHost: '127.0.0.1', log });
-  process.stdout.write(`simulators and private Redis up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${lab.config.sources.length} sources\n`);
+  process.stdout.write(
+    `simulators and private Redis up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${lab.config.sources.length} sources\n`,
+  );
   // Picked after the simulators took their ports, so nothing else grabs it first.
   const config = await new ConfigStore(lab.configFile).setIn(['web', 'port'], await freePort());
   const redis = createRedis(config.redis);
 
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'collector.js'), 'run', '--config', lab.configFile, '--no-status', '--log-format', 'json', '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'collector.js'), 'run', '--config', lab.configFile, '--no-status', '--log-format', 'json', '--log-level', 'warn'],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let errors = '';
   child.stderr!.on('data', (d) => (errors = (errors + d).slice(-200_000)));
   const pid = child.pid!;
@@ -162,9 +188,12 @@ async function main(): Promise<void> {
     }
     const lags = metricValues(text, 'collector_source_poll_lag_seconds').map((x) => x.value);
     const samples: Record<string, number> = {};
-    for (const s of metricValues(text, 'collector_source_samples_total')) samples[/kind="(\w+)"/.exec(s.labels)?.[1] ?? '?'] = (samples[/kind="(\w+)"/.exec(s.labels)?.[1] ?? '?'] ?? 0) + s.value;
+    for (const s of metricValues(text, 'collector_source_samples_total'))
+      samples[/kind="(\w+)"/.exec(s.labels)?.[1] ?? '?'] = (samples[/kind="(\w+)"/.exec(s.labels)?.[1] ?? '?'] ?? 0) + s.value;
     if (hypervFirstSamplesAt === null && (samples.hyperv ?? 0) > 0) hypervFirstSamplesAt = now;
-    const waiting = metricValues(text, 'collector_queue_jobs').filter((x) => x.labels.includes('state="waiting"')).reduce((n, x) => n + x.value, 0);
+    const waiting = metricValues(text, 'collector_queue_jobs')
+      .filter((x) => x.labels.includes('state="waiting"'))
+      .reduce((n, x) => n + x.value, 0);
     const tick: Tick = {
       t: now,
       cpuPct: ((p.cpuSec - last.cpu) / ((now - last.t) / 1000)) * 100,
@@ -202,7 +231,21 @@ async function main(): Promise<void> {
   let backlog = await pending();
   const queuedAtEnd = backlog;
   if (backlog > 0) {
-    const worker = spawn(process.execPath, [join(ROOT, 'bin', 'collector.js'), 'worker', '--config', lab.configFile, '--no-status', '--log-format', 'json', '--log-level', 'warn'], { cwd: ROOT, stdio: 'ignore' });
+    const worker = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'bin', 'collector.js'),
+        'worker',
+        '--config',
+        lab.configFile,
+        '--no-status',
+        '--log-format',
+        'json',
+        '--log-level',
+        'warn',
+      ],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
     while (Date.now() < drainUntil) {
       backlog = await pending();
       if (backlog === 0) break;
@@ -213,7 +256,9 @@ async function main(): Promise<void> {
     await wexit;
   }
   const drainSec = (Date.now() - drainStart) / 1000;
-  process.stdout.write(`after the run: ${queuedAtEnd} job(s) still queued, drained by a worker in ${drainSec.toFixed(0)} s (left: ${backlog})\n`);
+  process.stdout.write(
+    `after the run: ${queuedAtEnd} job(s) still queued, drained by a worker in ${drainSec.toFixed(0)} s (left: ${backlog})\n`,
+  );
 
   // Samples lost: every complete 10-minute window the collectors covered, compared with the workload.
   t0 = Date.now();
@@ -228,7 +273,10 @@ async function main(): Promise<void> {
   // lostBackfill: in windows that ended before the service started (only the one-hour backfill can
   // fetch them, and only while vCenter still holds them: a VM first read late loses them to vCenter's
   // expiry, not to the ledger); lostWhileRunning: in windows the service was running for.
-  const result = { vmware: { series: 0, windows: 0, lost: 0, lostBackfill: 0, lostWhileRunning: 0, wrong: 0, missingMachines: 0 }, hyperv: { series: 0, windows: 0, lost: 0, extra: 0, missingMachines: 0 } };
+  const result = {
+    vmware: { series: 0, windows: 0, lost: 0, lostBackfill: 0, lostWhileRunning: 0, wrong: 0, missingMachines: 0 },
+    hyperv: { series: 0, windows: 0, lost: 0, extra: 0, missingMachines: 0 },
+  };
   /** Lost samples per window start, to see where a loss sits (backfill edge, a burst, the end). */
   const lostByWindow = new Map<string, number>();
   for (const vm of lab.estate.vms) {
@@ -280,7 +328,13 @@ async function main(): Promise<void> {
     cpuMaxPct: Math.max(...ticks.map((x) => x.cpuPct)),
     rssMaxMB: Math.max(...ticks.map((x) => x.rssMB)),
     redisMaxMB: Math.max(...ticks.map((x) => x.redisMB)),
-    maxPollLagSec: Math.max(0, ...ticks.filter((x) => x.t - startedAt > 120_000).map((x) => x.maxLagSec).filter(Number.isFinite)),
+    maxPollLagSec: Math.max(
+      0,
+      ...ticks
+        .filter((x) => x.t - startedAt > 120_000)
+        .map((x) => x.maxLagSec)
+        .filter(Number.isFinite),
+    ),
     samples: ticks.at(-1)?.samples ?? {},
     queueMaxWaiting: Math.max(0, ...ticks.map((x) => x.waiting)),
     jobsQueuedAtEnd: queuedAtEnd,
@@ -289,7 +343,13 @@ async function main(): Promise<void> {
     check: result,
     lostByWindow: Object.fromEntries([...lostByWindow].sort()),
     serviceWarnings: warningCounts(errors),
-    checkWindows: { vmware: [new Date(vcFrom).toISOString(), new Date(vcTo).toISOString()], hyperv: Number.isFinite(hvFrom) && hvTo > hvFrom ? [new Date(hvFrom).toISOString(), new Date(hvTo).toISOString()] : 'run too short for a complete Hyper-V window' },
+    checkWindows: {
+      vmware: [new Date(vcFrom).toISOString(), new Date(vcTo).toISOString()],
+      hyperv:
+        Number.isFinite(hvFrom) && hvTo > hvFrom
+          ? [new Date(hvFrom).toISOString(), new Date(hvTo).toISOString()]
+          : 'run too short for a complete Hyper-V window',
+    },
     checkSec: (Date.now() - t0) / 1000,
   };
   process.stdout.write(`\n${JSON.stringify(summary, null, 2)}\n`);

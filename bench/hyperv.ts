@@ -36,10 +36,14 @@ interface LabInfo {
 
 /** Starts `collector lab hyperv` in a child process and waits for its JSON (name -> ports). */
 async function startLab(estateFile: string, transport: string): Promise<{ child: ChildProcess; info: LabInfo }> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'collector.js'), 'lab', 'hyperv', '--estate', estateFile, transport === 'https' ? '--no-http' : '--no-https'], {
-    env: { ...process.env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'collector.js'), 'lab', 'hyperv', '--estate', estateFile, transport === 'https' ? '--no-http' : '--no-https'],
+    {
+      env: { ...process.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let text = '';
   const info = await new Promise<LabInfo>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the lab did not start within 120 s')), 120_000);
@@ -86,7 +90,15 @@ async function peerComparison(info: LabInfo, names: string[], transport: string,
   const t0 = performance.now();
   for (const n of names) {
     const e = info.hostMap[n]!;
-    const c = new WsmanClient({ host: '127.0.0.1', port: (transport === 'https' ? e.httpsPort : e.httpPort)!, scheme: transport as 'https' | 'http', auth: 'ntlm', username: 'collector', password: new Secret(password), tls: { thumbprint: info.certificateThumbprint } });
+    const c = new WsmanClient({
+      host: '127.0.0.1',
+      port: (transport === 'https' ? e.httpsPort : e.httpPort)!,
+      scheme: transport as 'https' | 'http',
+      auth: 'ntlm',
+      username: 'collector',
+      password: new Secret(password),
+      tls: { thumbprint: info.certificateThumbprint },
+    });
     await readPerf(c);
     await c.close();
   }
@@ -94,7 +106,10 @@ async function peerComparison(info: LabInfo, names: string[], transport: string,
   const ours = { wallSec: (performance.now() - t0) / 1000, cpuSec: (cpu.user + cpu.system) / 1e6 };
   const dir = mkdtempSync(join(tmpdir(), 'bench-peer-'));
   const cnf = join(dir, 'openssl.cnf');
-  writeFileSync(cnf, 'openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n[provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n[default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n');
+  writeFileSync(
+    cnf,
+    'openssl_conf = openssl_init\n[openssl_init]\nproviders = provider_sect\n[provider_sect]\ndefault = default_sect\nlegacy = legacy_sect\n[default_sect]\nactivate = 1\n[legacy_sect]\nactivate = 1\n',
+  );
   try {
     const peer = await new Promise<{ wallSec: number; cpuSec: number; requests: number }>((resolve, reject) => {
       // requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override pywinrm's server_cert_validation='ignore'.
@@ -105,7 +120,9 @@ async function peerComparison(info: LabInfo, names: string[], transport: string,
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.on('error', reject);
-      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`pywinrm peer exited ${code}`))));
+      child.on('exit', (code) =>
+        code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`pywinrm peer exited ${code}`)),
+      );
       child.stdin.end(JSON.stringify({ urls, user: 'collector', queries: Object.values(PERF_QUERIES) }));
     });
     console.log(
@@ -138,7 +155,17 @@ async function main(): Promise<void> {
     stringify({
       seed: 11,
       hosts: names.map((name) => ({ name, platform: 'hyperv' })),
-      generate: [{ count: vms, prefix: 'vm', hosts: names, generation: 2, cpus: 2, disks: [{ sizeGB: 80, type: 'dynamic' }], nics: [{ network: 'External' }] }],
+      generate: [
+        {
+          count: vms,
+          prefix: 'vm',
+          hosts: names,
+          generation: 2,
+          cpus: 2,
+          disks: [{ sizeGB: 80, type: 'dynamic' }],
+          nics: [{ network: 'External' }],
+        },
+      ],
     }),
   );
   const { child, info } = await startLab(estateFile, transport);
@@ -172,13 +199,16 @@ async function main(): Promise<void> {
   };
   try {
     const d = await measure(() => collector.discover());
-    console.log(`inventory: ${d.value.machines.length} VMs on ${hosts} hosts in ${d.wallSec.toFixed(2)} s wall, ${d.cpuSec.toFixed(2)} CPU-s (${d.value.source.errors.length} host errors); ${mem()}`);
+    console.log(
+      `inventory: ${d.value.machines.length} VMs on ${hosts} hosts in ${d.wallSec.toFixed(2)} s wall, ${d.cpuSec.toFixed(2)} CPU-s (${d.value.source.errors.length} host errors); ${mem()}`,
+    );
     const prime = await measure(() => collector.poll(() => undefined));
     console.log(`priming poll: ${prime.wallSec.toFixed(2)} s wall, ${prime.cpuSec.toFixed(2)} CPU-s, ${prime.value.requests} requests`);
     const rows: Array<{ wallSec: number; cpuSec: number; samples: number; machines: number }> = [];
     for (let c = 0; c < cycles; c++) {
       // A real cadence: readings 30 s apart (use --interval 0 for back-to-back polls).
-      if (intervalSec > 0) await new Promise((r) => setTimeout(r, Math.max(0, intervalSec * 1000 - (rows.at(-1)?.wallSec ?? prime.wallSec) * 1000)));
+      if (intervalSec > 0)
+        await new Promise((r) => setTimeout(r, Math.max(0, intervalSec * 1000 - (rows.at(-1)?.wallSec ?? prime.wallSec) * 1000)));
       let samples = 0;
       const m = await measure(() =>
         collector.poll((b) => {
@@ -186,7 +216,9 @@ async function main(): Promise<void> {
         }),
       );
       rows.push({ wallSec: m.wallSec, cpuSec: m.cpuSec, samples, machines: m.value.machinesPolled });
-      console.log(`cycle ${c + 1}: ${m.wallSec.toFixed(2)} s wall, ${m.cpuSec.toFixed(2)} CPU-s, ${samples} samples for ${m.value.machinesPolled} VMs, ${m.value.requests} requests, ${m.value.errors.length} errors; ${mem()}`);
+      console.log(
+        `cycle ${c + 1}: ${m.wallSec.toFixed(2)} s wall, ${m.cpuSec.toFixed(2)} CPU-s, ${samples} samples for ${m.value.machinesPolled} VMs, ${m.value.requests} requests, ${m.value.errors.length} errors; ${mem()}`,
+      );
     }
     const worst = (k: 'wallSec' | 'cpuSec'): number => Math.max(...rows.map((r) => r[k]));
     console.log(
@@ -212,7 +244,9 @@ async function main(): Promise<void> {
 }
 
 if (!process.argv.includes('--no-heap-limits') && !process.execArgv.some((a) => a.startsWith('--max-old-space-size'))) {
-  const child = spawn(process.execPath, [...HEAP_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [...HEAP_FLAGS, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   child.on('exit', (code) => process.exit(code ?? 1));
 } else {
   console.log(`node heap flags: ${process.execArgv.join(' ') || '(Node defaults)'}`);

@@ -24,9 +24,22 @@ const CONCURRENCY = 4;
 const TICKS = 100; // USER_HZ on Linux
 
 const VM_PATHS = [
-  'name', 'config.uuid', 'config.instanceUuid', 'config.template', 'config.guestFullName', 'config.guestId',
-  'config.firmware', 'config.hardware.numCPU', 'config.hardware.memoryMB', 'config.hardware.device', 'config.annotation',
-  'runtime.powerState', 'runtime.host', 'guest.net', 'guest.ipAddress', 'guest.hostName',
+  'name',
+  'config.uuid',
+  'config.instanceUuid',
+  'config.template',
+  'config.guestFullName',
+  'config.guestId',
+  'config.firmware',
+  'config.hardware.numCPU',
+  'config.hardware.memoryMB',
+  'config.hardware.device',
+  'config.annotation',
+  'runtime.powerState',
+  'runtime.host',
+  'guest.net',
+  'guest.ipAddress',
+  'guest.hostName',
 ];
 
 function procCpuSec(pid: number): number {
@@ -40,15 +53,38 @@ function procPeakMB(pid: number): number {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lab-vcenter-bench-'));
-  const hosts = Array.from({ length: Math.max(4, Math.ceil(VMS / 250)) }, (_, i) => ({ name: `esx${String(i).padStart(3, '0')}.bench.local`, platform: 'vmware', cluster: `Cluster-${i % 8}` }));
+  const hosts = Array.from({ length: Math.max(4, Math.ceil(VMS / 250)) }, (_, i) => ({
+    name: `esx${String(i).padStart(3, '0')}.bench.local`,
+    platform: 'vmware',
+    cluster: `Cluster-${i % 8}`,
+  }));
   const estateFile = join(dir, 'estate.yaml');
-  writeFileSync(estateFile, stringify({ seed: 11, hosts, generate: [{ count: VMS, prefix: 'bench', hosts: hosts.map((h) => h.name), disks: [{ sizeGB: 60 }, { sizeGB: 200 }], nics: [{ network: 'VM Network' }] }] }));
+  writeFileSync(
+    estateFile,
+    stringify({
+      seed: 11,
+      hosts,
+      generate: [
+        {
+          count: VMS,
+          prefix: 'bench',
+          hosts: hosts.map((h) => h.name),
+          disks: [{ sizeGB: 60 }, { sizeGB: 200 }],
+          nics: [{ network: 'VM Network' }],
+        },
+      ],
+    }),
+  );
 
   const t0 = Date.now();
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'collector.js'), 'lab', 'vcenter', '--estate', estateFile, '--port', '0', '--password-env', 'BENCH_LAB_PW'], {
-    env: { ...process.env, BENCH_LAB_PW: 'bench' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'collector.js'), 'lab', 'vcenter', '--estate', estateFile, '--port', '0', '--password-env', 'BENCH_LAB_PW'],
+    {
+      env: { ...process.env, BENCH_LAB_PW: 'bench' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const agent = new Agent({ connect: { rejectUnauthorized: false }, connections: CONCURRENCY });
   try {
     const url = await new Promise<string>((resolve, reject) => {
@@ -61,7 +97,9 @@ async function main(): Promise<void> {
       child.on('close', (code) => reject(new Error(`lab exited ${code}`)));
     });
     const pid = child.pid!;
-    console.log(`lab vCenter with ${VMS} VMs on ${hosts.length} hosts up in ${((Date.now() - t0) / 1000).toFixed(1)} s, peak RSS so far ${procPeakMB(pid)} MB`);
+    console.log(
+      `lab vCenter with ${VMS} VMs on ${hosts.length} hosts up in ${((Date.now() - t0) / 1000).toFixed(1)} s, peak RSS so far ${procPeakMB(pid)} MB`,
+    );
 
     let cookie = '';
     let bytes = 0;
@@ -82,7 +120,12 @@ async function main(): Promise<void> {
     await call('Login', 'SessionManager', 'SessionManager', '<userName>administrator@vsphere.local</userName><password>bench</password>');
 
     // Inventory: every VM with the collector's property paths, through a ContainerView, paged.
-    const viewXml = await call('CreateContainerView', 'ViewManager', 'ViewManager', '<container type="Folder">group-d1</container><type>VirtualMachine</type><recursive>true</recursive>');
+    const viewXml = await call(
+      'CreateContainerView',
+      'ViewManager',
+      'ViewManager',
+      '<container type="Folder">group-d1</container><type>VirtualMachine</type><recursive>true</recursive>',
+    );
     const view = /<returnval type="ContainerView">([^<]+)</.exec(viewXml)![1];
     const spec =
       `<specSet><propSet><type>VirtualMachine</type>${VM_PATHS.map((p) => `<pathSet>${p}</pathSet>`).join('')}</propSet>` +
@@ -107,14 +150,27 @@ async function main(): Promise<void> {
     );
 
     // Perf: QueryPerf batches of PER_QUERY VMs, the 8 counters, the whole realtime hour.
-    const counters = [[2, ''], [24, ''], [173, '*'], [174, '*'], [171, '*'], [172, '*'], [148, '*'], [149, '*']] as const;
+    const counters = [
+      [2, ''],
+      [24, ''],
+      [173, '*'],
+      [174, '*'],
+      [171, '*'],
+      [172, '*'],
+      [148, '*'],
+      [149, '*'],
+    ] as const;
     const metricIds = counters.map(([k, i]) => `<metricId><counterId>${k}</counterId><instance>${i}</instance></metricId>`).join('');
     // Two shapes: a backfill (the whole realtime hour for PERF_CALLS batches) and a steady-state cycle
     // over every VM of the estate (the last minute: 3 samples, as a 20-s poll with look-back asks).
     const phase = async (label: string, calls: number, sinceMs: number, maxSample: number) => {
       const start = new Date(Date.now() - sinceMs).toISOString();
       const batch = (n: number) =>
-        Array.from({ length: PER_QUERY }, (_, j) => `<querySpec><entity type="VirtualMachine">vm-${1000 + ((n * PER_QUERY + j) % VMS)}</entity><startTime>${start}</startTime><maxSample>${maxSample}</maxSample>${metricIds}<intervalId>20</intervalId></querySpec>`).join('');
+        Array.from(
+          { length: PER_QUERY },
+          (_, j) =>
+            `<querySpec><entity type="VirtualMachine">vm-${1000 + ((n * PER_QUERY + j) % VMS)}</entity><startTime>${start}</startTime><maxSample>${maxSample}</maxSample>${metricIds}<intervalId>20</intervalId></querySpec>`,
+        ).join('');
       const cpuBefore = procCpuSec(pid);
       const clientBefore = process.cpuUsage();
       bytes = 0;

@@ -35,7 +35,9 @@ const log = pino({ level: 'warn' });
 async function startRedis(): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'));
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
   const url = `redis://127.0.0.1:${port}/0`;
   for (let i = 0; i < 100; i++) {
     const c = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
@@ -50,7 +52,13 @@ async function startRedis(): Promise<{ url: string; stop: () => void }> {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { url, stop: () => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    url,
+    stop: () => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** CPU seconds Redis has used so far (user + sys): figures that other load on the machine does not inflate. */
@@ -73,10 +81,26 @@ async function usedMemory(r: Redis): Promise<number> {
 
 function benchMachine(i: number): Machine {
   return {
-    id: `vmware:bench:${String(i).padStart(6, '0')}`, source: 'bench', kind: 'vmware', name: `vm${i}`, moref: null, biosUuid: null, instanceId: String(i),
-    cpuCores: 4, memoryMB: 8192, os: { name: null, id: null }, firmware: 'bios', powerState: 'poweredOn', host: null, cluster: null, datacenter: null,
+    id: `vmware:bench:${String(i).padStart(6, '0')}`,
+    source: 'bench',
+    kind: 'vmware',
+    name: `vm${i}`,
+    moref: null,
+    biosUuid: null,
+    instanceId: String(i),
+    cpuCores: 4,
+    memoryMB: 8192,
+    os: { name: null, id: null },
+    firmware: 'bios',
+    powerState: 'poweredOn',
+    host: null,
+    cluster: null,
+    datacenter: null,
     // 2 + 2 disks x 4 + 4 NICs x 2 = 18 series
-    disks: [{ id: '2000', capacityBytes: 1 }, { id: '2001', capacityBytes: 1 }],
+    disks: [
+      { id: '2000', capacityBytes: 1 },
+      { id: '2001', capacityBytes: 1 },
+    ],
     nics: [0, 1, 2, 3].map((k) => ({ id: String(4000 + k), mac: null })),
     ipAddresses: [],
   };
@@ -91,10 +115,18 @@ function* pollBatches(total: number, t0: number): Generator<Sample[]> {
       const batch: Sample[] = [];
       for (let m = g * 50; m < g * 50 + 50; m++) {
         const mach = benchMachine(m);
-        for (const s of requiredSeries(mach)) for (let k = 0; k < 6; k++) {
-          const ts = t0 + (round * 6 + k) * 20_000;
-          batch.push({ machine: s.machine, metric: s.metric, instance: s.instance, ts, value: ((m * 31 + k * 7 + round) % 1000) / 10, intervalSec: 20 });
-        }
+        for (const s of requiredSeries(mach))
+          for (let k = 0; k < 6; k++) {
+            const ts = t0 + (round * 6 + k) * 20_000;
+            batch.push({
+              machine: s.machine,
+              metric: s.metric,
+              instance: s.instance,
+              ts,
+              value: ((m * 31 + k * 7 + round) % 1000) / 10,
+              intervalSec: 20,
+            });
+          }
       }
       made += batch.length;
       yield batch;
@@ -144,10 +176,16 @@ async function main(): Promise<void> {
     for (const e of encoded) await store.apply(decodeBatch(e), now);
     const storeSec = (performance.now() - t) / 1000;
     const storeCpu = cpuNote(nodeCpu() - c0, (await redisCpu(redis)) - r0);
-    console.log(`ingest+rollup: ${n.toLocaleString()} samples in ${all.length} batches of ~${all[0]!.length} (job payload ~${(jobBytes / all[0]!.length).toFixed(1)} bytes/sample)`);
+    console.log(
+      `ingest+rollup: ${n.toLocaleString()} samples in ${all.length} batches of ~${all[0]!.length} (job payload ~${(jobBytes / all[0]!.length).toFixed(1)} bytes/sample)`,
+    );
     console.log(`  enqueue (encode + addBulk):        ${Math.round(n / ingestSec).toLocaleString()} samples/s (${ingestSec.toFixed(2)} s)`);
-    console.log(`  rollup, one worker (concurrency 4): ${Math.round(n / rollupSec).toLocaleString()} samples/s (${rollupSec.toFixed(2)} s wall; ${rollupCpu}, BullMQ included)   goal >= 200,000`);
-    console.log(`  point store alone, sequential:     ${Math.round(n / storeSec).toLocaleString()} samples/s (${storeSec.toFixed(2)} s; ${storeCpu})`);
+    console.log(
+      `  rollup, one worker (concurrency 4): ${Math.round(n / rollupSec).toLocaleString()} samples/s (${rollupSec.toFixed(2)} s wall; ${rollupCpu}, BullMQ included)   goal >= 200,000`,
+    );
+    console.log(
+      `  point store alone, sequential:     ${Math.round(n / storeSec).toLocaleString()} samples/s (${storeSec.toFixed(2)} s; ${storeCpu})`,
+    );
     await redis.flushdb();
 
     // --- 2. + 3. memory per point and percentiles over a week for MACHINES x 18 series ------------------
@@ -204,8 +242,12 @@ async function main(): Promise<void> {
     const sealedBytes = (await usedMemory(redis)) - m0;
     const fewPoints = fewKeys * WINDOWS_PER_DAY;
     console.log(`memory: ${few.length.toLocaleString()} machines x 18 series x 7 days = ${fewPoints.toLocaleString()} points`);
-    console.log(`  open day-strings (8 bytes/window, as written):  ${(openBytes / fewPoints).toFixed(2)} bytes per stored point   goal <= 8`);
-    console.log(`  after sealing (5 bytes/window; ${sealedRun.keys.toLocaleString()} keys in ${sealSec.toFixed(1)} s wall, redis CPU ${sealRedisCpu.toFixed(1)} s): ${(sealedBytes / fewPoints).toFixed(2)} bytes per stored point (includes the series index)`);
+    console.log(
+      `  open day-strings (8 bytes/window, as written):  ${(openBytes / fewPoints).toFixed(2)} bytes per stored point   goal <= 8`,
+    );
+    console.log(
+      `  after sealing (5 bytes/window; ${sealedRun.keys.toLocaleString()} keys in ${sealSec.toFixed(1)} s wall, redis CPU ${sealRedisCpu.toFixed(1)} s): ${(sealedBytes / fewPoints).toFixed(2)} bytes per stored point (includes the series index)`,
+    );
     await redis.flushdb();
 
     // 2b. Percentiles over MACHINES machines; a week-old history is sealed except the newest day or so,
@@ -217,13 +259,18 @@ async function main(): Promise<void> {
     const loadSec = (performance.now() - t) / 1000;
     const memAfter = await usedMemory(redis);
     const points = keys * WINDOWS_PER_DAY;
-    console.log(`percentiles: ${MACHINES.toLocaleString()} machines x 18 series x 1008 points = ${points.toLocaleString()} points in ${keys.toLocaleString()} sealed day-strings (loaded in ${loadSec.toFixed(1)} s)`);
-    console.log(`  Redis memory: ${((memAfter - m0) / 2 ** 20).toFixed(0)} MiB, ${((memAfter - m0) / points).toFixed(2)} bytes per stored point`);
+    console.log(
+      `percentiles: ${MACHINES.toLocaleString()} machines x 18 series x 1008 points = ${points.toLocaleString()} points in ${keys.toLocaleString()} sealed day-strings (loaded in ${loadSec.toFixed(1)} s)`,
+    );
+    console.log(
+      `  Redis memory: ${((memAfter - m0) / 2 ** 20).toFixed(0)} MiB, ${((memAfter - m0) / points).toFixed(2)} bytes per stored point`,
+    );
     // Same-run reference: only fetching the bytes (pipelined GETs), no decoding or sorting.
     t = performance.now();
     const rawStore = new PointStore(redis, 'bench');
     const week = Array.from({ length: 7 }, (_, k) => firstDay + k);
-    for (let i = 0; i < machines.length; i += 200) await rawStore.getMachineDays(machines.slice(i, i + 200).map((m) => ({ series: requiredSeries(m), days: week })));
+    for (let i = 0; i < machines.length; i += 200)
+      await rawStore.getMachineDays(machines.slice(i, i + 200).map((m) => ({ series: requiredSeries(m), days: week })));
     const getSec = (performance.now() - t) / 1000;
     t = performance.now();
     c0 = nodeCpu();
@@ -234,15 +281,22 @@ async function main(): Promise<void> {
     const s0 = report.machines[0]!.series[0]!;
     if (s0.points !== 1008 || report.machines.length !== MACHINES) throw new Error(`unexpected report: ${JSON.stringify(s0)}`);
     console.log(`  computePercentiles (1 week, p50/p90/p95/p99/max + availability): ${pctSec.toFixed(1)} s wall (${pctCpu})   goal < 30 s`);
-    console.log(`  of which fetching alone (one MGET per machine, pipelined; same run): ${getSec.toFixed(1)} s (${((getSec / pctSec) * 100).toFixed(0)} %)`);
-    console.log(`load average (1 min) at the end: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (other work on the machine slows every figure)`);
+    console.log(
+      `  of which fetching alone (one MGET per machine, pipelined; same run): ${getSec.toFixed(1)} s (${((getSec / pctSec) * 100).toFixed(0)} %)`,
+    );
+    console.log(
+      `load average (1 min) at the end: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores (other work on the machine slows every figure)`,
+    );
   } finally {
     redis.disconnect();
     r.stop();
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -53,12 +53,29 @@ async function worker(sim: SimInfo, cycles: number): Promise<void> {
   const { createLogger } = await import('../common/log.js');
   process.env.VCSIM_BENCH_PASSWORD = sim.password;
   const cfg = vcenterSource.parse({
-    name: 'bench', kind: 'vcenter', url: sim.url, username: sim.username,
-    password: { env: 'VCSIM_BENCH_PASSWORD' }, tls: { thumbprint: sim.thumbprint },
-    inventory: { pageSize: 500 }, perf: { vmsPerQuery: 50, concurrency: 4, lookbackSamples: 3 }, timeoutSec: 300,
+    name: 'bench',
+    kind: 'vcenter',
+    url: sim.url,
+    username: sim.username,
+    password: { env: 'VCSIM_BENCH_PASSWORD' },
+    tls: { thumbprint: sim.thumbprint },
+    inventory: { pageSize: 500 },
+    perf: { vmsPerQuery: 50, concurrency: 4, lookbackSamples: 3 },
+    timeoutSec: 300,
   });
   const c = new VcenterCollector(cfg, { log: createLogger({ level: 'warn', pretty: false }) });
-  const result: RunResult = { client: 'ours', vms: 0, inventoryCpuSec: 0, inventoryWallSec: 0, backfillCpuSec: 0, backfillSamples: 0, steadyCpuSec: [], steadySamples: [], steadyWallSec: [], peakRssMB: 0 };
+  const result: RunResult = {
+    client: 'ours',
+    vms: 0,
+    inventoryCpuSec: 0,
+    inventoryWallSec: 0,
+    backfillCpuSec: 0,
+    backfillSamples: 0,
+    steadyCpuSec: [],
+    steadySamples: [],
+    steadyWallSec: [],
+    peakRssMB: 0,
+  };
   let t = process.cpuUsage();
   let w = Date.now();
   const inv = await c.discover();
@@ -90,7 +107,9 @@ async function worker(sim: SimInfo, cycles: number): Promise<void> {
     const { counters } = await resolveCounters(c.session);
     await simControl(sim.host, sim.port, '/lab/clock?advance=20');
     const now = new Date(await c.session.currentTime());
-    const targets = inv.machines.filter((m) => m.powerState === 'poweredOn').map((m) => ({ moref: m.moref!, nicIds: m.nics.map((x) => x.id) }));
+    const targets = inv.machines
+      .filter((m) => m.powerState === 'poweredOn')
+      .map((m) => ({ moref: m.moref!, nicIds: m.nics.map((x) => x.id) }));
     const soapRun = await soapQueryPerfCycle(sim, targets, counters, now);
     result.soapCycleCpuSec = soapRun.cpuSec;
     result.soapValues = soapRun.values;
@@ -121,7 +140,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   if (process.argv.includes('--worker')) {
-    const sim = JSON.parse(await new Promise<string>((r) => { let s = ''; process.stdin.on('data', (d) => (s += d)).on('end', () => r(s)); })) as SimInfo;
+    const sim = JSON.parse(
+      await new Promise<string>((r) => {
+        let s = '';
+        process.stdin.on('data', (d) => (s += d)).on('end', () => r(s));
+      }),
+    ) as SimInfo;
     await worker(sim, Number(arg('cycles', '3')));
     return;
   }
@@ -136,18 +160,32 @@ async function main(): Promise<void> {
     // 10 clusters x 4 hosts, VMs spread evenly over the clusters (the simulator places VMs per cluster).
     const clusters = 10;
     process.stderr.write(`starting the simulator with ${size} VMs...\n`);
-    const sim = await startSim({ datacenters: 1, clusters, clusterHosts: 4, hosts: 0, vms: Math.ceil(size / clusters), poweredOff: 0, templates: 0 }, { startTimeoutMs: 30 * 60_000 });
+    const sim = await startSim(
+      { datacenters: 1, clusters, clusterHosts: 4, hosts: 0, vms: Math.ceil(size / clusters), poweredOff: 0, templates: 0 },
+      { startTimeoutMs: 30 * 60_000 },
+    );
     try {
       const info = JSON.stringify(sim);
       const measured = (r: RunResult) => ({ ...r, size });
-      rows.push(measured(await runJson(process.execPath, [fileURLToPath(import.meta.url), '--worker', '--cycles', cycles, ...(process.argv.includes('--no-soap') ? [] : ['--soap'])], info)));
-      if (size <= Number(arg('peer-max', '5000'))) rows.push(measured(await runJson('/usr/bin/python3', [join(ROOT, 'bench', 'vcenter-peer.py'), '--cycles', cycles], info)));
+      rows.push(
+        measured(
+          await runJson(
+            process.execPath,
+            [fileURLToPath(import.meta.url), '--worker', '--cycles', cycles, ...(process.argv.includes('--no-soap') ? [] : ['--soap'])],
+            info,
+          ),
+        ),
+      );
+      if (size <= Number(arg('peer-max', '5000')))
+        rows.push(measured(await runJson('/usr/bin/python3', [join(ROOT, 'bench', 'vcenter-peer.py'), '--cycles', cycles], info)));
     } finally {
       await sim.stop();
     }
   }
   const pad = (s: string | number, n: number) => String(s).padStart(n);
-  process.stdout.write(`\n${['client', 'VMs', 'inv CPU s', 'inv wall s', 'backfill CPU s', 'backfill samples', 'steady CPU s (median)', 'steady samples', 'peak RSS MB'].map((h, i) => pad(h, i === 0 ? 8 : 12)).join(' ')}\n`);
+  process.stdout.write(
+    `\n${['client', 'VMs', 'inv CPU s', 'inv wall s', 'backfill CPU s', 'backfill samples', 'steady CPU s (median)', 'steady samples', 'peak RSS MB'].map((h, i) => pad(h, i === 0 ? 8 : 12)).join(' ')}\n`,
+  );
   for (const r of rows) {
     process.stdout.write(
       `${[pad(r.client, 8), pad(r.vms, 12), pad(r.inventoryCpuSec.toFixed(2), 12), pad(r.inventoryWallSec.toFixed(2), 12), pad(r.backfillCpuSec.toFixed(2), 12), pad(r.backfillSamples, 12), pad(median(r.steadyCpuSec).toFixed(3), 12), pad(median(r.steadySamples), 12), pad(r.peakRssMB.toFixed(0), 12)].join(' ')}\n`,
@@ -157,7 +195,9 @@ async function main(): Promise<void> {
     const ours = rows.find((r) => r.client === 'ours' && r.size === size);
     const peer = rows.find((r) => r.client === 'pyvmomi' && r.size === size);
     if (ours?.soapCycleCpuSec !== undefined) {
-      process.stdout.write(`${size} VMs: one steady QueryPerf cycle through the soap package: ${ours.soapCycleCpuSec.toFixed(3)} CPU-s (${ours.soapValues} values) vs ours ${median(ours.steadyCpuSec).toFixed(3)}\n`);
+      process.stdout.write(
+        `${size} VMs: one steady QueryPerf cycle through the soap package: ${ours.soapCycleCpuSec.toFixed(3)} CPU-s (${ours.soapValues} values) vs ours ${median(ours.steadyCpuSec).toFixed(3)}\n`,
+      );
     }
     if (ours && peer) {
       process.stdout.write(

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
     .showHelpAfterError('(add --help for usage)')
     .enablePositionalOptions();
   const dir = join(here, 'commands');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.js'))
+    .sort();
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { register?: (p: Command) => void | Promise<void> };
     await mod.register?.(program);

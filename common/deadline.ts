@@ -14,7 +14,12 @@ export class DeadlineExceeded extends Error {
  * Settles with `work`, or rejects with DeadlineExceeded after `ms` (the work itself goes on unless the caller
  * aborts it in `onTimeout`). A wall-clock bound, unlike an idle timer a trickling peer can keep alive forever.
  */
-export function withDeadline<T>(work: Promise<T>, ms: number, what: string, opts: { setting?: string; onTimeout?: () => void } = {}): Promise<T> {
+export function withDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  what: string,
+  opts: { setting?: string; onTimeout?: () => void } = {},
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -29,7 +34,14 @@ export function withDeadline<T>(work: Promise<T>, ms: number, what: string, opts
 /** Waits for `work` at most `ms`; true when it settled in time. Never rejects. */
 export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
   try {
-    await withDeadline(work.then(() => undefined, () => undefined), ms, 'work');
+    await withDeadline(
+      work.then(
+        () => undefined,
+        () => undefined,
+      ),
+      ms,
+      'work',
+    );
     return true;
   } catch {
     return false;

@@ -19,10 +19,13 @@ export function readJsonFile(file: string, ctx: JsonFileContext): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError(`${ctx.label}: cannot read ${ctx.what ? `${ctx.what} ` : ''}${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, {
-      fix: ctx.unreadableFix,
-      code: ctx.codes?.unreadable ?? 'INPUT_UNREADABLE',
-    });
+    throw new UserError(
+      `${ctx.label}: cannot read ${ctx.what ? `${ctx.what} ` : ''}${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}).`,
+      {
+        fix: ctx.unreadableFix,
+        code: ctx.codes?.unreadable ?? 'INPUT_UNREADABLE',
+      },
+    );
   }
   try {
     return JSON.parse(text);

@@ -77,15 +77,17 @@ export function redactPayload<T>(payload: T): T | string {
 
 /** Secret-bearing fields recognised by shape, whatever their value (session cookies, auth headers, XML/JSON password fields). */
 function redactFields(text: string): string {
-  return text
-    .replace(/(vmware_soap_session=)("?)[^";\s]+/gi, `$1$2${REDACTED}`)
-    .replace(/(Authorization:\s*(?:Basic|Bearer|Negotiate|NTLM)\s+)[A-Za-z0-9+/=._-]+/gi, `$1${REDACTED}`)
-    .replace(/(<(?:\w+:)?password>)[^<]*(<\/(?:\w+:)?password>)/gi, `$1${REDACTED}$2`)
-    .replace(/(&lt;(?:\w+:)?password&gt;)(?:(?!&lt;).)*(&lt;\/(?:\w+:)?password&gt;)/gi, `$1${REDACTED}$2`)
-    .replace(/("(?:password|secret|token|access_token|client_secret)"\s*:\s*")(?:[^"\\]|\\.)*(")/gi, `$1${REDACTED}$2`)
-    .replace(/(client_secret=)[^&\s]+/gi, `$1${REDACTED}`)
-    // A SAS URI's signature is the credential to the blob.
-    .replace(/([?&]sig=)[^&\s"']+/gi, `$1${REDACTED}`);
+  return (
+    text
+      .replace(/(vmware_soap_session=)("?)[^";\s]+/gi, `$1$2${REDACTED}`)
+      .replace(/(Authorization:\s*(?:Basic|Bearer|Negotiate|NTLM)\s+)[A-Za-z0-9+/=._-]+/gi, `$1${REDACTED}`)
+      .replace(/(<(?:\w+:)?password>)[^<]*(<\/(?:\w+:)?password>)/gi, `$1${REDACTED}$2`)
+      .replace(/(&lt;(?:\w+:)?password&gt;)(?:(?!&lt;).)*(&lt;\/(?:\w+:)?password&gt;)/gi, `$1${REDACTED}$2`)
+      .replace(/("(?:password|secret|token|access_token|client_secret)"\s*:\s*")(?:[^"\\]|\\.)*(")/gi, `$1${REDACTED}$2`)
+      .replace(/(client_secret=)[^&\s]+/gi, `$1${REDACTED}`)
+      // A SAS URI's signature is the credential to the blob.
+      .replace(/([?&]sig=)[^&\s"']+/gi, `$1${REDACTED}`)
+  );
 }
 
 function buildPattern(): RegExp {
@@ -98,7 +100,13 @@ function buildPattern(): RegExp {
 
 /** The forms a secret takes on its way out: as typed, URL-, form-, HTML/XML-, JSON-encoded and base64. */
 export function encodings(secret: string): string[] {
-  const out = [secret, encodeURIComponent(secret), new URLSearchParams({ s: secret }).toString().slice(2), JSON.stringify(secret).slice(1, -1), xmlNumeric(secret)];
+  const out = [
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+    JSON.stringify(secret).slice(1, -1),
+    xmlNumeric(secret),
+  ];
   for (const quote of ['&quot;', '&#34;']) {
     for (const apos of ['&#39;', '&apos;', '&#x27;']) {
       out.push(secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, quote).replace(/'/g, apos));

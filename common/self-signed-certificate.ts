@@ -106,7 +106,11 @@ export function selfSignedCertificate(spec: CertificateSpec): PemCertificate {
   const der = seq(tbs, sha256WithRsa, bits(sign('sha256', tbs, privateKey)));
   const lines = der.toString('base64').match(/.{1,64}/g) ?? [];
   const cert = `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-  return { cert, key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), thumbprint: new X509Certificate(cert).fingerprint256 };
+  return {
+    cert,
+    key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    thumbprint: new X509Certificate(cert).fingerprint256,
+  };
 }
 
 /** A certificate and key given by the caller, with the key checked against the certificate. */

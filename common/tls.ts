@@ -82,7 +82,11 @@ export function checkPinnedPeer(socket: TLSSocket, settings: TlsSettings, endpoi
   const cert = socket.getPeerX509Certificate();
   const presented = cert ? describeCertificate(cert) : null;
   if (!presented || normalizeThumbprint(presented.thumbprint) !== normalizeThumbprint(settings.thumbprint)) {
-    throw new TlsTrustError(endpoint, `the certificate does not match the pinned thumbprint ${normalizeThumbprint(settings.thumbprint)}`, presented);
+    throw new TlsTrustError(
+      endpoint,
+      `the certificate does not match the pinned thumbprint ${normalizeThumbprint(settings.thumbprint)}`,
+      presented,
+    );
   }
 }
 
@@ -104,9 +108,17 @@ export function probeCertificate(host: string, port: number, timeoutMs = 10_000)
 }
 
 const TLS_ERROR_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE', 'CERT_REJECTED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REJECTED',
 ]);
 
 /** Finds a certificate-verification failure anywhere in an error's cause chain. */

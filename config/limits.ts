@@ -13,10 +13,13 @@ export const MAX_ALIAS_COUNT = 100;
 /** Refuses a file over the byte cap before reading it. */
 export function checkConfigSize(path: string, size = statSync(path).size): void {
   if (size <= MAX_CONFIG_BYTES) return;
-  throw new UserError(`${path}: the config file is ${(size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_CONFIG_BYTES / 1024 / 1024} MB limit.`, {
-    fix: 'Check that --config names the YAML config (not a log or an export); a config is a few KB.',
-    code: 'CONFIG_TOO_LARGE',
-  });
+  throw new UserError(
+    `${path}: the config file is ${(size / 1024 / 1024).toFixed(1)} MB, over the ${MAX_CONFIG_BYTES / 1024 / 1024} MB limit.`,
+    {
+      fix: 'Check that --config names the YAML config (not a log or an export); a config is a few KB.',
+      code: 'CONFIG_TOO_LARGE',
+    },
+  );
 }
 
 /** The document as plain data, with aliases bounded (yaml throws a ReferenceError past the count). */

@@ -7,7 +7,7 @@ import { configSchema, type CollectorConfig } from './schema/index.js';
 import { caFilesOf, checkCaFile, checkConfigSize, documentToJS } from './limits.js';
 
 export type { CollectorConfig };
-export type { SourceConfig, VcenterSourceConfig, HypervSourceConfig } from "./schema/index.js";
+export type { SourceConfig, VcenterSourceConfig, HypervSourceConfig } from './schema/index.js';
 
 /** One problem in a config file: the key, the bad value and the fix, in words. */
 export interface ConfigProblem {
@@ -67,7 +67,8 @@ function issueToProblem(issue: z.core.$ZodIssue & { input?: unknown }, raw: unkn
   let message = issue.message;
   if (issue.code === 'invalid_type' && issue.input === undefined) message = `required. Fix: add ${key}`;
   else if (issue.code === 'invalid_type' && /^Invalid input/.test(message)) message = `expected ${issue.expected}`;
-  else if ((issue.code === 'too_small' || issue.code === 'too_big') && /^Too (small|big)/.test(message)) message = `${message.replace(/^Too (small|big): expected/, 'expected')}`;
+  else if ((issue.code === 'too_small' || issue.code === 'too_big') && /^Too (small|big)/.test(message))
+    message = `${message.replace(/^Too (small|big): expected/, 'expected')}`;
   return [{ key, value: issue.input ?? valueAt(raw, issue.path), message }];
 }
 
@@ -84,7 +85,10 @@ function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
 export function parseConfig(raw: unknown, file = 'config'): CollectorConfig {
   const result = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!result.success) {
-    throw new ConfigError(file, result.error.issues.flatMap((i) => issueToProblem(i as z.core.$ZodIssue & { input?: unknown }, raw)));
+    throw new ConfigError(
+      file,
+      result.error.issues.flatMap((i) => issueToProblem(i as z.core.$ZodIssue & { input?: unknown }, raw)),
+    );
   }
   return result.data;
 }
@@ -100,13 +104,19 @@ export function loadConfig(file: string): CollectorConfig {
     if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read the config file ${path} (${code ?? err}).`, {
-      fix: code === 'ENOENT' ? 'Check the --config path; README.md ("Configuration") has a complete example.' : 'Make the file readable by the user running collector.',
+      fix:
+        code === 'ENOENT'
+          ? 'Check the --config path; README.md ("Configuration") has a complete example.'
+          : 'Make the file readable by the user running collector.',
       code: 'CONFIG_UNREADABLE',
     });
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new UserError(`${path}: not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`, { fix: 'Fix the YAML syntax at the line shown (indentation with spaces, "key: value").', code: 'CONFIG_YAML' });
+    throw new UserError(`${path}: not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`, {
+      fix: 'Fix the YAML syntax at the line shown (indentation with spaces, "key: value").',
+      code: 'CONFIG_YAML',
+    });
   }
   const config = parseConfig(documentToJS(doc, path), path);
   for (const [key, file] of caFilesOf(config)) checkCaFile(file, key);

@@ -44,7 +44,11 @@ function readSecret(ref: SecretRef, key: string): Secret {
       });
     }
     const value = text.split(/\r?\n/)[0] ?? '';
-    if (!value) throw new UserError(`${key}: the secret file ${ref.file} is empty.`, { fix: 'Write the secret on the first line of the file.', code: 'SECRET_MISSING' });
+    if (!value)
+      throw new UserError(`${key}: the secret file ${ref.file} is empty.`, {
+        fix: 'Write the secret on the first line of the file.',
+        code: 'SECRET_MISSING',
+      });
     return new Secret(value);
   }
   if (!decryptor) {

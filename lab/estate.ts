@@ -91,7 +91,10 @@ const vmFields = {
   firmware: z.enum(['bios', 'uefi']).optional(),
   /** Hyper-V generation; 2 implies uefi. */
   generation: z.number().int().min(1).max(2).optional(),
-  dynamicMemory: z.object({ enabled: z.boolean(), minimumMB: z.number().int().optional(), maximumMB: z.number().int().optional() }).strict().optional(),
+  dynamicMemory: z
+    .object({ enabled: z.boolean(), minimumMB: z.number().int().optional(), maximumMB: z.number().int().optional() })
+    .strict()
+    .optional(),
   os: os.default({ name: 'Microsoft Windows Server 2019 (64-bit)', id: 'windows2019srv_64Guest', version: '10.0.17763' }),
   powerState: z.enum(['poweredOn', 'poweredOff', 'suspended']).default('poweredOn'),
   template: z.boolean().default(false),
@@ -168,7 +171,9 @@ export interface Estate {
 
 /** Deterministic UUID from the seed and a name, so ids survive restarts of the lab. */
 export function stableUuid(seed: number, ...parts: string[]): string {
-  const h = createHash('sha256').update(`${seed}|${parts.join('|')}`).digest('hex');
+  const h = createHash('sha256')
+    .update(`${seed}|${parts.join('|')}`)
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -183,7 +188,9 @@ export function buildEstate(raw: unknown, file = 'estate'): Estate {
   const parsed = estateSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(top level)'}: ${i.message}`);
-    throw new UserError(`${file}: the estate is not valid:\n${lines.join('\n')}`, { fix: 'See schemas/estate.schema.json and lab/estates/sample.yaml for the format.' });
+    throw new UserError(`${file}: the estate is not valid:\n${lines.join('\n')}`, {
+      fix: 'See schemas/estate.schema.json and lab/estates/sample.yaml for the format.',
+    });
   }
   const e = parsed.data;
   const hostsByName = new Map(e.hosts.map((h) => [h.name, h]));
@@ -191,8 +198,12 @@ export function buildEstate(raw: unknown, file = 'estate'): Estate {
   const names = new Set<string>();
   const add = (spec: z.infer<typeof vm>): void => {
     const h = hostsByName.get(spec.host);
-    if (!h) throw new UserError(`${file}: VM ${spec.name} is placed on host ${spec.host}, which is not in hosts.`, { fix: `Add ${spec.host} to hosts, or place the VM on a listed host.` });
-    if (names.has(`${h.platform}|${spec.name}`)) throw new UserError(`${file}: VM name ${spec.name} appears twice.`, { fix: 'Give every VM its own name.' });
+    if (!h)
+      throw new UserError(`${file}: VM ${spec.name} is placed on host ${spec.host}, which is not in hosts.`, {
+        fix: `Add ${spec.host} to hosts, or place the VM on a listed host.`,
+      });
+    if (names.has(`${h.platform}|${spec.name}`))
+      throw new UserError(`${file}: VM name ${spec.name} appears twice.`, { fix: 'Give every VM its own name.' });
     names.add(`${h.platform}|${spec.name}`);
     const generation = spec.generation ?? (spec.firmware === 'uefi' ? 2 : 1);
     const firmware = spec.firmware ?? (generation === 2 ? 'uefi' : 'bios');
@@ -205,7 +216,11 @@ export function buildEstate(raw: unknown, file = 'estate'): Estate {
       firmware,
       generation,
       dynamicMemory: spec.dynamicMemory
-        ? { enabled: spec.dynamicMemory.enabled, minimumMB: spec.dynamicMemory.minimumMB ?? 512, maximumMB: spec.dynamicMemory.maximumMB ?? 1_048_576 }
+        ? {
+            enabled: spec.dynamicMemory.enabled,
+            minimumMB: spec.dynamicMemory.minimumMB ?? 512,
+            maximumMB: spec.dynamicMemory.maximumMB ?? 1_048_576,
+          }
         : null,
       os: { name: spec.os.name, id: spec.os.id ?? null, version: spec.os.version ?? null },
       powerState: spec.powerState,
@@ -216,10 +231,21 @@ export function buildEstate(raw: unknown, file = 'estate'): Estate {
         sizeGB: d.sizeGB,
         capacityBytes: Math.round(d.sizeGB * 1024 ** 3),
         type: d.type,
-        path: d.path ?? (h.platform === 'hyperv' ? `C:\\VMs\\${spec.name}\\Virtual Hard Disks\\${spec.name}_${i}.vhdx` : `[datastore1] ${spec.name}/${spec.name}_${i}.vmdk`),
+        path:
+          d.path ??
+          (h.platform === 'hyperv'
+            ? `C:\\VMs\\${spec.name}\\Virtual Hard Disks\\${spec.name}_${i}.vhdx`
+            : `[datastore1] ${spec.name}/${spec.name}_${i}.vmdk`),
       })),
-      nics: spec.nics.map((n, i) => ({ key: 4000 + i, id: String(4000 + i), network: n.network, mac: (n.mac ?? stableMac(e.seed, spec.name, i)).toLowerCase() })),
-      ipAddresses: spec.ipAddresses ?? (spec.powerState === 'poweredOn' ? [`10.${(vms.length >> 16) & 255}.${(vms.length >> 8) & 255}.${(vms.length & 255) + 1}`] : []),
+      nics: spec.nics.map((n, i) => ({
+        key: 4000 + i,
+        id: String(4000 + i),
+        network: n.network,
+        mac: (n.mac ?? stableMac(e.seed, spec.name, i)).toLowerCase(),
+      })),
+      ipAddresses:
+        spec.ipAddresses ??
+        (spec.powerState === 'poweredOn' ? [`10.${(vms.length >> 16) & 255}.${(vms.length >> 8) & 255}.${(vms.length & 255) + 1}`] : []),
       fqdn: spec.fqdn ?? (spec.powerState === 'poweredOn' ? `${spec.name}.lab.local` : null),
       annotation: spec.annotation ?? null,
       biosUuid: spec.biosUuid ?? stableUuid(e.seed, 'bios', spec.name),
@@ -244,7 +270,9 @@ export function loadEstate(file: string): Estate {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError(`cannot read the estate file ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: 'Check the --estate path; lab/estates/sample.yaml is a starting point.' });
+    throw new UserError(`cannot read the estate file ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, {
+      fix: 'Check the --estate path; lab/estates/sample.yaml is a starting point.',
+    });
   }
   return buildEstate(parse(text), file);
 }

@@ -88,7 +88,15 @@ export interface DependencyEdge {
 }
 
 /** Why a guest could not be read (reported per machine, retried no faster than a back-off). */
-export type GuestAccessFailure = 'no-ip' | 'port-closed' | 'refused' | 'wrong-credential' | 'host-key-unknown' | 'host-key-changed' | 'timeout' | 'error';
+export type GuestAccessFailure =
+  | 'no-ip'
+  | 'port-closed'
+  | 'refused'
+  | 'wrong-credential'
+  | 'host-key-unknown'
+  | 'host-key-changed'
+  | 'timeout'
+  | 'error';
 
 /** A connection to one guest with one credential: what the software and dependency pollers use. */
 export interface GuestReader {

@@ -2,12 +2,7 @@
 
 /** The shared metric vocabulary; the unit is part of the name and is converted once, at the collector's edge. */
 export const MACHINE_METRICS = ['cpu.usage.percent', 'memory.usage.percent'] as const;
-export const DISK_METRICS = [
-  'disk.read.bytesPerSec',
-  'disk.write.bytesPerSec',
-  'disk.read.opsPerSec',
-  'disk.write.opsPerSec',
-] as const;
+export const DISK_METRICS = ['disk.read.bytesPerSec', 'disk.write.bytesPerSec', 'disk.read.opsPerSec', 'disk.write.opsPerSec'] as const;
 export const NIC_METRICS = ['net.received.bytesPerSec', 'net.transmitted.bytesPerSec'] as const;
 export const METRICS = [...MACHINE_METRICS, ...DISK_METRICS, ...NIC_METRICS] as const;
 

@@ -42,7 +42,20 @@ export type InvalidReason =
   | 'value-percent'
   | 'interval';
 
-export const INVALID_REASONS: readonly InvalidReason[] = ['not-object', 'machine', 'metric', 'instance', 'ts', 'ts-too-old', 'ts-in-future', 'value-not-finite', 'value-negative', 'value-float32', 'value-percent', 'interval'];
+export const INVALID_REASONS: readonly InvalidReason[] = [
+  'not-object',
+  'machine',
+  'metric',
+  'instance',
+  'ts',
+  'ts-too-old',
+  'ts-in-future',
+  'value-not-finite',
+  'value-negative',
+  'value-float32',
+  'value-percent',
+  'interval',
+];
 
 export interface ValidationOptions {
   /** Clock for the retention window and the future bound. */
@@ -59,17 +72,31 @@ export function oldestAcceptedTs(now: number, retentionDays: number): number {
 }
 
 /** Checks the fields a series shares (the rollup worker checks a batch's series once, then its points). */
-export function seriesProblem(machine: unknown, metric: unknown, instance: unknown, intervalSec: unknown): { reason: InvalidReason; detail: string } | null {
+export function seriesProblem(
+  machine: unknown,
+  metric: unknown,
+  instance: unknown,
+  intervalSec: unknown,
+): { reason: InvalidReason; detail: string } | null {
   const L = SAMPLE_LIMITS;
   if (typeof machine !== 'string' || machine.length === 0 || machine.length > L.maxIdLength) {
     return { reason: 'machine', detail: `"machine" must be a string of 1 to ${L.maxIdLength} characters` };
   }
-  if (typeof metric !== 'string' || !isMetricName(metric)) return { reason: 'metric', detail: `"metric" must be one of ${METRICS.join(', ')}` };
+  if (typeof metric !== 'string' || !isMetricName(metric))
+    return { reason: 'metric', detail: `"metric" must be one of ${METRICS.join(', ')}` };
   const machineWide = metricScope(metric) === 'machine';
   if (typeof instance !== 'string' || instance.length > L.maxIdLength || (machineWide ? instance !== '' : instance === '')) {
-    return { reason: 'instance', detail: `"instance" must be "" for cpu and memory, else a disk or NIC id of 1 to ${L.maxIdLength} characters` };
+    return {
+      reason: 'instance',
+      detail: `"instance" must be "" for cpu and memory, else a disk or NIC id of 1 to ${L.maxIdLength} characters`,
+    };
   }
-  if (typeof intervalSec !== 'number' || !Number.isInteger(intervalSec) || intervalSec < L.minIntervalSec || intervalSec > L.maxIntervalSec) {
+  if (
+    typeof intervalSec !== 'number' ||
+    !Number.isInteger(intervalSec) ||
+    intervalSec < L.minIntervalSec ||
+    intervalSec > L.maxIntervalSec
+  ) {
     return { reason: 'interval', detail: `"intervalSec" must be an integer from ${L.minIntervalSec} to ${L.maxIntervalSec}` };
   }
   return null;
@@ -85,17 +112,28 @@ export function tsWindow(opts: ValidationOptions): { oldest: number; newest: num
  * Checks one point of a series whose metric is known good. Returns the value to store (CPU overshoot
  * clamped to 100) or the reason it is refused.
  */
-export function pointProblem(metric: MetricName, ts: unknown, value: unknown, window: { oldest: number; newest: number }): number | { reason: InvalidReason; detail: string } {
+export function pointProblem(
+  metric: MetricName,
+  ts: unknown,
+  value: unknown,
+  window: { oldest: number; newest: number },
+): number | { reason: InvalidReason; detail: string } {
   const L = SAMPLE_LIMITS;
-  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < L.minTs || ts > L.maxTs) return { reason: 'ts', detail: '"ts" must be integer epoch milliseconds between 2000 and 2100' };
+  if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < L.minTs || ts > L.maxTs)
+    return { reason: 'ts', detail: '"ts" must be integer epoch milliseconds between 2000 and 2100' };
   if (ts < window.oldest) return { reason: 'ts-too-old', detail: '"ts" is older than the retention' };
   if (ts > window.newest) return { reason: 'ts-in-future', detail: `"ts" is more than ${L.maxFutureMs / 60_000} minutes in the future` };
-  if (typeof value !== 'number' || !Number.isFinite(value)) return { reason: 'value-not-finite', detail: '"value" must be a finite number' };
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return { reason: 'value-not-finite', detail: '"value" must be a finite number' };
   if (value < 0) return { reason: 'value-negative', detail: '"value" must not be negative' };
   if (value > L.maxValue) return { reason: 'value-float32', detail: '"value" exceeds the float32 range' };
   if (metricScope(metric) !== 'machine') return value;
   const max = metric === 'cpu.usage.percent' ? L.cpuOvershootPercent : L.maxPercent;
-  if (value > max) return { reason: 'value-percent', detail: `"value" of ${metric} must be within 0..100${max > 100 ? ` (up to ${max} is clamped to 100)` : ''}` };
+  if (value > max)
+    return {
+      reason: 'value-percent',
+      detail: `"value" of ${metric} must be within 0..100${max > 100 ? ` (up to ${max} is clamped to 100)` : ''}`,
+    };
   return Math.min(value, L.maxPercent);
 }
 
@@ -112,7 +150,17 @@ export function validateSample(v: unknown, opts: ValidationOptions): Validated {
   const metric = o.metric as MetricName;
   const value = pointProblem(metric, o.ts, o.value, tsWindow(opts));
   if (typeof value !== 'number') return { ok: false, ...value };
-  return { ok: true, sample: { machine: o.machine as string, metric, instance: o.instance as string, ts: o.ts as number, value, intervalSec: intervalSec as number } };
+  return {
+    ok: true,
+    sample: {
+      machine: o.machine as string,
+      metric,
+      instance: o.instance as string,
+      ts: o.ts as number,
+      value,
+      intervalSec: intervalSec as number,
+    },
+  };
 }
 
 export interface RejectedSample {

@@ -69,7 +69,10 @@ export function decodeBatch(data: unknown, onBadGroup?: (group: unknown, problem
     }
     const [machine, metric, instance, intervalSec, first, deltas, values] = g;
     if (typeof machine !== 'string' || typeof instance !== 'string' || !isMetricName(String(metric))) {
-      fail(g, `bad series ${JSON.stringify([String(machine).slice(0, 200), String(metric).slice(0, 200), String(instance).slice(0, 200)])}`);
+      fail(
+        g,
+        `bad series ${JSON.stringify([String(machine).slice(0, 200), String(metric).slice(0, 200), String(instance).slice(0, 200)])}`,
+      );
       continue;
     }
     if (!Array.isArray(deltas) || !Array.isArray(values) || deltas.length !== values.length) {

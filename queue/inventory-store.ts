@@ -11,7 +11,10 @@ import { redact } from '../common/redact.js';
  *   <prefix>:inventory:machines:<source>  hash  machine id  -> Machine JSON
  */
 export class InventoryStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   private sourcesKey(): string {
     return keyOf(this.prefix, 'inventory', 'sources');
@@ -39,7 +42,9 @@ export class InventoryStore {
 
   async sources(): Promise<SourceSummary[]> {
     const all = await this.redis.hgetall(this.sourcesKey());
-    return Object.values(all).map((v) => JSON.parse(v) as SourceSummary).sort((a, b) => a.name.localeCompare(b.name));
+    return Object.values(all)
+      .map((v) => JSON.parse(v) as SourceSummary)
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async machines(source?: string): Promise<Machine[]> {

@@ -86,7 +86,21 @@ export class Quarantine {
     const pipe = this.#redis.pipeline();
     for (const [k, n] of counts) pipe.hincrby(quarantineCountsKey(this.#prefix), k, n);
     for (const e of entries) {
-      pipe.xadd(quarantineKey(this.#prefix), 'MAXLEN', '~', this.#maxEntries, '*', 'source', source, 'reason', e.reason, 'detail', e.detail, 'sample', preview(e.sample, MAX_SAMPLE_CHARS));
+      pipe.xadd(
+        quarantineKey(this.#prefix),
+        'MAXLEN',
+        '~',
+        this.#maxEntries,
+        '*',
+        'source',
+        source,
+        'reason',
+        e.reason,
+        'detail',
+        e.detail,
+        'sample',
+        preview(e.sample, MAX_SAMPLE_CHARS),
+      );
     }
     try {
       const res = (await pipe.exec()) ?? [];
@@ -110,7 +124,11 @@ export async function quarantineCounts(redis: Redis, prefix: string): Promise<Qu
 }
 
 /** The newest quarantined samples, newest first. */
-export async function readQuarantine(redis: Redis, prefix: string, count = 100): Promise<{ id: string; source: string; reason: string; detail: string; sample: string }[]> {
+export async function readQuarantine(
+  redis: Redis,
+  prefix: string,
+  count = 100,
+): Promise<{ id: string; source: string; reason: string; detail: string; sample: string }[]> {
   const res = await redis.xrevrange(quarantineKey(prefix), '+', '-', 'COUNT', count);
   return res.map(([id, fields]) => {
     const f: Record<string, string> = {};
@@ -126,7 +144,14 @@ export async function readQuarantine(redis: Redis, prefix: string, count = 100):
 function preview(v: unknown, max: number): string {
   let s: string;
   try {
-    s = JSON.stringify(v, (_k, x) => (typeof x === 'string' && x.length > max ? `${x.slice(0, max)}...(${x.length} chars)` : typeof x === 'number' && !Number.isFinite(x) ? String(x) : x)) ?? String(v);
+    s =
+      JSON.stringify(v, (_k, x) =>
+        typeof x === 'string' && x.length > max
+          ? `${x.slice(0, max)}...(${x.length} chars)`
+          : typeof x === 'number' && !Number.isFinite(x)
+            ? String(x)
+            : x,
+      ) ?? String(v);
   } catch {
     s = String(v);
   }

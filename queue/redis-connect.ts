@@ -5,7 +5,10 @@ import { UserError } from '../common/errors.js';
 import type { CollectorConfig } from '../config/load.js';
 import { createRedis } from './redis.js';
 
-export async function connectRedis(config: Pick<CollectorConfig, 'redis'>, opts: { name: string; forWorker?: boolean; timeoutMs?: number }): Promise<Redis> {
+export async function connectRedis(
+  config: Pick<CollectorConfig, 'redis'>,
+  opts: { name: string; forWorker?: boolean; timeoutMs?: number },
+): Promise<Redis> {
   const redis = createRedis(config.redis, { name: opts.name, forWorker: opts.forWorker, lazy: true });
   let lastError: Error | undefined;
   // ioredis emits "error" on every failed attempt; remembered here, reported once below.
@@ -15,13 +18,15 @@ export async function connectRedis(config: Pick<CollectorConfig, 'redis'>, opts:
   try {
     await Promise.race([
       redis.connect().then(() => redis.ping()),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(lastError ?? new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs))),
+      new Promise(
+        (_, reject) => (timer = setTimeout(() => reject(lastError ?? new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)),
+      ),
     ]);
   } catch (err) {
     redis.disconnect();
     const e = (lastError ?? err) as NodeJS.ErrnoException;
     throw new UserError(`cannot reach Redis at ${config.redis.url.replace(/\/\/[^@/]*@/, '//')} (${e.code ?? e.message}).`, {
-      fix: 'Start Redis (systemctl start redis-server, or collector run starts the appliance\'s own), or correct redis.url in the config.',
+      fix: "Start Redis (systemctl start redis-server, or collector run starts the appliance's own), or correct redis.url in the config.",
       code: 'REDIS_UNREACHABLE',
     });
   } finally {

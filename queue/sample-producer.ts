@@ -87,7 +87,10 @@ export class SampleProducer {
     if (this.#spool && !this.#spool.empty) {
       // Left by a previous run (Redis away, then a crash or a stop): replayed before anything new.
       this.#spooling = true;
-      this.#log.info({ spool: this.#spool.dir, samples: this.#spool.stats().samples }, 'sample spool holds batches from a previous run: replaying them first');
+      this.#log.info(
+        { spool: this.#spool.dir, samples: this.#spool.stats().samples },
+        'sample spool holds batches from a previous run: replaying them first',
+      );
       this.#pump();
     }
   }
@@ -129,7 +132,10 @@ export class SampleProducer {
       this.#dropped += old.n;
       if (!this.#droppedLogged) {
         this.#droppedLogged = true;
-        this.#log.error({ bufferMaxSamples: this.#max }, 'sample buffer full while Redis is away: dropping the oldest batches (rollup.bufferMaxSamples)');
+        this.#log.error(
+          { bufferMaxSamples: this.#max },
+          'sample buffer full while Redis is away: dropping the oldest batches (rollup.bufferMaxSamples)',
+        );
       }
     }
     this.#pump();
@@ -154,7 +160,9 @@ export class SampleProducer {
     if (this.#buffer.length === 0 && !this.#pumping && !this.#spooling) return true;
     let timer: NodeJS.Timeout | undefined;
     const idle = new Promise<boolean>((resolve) => this.#idle.push(() => resolve(true)));
-    const timeout = Number.isFinite(timeoutMs) ? new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))) : null;
+    const timeout = Number.isFinite(timeoutMs)
+      ? new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
+      : null;
     const done = await (timeout ? Promise.race([idle, timeout]) : idle);
     if (timer) clearTimeout(timer);
     return done;
@@ -172,10 +180,15 @@ export class SampleProducer {
       }
       const left = this.#spool.stats().samples;
       this.#spool.close();
-      if (left > 0) this.#log.warn({ samples: left, spool: this.#spool.dir }, 'stopping with samples in the spool: Redis stayed unreachable; they are delivered at the next start');
+      if (left > 0)
+        this.#log.warn(
+          { samples: left, spool: this.#spool.dir },
+          'stopping with samples in the spool: Redis stayed unreachable; they are delivered at the next start',
+        );
     }
     for (const b of this.#buffer) b.release?.();
-    if (!ok && this.#buffer.length > 0) this.#log.error({ samples: this.#bufferedSamples }, 'stopping with samples still buffered: Redis stayed unreachable');
+    if (!ok && this.#buffer.length > 0)
+      this.#log.error({ samples: this.#bufferedSamples }, 'stopping with samples still buffered: Redis stayed unreachable');
   }
 
   /**
@@ -191,7 +204,8 @@ export class SampleProducer {
         p = spool.append(Buffer.from(JSON.stringify(e.data)), e.n);
         this.#spoolFailedLogged = false;
       } catch (err) {
-        if (!this.#spoolFailedLogged) this.#log.error({ err: errorMessage(err), spool: spool.dir }, 'cannot write the sample spool: keeping samples in memory');
+        if (!this.#spoolFailedLogged)
+          this.#log.error({ err: errorMessage(err), spool: spool.dir }, 'cannot write the sample spool: keeping samples in memory');
         this.#spoolFailedLogged = true;
         this.#buffer.push(e);
         this.#bufferedSamples += e.n;
@@ -241,7 +255,9 @@ export class SampleProducer {
         }
         try {
           // Content job ids: a record delivered again after a crash (acknowledged in Redis, not yet in the spool) is the same job.
-          await this.#queue.addBulk(records.map((r) => ({ name: BATCH_JOB, data: JSON.parse(r.payload.toString('utf8')), opts: { jobId: r.id } })));
+          await this.#queue.addBulk(
+            records.map((r) => ({ name: BATCH_JOB, data: JSON.parse(r.payload.toString('utf8')), opts: { jobId: r.id } })),
+          );
           spool.ack(records);
           for (const r of records) {
             this.#delivered.batches++;
@@ -259,7 +275,13 @@ export class SampleProducer {
       const part = this.#buffer.slice(0, 50);
       this.#inFlight = part.length;
       try {
-        const jobs = await this.#queue.addBulk(part.map((b) => ({ name: BATCH_JOB, data: b.data, ...(this.#spool ? { opts: { jobId: contentId(JSON.stringify(b.data)) } } : {}) })));
+        const jobs = await this.#queue.addBulk(
+          part.map((b) => ({
+            name: BATCH_JOB,
+            data: b.data,
+            ...(this.#spool ? { opts: { jobId: contentId(JSON.stringify(b.data)) } } : {}),
+          })),
+        );
         this.#inFlight = 0;
         // Only now are these samples acknowledged; a crash before this line keeps nothing, after it Redis has them.
         this.#buffer.splice(0, part.length);
@@ -297,13 +319,21 @@ export class SampleProducer {
   #reachable(): void {
     if (!this.#away) return;
     this.#away = false;
-    this.#log.info({ buffered: this.#bufferedSamples, spooled: this.#spool?.stats().samples ?? 0, dropped: this.stats().droppedSamples }, 'Redis reachable again: delivering buffered samples');
+    this.#log.info(
+      { buffered: this.#bufferedSamples, spooled: this.#spool?.stats().samples ?? 0, dropped: this.stats().droppedSamples },
+      'Redis reachable again: delivering buffered samples',
+    );
   }
 
   #unreachable(err: unknown): void {
     if (this.#away) return;
     this.#away = true;
-    if (this.#spool) this.#log.warn({ err: errorMessage(err), spool: this.#spool.dir }, 'Redis unreachable: spooling samples to disk until it returns');
-    else this.#log.warn({ err: errorMessage(err), bufferMaxSamples: this.#max }, 'Redis unreachable: buffering samples in memory until it returns');
+    if (this.#spool)
+      this.#log.warn({ err: errorMessage(err), spool: this.#spool.dir }, 'Redis unreachable: spooling samples to disk until it returns');
+    else
+      this.#log.warn(
+        { err: errorMessage(err), bufferMaxSamples: this.#max },
+        'Redis unreachable: buffering samples in memory until it returns',
+      );
   }
 }

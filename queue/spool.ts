@@ -1,5 +1,19 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { UserError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
@@ -143,7 +157,10 @@ export class Spool {
     if (existsSync(file)) {
       const pid = Number(readFileSync(file, 'utf8').trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new UserError(`the sample spool ${this.dir} is in use by process ${pid}.`, { fix: 'Stop the other collecting process, or give each one its own rollup.spoolDir.', code: 'SPOOL_IN_USE' });
+        throw new UserError(`the sample spool ${this.dir} is in use by process ${pid}.`, {
+          fix: 'Stop the other collecting process, or give each one its own rollup.spoolDir.',
+          code: 'SPOOL_IN_USE',
+        });
       }
     }
     writeFileSync(file, String(process.pid));
@@ -156,7 +173,19 @@ export class Spool {
       const path = join(this.dir, name);
       const seq = Number(m[1]);
       this.#nextSeq = Math.max(this.#nextSeq, seq + 1);
-      const seg: Segment = { name, path, seq, size: 0, samples: 0, records: 0, readOffset: 0, ackedSamples: 0, ackedRecords: 0, nextAt: null, readFd: null };
+      const seg: Segment = {
+        name,
+        path,
+        seq,
+        size: 0,
+        samples: 0,
+        records: 0,
+        readOffset: 0,
+        ackedSamples: 0,
+        ackedRecords: 0,
+        nextAt: null,
+        readFd: null,
+      };
       const fileSize = statSync(path).size;
       const fd = openSync(path, 'r+');
       try {
@@ -175,7 +204,10 @@ export class Spool {
         }
         seg.size = off;
         if (off < fileSize) {
-          this.#log.warn({ segment: name, validBytes: off, cutBytes: fileSize - off }, 'sample spool: a torn or corrupt record ends a segment (a crash mid-write); the rest of the segment is ignored');
+          this.#log.warn(
+            { segment: name, validBytes: off, cutBytes: fileSize - off },
+            'sample spool: a torn or corrupt record ends a segment (a crash mid-write); the rest of the segment is ignored',
+          );
           ftruncateSync(fd, off);
           fsyncSync(fd);
         }
@@ -238,7 +270,14 @@ export class Spool {
         const payload = Buffer.allocUnsafe(len);
         readExact(fd, payload, off + HEADER_BYTES);
         off += HEADER_BYTES + len;
-        out.push({ id: contentId(payload), segment: seg.name, end: off, samples: header.readUInt32LE(8), at: header.readDoubleLE(12), payload });
+        out.push({
+          id: contentId(payload),
+          segment: seg.name,
+          end: off,
+          samples: header.readUInt32LE(8),
+          at: header.readDoubleLE(12),
+          payload,
+        });
       }
       if (out.length >= maxRecords) break;
     }
@@ -280,7 +319,17 @@ export class Spool {
       records += s.records - s.ackedRecords;
       if (oldestAt === null && s.readOffset < s.size) oldestAt = s.nextAt;
     }
-    return { dir: this.dir, bytes: this.#bytes, maxBytes: this.#max, samples, records, oldestAt, spooledSamples: this.#totals.spooled, replayedSamples: this.#totals.replayed, droppedSamples: this.#totals.dropped };
+    return {
+      dir: this.dir,
+      bytes: this.#bytes,
+      maxBytes: this.#max,
+      samples,
+      records,
+      oldestAt,
+      spooledSamples: this.#totals.spooled,
+      replayedSamples: this.#totals.replayed,
+      droppedSamples: this.#totals.dropped,
+    };
   }
 
   /** fsyncs what is written and releases the files and the lock. */
@@ -319,7 +368,19 @@ export class Spool {
     const seq = Math.max(this.#nextSeq, Date.now());
     this.#nextSeq = seq + 1;
     const name = `seg-${String(seq).padStart(16, '0')}.spool`;
-    const seg: Segment = { name, path: join(this.dir, name), seq, size: 0, samples: 0, records: 0, readOffset: 0, ackedSamples: 0, ackedRecords: 0, nextAt: null, readFd: null };
+    const seg: Segment = {
+      name,
+      path: join(this.dir, name),
+      seq,
+      size: 0,
+      samples: 0,
+      records: 0,
+      readOffset: 0,
+      ackedSamples: 0,
+      ackedRecords: 0,
+      nextAt: null,
+      readFd: null,
+    };
     const fd = openSync(seg.path, 'wx', 0o600);
     fsyncDir(this.dir); // the new file's name survives a power loss
     this.#segments.push(seg);
@@ -347,7 +408,10 @@ export class Spool {
     this.#totals.dropped += dropped;
     if (!this.#dropLogged) {
       this.#dropLogged = true;
-      this.#log.error({ spool: this.dir, maxBytes: this.#max, droppedSamples: dropped }, 'sample spool full while Redis is away: dropping the oldest samples (rollup.spoolMaxBytes); logged once until the spool empties');
+      this.#log.error(
+        { spool: this.dir, maxBytes: this.#max, droppedSamples: dropped },
+        'sample spool full while Redis is away: dropping the oldest samples (rollup.spoolMaxBytes); logged once until the spool empties',
+      );
     }
   }
 

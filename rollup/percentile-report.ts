@@ -73,7 +73,17 @@ export async function computeSeriesPercentiles(
         for (const d of dayList) n = collectPeaks(mb[r++] ?? null, d, from, to, scratch, n);
         const sorted = scratch.subarray(0, n).sort();
         const p = percentilesOfSorted(sorted);
-        series.push({ metric: s.metric, instance: s.instance, points: p.points, expectedPoints, p50: p.p50, p90: p.p90, p95: p.p95, p99: p.p99, max: p.max });
+        series.push({
+          metric: s.metric,
+          instance: s.instance,
+          points: p.points,
+          expectedPoints,
+          p50: p.p50,
+          p90: p.p90,
+          p95: p.p95,
+          p99: p.p99,
+          max: p.max,
+        });
       }
       const pct = dataPointsPercent(series);
       machines.push({ id: e.id, dataPointsPercent: pct, confidenceStars: confidenceStars(pct), series });
@@ -83,8 +93,18 @@ export async function computeSeriesPercentiles(
 }
 
 /** Percentiles for inventory machines: the series an assessment needs (CPU, memory, 4 per disk, 2 per NIC). */
-export function computePercentiles(redis: Redis, prefix: string, machines: Machine[], opts: PercentilesOptions): Promise<PercentilesReport> {
-  return computeSeriesPercentiles(redis, prefix, machines.map((m) => ({ id: m.id, series: requiredSeries(m) })), opts);
+export function computePercentiles(
+  redis: Redis,
+  prefix: string,
+  machines: Machine[],
+  opts: PercentilesOptions,
+): Promise<PercentilesReport> {
+  return computeSeriesPercentiles(
+    redis,
+    prefix,
+    machines.map((m) => ({ id: m.id, series: requiredSeries(m) })),
+    opts,
+  );
 }
 
 /**

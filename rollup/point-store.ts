@@ -5,7 +5,17 @@ import { keyOf } from '../queue/redis.js';
 import { aggregate } from './aggregate.js';
 import { MERGE_POINTS_LUA } from './lua/merge-points.js';
 import { METRIC_CODES, type SeriesId } from './series.js';
-import { DAY_BYTES, DAY_MS, SEALED_COUNTS_OFFSET, SEALED_DAY_BYTES, SLOT_BYTES, WINDOWS_PER_DAY, WINDOW_MS, dayExpiryMs, popcount32 } from './window.js';
+import {
+  DAY_BYTES,
+  DAY_MS,
+  SEALED_COUNTS_OFFSET,
+  SEALED_DAY_BYTES,
+  SLOT_BYTES,
+  WINDOWS_PER_DAY,
+  WINDOW_MS,
+  dayExpiryMs,
+  popcount32,
+} from './window.js';
 
 /**
  * Redis layout (docs/pipeline.md):
@@ -74,7 +84,14 @@ const ALIGNED_F32 = new Float32Array(ALIGNED);
  * Writes the peaks of a day-string's non-empty windows within [from, to) into out[at...] and returns
  * the new fill position (no allocation per point).
  */
-export function collectPeaks(buf: Buffer | null, day: number, from: number, to: number, out: Float32Array | number[], at = out.length): number {
+export function collectPeaks(
+  buf: Buffer | null,
+  day: number,
+  from: number,
+  to: number,
+  out: Float32Array | number[],
+  at = out.length,
+): number {
   if (!buf) return at;
   const base = day * DAY_MS;
   const first = Math.max(0, Math.ceil((from - base) / WINDOW_MS));
@@ -137,7 +154,8 @@ export class PointStore {
           const slot = u.slots[j];
           const peak = u.peaks[j];
           const bits = u.bits[j];
-          if (slot === undefined || peak === undefined || bits === undefined) throw new Error('day update: slots, peaks and bits differ in length');
+          if (slot === undefined || peak === undefined || bits === undefined)
+            throw new Error('day update: slots, peaks and bits differ in length');
           packed.writeUInt16LE(k, off);
           packed.writeUInt8(slot, off + 2);
           packed.writeFloatLE(peak, off + 3);

@@ -6,13 +6,23 @@ import type { SeriesBatch } from '../queue/codec.js';
  * into a job (an older producer, a hand-made job) is refused, the rest of the batch goes on. Samples that
  * aged out of the retention while queued are skipped, not refused: they were valid when collected.
  */
-export function screenBatch(groups: SeriesBatch[], opts: ValidationOptions): { groups: SeriesBatch[]; rejected: RejectedSample[]; skipped: number } {
+export function screenBatch(
+  groups: SeriesBatch[],
+  opts: ValidationOptions,
+): { groups: SeriesBatch[]; rejected: RejectedSample[]; skipped: number } {
   const window = tsWindow({ ...opts, now: opts.now ?? Date.now() });
   const out: SeriesBatch[] = [];
   const rejected: RejectedSample[] = [];
   let skipped = 0;
   for (const g of groups) {
-    const sample = (i: number) => ({ machine: g.machine, metric: g.metric, instance: g.instance, ts: g.ts[i], value: g.values[i], intervalSec: g.intervalSec });
+    const sample = (i: number) => ({
+      machine: g.machine,
+      metric: g.metric,
+      instance: g.instance,
+      ts: g.ts[i],
+      value: g.values[i],
+      intervalSec: g.intervalSec,
+    });
     const series = seriesProblem(g.machine, g.metric, g.instance, g.intervalSec);
     if (series) {
       for (let i = 0; i < g.ts.length; i++) rejected.push({ sample: sample(i), ...series });

@@ -19,7 +19,11 @@ export function sealWatermarkKey(prefix: string): string {
   return keyOf(prefix, 'sealed-through');
 }
 
-export async function sealFinishedDays(redis: Redis, prefix: string, opts: { sealAfterMs: number; retentionDays: number; now?: number; machinesPerCall?: number }): Promise<{ days: number[]; keys: number }> {
+export async function sealFinishedDays(
+  redis: Redis,
+  prefix: string,
+  opts: { sealAfterMs: number; retentionDays: number; now?: number; machinesPerCall?: number },
+): Promise<{ days: number[]; keys: number }> {
   const now = opts.now ?? Date.now();
   const lastSealable = Math.floor((now - opts.sealAfterMs) / DAY_MS) - 1; // its end (day + 1) is sealAfter ago
   const mark = await redis.get(sealWatermarkKey(prefix));
@@ -58,7 +62,11 @@ export async function sealFinishedDays(redis: Redis, prefix: string, opts: { sea
 }
 
 /** Runs sealFinishedDays under a Redis lock so that one worker of many does it at a time. */
-export async function sealWithLock(redis: Redis, prefix: string, opts: { sealAfterMs: number; retentionDays: number; lockMs?: number; now?: number }): Promise<{ days: number[]; keys: number } | null> {
+export async function sealWithLock(
+  redis: Redis,
+  prefix: string,
+  opts: { sealAfterMs: number; retentionDays: number; lockMs?: number; now?: number },
+): Promise<{ days: number[]; keys: number } | null> {
   const lock = keyOf(prefix, 'sealer-lock');
   const token = `${process.pid}-${Math.random()}`;
   if ((await redis.set(lock, token, 'PX', opts.lockMs ?? 30 * 60_000, 'NX')) !== 'OK') return null;

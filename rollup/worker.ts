@@ -74,7 +74,9 @@ export class RollupWorker {
     this.#worker.on('failed', (job, err) => {
       this.stats.failures++;
       const final = err instanceof UnrecoverableError || (job ? job.attemptsMade >= (job.opts.attempts ?? 1) : false);
-      const msg = final ? 'rollup job failed for good: kept in the failed list (replaying its samples is harmless)' : 'rollup job failed; it will be retried';
+      const msg = final
+        ? 'rollup job failed for good: kept in the failed list (replaying its samples is harmless)'
+        : 'rollup job failed; it will be retried';
       this.#log[final ? 'error' : 'warn']({ job: job?.id, attempt: job?.attemptsMade, err: err.message }, msg);
     });
   }
@@ -83,7 +85,11 @@ export class RollupWorker {
   async sealNow(now?: number): Promise<{ days: number[]; keys: number } | null> {
     const r = this.#config.rollup;
     if (r.sealAfterHours <= 0) return null;
-    const res = await sealWithLock(this.#redis, this.#config.redis.prefix, { sealAfterMs: r.sealAfterHours * 3_600_000, retentionDays: r.retentionDays, ...(now === undefined ? {} : { now }) });
+    const res = await sealWithLock(this.#redis, this.#config.redis.prefix, {
+      sealAfterMs: r.sealAfterHours * 3_600_000,
+      retentionDays: r.retentionDays,
+      ...(now === undefined ? {} : { now }),
+    });
     if (res && res.days.length > 0) this.#log.info({ days: res.days.length, keys: res.keys }, 'sealed finished days');
     return res;
   }
@@ -94,7 +100,9 @@ export class RollupWorker {
     const badGroups: RejectedSample[] = [];
     let groups: SeriesBatch[];
     try {
-      groups = decodeBatch(job.data, (group, problem) => badGroups.push({ sample: group, reason: 'not-object', detail: `malformed series group: ${problem}` }));
+      groups = decodeBatch(job.data, (group, problem) =>
+        badGroups.push({ sample: group, reason: 'not-object', detail: `malformed series group: ${problem}` }),
+      );
     } catch (err) {
       throw new UnrecoverableError((err as Error).message);
     }

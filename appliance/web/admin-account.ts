@@ -33,9 +33,14 @@ export class AdminAccount {
     } else if (existsSync(account.#hashFile)) {
       account.#hash = readFileSync(account.#hashFile, 'utf8').trim();
     } else {
-      account.#setupCode = existsSync(account.#codeFile) ? readFileSync(account.#codeFile, 'utf8').trim() : randomBytes(9).toString('base64url');
+      account.#setupCode = existsSync(account.#codeFile)
+        ? readFileSync(account.#codeFile, 'utf8').trim()
+        : randomBytes(9).toString('base64url');
       writeFileAtomically(account.#codeFile, `${account.#setupCode}\n`);
-      log.warn({ setupCodeFile: account.#codeFile }, `web app: no admin password yet. Open the web app and set one with the setup code ${account.#setupCode} (also in ${account.#codeFile}).`);
+      log.warn(
+        { setupCodeFile: account.#codeFile },
+        `web app: no admin password yet. Open the web app and set one with the setup code ${account.#setupCode} (also in ${account.#codeFile}).`,
+      );
     }
     return account;
   }

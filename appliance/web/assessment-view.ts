@@ -14,7 +14,12 @@ import type { Redis } from 'ioredis';
 export class AssessmentView {
   #cache: { at: number; configKey: string; value: Promise<Assessment> } | null = null;
 
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly inventory: InventoryStore, private readonly ttlMs = 60_000) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly inventory: InventoryStore,
+    private readonly ttlMs = 60_000,
+  ) {}
 
   current(config: CollectorConfig, now = Date.now()): Promise<Assessment> {
     const configKey = JSON.stringify(config.assessment);
@@ -29,7 +34,10 @@ export class AssessmentView {
     const properties = resolveProperties(config);
     const catalog = loadCatalog(properties.targetRegion, config.assessment.catalog ?? {});
     const machines = await this.inventory.machines();
-    const percentiles = properties.sizingCriterion === 'performance-based' || machines.length > 0 ? await computePercentiles(this.redis, this.prefix, machines, { asOf: now, history: properties.history }) : null;
+    const percentiles =
+      properties.sizingCriterion === 'performance-based' || machines.length > 0
+        ? await computePercentiles(this.redis, this.prefix, machines, { asOf: now, history: properties.history })
+        : null;
     return buildAssessment({ machines, percentiles, properties, catalog, generatedAt: now });
   }
 }

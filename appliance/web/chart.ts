@@ -93,8 +93,12 @@ export function renderChart(c: ChartInput): Html {
     return `<line x1="${PAD.l}" x2="${PAD.l + iw}" y1="${l.y.toFixed(1)}" y2="${l.y.toFixed(1)}" stroke="${colour}" stroke-dasharray="5 4" class="pline"/><text x="${PAD.l + iw + 6}" y="${(l.ly + 4).toFixed(1)}" fill="${colour}">${l.label} ${formatValue(l.value, c.unit)}</text>`;
   });
   const path = segments.map((s) => `<polyline points="${s}" fill="none" stroke="#0b5cad" stroke-width="1.6" class="peaks"/>`).join('');
-  const dots = c.points.length <= 300 ? c.points.map((p) => `<circle cx="${x(p.t).toFixed(1)}" cy="${y(p.v).toFixed(1)}" r="1.8" fill="#0b5cad"/>`).join('') : '';
-  const empty = c.points.length === 0 ? `<text x="${PAD.l + iw / 2}" y="${PAD.t + ih / 2}" text-anchor="middle">No 10-minute points yet</text>` : '';
+  const dots =
+    c.points.length <= 300
+      ? c.points.map((p) => `<circle cx="${x(p.t).toFixed(1)}" cy="${y(p.v).toFixed(1)}" r="1.8" fill="#0b5cad"/>`).join('')
+      : '';
+  const empty =
+    c.points.length === 0 ? `<text x="${PAD.l + iw / 2}" y="${PAD.t + ih / 2}" text-anchor="middle">No 10-minute points yet</text>` : '';
   return h`<figure class="chart-figure"><figcaption><strong>${c.title}</strong> <span class="muted">(${c.points.length} ten-minute peaks)</span></figcaption>
 ${raw(`<svg class="chart" role="img" aria-label="${escapeHtml(c.title)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg">${grid.join('')}${ticks.join('')}${path}${dots}${lines.join('')}${empty}</svg>`)}</figure>`;
 }

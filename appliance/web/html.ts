@@ -53,7 +53,8 @@ export function page(opts: PageOptions, body: Html): string {
     opts.nav === undefined || opts.nav === null
       ? ''
       : h`<nav>${NAV.map(([key, href, label]) => h`<a href="${href}"${raw(key === opts.nav ? ' class="current"' : '')}>${label}</a>`)}
-          <form method="post" action="/logout" class="logout"><input type="hidden" name="_csrf" value="${opts.csrf ?? ''}"><button type="submit">Sign out</button></form></nav>`.text;
+          <form method="post" action="/logout" class="logout"><input type="hidden" name="_csrf" value="${opts.csrf ?? ''}"><button type="submit">Sign out</button></form></nav>`
+          .text;
   const flash = opts.flash ? h`<p class="flash ${opts.flash.kind}" role="status">${opts.flash.text}</p>`.text : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

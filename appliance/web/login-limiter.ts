@@ -19,8 +19,10 @@ export class LoginLimiter {
     let waitMs = 0;
     const oldestMine = mine[0];
     const oldestAll = this.#global[0];
-    if (oldestMine !== undefined && mine.length >= this.opts.perAddress) waitMs = Math.max(waitMs, oldestMine + this.opts.perAddressWindowMs - t);
-    if (oldestAll !== undefined && this.#global.length >= this.opts.global) waitMs = Math.max(waitMs, oldestAll + this.opts.globalWindowMs - t);
+    if (oldestMine !== undefined && mine.length >= this.opts.perAddress)
+      waitMs = Math.max(waitMs, oldestMine + this.opts.perAddressWindowMs - t);
+    if (oldestAll !== undefined && this.#global.length >= this.opts.global)
+      waitMs = Math.max(waitMs, oldestAll + this.opts.globalWindowMs - t);
     return Math.ceil(waitMs / 1000);
   }
 

@@ -18,9 +18,23 @@ export function createMetrics(s: StatusSources): Registry {
   const lag = src('collector_source_poll_lag_seconds', 'Seconds the source is behind its poll cadence');
   const machines = src('collector_source_machines', 'Machines in the latest inventory');
   const up = src('collector_source_up', '1 when the last poll of the source succeeded');
-  const qJobs = new Gauge({ name: 'collector_queue_jobs', help: 'Jobs per queue and state', labelNames: ['queue', 'state'], registers: [registry] });
-  const qLag = new Gauge({ name: 'collector_queue_lag_seconds', help: 'Age of the oldest waiting job', labelNames: ['queue'], registers: [registry] });
-  const backlog = new Gauge({ name: 'collector_upload_backlog', help: 'Items waiting to be sent to Azure (-1: no sink configured)', registers: [registry] });
+  const qJobs = new Gauge({
+    name: 'collector_queue_jobs',
+    help: 'Jobs per queue and state',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+  });
+  const qLag = new Gauge({
+    name: 'collector_queue_lag_seconds',
+    help: 'Age of the oldest waiting job',
+    labelNames: ['queue'],
+    registers: [registry],
+  });
+  const backlog = new Gauge({
+    name: 'collector_upload_backlog',
+    help: 'Items waiting to be sent to Azure (-1: no sink configured)',
+    registers: [registry],
+  });
   const refreshSamples = registerSampleMetrics(registry, s);
 
   const refresh = async () => {

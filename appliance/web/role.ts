@@ -29,7 +29,10 @@ export class WebRole {
   readonly name = 'web';
   app: WebApp | null = null;
 
-  constructor(private readonly config: CollectorConfig, private readonly deps: WebRoleDeps) {}
+  constructor(
+    private readonly config: CollectorConfig,
+    private readonly deps: WebRoleDeps,
+  ) {}
 
   async start(): Promise<void> {
     const dataDir = applianceDataDir(this.deps.configFile, this.config.web.dataDir);

@@ -21,7 +21,11 @@ async function refusals(s: SampleHealthSources): Promise<QuarantineCount[] | nul
 /** Registers the sample-path gauges; the returned function refreshes them at scrape time. */
 export function registerSampleMetrics(registry: Registry, s: SampleHealthSources): () => Promise<void> {
   const g = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
-  const quarantined = g('collector_samples_quarantined_total', 'Samples refused by the sample contract and quarantined, per source and reason (all processes, from Redis)', ['source', 'reason']);
+  const quarantined = g(
+    'collector_samples_quarantined_total',
+    'Samples refused by the sample contract and quarantined, per source and reason (all processes, from Redis)',
+    ['source', 'reason'],
+  );
   const spoolBytes = g('collector_spool_bytes', 'Bytes of the on-disk sample spool');
   const spoolMax = g('collector_spool_max_bytes', 'Bound of the sample spool (rollup.spoolMaxBytes)');
   const spoolSamples = g('collector_spool_samples', 'Samples waiting in the spool for Redis');
@@ -48,14 +52,21 @@ export function registerSampleMetrics(registry: Registry, s: SampleHealthSources
 /** The Health page's "Samples" section. */
 export async function sampleHealthHtml(s: SampleHealthSources, now = Date.now()): Promise<Html> {
   const counts = await refusals(s);
-  const rows = (counts ?? []).sort((a, b) => b.samples - a.samples).map((c) => [c.source, c.reason, h`<span class="num">${c.samples}</span>`]);
+  const rows = (counts ?? [])
+    .sort((a, b) => b.samples - a.samples)
+    .map((c) => [c.source, c.reason, h`<span class="num">${c.samples}</span>`]);
   const refused =
-    counts === null ? h`<p>Refused samples: unknown (Redis unreachable).</p>`
-    : rows.length === 0 ? h`<p>No sample has been refused.</p>`
-    : h`<p>Samples refused by the sample contract (the newest 10,000 are kept in Redis <code>${s.config().redis.prefix}:quarantine</code>):</p>${table(['Source', 'Reason', 'Samples'], rows, 'quarantine')}`;
+    counts === null
+      ? h`<p>Refused samples: unknown (Redis unreachable).</p>`
+      : rows.length === 0
+        ? h`<p>No sample has been refused.</p>`
+        : h`<p>Samples refused by the sample contract (the newest 10,000 are kept in Redis <code>${s.config().redis.prefix}:quarantine</code>):</p>${table(['Source', 'Reason', 'Samples'], rows, 'quarantine')}`;
   const p = s.producerStats?.();
   const sp = p?.spool;
-  const spool = !p ? h`` : !sp ? h`<p>No on-disk spool in this process (samples wait in memory while Redis is away; ${p.droppedSamples} dropped).</p>`
-    : h`<p>Spool <code>${sp.dir}</code>: ${sp.samples} sample(s) waiting, ${formatBytes(sp.bytes)} of ${formatBytes(sp.maxBytes)}, oldest ${sp.oldestAt === null ? '—' : formatAge(sp.oldestAt, now)}; ${p.droppedSamples} dropped.</p>`;
+  const spool = !p
+    ? h``
+    : !sp
+      ? h`<p>No on-disk spool in this process (samples wait in memory while Redis is away; ${p.droppedSamples} dropped).</p>`
+      : h`<p>Spool <code>${sp.dir}</code>: ${sp.samples} sample(s) waiting, ${formatBytes(sp.bytes)} of ${formatBytes(sp.maxBytes)}, oldest ${sp.oldestAt === null ? '—' : formatAge(sp.oldestAt, now)}; ${p.droppedSamples} dropped.</p>`;
   return h`<h2>Samples</h2>${refused}${spool}`;
 }

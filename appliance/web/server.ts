@@ -33,14 +33,21 @@ export interface WebApp {
 /** Paths served without a session: the login flow, probes, metrics (own token) and the stylesheet. */
 const PUBLIC = [/^\/login$/, /^\/setup$/, /^\/healthz$/, /^\/readyz$/, /^\/metrics$/, /^\/static\//, /^\/favicon\.ico$/];
 
-
 export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   const web = opts.config.web;
   let current = opts.config;
   const cert = await ensureCertificate({ dataDir: opts.dataDir, certFile: web.certFile, keyFile: web.keyFile });
   const prefix = opts.config.redis.prefix;
   const inventory = new InventoryStore(opts.redis, prefix);
-  const statusSources = { config: () => current, inventory, queues: () => opts.queues?.() ?? [], pollCounters: opts.pollCounters, uploadBacklog: opts.uploadBacklog, redis: opts.redis, producerStats: opts.producerStats };
+  const statusSources = {
+    config: () => current,
+    inventory,
+    queues: () => opts.queues?.() ?? [],
+    pollCounters: opts.pollCounters,
+    uploadBacklog: opts.uploadBacklog,
+    redis: opts.redis,
+    producerStats: opts.producerStats,
+  };
   const ctx: WebContext = {
     ...opts,
     current: () => current,
@@ -84,7 +91,8 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
     if (cache) reply.header('cache-control', cache);
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
     let text = redactPayload(payload);
-    if (path.startsWith('/queues') && String(reply.getHeader('content-type') ?? '').startsWith('text/html')) text = stripExternalLinks(String(text));
+    if (path.startsWith('/queues') && String(reply.getHeader('content-type') ?? '').startsWith('text/html'))
+      text = stripExternalLinks(String(text));
     return text;
   });
   // CSRF: every state-changing form of our own pages echoes the session token (bull-board's API, which
@@ -95,7 +103,17 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const token = typeof body._csrf === 'string' ? body._csrf : (req.headers['x-csrf-token'] as string | undefined);
     if (!req.session || !tokensEqual(token, req.session.csrf)) {
-      return reply.code(403).type('text/html').send(page({ title: 'Request refused' }, raw('<p>The form was out of date or came from another site (CSRF check). <a href="/discovery">Reload the app</a> and try again.</p>')));
+      return reply
+        .code(403)
+        .type('text/html')
+        .send(
+          page(
+            { title: 'Request refused' },
+            raw(
+              '<p>The form was out of date or came from another site (CSRF check). <a href="/discovery">Reload the app</a> and try again.</p>',
+            ),
+          ),
+        );
     }
   });
 
@@ -103,9 +121,21 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
     const user = err instanceof UserError;
     const status = user ? 400 : ((err as { statusCode?: number }).statusCode ?? 500);
     if (!user && status >= 500) opts.log.error({ err: redactText(errorMessage(err)), url: req.url }, 'web app: request failed');
-    const text = user ? `${err.message}${err.fix ? `\nFix: ${err.fix}` : ''}` : status >= 500 ? 'Something went wrong on the appliance; the service log has the details.' : errorMessage(err);
+    const text = user
+      ? `${err.message}${err.fix ? `\nFix: ${err.fix}` : ''}`
+      : status >= 500
+        ? 'Something went wrong on the appliance; the service log has the details.'
+        : errorMessage(err);
     if (wantsJson(req)) return reply.code(status).send({ error: redactText(text) });
-    return reply.code(status).type('text/html').send(page({ title: 'Error', nav: req.session ? '' : null, csrf: req.session?.csrf }, raw(`<p class="flash error">${escapeHtml(redactText(text))}</p>`)));
+    return reply
+      .code(status)
+      .type('text/html')
+      .send(
+        page(
+          { title: 'Error', nav: req.session ? '' : null, csrf: req.session?.csrf },
+          raw(`<p class="flash error">${escapeHtml(redactText(text))}</p>`),
+        ),
+      );
   });
 
   app.get('/static/app.css', async (_req, reply) => reply.type('text/css').header('cache-control', 'max-age=3600').send(STYLESHEET));
@@ -127,10 +157,13 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   } catch (err) {
     await app.close().catch(() => undefined);
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') {
-      throw new UserError(`the web app cannot listen on ${host}:${port} (${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is in use' : 'no such local address'}).`, {
-        fix: 'Stop what uses the port, or choose another: web.port in the config (collector lab up: --port), or web.host for the address.',
-        code: 'WEB_LISTEN',
-      });
+      throw new UserError(
+        `the web app cannot listen on ${host}:${port} (${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'the port is in use' : 'no such local address'}).`,
+        {
+          fix: 'Stop what uses the port, or choose another: web.port in the config (collector lab up: --port), or web.host for the address.',
+          code: 'WEB_LISTEN',
+        },
+      );
     }
     throw err;
   }

@@ -14,7 +14,11 @@ export interface Session {
  * so a Redis dump does not hand out live sessions. Expiry is Redis's TTL.
  */
 export class SessionStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string, private readonly ttlSec: number) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlSec: number,
+  ) {}
 
   #key(id: string): string {
     return keyOf(this.prefix, 'web', 'session', createHash('sha256').update(id).digest('hex'));

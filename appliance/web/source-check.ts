@@ -39,14 +39,15 @@ export function endpointOf(cfg: SourceConfig): { host: string; port: number; tls
   }
   const https = cfg.transport === 'https';
   // hostMap (names DNS does not resolve, e.g. the lab's hosts) says where the host really answers.
-  const mapped = Object.entries((cfg as { hostMap?: Record<string, string | { address: string; httpsPort?: number; httpPort?: number }> }).hostMap ?? {}).find(
-    ([name]) => name.toLowerCase() === cfg.host.toLowerCase(),
-  )?.[1];
+  const mapped = Object.entries(
+    (cfg as { hostMap?: Record<string, string | { address: string; httpsPort?: number; httpPort?: number }> }).hostMap ?? {},
+  ).find(([name]) => name.toLowerCase() === cfg.host.toLowerCase())?.[1];
   if (typeof mapped === 'string') {
     const [address = mapped, port] = mapped.split(':');
     return { host: address, port: port ? Number(port) : (cfg.port ?? (https ? 5986 : 5985)), tls: https };
   }
-  if (mapped) return { host: mapped.address, port: (https ? mapped.httpsPort : mapped.httpPort) ?? cfg.port ?? (https ? 5986 : 5985), tls: https };
+  if (mapped)
+    return { host: mapped.address, port: (https ? mapped.httpsPort : mapped.httpPort) ?? cfg.port ?? (https ? 5986 : 5985), tls: https };
   return { host: cfg.host, port: cfg.port ?? (https ? 5986 : 5985), tls: https };
 }
 
@@ -57,13 +58,15 @@ function connect(host: string, port: number, timeoutMs: number): Promise<string 
       s.destroy();
       resolve(err);
     };
-    s.setTimeout(timeoutMs, () => done(`no answer within ${Math.round(timeoutMs / 1000)} s (a firewall dropping packets, or the wrong address)`));
+    s.setTimeout(timeoutMs, () =>
+      done(`no answer within ${Math.round(timeoutMs / 1000)} s (a firewall dropping packets, or the wrong address)`),
+    );
     s.once('connect', () => done(null));
     s.once('error', (e: NodeJS.ErrnoException) => {
       const words: Record<string, string> = {
         ECONNREFUSED: 'the connection was refused: nothing listens on that port (service stopped or wrong port)',
         ENOTFOUND: 'the name does not resolve in DNS (check the spelling, or use the IP address)',
-        EAI_AGAIN: 'DNS did not answer (check the appliance\'s DNS servers)',
+        EAI_AGAIN: "DNS did not answer (check the appliance's DNS servers)",
         EHOSTUNREACH: 'no route to the host (check the network and routing)',
         ENETUNREACH: 'the network is unreachable from the appliance',
       };
@@ -75,13 +78,24 @@ function connect(host: string, port: number, timeoutMs: number): Promise<string 
 /** Whether the current tls settings would trust the server, as a plain-words line. */
 function trustCheck(host: string, port: number, cfg: SourceConfig, cert: PresentedCertificate): Promise<CheckLine> {
   const t = 'tls' in cfg ? cfg.tls : {};
-  if (t.insecure) return Promise.resolve({ status: 'info', title: 'Certificate not verified', detail: 'tls.insecure is on: the appliance accepts any certificate from this server.', fix: 'Pin the thumbprint shown above instead, so a different server cannot impersonate it.' });
+  if (t.insecure)
+    return Promise.resolve({
+      status: 'info',
+      title: 'Certificate not verified',
+      detail: 'tls.insecure is on: the appliance accepts any certificate from this server.',
+      fix: 'Pin the thumbprint shown above instead, so a different server cannot impersonate it.',
+    });
   if (t.thumbprint) {
     const ok = normalizeThumbprint(t.thumbprint) === normalizeThumbprint(cert.thumbprint);
     return Promise.resolve(
       ok
         ? { status: 'pass', title: 'Certificate trusted', detail: 'It matches the pinned SHA-256 thumbprint.' }
-        : { status: 'fail', title: 'Certificate does not match the pinned thumbprint', detail: `Pinned ${normalizeThumbprint(t.thumbprint)}, presented ${cert.thumbprint}.`, fix: 'If the server\'s certificate was renewed on purpose, pin the new thumbprint.' },
+        : {
+            status: 'fail',
+            title: 'Certificate does not match the pinned thumbprint',
+            detail: `Pinned ${normalizeThumbprint(t.thumbprint)}, presented ${cert.thumbprint}.`,
+            fix: "If the server's certificate was renewed on purpose, pin the new thumbprint.",
+          },
     );
   }
   return new Promise((resolve) => {
@@ -99,7 +113,11 @@ function trustCheck(host: string, port: number, cfg: SourceConfig, cert: Present
     });
     s.once('secureConnect', () => {
       s.destroy();
-      resolve({ status: 'pass', title: 'Certificate trusted', detail: t.caFile ? `Signed by the CA in ${t.caFile}.` : 'Signed by a CA the appliance trusts.' });
+      resolve({
+        status: 'pass',
+        title: 'Certificate trusted',
+        detail: t.caFile ? `Signed by the CA in ${t.caFile}.` : 'Signed by a CA the appliance trusts.',
+      });
     });
     s.once('error', (e: NodeJS.ErrnoException) => {
       s.destroy();
@@ -120,10 +138,25 @@ function trustCheck(host: string, port: number, cfg: SourceConfig, cert: Present
  */
 export async function checkSource(cfg: SourceConfig, log: Logger, timeoutMs = 60_000): Promise<SourceCheck> {
   const ep = endpointOf(cfg);
-  const out: SourceCheck = { source: cfg.name, endpoint: `${ep.host}:${ep.port}`, lines: [], certificate: null, offerPin: false, machines: null };
+  const out: SourceCheck = {
+    source: cfg.name,
+    endpoint: `${ep.host}:${ep.port}`,
+    lines: [],
+    certificate: null,
+    offerPin: false,
+    machines: null,
+  };
   const refused = await connect(ep.host, ep.port, 8000);
   if (refused) {
-    out.lines.push({ status: 'fail', title: `Cannot reach ${ep.host}:${ep.port}`, detail: refused, fix: cfg.kind === 'hyperv' ? 'Check the host name and that WinRM listens (winrm quickconfig; port 5986 for HTTPS, 5985 for HTTP) and that the firewall allows the appliance.' : 'Check the URL and that TCP 443 from the appliance to vCenter is allowed.' });
+    out.lines.push({
+      status: 'fail',
+      title: `Cannot reach ${ep.host}:${ep.port}`,
+      detail: refused,
+      fix:
+        cfg.kind === 'hyperv'
+          ? 'Check the host name and that WinRM listens (winrm quickconfig; port 5986 for HTTPS, 5985 for HTTP) and that the firewall allows the appliance.'
+          : 'Check the URL and that TCP 443 from the appliance to vCenter is allowed.',
+    });
     return out;
   }
   out.lines.push({ status: 'pass', title: `Reached ${ep.host}:${ep.port}`, detail: 'The port accepts connections.' });
@@ -131,10 +164,22 @@ export async function checkSource(cfg: SourceConfig, log: Logger, timeoutMs = 60
     const cert = await probeCertificate(ep.host, ep.port);
     out.certificate = cert;
     if (!cert) {
-      out.lines.push({ status: 'fail', title: 'No TLS certificate', detail: 'The port answered but did not complete a TLS handshake.', fix: cfg.kind === 'hyperv' ? 'Use the HTTPS listener port (5986), or transport: http with NTLM.' : 'Check that the URL points at the vCenter HTTPS port.' });
+      out.lines.push({
+        status: 'fail',
+        title: 'No TLS certificate',
+        detail: 'The port answered but did not complete a TLS handshake.',
+        fix:
+          cfg.kind === 'hyperv'
+            ? 'Use the HTTPS listener port (5986), or transport: http with NTLM.'
+            : 'Check that the URL points at the vCenter HTTPS port.',
+      });
       return out;
     }
-    out.lines.push({ status: 'info', title: 'Certificate presented', detail: `Subject ${cert.subject}; issuer ${cert.issuer}; valid ${cert.validFrom} to ${cert.validTo}; SHA-256 thumbprint ${cert.thumbprint}.` });
+    out.lines.push({
+      status: 'info',
+      title: 'Certificate presented',
+      detail: `Subject ${cert.subject}; issuer ${cert.issuer}; valid ${cert.validFrom} to ${cert.validTo}; SHA-256 thumbprint ${cert.thumbprint}.`,
+    });
     const trust = await trustCheck(ep.host, ep.port, cfg, cert);
     out.lines.push(trust);
     out.offerPin = trust.status === 'fail' || ('tls' in cfg && !!cfg.tls.insecure);
@@ -153,11 +198,20 @@ export async function checkSource(cfg: SourceConfig, log: Logger, timeoutMs = 60
       detail: found.source.errors.length
         ? `But some parts could not be read: ${found.source.errors.map(redactText).join('; ')}`
         : `Inventory read completely${found.source.templatesSkipped ? ` (${found.source.templatesSkipped} template(s) skipped)` : ''}.`,
-      fix: found.source.errors.length ? (cfg.kind === 'vcenter' ? 'Give the account the Read-only role on the vCenter root, propagated to children.' : 'Add the account to "Hyper-V Administrators" and "Remote Management Users" on every host (or grant WMI root\\virtualization\\v2 remote enable).') : undefined,
+      fix: found.source.errors.length
+        ? cfg.kind === 'vcenter'
+          ? 'Give the account the Read-only role on the vCenter root, propagated to children.'
+          : 'Add the account to "Hyper-V Administrators" and "Remote Management Users" on every host (or grant WMI root\\virtualization\\v2 remote enable).'
+        : undefined,
     });
   } catch (err) {
     const user = err instanceof UserError;
-    out.lines.push({ status: 'fail', title: 'Sign-in or discovery failed', detail: redactText(errorMessage(err)), fix: user ? redactText(err.fix ?? '') || undefined : undefined });
+    out.lines.push({
+      status: 'fail',
+      title: 'Sign-in or discovery failed',
+      detail: redactText(errorMessage(err)),
+      fix: user ? redactText(err.fix ?? '') || undefined : undefined,
+    });
   } finally {
     await collector?.close().catch(() => undefined);
   }
@@ -166,5 +220,7 @@ export async function checkSource(cfg: SourceConfig, log: Logger, timeoutMs = 60
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, rej) => (timer = setTimeout(() => rej(new Error(message)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<T>((_, rej) => (timer = setTimeout(() => rej(new Error(message)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }

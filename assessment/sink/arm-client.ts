@@ -51,12 +51,19 @@ export class ArmClient {
 
   /** An absolute URL for a path or an ARM id, with api-version added when the URL has none (LRO URLs carry their own). */
   url(pathOrUrl: string, apiVersion = this.o.apiVersion): string {
-    const u = new URL(/^https?:\/\//i.test(pathOrUrl) ? pathOrUrl : `${this.o.endpoint}${pathOrUrl.startsWith('/') ? '' : '/'}${pathOrUrl}`);
+    const u = new URL(
+      /^https?:\/\//i.test(pathOrUrl) ? pathOrUrl : `${this.o.endpoint}${pathOrUrl.startsWith('/') ? '' : '/'}${pathOrUrl}`,
+    );
     if (!u.searchParams.has('api-version')) u.searchParams.set('api-version', apiVersion);
     return u.toString();
   }
 
-  async call<T = unknown>(method: string, pathOrUrl: string, body?: unknown, opts: { apiVersion?: string; okStatuses?: number[] } = {}): Promise<ArmResponse<T>> {
+  async call<T = unknown>(
+    method: string,
+    pathOrUrl: string,
+    body?: unknown,
+    opts: { apiVersion?: string; okStatuses?: number[] } = {},
+  ): Promise<ArmResponse<T>> {
     const url = this.url(pathOrUrl, opts.apiVersion);
     const tries = this.o.tries ?? 4;
     const sleep = this.o.sleep ?? wait;
@@ -76,7 +83,11 @@ export class ArmClient {
         res = await request(url, {
           method: method as Dispatcher.HttpMethod,
           dispatcher: this.o.dispatcher,
-          headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }) },
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            ...(body === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
           headersTimeout: this.o.timeoutMs,
           bodyTimeout: this.o.timeoutMs,
@@ -100,7 +111,12 @@ export class ArmClient {
         attempt -= 1;
         continue;
       }
-      const error = armError(res.statusCode, parsed, text, { method, url, clientId: this.o.clientId, retryAfterMs: parseRetryAfter(res.headers['retry-after']) });
+      const error = armError(res.statusCode, parsed, text, {
+        method,
+        url,
+        clientId: this.o.clientId,
+        retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+      });
       if (!error.retryable) throw error;
       lastError = error;
       const delay = error.retryAfterMs ?? Math.min(500 * 2 ** attempt, 8_000);
@@ -133,7 +149,12 @@ export class ArmClient {
         if (/^succeeded$/i.test(status)) return this.call<T>('GET', path);
         if (/^(failed|canceled|cancelled)$/i.test(status)) {
           const e = op.body?.error;
-          throw new ArmError(`PUT ${resourceName(path)} ended ${status}: ${e?.code ?? ''} ${redactText(e?.message ?? '')}`.trim(), 200, e?.code ?? status, false);
+          throw new ArmError(
+            `PUT ${resourceName(path)} ended ${status}: ${e?.code ?? ''} ${redactText(e?.message ?? '')}`.trim(),
+            200,
+            e?.code ?? status,
+            false,
+          );
         }
       } else {
         const res = await this.call<T>('GET', pollUrl, undefined, { okStatuses: [202] });
@@ -172,7 +193,12 @@ function networkMessage(err: unknown): string {
 }
 
 /** ARM's error body into a message that says what to change; codes from ARM's common error catalogue. */
-export function armError(status: number, body: unknown, text: string, ctx: { method: string; url: string; clientId?: string; retryAfterMs?: number }): ArmError {
+export function armError(
+  status: number,
+  body: unknown,
+  text: string,
+  ctx: { method: string; url: string; clientId?: string; retryAfterMs?: number },
+): ArmError {
   const e = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
   const code = e?.code ?? `HTTP${status}`;
   const u = new URL(ctx.url);
@@ -193,16 +219,24 @@ export function armError(status: number, body: unknown, text: string, ctx: { met
   } else if (code === 'ResourceGroupNotFound') {
     fix = `resource group ${rg ?? '?'} does not exist in subscription ${sub}; correct sink.azureMigrate.resourceGroup or create the group.`;
   } else if (code === 'ResourceNotFound' || code === 'ParentResourceNotFound' || status === 404) {
-    fix = 'the import site does not exist: create it (Azure Migrate, Discover, Import using CSV) and set sink.azureMigrate.importSite to its name, or set sink.azureMigrate.create: true.';
+    fix =
+      'the import site does not exist: create it (Azure Migrate, Discover, Import using CSV) and set sink.azureMigrate.importSite to its name, or set sink.azureMigrate.create: true.';
   } else if (code === 'MissingSubscriptionRegistration') {
     fix = `register the Microsoft.OffAzure resource provider in subscription ${sub} (az provider register --namespace Microsoft.OffAzure).`;
   } else if (/ApiVersion/i.test(code) || code === 'NoRegisteredProviderFound') {
     fix = 'set sink.azureMigrate.apiVersion to a version the Microsoft.OffAzure provider supports (e.g. "2023-06-06").';
   } else if (status === 401 || code === 'InvalidAuthenticationToken' || code === 'InvalidAuthenticationTokenTenant') {
     retryable = true;
-    fix = 'the token was refused after a refresh; check sink.tenantId (the subscription must belong to that tenant) and sink.authorityHost.';
+    fix =
+      'the token was refused after a refresh; check sink.tenantId (the subscription must belong to that tenant) and sink.authorityHost.';
   } else {
     fix = 'see the message from Azure above.';
   }
-  return new ArmError(`${what}: HTTP ${status} ${code}${detail ? `: ${detail}` : ''}. Fix: ${fix}`, status, code, retryable, ctx.retryAfterMs);
+  return new ArmError(
+    `${what}: HTTP ${status} ${code}${detail ? `: ${detail}` : ''}. Fix: ${fix}`,
+    status,
+    code,
+    retryable,
+    ctx.retryAfterMs,
+  );
 }

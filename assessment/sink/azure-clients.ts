@@ -30,13 +30,24 @@ export class AzureClients {
   readonly importer?: AzureMigrateImporter;
   readonly ingest?: LogsIngestionSender;
 
-  constructor(readonly settings: SinkSettings, o: AzureClientOptions = {}) {
+  constructor(
+    readonly settings: SinkSettings,
+    o: AzureClientOptions = {},
+  ) {
     this.timeoutMs = o.timeoutMs ?? settings.timeoutSec * 1000;
     this.dispatcher = o.dispatcher ?? createDispatcher(settings, this.timeoutMs);
     const am = settings.azureMigrate;
     if (am) {
       this.armTokens = new TokenSource(settings, armScope(am), this.dispatcher);
-      this.arm = new ArmClient({ endpoint: am.armEndpoint, apiVersion: am.apiVersion, tokens: this.armTokens, dispatcher: this.dispatcher, timeoutMs: this.timeoutMs, clientId: settings.clientId, maxInlineWaitMs: o.maxInlineWaitMs });
+      this.arm = new ArmClient({
+        endpoint: am.armEndpoint,
+        apiVersion: am.apiVersion,
+        tokens: this.armTokens,
+        dispatcher: this.dispatcher,
+        timeoutMs: this.timeoutMs,
+        clientId: settings.clientId,
+        maxInlineWaitMs: o.maxInlineWaitMs,
+      });
       this.importer = new AzureMigrateImporter(am, this.arm, {
         upload: (uri, data, contentType) => uploadBlob(uri, data, { dispatcher: this.dispatcher, timeoutMs: this.timeoutMs, contentType }),
         pollMs: o.pollMs,

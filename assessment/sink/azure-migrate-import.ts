@@ -68,7 +68,9 @@ export function readJob(body: unknown): ImportJobView {
         })
       : [];
   const summary = (p.errorSummary ?? {}) as Record<string, unknown>;
-  const errors = [...list(p.errors), ...list(summary.errors), ...list((b.error as { details?: unknown } | undefined)?.details)].map(redactText);
+  const errors = [...list(p.errors), ...list(summary.errors), ...list((b.error as { details?: unknown } | undefined)?.details)].map(
+    redactText,
+  );
   const warnings = [...list(p.warnings), ...list(summary.warnings)].map(redactText);
   const imported = typeof p.numberOfMachinesImported === 'number' ? p.numberOfMachinesImported : null;
   return {
@@ -103,17 +105,36 @@ export class AzureMigrateImporter {
       await this.arm.call('GET', path);
       return 'exists';
     } catch (err) {
-      if (!(err instanceof ArmError) || err.status !== 404 || err.code === 'ResourceGroupNotFound' || err.code === 'SubscriptionNotFound' || !this.settings.create) throw err;
+      if (
+        !(err instanceof ArmError) ||
+        err.status !== 404 ||
+        err.code === 'ResourceGroupNotFound' ||
+        err.code === 'SubscriptionNotFound' ||
+        !this.settings.create
+      )
+        throw err;
     }
-    const rg = await this.arm.call<{ location?: string }>('GET', `/subscriptions/${this.settings.subscriptionId}/resourceGroups/${this.settings.resourceGroup}`, undefined, { apiVersion: '2021-04-01' });
+    const rg = await this.arm.call<{ location?: string }>(
+      'GET',
+      `/subscriptions/${this.settings.subscriptionId}/resourceGroups/${this.settings.resourceGroup}`,
+      undefined,
+      { apiVersion: '2021-04-01' },
+    );
     await this.arm.putAndWait(path, { location: rg.body?.location, properties: {} }, { pollMs: this.o.pollMs });
     return 'created';
   }
 
   async requestImportUri(): Promise<{ uri: string; jobArmId: string }> {
-    const r = await this.arm.call<{ uri?: string; jobArmId?: string }>('POST', `${sitePath(this.settings)}/importUri`, { importType: this.settings.format });
+    const r = await this.arm.call<{ uri?: string; jobArmId?: string }>('POST', `${sitePath(this.settings)}/importUri`, {
+      importType: this.settings.format,
+    });
     if (!r.body?.uri || !r.body.jobArmId) {
-      throw new ArmError(`POST ${this.settings.importSite}/importUri answered without uri and jobArmId. Fix: check sink.azureMigrate.apiVersion`, r.status, 'UnexpectedResponse', false);
+      throw new ArmError(
+        `POST ${this.settings.importSite}/importUri answered without uri and jobArmId. Fix: check sink.azureMigrate.apiVersion`,
+        r.status,
+        'UnexpectedResponse',
+        false,
+      );
     }
     return { uri: r.body.uri, jobArmId: r.body.jobArmId };
   }

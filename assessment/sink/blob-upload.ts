@@ -28,7 +28,11 @@ function v1Client(dispatcher: Dispatcher, timeoutMs: number): RequestPolicy {
 }
 
 export class BlobUploadError extends Error {
-  constructor(message: string, readonly status: number | undefined, readonly retryable: boolean) {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly retryable: boolean,
+  ) {
     super(message);
     this.name = 'BlobUploadError';
   }
@@ -41,7 +45,11 @@ export function blobLocation(sasUri: string): string {
 }
 
 /** Uploads `data` as the block blob at `sasUri` (overwriting: a retried upload leaves one blob, not two). */
-export async function uploadBlob(sasUri: string, data: Buffer, opts: { dispatcher: Dispatcher; timeoutMs: number; contentType: string }): Promise<{ etag?: string }> {
+export async function uploadBlob(
+  sasUri: string,
+  data: Buffer,
+  opts: { dispatcher: Dispatcher; timeoutMs: number; contentType: string },
+): Promise<{ etag?: string }> {
   const pipeline = newPipeline(new AnonymousCredential(), {
     httpClient: v1Client(opts.dispatcher, opts.timeoutMs),
     // The outbox retries for hours; the SDK only rides out a blip.
@@ -59,6 +67,10 @@ export async function uploadBlob(sasUri: string, data: Buffer, opts: { dispatche
     const retryable = status === undefined || status === 408 || status === 429 || status >= 500;
     const [firstLine = ''] = ((err as Error).message ?? String(err)).split('\n');
     const msg = redactText(firstLine.slice(0, 300));
-    throw new BlobUploadError(`upload to ${where} failed${status ? ` (HTTP ${status} ${code ?? ''})` : code ? ` (${code})` : ''}: ${msg}`, status, retryable);
+    throw new BlobUploadError(
+      `upload to ${where} failed${status ? ` (HTTP ${status} ${code ?? ''})` : code ? ` (${code})` : ''}: ${msg}`,
+      status,
+      retryable,
+    );
   }
 }

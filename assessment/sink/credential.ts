@@ -18,7 +18,10 @@ export class AuthError extends Error {
 /** The credential; `dispatcher` is the sink's undici dispatcher, so tokens use the same proxy and trust as uploads. */
 export function createCredential(settings: SinkSettings, dispatcher?: Dispatcher, errors?: TransportErrors): TokenCredential {
   if (!settings.tenantId || !settings.clientId) {
-    throw new UserError('sink: tenantId and clientId are required to send to Azure.', { fix: 'Add sink.tenantId and sink.clientId (the app registration) to the config.', code: 'SINK_CONFIG' });
+    throw new UserError('sink: tenantId and clientId are required to send to Azure.', {
+      fix: 'Add sink.tenantId and sink.clientId (the app registration) to the config.',
+      code: 'SINK_CONFIG',
+    });
   }
   const options = {
     authorityHost: settings.authorityHost,
@@ -26,11 +29,21 @@ export function createCredential(settings: SinkSettings, dispatcher?: Dispatcher
     ...(dispatcher ? { httpClient: undiciHttpClient(dispatcher, settings.timeoutSec * 1000, errors) } : {}),
   };
   if (settings.certificateFile) {
-    const password = settings.certificatePassword ? resolveSecret(settings.certificatePassword, 'sink.certificatePassword').reveal() : undefined;
-    return new ClientCertificateCredential(settings.tenantId, settings.clientId, { certificatePath: settings.certificateFile, certificatePassword: password }, options);
+    const password = settings.certificatePassword
+      ? resolveSecret(settings.certificatePassword, 'sink.certificatePassword').reveal()
+      : undefined;
+    return new ClientCertificateCredential(
+      settings.tenantId,
+      settings.clientId,
+      { certificatePath: settings.certificateFile, certificatePassword: password },
+      options,
+    );
   }
   if (!settings.clientSecret) {
-    throw new UserError('sink: neither clientSecret nor certificateFile is set.', { fix: 'Add sink.clientSecret: { env: NAME } or sink.certificateFile: /path/to/cert.pem.', code: 'SINK_CONFIG' });
+    throw new UserError('sink: neither clientSecret nor certificateFile is set.', {
+      fix: 'Add sink.clientSecret: { env: NAME } or sink.certificateFile: /path/to/cert.pem.',
+      code: 'SINK_CONFIG',
+    });
   }
   const secret = resolveSecret(settings.clientSecret, 'sink.clientSecret');
   return new ClientSecretCredential(settings.tenantId, settings.clientId, secret.reveal(), options);
@@ -69,7 +82,10 @@ export class TokenSource {
       t = await this.#credential.getToken(this.scope);
     } catch (err) {
       const network = this.#errors.last ? ` (network: ${this.#errors.last})` : '';
-      throw new AuthError(`could not get a token from ${this.settings.authorityHost} for tenant ${this.settings.tenantId}: ${redactText(firstLine(err))}${redactText(network)}`, { cause: err });
+      throw new AuthError(
+        `could not get a token from ${this.settings.authorityHost} for tenant ${this.settings.tenantId}: ${redactText(firstLine(err))}${redactText(network)}`,
+        { cause: err },
+      );
     }
     if (!t) throw new AuthError(`the authority ${this.settings.authorityHost} returned no token`);
     this.#cached = t;

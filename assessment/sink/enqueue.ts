@@ -19,7 +19,11 @@ export interface EnqueueSummary {
 export async function buildPlan(redis: Redis, config: CollectorConfig, a: Assessment, withPoints: boolean): Promise<UploadPlan> {
   let points: { rows: Row[]; until: number } | null = null;
   if (withPoints && config.sink.logsIngestion) {
-    const w = pointWindow(Date.parse(a.asOf), HISTORY_MS[a.properties.history], await new SinkState(redis, config.redis.prefix).pointsWatermark());
+    const w = pointWindow(
+      Date.parse(a.asOf),
+      HISTORY_MS[a.properties.history],
+      await new SinkState(redis, config.redis.prefix).pointsWatermark(),
+    );
     points = { rows: await readPointRows(redis, config.redis.prefix, a, w.from, w.to), until: w.to };
   }
   return planUpload(a, config.sink, points);

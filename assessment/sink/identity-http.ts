@@ -2,7 +2,14 @@
 // the uploads: the same proxy (HTTPS_PROXY / NO_PROXY) and the same trust (sink.tls.caFile). The
 // Azure SDK's own client ignores custom CAs behind a proxy ("TLS settings are not supported in
 // combination with custom Proxy"), which breaks appliances behind TLS-inspecting proxies.
-import type { HttpClient, HttpHeaders, PipelineRequest, PipelineResponse, RawHttpHeaders, RawHttpHeadersInput } from '@azure/core-rest-pipeline';
+import type {
+  HttpClient,
+  HttpHeaders,
+  PipelineRequest,
+  PipelineResponse,
+  RawHttpHeaders,
+  RawHttpHeadersInput,
+} from '@azure/core-rest-pipeline';
 import { request, type Dispatcher } from 'undici';
 
 class Headers implements HttpHeaders {

@@ -93,18 +93,35 @@ export class LogsIngestionSender {
       remaining,
       reason: last ? `${stream}: ${last.message}` : undefined,
       status: last?.status,
-      retryAfterMs: failures.reduce<number | undefined>((m, f) => (f.retryAfterMs === undefined ? m : Math.max(m ?? 0, f.retryAfterMs)), undefined),
+      retryAfterMs: failures.reduce<number | undefined>(
+        (m, f) => (f.retryAfterMs === undefined ? m : Math.max(m ?? 0, f.retryAfterMs)),
+        undefined,
+      ),
       requests,
     };
   }
 }
 
 function describe(rows: Row[], err: unknown): Failure {
-  const e = err as { statusCode?: number; code?: string; message?: string; response?: { headers?: { get(n: string): string | undefined } } };
+  const e = err as {
+    statusCode?: number;
+    code?: string;
+    message?: string;
+    response?: { headers?: { get(n: string): string | undefined } };
+  };
   const status = e.statusCode;
   const retryAfterMs = parseRetryAfter(e.response?.headers?.get('retry-after') ?? undefined);
-  const text = redactText(String(e.message ?? err).replace(/\s+/g, ' ').slice(0, 300));
-  return { rows, status, retryAfterMs, message: status ? `HTTP ${status}${e.code ? ` ${e.code}` : ''}: ${text}` : `${e.code ?? 'error'}: ${text}` };
+  const text = redactText(
+    String(e.message ?? err)
+      .replace(/\s+/g, ' ')
+      .slice(0, 300),
+  );
+  return {
+    rows,
+    status,
+    retryAfterMs,
+    message: status ? `HTTP ${status}${e.code ? ` ${e.code}` : ''}: ${text}` : `${e.code ?? 'error'}: ${text}`,
+  };
 }
 
 /**

@@ -73,14 +73,19 @@ export function jobOptions(settings: SinkSettings): JobsOptions {
 
 export class Outbox {
   readonly queue: Queue<OutboxJobData, OutboxResult>;
-  constructor(private readonly connection: Redis, private readonly prefix: string, private readonly settings: SinkSettings) {
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+    private readonly settings: SinkSettings,
+  ) {
     this.queue = new Queue(OUTBOX_QUEUE, { connection, prefix });
   }
 
   /** Queues an import file unless this content was already imported to the site or is queued. */
   async enqueueImport(site: string, asOf: string, file: ImportFile): Promise<{ added: boolean; reason?: string }> {
     const state = new SinkState(this.connection, this.prefix);
-    if ((await state.importedHash(site, file.part)) === file.contentHash) return { added: false, reason: 'this content was already imported to the site' };
+    if ((await state.importedHash(site, file.part)) === file.contentHash)
+      return { added: false, reason: 'this content was already imported to the site' };
     const id = importJobId(site, file.contentHash);
     if (await this.queue.getJob(id)) return { added: false, reason: 'this content is already in the outbox' };
     const data: ImportJobData = { kind: 'import', site, asOf, file, progress: {}, enqueuedAt: new Date().toISOString() };
@@ -94,7 +99,15 @@ export class Outbox {
     for (const rows of batches) {
       const id = ingestJobId(stream, rows);
       if (await this.queue.getJob(id)) continue;
-      const data: IngestJobData = { kind: 'ingest', stream, streamName, asOf, rows, total: rows.length, enqueuedAt: new Date().toISOString() };
+      const data: IngestJobData = {
+        kind: 'ingest',
+        stream,
+        streamName,
+        asOf,
+        rows,
+        total: rows.length,
+        enqueuedAt: new Date().toISOString(),
+      };
       await this.queue.add('ingest', data, { ...jobOptions(this.settings), jobId: id });
       added += 1;
     }
@@ -204,17 +217,31 @@ async function processImport(job: Job<ImportJobData, OutboxResult>, clients: Azu
   }
   await state.recordImport(result);
   if (result.failed) {
-    throw new Park(`Azure Migrate import job ${result.jobArmId.split('/').pop()} ${result.status}: ${result.errors.slice(0, 5).join('; ') || 'no error details'}${result.errors.length > 5 ? ` (+${result.errors.length - 5} more)` : ''}`);
+    throw new Park(
+      `Azure Migrate import job ${result.jobArmId.split('/').pop()} ${result.status}: ${result.errors.slice(0, 5).join('; ') || 'no error details'}${result.errors.length > 5 ? ` (+${result.errors.length - 5} more)` : ''}`,
+    );
   }
   return { kind: 'import', records: result.imported ?? result.servers, status: result.status };
 }
 
-async function processIngest(job: Job<IngestJobData, OutboxResult>, clients: AzureClients, state: SinkState): Promise<OutboxResult & { retryAfterMs?: number }> {
+async function processIngest(
+  job: Job<IngestJobData, OutboxResult>,
+  clients: AzureClients,
+  state: SinkState,
+): Promise<OutboxResult & { retryAfterMs?: number }> {
   if (!clients.ingest) throw new Park('sink.logsIngestion is no longer configured; remove this job or configure it again');
   const d = job.data;
   const r = await clients.ingest.send(d.streamName, d.rows);
   const ok = r.remaining.length === 0;
-  await state.recordIngest({ stream: d.streamName, rows: d.rows.length, accepted: r.accepted, requests: r.requests, at: new Date().toISOString(), ok, reason: r.reason ?? null });
+  await state.recordIngest({
+    stream: d.streamName,
+    rows: d.rows.length,
+    accepted: r.accepted,
+    requests: r.requests,
+    at: new Date().toISOString(),
+    ok,
+    reason: r.reason ?? null,
+  });
   if (ok) return { kind: 'ingest', records: d.total };
   // Keep only the rows Azure did not accept, so the retry does not send the others again.
   if (r.accepted > 0) {
@@ -243,8 +270,14 @@ export function startOutboxSender(
       const where = { key: job.id?.slice(0, 40), attempt: job.attemptsMade + 1 };
       try {
         // Left over from before the upgrade: the invented endpoint is gone, so there is nowhere to send it.
-        if (job.data.kind !== 'import' && job.data.kind !== 'ingest') throw new Park('a batch for the removed sink.endpoint: nothing to send; the next assessment goes to sink.azureMigrate / sink.logsIngestion');
-        const r = job.data.kind === 'import' ? await processImport(job as Job<ImportJobData, OutboxResult>, clients, state) : await processIngest(job as Job<IngestJobData, OutboxResult>, clients, state);
+        if (job.data.kind !== 'import' && job.data.kind !== 'ingest')
+          throw new Park(
+            'a batch for the removed sink.endpoint: nothing to send; the next assessment goes to sink.azureMigrate / sink.logsIngestion',
+          );
+        const r =
+          job.data.kind === 'import'
+            ? await processImport(job as Job<ImportJobData, OutboxResult>, clients, state)
+            : await processIngest(job as Job<IngestJobData, OutboxResult>, clients, state);
         log.info({ ...where, records: r.records, status: r.status }, `${job.data.kind} done`);
         return r;
       } catch (err) {
@@ -277,7 +310,10 @@ export function startOutboxSender(
       prefix,
       concurrency: 1,
       lockDuration: Math.max(60_000, (opts.timeoutMs ?? settings.timeoutSec * 1000) * 3),
-      settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, settings.retry.baseDelaySec * 1000, settings.retry.maxDelaySec * 1000) },
+      settings: {
+        backoffStrategy: (attemptsMade: number) =>
+          backoffDelay(attemptsMade, settings.retry.baseDelaySec * 1000, settings.retry.maxDelaySec * 1000),
+      },
     },
   );
   worker.on('error', (err) => log.error({ err: err.message }, 'outbox worker error'));

@@ -29,9 +29,15 @@ export interface UploadPlan {
   pointsUntil: number | null;
 }
 
-export function importFiles(a: Assessment, settings: NonNullable<SinkSettings['azureMigrate']>): { files: ImportFile[]; warnings: string[] } {
+export function importFiles(
+  a: Assessment,
+  settings: NonNullable<SinkSettings['azureMigrate']>,
+): { files: ImportFile[]; warnings: string[] } {
   if (settings.format !== 'AzureMigrateCSV') {
-    throw new UserError(`sink.azureMigrate.format ${settings.format}: this version writes only the Azure Migrate CSV.`, { fix: 'Set sink.azureMigrate.format: AzureMigrateCSV.', code: 'SINK_CONFIG' });
+    throw new UserError(`sink.azureMigrate.format ${settings.format}: this version writes only the Azure Migrate CSV.`, {
+      fix: 'Set sink.azureMigrate.format: AzureMigrateCSV.',
+      code: 'SINK_CONFIG',
+    });
   }
   const csv = toAzureMigrateCsv(a.machines);
   const stamp = a.asOf.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -73,9 +79,16 @@ export function planUpload(a: Assessment, settings: SinkSettings, points: { rows
   }
   const li = settings.logsIngestion;
   if (li) {
-    const add = (stream: StreamKind, rows: Row[]) => plan.streams.push({ stream, streamName: li.streams[stream], rows: rows.length, batches: chunk(rows, settings.batchSize) });
-    add('machines', a.machines.map((r) => machineRow(r, a.asOf)));
-    add('assessments', a.machines.map((r) => assessmentRow(r, a)));
+    const add = (stream: StreamKind, rows: Row[]) =>
+      plan.streams.push({ stream, streamName: li.streams[stream], rows: rows.length, batches: chunk(rows, settings.batchSize) });
+    add(
+      'machines',
+      a.machines.map((r) => machineRow(r, a.asOf)),
+    );
+    add(
+      'assessments',
+      a.machines.map((r) => assessmentRow(r, a)),
+    );
     if (points) add('points', points.rows);
   }
   return plan;

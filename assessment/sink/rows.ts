@@ -16,7 +16,13 @@ export type Row = Record<string, string | number | boolean | null>;
 /** The row with RecordId = SHA-256 of its stream and other columns (key order does not matter). */
 export function withRecordId(stream: StreamKind, row: Row): Row {
   const { RecordId: _ignored, ...rest } = row;
-  return { ...rest, RecordId: createHash('sha256').update(`${stream}\u0000${canonicalJson(rest)}`).digest('hex').slice(0, 32) };
+  return {
+    ...rest,
+    RecordId: createHash('sha256')
+      .update(`${stream}\u0000${canonicalJson(rest)}`)
+      .digest('hex')
+      .slice(0, 32),
+  };
 }
 
 /** One row per machine as discovered (configuration, not utilisation). */
@@ -33,7 +39,10 @@ export function machineRow(r: AssessmentRecord, asOf: string): Row {
     Cores: r.cpuCores,
     MemoryMB: r.memoryMB,
     Disks: r.disks.length,
-    StorageGiB: round(r.disks.reduce((s, d) => s + d.sizeGiB, 0), 2),
+    StorageGiB: round(
+      r.disks.reduce((s, d) => s + d.sizeGiB, 0),
+      2,
+    ),
     Nics: r.nics.length,
     IpAddresses: r.ipAddresses.join(','),
     Firmware: r.firmware,
@@ -46,7 +55,13 @@ export function machineRow(r: AssessmentRecord, asOf: string): Row {
 /** One row per machine of the assessment: readiness, the recommended size, its cost and the utilisation it used. */
 export function assessmentRow(r: AssessmentRecord, a: Pick<Assessment, 'asOf' | 'properties' | 'catalog'>): Row {
   const p = r.performance;
-  const sum = (vals: (number | null)[]) => (vals.every((v) => v === null) ? null : round(vals.reduce<number>((s, v) => s + (v ?? 0), 0), 3));
+  const sum = (vals: (number | null)[]) =>
+    vals.every((v) => v === null)
+      ? null
+      : round(
+          vals.reduce<number>((s, v) => s + (v ?? 0), 0),
+          3,
+        );
   return withRecordId('assessments', {
     TimeGenerated: a.asOf,
     AssessmentAsOf: a.asOf,

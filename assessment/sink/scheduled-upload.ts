@@ -15,7 +15,11 @@ export interface AzureSinkService {
   close(): Promise<void>;
 }
 
-export function startAzureSink(config: CollectorConfig, log: Logger, opts: { everyMs?: number; firstDelayMs?: number } = {}): AzureSinkService {
+export function startAzureSink(
+  config: CollectorConfig,
+  log: Logger,
+  opts: { everyMs?: number; firstDelayMs?: number } = {},
+): AzureSinkService {
   if (!config.sink.enabled) throw new Error('startAzureSink: sink.enabled is false');
   const redis = createRedis(config.redis, { name: 'collector-sink', forWorker: true });
   redis.on('error', () => {}); // ioredis reconnects; the worker logs its own errors once
@@ -29,7 +33,9 @@ export function startAzureSink(config: CollectorConfig, log: Logger, opts: { eve
     return r;
   };
   const tick = () => {
-    running = assessNow().catch((err) => log.error({ err: errorMessage(err) }, 'could not queue the assessment for Azure; next try at the next interval'));
+    running = assessNow().catch((err) =>
+      log.error({ err: errorMessage(err) }, 'could not queue the assessment for Azure; next try at the next interval'),
+    );
   };
   const first = setTimeout(tick, opts.firstDelayMs ?? 60_000);
   const timer = setInterval(tick, everyMs);

@@ -16,7 +16,10 @@ export interface IngestRecord {
 }
 
 export class SinkState {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   #site(site: string): string {
     return `${this.prefix}:azure:import-site:${site}`;

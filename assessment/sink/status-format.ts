@@ -38,7 +38,11 @@ export function formatOutboxStatus(st: OutboxStatus, sink: SinkSettings): string
   }
   const lg = st.lastIngest;
   if (sink.logsIngestion) {
-    lines.push(lg ? `Last ingestion batch: ${lg.stream} ${lg.accepted}/${lg.rows} row(s) accepted in ${lg.requests} request(s) at ${lg.at}${lg.ok ? '' : `: ${lg.reason}`}` : 'Last ingestion batch: none yet');
+    lines.push(
+      lg
+        ? `Last ingestion batch: ${lg.stream} ${lg.accepted}/${lg.rows} row(s) accepted in ${lg.requests} request(s) at ${lg.at}${lg.ok ? '' : `: ${lg.reason}`}`
+        : 'Last ingestion batch: none yet',
+    );
   }
   const show = (title: string, list: OutboxStatus['failed']) => {
     if (list.length === 0) return;
@@ -56,15 +60,19 @@ export function formatOutboxStatus(st: OutboxStatus, sink: SinkSettings): string
 
 export function formatEnqueued(s: EnqueueSummary): string {
   const lines: string[] = [];
-  for (const i of s.imports) lines.push(`import ${i.file} (${i.servers} server(s)): ${i.added ? 'added to the outbox' : `not added, ${i.reason}`}`);
-  for (const t of s.streams) lines.push(`${t.stream}: ${t.rows} row(s) in ${t.batches} batch(es): ${t.added} added to the outbox, ${t.already} already there`);
+  for (const i of s.imports)
+    lines.push(`import ${i.file} (${i.servers} server(s)): ${i.added ? 'added to the outbox' : `not added, ${i.reason}`}`);
+  for (const t of s.streams)
+    lines.push(`${t.stream}: ${t.rows} row(s) in ${t.batches} batch(es): ${t.added} added to the outbox, ${t.already} already there`);
   for (const w of s.warnings) lines.push(`warning: ${w}`);
   return lines.length ? `${lines.join('\n')}\n` : 'nothing to send: no destination configured\n';
 }
 
 /** --dry-run: what would be sent where, with the requests each would take. */
 export function formatPlan(plan: UploadPlan, sink: SinkSettings, importedHash: (part: number) => string | null): string {
-  const lines = [`Assessment of ${plan.asOf}; token from ${sink.authorityHost} for tenant ${sink.tenantId ?? '?'}, client ${sink.clientId ?? '?'}`];
+  const lines = [
+    `Assessment of ${plan.asOf}; token from ${sink.authorityHost} for tenant ${sink.tenantId ?? '?'}, client ${sink.clientId ?? '?'}`,
+  ];
   const am = sink.azureMigrate;
   for (const i of plan.imports) {
     if (!am) throw new Error('upload plan: Azure Migrate imports without sink.azureMigrate (planUpload adds them only with it)');

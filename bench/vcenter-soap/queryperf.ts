@@ -29,13 +29,27 @@ export async function soapQueryPerfCycle(
     method: 'POST',
     dispatcher,
     headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'urn:vim25/6.0' },
-    body: envelope('Login', { type: 'SessionManager', value: 'SessionManager' }, el('userName', sim.username) + el('password', sim.password)),
+    body: envelope(
+      'Login',
+      { type: 'SessionManager', value: 'SessionManager' },
+      el('userName', sim.username) + el('password', sim.password),
+    ),
   });
   await login.body.text();
   const cookie = String(login.headers['set-cookie'] ?? '').split(';')[0]!;
   const httpClient = {
-    request(rurl: string, data: string, callback: (err: unknown, res?: unknown, body?: unknown) => void, exheaders: Record<string, string> = {}) {
-      request(rurl, { method: 'POST', dispatcher, headers: { ...exheaders, cookie, 'content-type': 'text/xml; charset=utf-8' }, body: data })
+    request(
+      rurl: string,
+      data: string,
+      callback: (err: unknown, res?: unknown, body?: unknown) => void,
+      exheaders: Record<string, string> = {},
+    ) {
+      request(rurl, {
+        method: 'POST',
+        dispatcher,
+        headers: { ...exheaders, cookie, 'content-type': 'text/xml; charset=utf-8' },
+        body: data,
+      })
         .then(async (res) => {
           const body = await res.body.text();
           callback(null, { status: res.statusCode, headers: res.headers, data: body }, body);
@@ -66,7 +80,10 @@ export async function soapQueryPerfCycle(
   const worker = async () => {
     while (next < batches.length) {
       const batch = batches[next++]!;
-      const [result] = await client.QueryPerfAsync({ _this: { attributes: { type: 'PerformanceManager' }, $value: 'PerfMgr' }, querySpec: batch.map(spec) });
+      const [result] = await client.QueryPerfAsync({
+        _this: { attributes: { type: 'PerformanceManager' }, $value: 'PerfMgr' },
+        querySpec: batch.map(spec),
+      });
       for (const em of asArray(result?.returnval)) {
         for (const series of asArray(em?.value)) {
           for (const v of asArray(series?.value)) if (Number(v) >= 0) values++;

@@ -39,7 +39,9 @@ export function register(program: Command): void {
     withConfigOptions(
       program
         .command('assess')
-        .description('build the assessment (readiness, confidence, right-sizing, cost) from the inventory and the 10-minute points, as JSON (schemas/assessment.schema.json)')
+        .description(
+          'build the assessment (readiness, confidence, right-sizing, cost) from the inventory and the 10-minute points, as JSON (schemas/assessment.schema.json)',
+        )
         .option('-o, --out <file>', 'output file ("-" for stdout)', '-'),
     ),
   ).action(async (opts) => {

@@ -16,6 +16,8 @@ export function register(program: Command): void {
       if (s.kind === 'linux' && s.privateKey) resolveSecret(s.privateKey, `sources[${i}].privateKey`);
       if (s.kind === 'linux' && s.privateKeyPassphrase) resolveSecret(s.privateKeyPassphrase, `sources[${i}].privateKeyPassphrase`);
     });
-    process.stdout.write(`${opts.config}: valid; ${cfg.sources.length} source(s): ${cfg.sources.map((s) => `${s.name} (${s.kind})`).join(', ') || 'none'}\n`);
+    process.stdout.write(
+      `${opts.config}: valid; ${cfg.sources.length} source(s): ${cfg.sources.map((s) => `${s.name} (${s.kind})`).join(', ') || 'none'}\n`,
+    );
   });
 }

@@ -9,7 +9,9 @@ export async function register(program: Command): Promise<void> {
   const dir = join(dirname(fileURLToPath(import.meta.url)), 'lab');
   let files: string[] = [];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .sort();
   } catch {
     return;
   }

@@ -18,7 +18,8 @@ export function register(program: Command): void {
     const { UserError } = await import('../../common/errors.js');
     const { isMetricName, METRICS } = await import('../../model/index.js');
     const { parseTimeArg } = await import('../time-arg.js');
-    if (!isMetricName(opts.metric)) throw new UserError(`--metric: ${JSON.stringify(opts.metric)} is not a metric.`, { fix: `Use one of: ${METRICS.join(', ')}` });
+    if (!isMetricName(opts.metric))
+      throw new UserError(`--metric: ${JSON.stringify(opts.metric)} is not a metric.`, { fix: `Use one of: ${METRICS.join(', ')}` });
     const to = opts.to ? parseTimeArg('--to', opts.to) : Date.now();
     const from = opts.from ? parseTimeArg('--from', opts.from) : to - 86_400_000;
     if (!(to > from)) throw new UserError('--from must be before --to.', { fix: 'Swap them or widen the range.' });
@@ -26,13 +27,26 @@ export function register(program: Command): void {
     const { readPoints } = await import('../../rollup/point-store.js');
     const redis = createRedis(config.redis, { name: 'collector-rollups' });
     try {
-      const points = await readPoints(redis, config.redis.prefix, { machine: opts.machine, metric: opts.metric, instance: opts.instance, from, to });
+      const points = await readPoints(redis, config.redis.prefix, {
+        machine: opts.machine,
+        metric: opts.metric,
+        instance: opts.instance,
+        from,
+        to,
+      });
       let text: string;
       if (opts.json) {
         text = `${JSON.stringify({ machine: opts.machine, metric: opts.metric, instance: opts.instance, from: new Date(from).toISOString(), to: new Date(to).toISOString(), points: points.map((p) => ({ windowStart: new Date(p.windowStart).toISOString(), peak: p.peak, samples: p.samples })) }, null, 2)}\n`;
       } else {
-        const rows = points.map((p) => `${new Date(p.windowStart).toISOString()}  ${String(p.peak).padStart(14)}  ${String(p.samples).padStart(7)}`);
-        text = [`${'WINDOW START (UTC)'.padEnd(24)}  ${'PEAK'.padStart(14)}  ${'SAMPLES'.padStart(7)}`, ...rows, `${points.length} point(s)`].join('\n') + '\n';
+        const rows = points.map(
+          (p) => `${new Date(p.windowStart).toISOString()}  ${String(p.peak).padStart(14)}  ${String(p.samples).padStart(7)}`,
+        );
+        text =
+          [
+            `${'WINDOW START (UTC)'.padEnd(24)}  ${'PEAK'.padStart(14)}  ${'SAMPLES'.padStart(7)}`,
+            ...rows,
+            `${points.length} point(s)`,
+          ].join('\n') + '\n';
       }
       await writeOutput(opts.out, text);
     } finally {

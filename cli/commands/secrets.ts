@@ -6,7 +6,9 @@ export function register(program: Command): void {
   withConfigOptions(
     secrets
       .command('rotate')
-      .description('re-encrypt every { encrypted } credential of the config under a new key (stop the service first; the old key is kept as secret.key.old until done)'),
+      .description(
+        're-encrypt every { encrypted } credential of the config under a new key (stop the service first; the old key is kept as secret.key.old until done)',
+      ),
   ).action(async (opts) => {
     const { loadConfig } = await import('../../config/load.js');
     const { applianceKeyFile } = await import('../../appliance/credential-store.js');

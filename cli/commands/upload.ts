@@ -7,7 +7,9 @@ export function register(program: Command): void {
     withConfigOptions(
       program
         .command('upload')
-        .description('put the assessment in the durable outbox for Azure (Azure Migrate import file, Logs Ingestion batches; keyed by content hash: never queued twice) and, with --send, deliver it')
+        .description(
+          'put the assessment in the durable outbox for Azure (Azure Migrate import file, Logs Ingestion batches; keyed by content hash: never queued twice) and, with --send, deliver it',
+        )
         .option('--assessment <file>', 'upload this assessment JSON (collector assess --out) instead of building one')
         .option('--dry-run', 'show what would be sent where (files, rows, requests) without queuing or sending anything')
         .option('--send', 'run the sender in this process until the outbox is empty (the appliance service sends on its own)')

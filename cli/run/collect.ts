@@ -25,7 +25,10 @@ class NdjsonOut {
   lines = 0;
   /** Samples the sample contract refused, per source: never written (the file is what ingest accepts). */
   readonly refused = new Map<string, Map<string, number>>();
-  constructor(path: string, private readonly retentionDays: number) {
+  constructor(
+    path: string,
+    private readonly retentionDays: number,
+  ) {
     this.#file = path === '-' ? null : createWriteStream(path);
     this.#stream = this.#file ?? process.stdout;
   }
@@ -38,7 +41,8 @@ class NdjsonOut {
     }
     if (batch.length === 0) return;
     let text = '';
-    for (const s of batch) text += `${JSON.stringify({ machine: s.machine, metric: s.metric, instance: s.instance, ts: s.ts, value: s.value, intervalSec: s.intervalSec })}\n`;
+    for (const s of batch)
+      text += `${JSON.stringify({ machine: s.machine, metric: s.metric, instance: s.instance, ts: s.ts, value: s.value, intervalSec: s.intervalSec })}\n`;
     this.lines += batch.length;
     if (!this.#stream.write(text)) await once(this.#stream, 'drain');
   }
@@ -93,7 +97,10 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
       const ok = await Promise.all(collectors.map((c) => pollOnce(c, out, log, deadlineMs, true)));
       const failed = collectors.filter((_, i) => !ok[i]).map((c) => c.name);
       if (failed.length > 0) {
-        throw new UserError(`collection failed for ${failed.length} of ${collectors.length} source(s): ${failed.join(', ')} (see the errors above; the samples of the others were written).`, { fix: 'Fix the errors listed for each source, then run again.', code: 'COLLECT_FAILED' });
+        throw new UserError(
+          `collection failed for ${failed.length} of ${collectors.length} source(s): ${failed.join(', ')} (see the errors above; the samples of the others were written).`,
+          { fix: 'Fix the errors listed for each source, then run again.', code: 'COLLECT_FAILED' },
+        );
       }
       return;
     }

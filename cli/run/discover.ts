@@ -33,14 +33,21 @@ export async function runDiscover(opts: CommonOptions & { out: string; source?: 
   const failed = inventory.sources.filter((s) => s.errors.length > 0 && s.machines === 0).map((s) => s.name);
   if (failed.length > 0) {
     const all = failed.length === inventory.sources.length;
-    throw new UserError(`discovery failed for ${failed.length} of ${inventory.sources.length} source(s): ${failed.join(', ')}${all ? '' : `; the inventory of the others was written to ${opts.out}`} (see the errors above).`, {
-      fix: 'Fix the errors listed for each source; `collector config check` validates the file and its secrets.',
-      code: 'DISCOVER_FAILED',
-    });
+    throw new UserError(
+      `discovery failed for ${failed.length} of ${inventory.sources.length} source(s): ${failed.join(', ')}${all ? '' : `; the inventory of the others was written to ${opts.out}`} (see the errors above).`,
+      {
+        fix: 'Fix the errors listed for each source; `collector config check` validates the file and its secrets.',
+        code: 'DISCOVER_FAILED',
+      },
+    );
   }
 }
 
-async function discoverOne(cfg: SourceConfig, log: import('../../common/log.js').Logger, deadlineMs: number): Promise<{ source: SourceSummary; machines: Machine[] }> {
+async function discoverOne(
+  cfg: SourceConfig,
+  log: import('../../common/log.js').Logger,
+  deadlineMs: number,
+): Promise<{ source: SourceSummary; machines: Machine[] }> {
   const tick = progress(cfg.name, 'objects read');
   let collector: Awaited<ReturnType<typeof createCollector>> | undefined;
   try {
@@ -48,7 +55,10 @@ async function discoverOne(cfg: SourceConfig, log: import('../../common/log.js')
     collector = await createCollector(cfg, options);
     const c = collector;
     // On the deadline the collector is closed, which aborts its requests; close() is bounded below too.
-    return await withDeadline(c.discover(), deadlineMs, 'discovery', { setting: 'service.discoveryDeadlineSec', onTimeout: () => void c.close().catch(() => undefined) });
+    return await withDeadline(c.discover(), deadlineMs, 'discovery', {
+      setting: 'service.discoveryDeadlineSec',
+      onTimeout: () => void c.close().catch(() => undefined),
+    });
   } catch (err) {
     const fix = err instanceof UserError && err.fix ? ` Fix: ${err.fix}` : '';
     return {

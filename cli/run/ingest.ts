@@ -40,7 +40,12 @@ export interface IngestResult {
  * Replays a sample file through the same queue and workers as live collection and returns when it
  * is rolled up (with `worker: false`, when workers elsewhere have finished its jobs).
  */
-export async function ingestFile(config: CollectorConfig, log: Logger, file: string, opts: { batchSize?: number; worker?: boolean; timeoutMs?: number } = {}): Promise<IngestResult> {
+export async function ingestFile(
+  config: CollectorConfig,
+  log: Logger,
+  file: string,
+  opts: { batchSize?: number; worker?: boolean; timeoutMs?: number } = {},
+): Promise<IngestResult> {
   const batchSize = opts.batchSize ?? 5000;
   let input: ReadStream;
   try {
@@ -48,7 +53,9 @@ export async function ingestFile(config: CollectorConfig, log: Logger, file: str
     input = stream;
     await new Promise((resolve, reject) => stream.once('open', resolve).once('error', reject));
   } catch (err) {
-    throw new UserError(`cannot read the sample file ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: 'Check the path; `collector collect --out FILE` writes such a file.' });
+    throw new UserError(`cannot read the sample file ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, {
+      fix: 'Check the path; `collector collect --out FILE` writes such a file.',
+    });
   }
   const { queue, connection } = createSamplesQueue(config);
   connection.on('error', () => {});
@@ -93,7 +100,10 @@ export async function ingestFile(config: CollectorConfig, log: Logger, file: str
       batches++;
     }
     const deadline = Date.now() + (opts.timeoutMs ?? 30 * 60_000);
-    if (!(await producer.flush(opts.timeoutMs ?? 30 * 60_000))) throw new UserError('Redis stayed unreachable: the samples were not queued.', { fix: 'Check redis.url and that Redis is running, then run the ingest again (replaying is harmless).' });
+    if (!(await producer.flush(opts.timeoutMs ?? 30 * 60_000)))
+      throw new UserError('Redis stayed unreachable: the samples were not queued.', {
+        fix: 'Check redis.url and that Redis is running, then run the ingest again (replaying is harmless).',
+      });
     await waitForJobs(queue, producer.jobIds, deadline);
     await quarantine.settled();
     return { samples, batches, rolledUp: true, refused, refusedByReason, firstRefused };
@@ -115,13 +125,19 @@ async function waitForJobs(queue: import('bullmq').Queue, ids: string[], deadlin
       const states = await Promise.all(part.map((id) => queue.getJobState(id)));
       for (const [j, id] of part.entries()) {
         const st = states[j];
-        if (st === 'failed') throw new UserError(`a sample batch failed to roll up (job ${id}).`, { fix: 'See the worker log for the reason; fix it and run the ingest again (replaying is harmless).' });
+        if (st === 'failed')
+          throw new UserError(`a sample batch failed to roll up (job ${id}).`, {
+            fix: 'See the worker log for the reason; fix it and run the ingest again (replaying is harmless).',
+          });
         if (st !== 'completed' && st !== 'unknown') next.push(id);
       }
     }
     pending = next;
     if (pending.length === 0) return;
-    if (Date.now() > deadline) throw new UserError(`${pending.length} sample batches are still waiting to be rolled up.`, { fix: 'Start workers (`collector worker --config FILE`) or run ingest without --no-worker.' });
+    if (Date.now() > deadline)
+      throw new UserError(`${pending.length} sample batches are still waiting to be rolled up.`, {
+        fix: 'Start workers (`collector worker --config FILE`) or run ingest without --no-worker.',
+      });
     await new Promise((r) => setTimeout(r, 200));
   }
 }

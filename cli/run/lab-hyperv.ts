@@ -21,7 +21,13 @@ export interface LabHypervOptions {
   logLevel: string;
 }
 
-const list = (s: string | undefined): string[] => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
+const list = (s: string | undefined): string[] =>
+  s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : [];
 
 export async function runLabHyperv(opts: LabHypervOptions): Promise<void> {
   try {
@@ -32,10 +38,15 @@ export async function runLabHyperv(opts: LabHypervOptions): Promise<void> {
         fix: `Set it, e.g. export ${opts.passwordEnv}='...' (the lab never takes passwords on the command line, where ps would show them).`,
       });
     }
-    if (!opts.http && !opts.https) throw new UserError('both --no-http and --no-https were given: the hosts would not listen at all.', { fix: 'Drop one of them.' });
-    if ((opts.cert && !opts.key) || (!opts.cert && opts.key)) throw new UserError('--cert and --key go together.', { fix: 'Give both PEM files, or neither for a fresh self-signed certificate.' });
+    if (!opts.http && !opts.https)
+      throw new UserError('both --no-http and --no-https were given: the hosts would not listen at all.', { fix: 'Drop one of them.' });
+    if ((opts.cert && !opts.key) || (!opts.cert && opts.key))
+      throw new UserError('--cert and --key go together.', { fix: 'Give both PEM files, or neither for a fresh self-signed certificate.' });
     const timeout = Number(opts.enumerationTimeoutMs);
-    if (!Number.isInteger(timeout) || timeout < 500) throw new UserError(`--enumeration-timeout-ms ${opts.enumerationTimeoutMs} is not valid.`, { fix: 'Use whole milliseconds, at least 500 (Windows minimum).' });
+    if (!Number.isInteger(timeout) || timeout < 500)
+      throw new UserError(`--enumeration-timeout-ms ${opts.enumerationTimeoutMs} is not valid.`, {
+        fix: 'Use whole milliseconds, at least 500 (Windows minimum).',
+      });
     const estate = loadEstate(opts.estate);
     const users = Object.fromEntries([...list(opts.users), ...list(opts.deniedUsers)].map((u) => [u, password]));
     if (!Object.keys(users).length) throw new UserError('--users is empty.', { fix: 'Name at least one account, e.g. --users collector.' });
@@ -51,10 +62,14 @@ export async function runLabHyperv(opts: LabHypervOptions): Promise<void> {
       enumerationTimeoutMs: timeout,
       log,
     }).catch((err: unknown) => {
-      if (err instanceof Error && /no Hyper-V host named/.test(err.message)) throw new UserError(`--hosts: ${err.message}.`, { fix: 'Use names from the estate\'s hosts with platform: hyperv.' });
+      if (err instanceof Error && /no Hyper-V host named/.test(err.message))
+        throw new UserError(`--hosts: ${err.message}.`, { fix: "Use names from the estate's hosts with platform: hyperv." });
       throw err;
     });
-    if (!lab.endpoints.length) throw new UserError(`${opts.estate} has no host with platform: hyperv.`, { fix: 'Add Hyper-V hosts to the estate (see lab/estates/sample.yaml).' });
+    if (!lab.endpoints.length)
+      throw new UserError(`${opts.estate} has no host with platform: hyperv.`, {
+        fix: 'Add Hyper-V hosts to the estate (see lab/estates/sample.yaml).',
+      });
     const hostMap = lab.hostMap();
     process.stdout.write(
       `${JSON.stringify(
@@ -63,7 +78,14 @@ export async function runLabHyperv(opts: LabHypervOptions): Promise<void> {
           certificateThumbprint: lab.certificateThumbprint,
           hostMap,
           // A source per standalone host or cluster, ready to paste into a collector config.
-          sources: sourcesFor(lab.endpoints, hostMap, lab.certificateThumbprint, list(opts.users)[0] ?? 'collector', opts.passwordEnv, opts.https),
+          sources: sourcesFor(
+            lab.endpoints,
+            hostMap,
+            lab.certificateThumbprint,
+            list(opts.users)[0] ?? 'collector',
+            opts.passwordEnv,
+            opts.https,
+          ),
         },
         null,
         2,
@@ -89,7 +111,14 @@ function sourcesFor(
 ): Array<Record<string, unknown>> {
   const clusters = [...new Set(endpoints.map((e) => e.cluster).filter((c): c is string => !!c))];
   const standalone = endpoints.filter((e) => !e.cluster).map((e) => e.host);
-  const base = { kind: 'hyperv', username: user, password: { env: passwordEnv }, transport: https ? 'https' : 'http', ...(https ? { tls: { thumbprint } } : {}), hostMap };
+  const base = {
+    kind: 'hyperv',
+    username: user,
+    password: { env: passwordEnv },
+    transport: https ? 'https' : 'http',
+    ...(https ? { tls: { thumbprint } } : {}),
+    hostMap,
+  };
   return [
     ...clusters.map((c) => ({ name: `lab-${c.toLowerCase()}`, host: c, cluster: true, ...base })),
     ...standalone.map((h) => ({ name: `lab-${h.toLowerCase()}`, host: h, ...base })),

@@ -98,8 +98,23 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
       const lab = await startVcenterLab({ estate, vcenter: vc, users: [{ username: VCENTER_USER, password: pw.value }], log: opts.log });
       cleanups.push(() => lab.close());
       vcenters.push(lab);
-      endpoints.push({ kind: 'vcenter', name: vc, address: lab.url, port: lab.port, username: VCENTER_USER, passwordFile: pw.file, thumbprint: lab.thumbprint });
-      sources.push({ name: `${LAB_PREFIX}${vc}`, kind: 'vcenter', url: lab.url, username: VCENTER_USER, password: { file: pw.file }, tls: { thumbprint: lab.thumbprint } });
+      endpoints.push({
+        kind: 'vcenter',
+        name: vc,
+        address: lab.url,
+        port: lab.port,
+        username: VCENTER_USER,
+        passwordFile: pw.file,
+        thumbprint: lab.thumbprint,
+      });
+      sources.push({
+        name: `${LAB_PREFIX}${vc}`,
+        kind: 'vcenter',
+        url: lab.url,
+        username: VCENTER_USER,
+        password: { file: pw.file },
+        tls: { thumbprint: lab.thumbprint },
+      });
     }
 
     let hyperv: HypervLab | null = null;
@@ -110,18 +125,44 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
       hyperv = started;
       const hostMap = hyperv.hostMap();
       for (const e of hyperv.endpoints) {
-        if (e.httpsPort) endpoints.push({ kind: 'hyperv', name: e.host, address: '127.0.0.1', port: e.httpsPort, username: HYPERV_USER, passwordFile: pw.file, thumbprint: hyperv.certificateThumbprint });
+        if (e.httpsPort)
+          endpoints.push({
+            kind: 'hyperv',
+            name: e.host,
+            address: '127.0.0.1',
+            port: e.httpsPort,
+            username: HYPERV_USER,
+            passwordFile: pw.file,
+            thumbprint: hyperv.certificateThumbprint,
+          });
       }
-      const base = { kind: 'hyperv', transport: 'https', auth: 'ntlm', username: HYPERV_USER, password: { file: pw.file }, tls: { thumbprint: hyperv.certificateThumbprint }, hostMap };
+      const base = {
+        kind: 'hyperv',
+        transport: 'https',
+        auth: 'ntlm',
+        username: HYPERV_USER,
+        password: { file: pw.file },
+        tls: { thumbprint: hyperv.certificateThumbprint },
+        hostMap,
+      };
       const clusters = [...new Set(hyperv.endpoints.map((e) => e.cluster).filter((c): c is string => !!c))];
       for (const c of clusters) sources.push({ name: `${LAB_PREFIX}${c.toLowerCase()}`, host: c, cluster: true, ...base });
       const standalone = hyperv.endpoints.filter((e) => !e.cluster).map((e) => e.host);
-      if (standalone.length) sources.push({ name: `${LAB_PREFIX}hyperv`, host: standalone[0], ...(standalone.length > 1 ? { hosts: standalone.slice(1) } : {}), ...base });
+      if (standalone.length)
+        sources.push({
+          name: `${LAB_PREFIX}hyperv`,
+          host: standalone[0],
+          ...(standalone.length > 1 ? { hosts: standalone.slice(1) } : {}),
+          ...base,
+        });
     }
 
     if (opts.extraSources) {
       const extra = parse(readFileSync(opts.extraSources, 'utf8')) as unknown;
-      if (!Array.isArray(extra)) throw new UserError(`${opts.extraSources}: expected a YAML list of sources.`, { fix: 'Write "- name: ...\\n  kind: vcenter ..." entries, as under sources: in a config file.' });
+      if (!Array.isArray(extra))
+        throw new UserError(`${opts.extraSources}: expected a YAML list of sources.`, {
+          fix: 'Write "- name: ...\\n  kind: vcenter ..." entries, as under sources: in a config file.',
+        });
       sources.push(...(extra as Record<string, unknown>[]));
     }
 
@@ -187,7 +228,10 @@ export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
     `  Config:   ${lab.configFile}`,
     ...lab.config.sources.map((s) => `  Source:   ${s.name} (${sourceLine(s)})`),
     ...(opts.noLabSources
-      ? lab.endpoints.map((e) => `  Lab ${e.kind === 'vcenter' ? 'vCenter' : 'Hyper-V host'} ${e.name}: ${e.kind === 'vcenter' ? e.address : `${e.address} port ${e.port} (HTTPS)`}  user ${e.username}  password in ${e.passwordFile}`)
+      ? lab.endpoints.map(
+          (e) =>
+            `  Lab ${e.kind === 'vcenter' ? 'vCenter' : 'Hyper-V host'} ${e.name}: ${e.kind === 'vcenter' ? e.address : `${e.address} port ${e.port} (HTTPS)`}  user ${e.username}  password in ${e.passwordFile}`,
+        )
       : []),
     `  Redis:    ${lab.config.redis.url}${lab.redis ? ` (private redis-server, data in ${resolve(opts.dataDir, 'redis')})` : ''}`,
     'Machines appear on the Discovery page within a minute; the one-hour backfill gives charts and a first assessment right after.',

@@ -23,7 +23,10 @@ export interface LabVcenterCliOptions {
 
 function count(value: string, option: string, min = 0): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${option} ${value} is not a whole number of at least ${min}.`, { fix: `Pass e.g. ${option} ${Math.max(min, 1)}.` });
+  if (!Number.isInteger(n) || n < min)
+    throw new UserError(`${option} ${value} is not a whole number of at least ${min}.`, {
+      fix: `Pass e.g. ${option} ${Math.max(min, 1)}.`,
+    });
   return n;
 }
 
@@ -31,7 +34,9 @@ function readPem(file: string, option: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError(`${option}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, { fix: `Point ${option} at a readable PEM file.` });
+    throw new UserError(`${option}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? err}).`, {
+      fix: `Point ${option} at a readable PEM file.`,
+    });
   }
 }
 
@@ -45,7 +50,8 @@ export async function runLabVcenter(opts: LabVcenterCliOptions): Promise<void> {
         fix: `export ${opts.passwordEnv}='a password of your choice' (or name another variable with --password-env).`,
       });
     }
-    if (Boolean(opts.cert) !== Boolean(opts.key)) throw new UserError('--cert and --key go together.', { fix: 'Pass both, or neither for a self-signed certificate.' });
+    if (Boolean(opts.cert) !== Boolean(opts.key))
+      throw new UserError('--cert and --key go together.', { fix: 'Pass both, or neither for a self-signed certificate.' });
     const port = count(opts.port, '--port');
     if (port > 65535) throw new UserError(`--port ${port} is not a TCP port.`, { fix: 'Pass 1-65535, or 0 for any free port.' });
     const lab = await startVcenterLab({

@@ -8,12 +8,19 @@ export function selectSources(all: SourceConfig[], names?: string[]): SourceConf
   if (names?.length) {
     const unknown = names.filter((n) => !all.some((s) => s.name === n));
     if (unknown.length) {
-      throw new UserError(`no source named ${unknown.join(', ')} in the configuration.`, { fix: `Use one of: ${all.map((s) => s.name).join(', ') || '(none configured)'}.`, code: 'SOURCE_UNKNOWN' });
+      throw new UserError(`no source named ${unknown.join(', ')} in the configuration.`, {
+        fix: `Use one of: ${all.map((s) => s.name).join(', ') || '(none configured)'}.`,
+        code: 'SOURCE_UNKNOWN',
+      });
     }
     return all.filter((s) => names.includes(s.name));
   }
   const enabled = all.filter((s) => s.enabled !== false);
-  if (enabled.length === 0) throw new UserError('the configuration has no enabled source.', { fix: 'Add a source under sources: (kind: vcenter, hyperv, linux or windows).', code: 'SOURCE_NONE' });
+  if (enabled.length === 0)
+    throw new UserError('the configuration has no enabled source.', {
+      fix: 'Add a source under sources: (kind: vcenter, hyperv, linux or windows).',
+      code: 'SOURCE_NONE',
+    });
   return enabled;
 }
 

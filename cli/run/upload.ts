@@ -46,7 +46,11 @@ export function formatOutboxStatus(st: OutboxStatus, config: CollectorConfig): s
 export async function runUpload(config: CollectorConfig, log: Logger, o: UploadOptions): Promise<number> {
   requireSink(config);
   const timeoutSec = Number(o.timeout ?? 600);
-  if (!(timeoutSec > 0)) throw new UserError(`--timeout: ${JSON.stringify(o.timeout)} is not a number of seconds.`, { fix: 'e.g. --timeout 600', code: 'BAD_OPTION' });
+  if (!(timeoutSec > 0))
+    throw new UserError(`--timeout: ${JSON.stringify(o.timeout)} is not a number of seconds.`, {
+      fix: 'e.g. --timeout 600',
+      code: 'BAD_OPTION',
+    });
   const fromRedis = !o.assessment && !o.assessOptions.inventory;
   if (o.dryRun) {
     const a = o.assessment ? readAssessmentFile(o.assessment) : await assess(config, o.assessOptions, log);
@@ -84,7 +88,9 @@ export async function runUpload(config: CollectorConfig, log: Logger, o: UploadO
     }
     process.stderr.write(formatOutboxStatus(st, config));
     if (st.counts.pending > 0) {
-      process.stderr.write(`stopped waiting after ${timeoutSec} s; ${st.counts.pending} batch(es) stay in the outbox and are sent by the appliance or the next collector upload --send\n`);
+      process.stderr.write(
+        `stopped waiting after ${timeoutSec} s; ${st.counts.pending} batch(es) stay in the outbox and are sent by the appliance or the next collector upload --send\n`,
+      );
       return 3;
     }
     return st.counts.failed > 0 ? 1 : 0;

@@ -196,11 +196,16 @@ export class HypervCollector implements SourceCollector {
     await eachLimited(hosts, this.cfg.concurrency, async (h) => {
       if (h.authFailed) {
         failures++;
-        firstError ??= new UserError(`${h.name}: skipped: the host refused the credentials (${h.authFailed}); not retried until the next discovery, to avoid locking the account out.`, {
-          fix: 'Correct the username or password of this source; the next discovery (inventoryIntervalSec) tries again.',
-          code: 'WSMAN_AUTH',
-        });
-        errors.push(`${h.name}: skipped: the host refused the credentials earlier (not retried until the next discovery, to avoid an account lockout)`);
+        firstError ??= new UserError(
+          `${h.name}: skipped: the host refused the credentials (${h.authFailed}); not retried until the next discovery, to avoid locking the account out.`,
+          {
+            fix: 'Correct the username or password of this source; the next discovery (inventoryIntervalSec) tries again.',
+            code: 'WSMAN_AUTH',
+          },
+        );
+        errors.push(
+          `${h.name}: skipped: the host refused the credentials earlier (not retried until the next discovery, to avoid an account lockout)`,
+        );
         return;
       }
       try {
@@ -217,7 +222,10 @@ export class HypervCollector implements SourceCollector {
           // its first reading only primes anyway. Rate-limited so that instances that never map
           // (a naming the collector does not know) do not cost an inventory per poll.
           h.needsInventory = true;
-          this.log.info({ host: h.name, unmapped: out.unmapped.slice(0, 5), count: out.unmapped.length }, 'Hyper-V: counters for instances not in the inventory; refreshing this host\'s inventory next poll');
+          this.log.info(
+            { host: h.name, unmapped: out.unmapped.slice(0, 5), count: out.unmapped.length },
+            "Hyper-V: counters for instances not in the inventory; refreshing this host's inventory next poll",
+          );
         }
         if (out.samples.length) {
           await sink(out.samples);

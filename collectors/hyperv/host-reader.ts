@@ -8,13 +8,22 @@ import { parseEmbeddedInstance, propNumber, propString, propStrings, wmiResource
 /** The subset of WsmanClient the collector uses (tests may pass another implementation). */
 export interface CimReader {
   enumerateAll(resourceUri: string, opts?: { wql?: string }): Promise<CimInstance[]>;
-  invoke(resourceUri: string, method: string, selectors: Record<string, string>, params: Record<string, string | string[]>): Promise<CimInstance>;
+  invoke(
+    resourceUri: string,
+    method: string,
+    selectors: Record<string, string>,
+    params: Record<string, string | string[]>,
+  ): Promise<CimInstance>;
 }
 
 export const NS_CLUSTER = 'root/MSCluster';
 
 /** Enumerates every inventory class of the host, sequentially (one connection per host). */
-export async function readInventory(client: CimReader, vhdCache: Map<string, CimInstance | null>, opts: { counter?: () => void } = {}): Promise<HostInventoryData> {
+export async function readInventory(
+  client: CimReader,
+  vhdCache: Map<string, CimInstance | null>,
+  opts: { counter?: () => void } = {},
+): Promise<HostInventoryData> {
   const uri = wmiResourceUri(NS_VIRTUALIZATION);
   const out = {} as Record<InventoryClassKey, CimInstance[]>;
   for (const key of Object.keys(INVENTORY_QUERIES) as InventoryClassKey[]) {
@@ -67,9 +76,19 @@ async function imageManagementService(client: CimReader, counter?: () => void): 
 }
 
 /** Msvm_ImageManagementService.GetVirtualHardDiskSettingData(Path) -> the SettingData embedded instance. */
-async function vhdSettingData(client: CimReader, selectors: Record<string, string>, path: string, counter?: () => void): Promise<CimInstance | null> {
+async function vhdSettingData(
+  client: CimReader,
+  selectors: Record<string, string>,
+  path: string,
+  counter?: () => void,
+): Promise<CimInstance | null> {
   counter?.();
-  const outp = await client.invoke(wmiResourceUri(NS_VIRTUALIZATION, 'Msvm_ImageManagementService'), 'GetVirtualHardDiskSettingData', selectors, { Path: path });
+  const outp = await client.invoke(
+    wmiResourceUri(NS_VIRTUALIZATION, 'Msvm_ImageManagementService'),
+    'GetVirtualHardDiskSettingData',
+    selectors,
+    { Path: path },
+  );
   if (propNumber(outp, 'ReturnValue') !== 0) return null; // e.g. the file is on a share the host cannot read
   const sd = outp.properties.SettingData;
   if (typeof sd === 'string' && sd.trim()) {
@@ -86,7 +105,10 @@ async function vhdSettingData(client: CimReader, selectors: Record<string, strin
 /** The cluster's name and node names (MSCluster_Node.State 0 = up); null when the host is not clustered. */
 export async function readClusterNodes(client: CimReader): Promise<{ cluster: string; nodes: Array<{ name: string; up: boolean }> }> {
   const uri = wmiResourceUri(NS_CLUSTER);
-  const [clusters, nodes] = [await client.enumerateAll(uri, { wql: 'SELECT Name FROM MSCluster_Cluster' }), await client.enumerateAll(uri, { wql: 'SELECT Name, State FROM MSCluster_Node' })];
+  const [clusters, nodes] = [
+    await client.enumerateAll(uri, { wql: 'SELECT Name FROM MSCluster_Cluster' }),
+    await client.enumerateAll(uri, { wql: 'SELECT Name, State FROM MSCluster_Node' }),
+  ];
   return {
     cluster: propString(clusters[0] ?? { className: '', properties: {} }, 'Name') ?? '',
     nodes: nodes.map((n) => ({ name: propString(n, 'Name') ?? '', up: propNumber(n, 'State') === 0 })).filter((n) => n.name),

@@ -16,7 +16,8 @@ export const INVENTORY_QUERIES = {
   storage: 'SELECT InstanceID, ResourceSubType, HostResource, ElementName FROM Msvm_StorageAllocationSettingData WHERE ResourceType = 31',
   syntheticPorts: 'SELECT InstanceID, ElementName, Address FROM Msvm_SyntheticEthernetPortSettingData',
   emulatedPorts: 'SELECT InstanceID, ElementName, Address FROM Msvm_EmulatedEthernetPortSettingData',
-  portAllocations: 'SELECT InstanceID, Parent, HostResource, LastKnownSwitchName FROM Msvm_EthernetPortAllocationSettingData WHERE ResourceType = 33',
+  portAllocations:
+    'SELECT InstanceID, Parent, HostResource, LastKnownSwitchName FROM Msvm_EthernetPortAllocationSettingData WHERE ResourceType = 33',
   switches: 'SELECT Name, ElementName FROM Msvm_VirtualEthernetSwitch',
   guestNetwork: 'SELECT InstanceID, IPAddresses FROM Msvm_GuestNetworkAdapterConfiguration',
   kvp: 'SELECT SystemName, GuestIntrinsicExchangeItems FROM Msvm_KvpExchangeComponent',
@@ -37,14 +38,19 @@ export interface InventoryContext {
 /** The VM GUID an InstanceID belongs to: "Microsoft:<GUID>\..." (or "Microsoft:GuestNetwork\<GUID>\..."). */
 export function vmGuidOf(instanceId: string | null): string | null {
   if (!instanceId) return null;
-  const m = /^Microsoft:(?:GuestNetwork\\)?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})(?:\\|$)/.exec(instanceId);
+  const m = /^Microsoft:(?:GuestNetwork\\)?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})(?:\\|$)/.exec(
+    instanceId,
+  );
   return m?.[1] ? m[1].toUpperCase() : null;
 }
 
 /** "{A1B2...}" or "a1b2..." -> "a1b2..." (lower case, no braces): the form ids are compared in. */
 export function normalizeGuid(raw: string | null): string | null {
   if (!raw) return null;
-  const g = raw.trim().replace(/^\{|\}$/g, '').toLowerCase();
+  const g = raw
+    .trim()
+    .replace(/^\{|\}$/g, '')
+    .toLowerCase();
   return g || null;
 }
 
@@ -161,10 +167,18 @@ export function joinInventory(data: HostInventoryData, ctx: InventoryContext): M
         const m = /Name="([^"]+)"/.exec(propStrings(alloc, 'HostResource')[0] ?? '');
         network = m?.[1] ? (switchNames.get(m[1].toUpperCase()) ?? null) : null;
       }
-      const cfg = (guestNet.get(guid) ?? []).find((g) => nicGuidOf((propString(g, 'InstanceID') ?? '').replace(/^Microsoft:GuestNetwork\\/i, 'Microsoft:')) === nicGuid);
+      const cfg = (guestNet.get(guid) ?? []).find(
+        (g) => nicGuidOf((propString(g, 'InstanceID') ?? '').replace(/^Microsoft:GuestNetwork\\/i, 'Microsoft:')) === nicGuid,
+      );
       const ips = cfg ? propStrings(cfg, 'IPAddresses') : [];
       ipsFromNics.push(...ips);
-      nics.push({ id: nicGuid, mac: normalizeMac(propString(port, 'Address')), label: propString(port, 'ElementName'), network, ipAddresses: ips });
+      nics.push({
+        id: nicGuid,
+        mac: normalizeMac(propString(port, 'Address')),
+        label: propString(port, 'ElementName'),
+        network,
+        ipAddresses: ips,
+      });
     }
 
     const notes = vssd ? propStrings(vssd, 'Notes').filter((n) => n.trim()) : [];

@@ -152,7 +152,14 @@ export class PerfSampler {
         continue;
       }
       const value = Math.min(100, Math.max(0, round6(100 * ratio(acc.n, acc.d))));
-      samples.push({ machine: target.machine, metric: 'cpu.usage.percent', instance: '', ts: endMs(acc.t1, pollMs), value, intervalSec: Math.round(sec) });
+      samples.push({
+        machine: target.machine,
+        metric: 'cpu.usage.percent',
+        instance: '',
+        ts: endMs(acc.t1, pollMs),
+        value,
+        intervalSec: Math.round(sec),
+      });
     }
 
     // Memory: used MB = CurrentPressure x GuestVisiblePhysicalMemory / 100, as a percent of startup memory.
@@ -173,11 +180,23 @@ export class PerfSampler {
       if (sec === null || !t1 || pressure === null || visible === null || pressure <= 0 || visible <= 0 || target.memoryMB <= 0) continue;
       const usedMB = (pressure * visible) / 100;
       const value = Math.min(100, Math.max(0, round6((usedMB / target.memoryMB) * 100)));
-      samples.push({ machine: target.machine, metric: 'memory.usage.percent', instance: '', ts: endMs(t1, pollMs), value, intervalSec: Math.round(sec) });
+      samples.push({
+        machine: target.machine,
+        metric: 'memory.usage.percent',
+        instance: '',
+        ts: endMs(t1, pollMs),
+        value,
+        intervalSec: Math.round(sec),
+      });
     }
 
     // Counters: (N1 - N0) / ((T1 - T0) / F).
-    const rates = (cls: string, list: CimInstance[], props: Array<[string, Sample['metric']]>, target: (name: string) => { machine: string; instance: string } | null): void => {
+    const rates = (
+      cls: string,
+      list: CimInstance[],
+      props: Array<[string, Sample['metric']]>,
+      target: (name: string) => { machine: string; instance: string } | null,
+    ): void => {
       for (const i of list) {
         const name = propString(i, 'Name') ?? '';
         const before = keep(cls, i);
@@ -203,7 +222,14 @@ export class PerfSampler {
             break;
           }
           const value = round6(ratio((n1 - n0) * t1.freq, dt));
-          out.push({ machine: to.machine, metric, instance: to.instance, ts: endMs(t1, pollMs), value, intervalSec: Math.round(ratio(dt, t1.freq)) });
+          out.push({
+            machine: to.machine,
+            metric,
+            instance: to.instance,
+            ts: endMs(t1, pollMs),
+            value,
+            intervalSec: Math.round(ratio(dt, t1.freq)),
+          });
         }
         if (broken) resets++;
         else samples.push(...out);

@@ -24,7 +24,11 @@ export function hostAddress(cfg: HypervSourceConfig, name: string): HostAddress 
   if (typeof entry === 'string') {
     const [address = entry, port] = entry.split(':');
     const p = port ? Number(port) : undefined;
-    return { address, httpsPort: cfg.transport === 'https' ? (p ?? defHttps) : defHttps, httpPort: cfg.transport === 'http' ? (p ?? defHttp) : defHttp };
+    return {
+      address,
+      httpsPort: cfg.transport === 'https' ? (p ?? defHttps) : defHttps,
+      httpPort: cfg.transport === 'http' ? (p ?? defHttp) : defHttp,
+    };
   }
   return { address: entry.address, httpsPort: entry.httpsPort ?? defHttps, httpPort: entry.httpPort ?? defHttp };
 }
@@ -44,7 +48,9 @@ export class HostSession {
   /** Where the host is reached (after any fallback), never with credentials. */
   get endpoint(): string {
     if (this.client) return this.client.endpoint;
-    return this.cfg.transport === 'https' ? `https://${this.where.address}:${this.where.httpsPort}/wsman` : `http://${this.where.address}:${this.where.httpPort}/wsman`;
+    return this.cfg.transport === 'https'
+      ? `https://${this.where.address}:${this.where.httpsPort}/wsman`
+      : `http://${this.where.address}:${this.where.httpPort}/wsman`;
   }
 
   private async open(): Promise<WsmanClient> {

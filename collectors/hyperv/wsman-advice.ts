@@ -13,12 +13,14 @@ const NAMESPACE_FIX =
 
 const TIMEOUT_FIX = 'The host is slow or overloaded; raise timeoutSec for this source, or check the host (WMI service, CPU).';
 
-const NOT_WINRM = 'otherwise check that host, port and hostMap point at the host\'s WinRM listener (not at another server or a proxy)';
+const NOT_WINRM = "otherwise check that host, port and hostMap point at the host's WinRM listener (not at another server or a proxy)";
 
 /** A reply past a cap: two caps are the source's settings (limits.maxResponseMB, limits.maxElements); the others no genuine host reaches. */
 function limitFix(err: WsmanLimitError): string {
-  if (err.limit === 'maxElements') return `Raise the source's limits.maxElements (now ${countText(err.value)}) if this host is genuine; ${NOT_WINRM}.`;
-  if (err.limit === 'maxBytes') return `Raise the source's limits.maxResponseMB (now ${Math.round(err.value / 1048576)}) if this host is genuine; ${NOT_WINRM}.`;
+  if (err.limit === 'maxElements')
+    return `Raise the source's limits.maxElements (now ${countText(err.value)}) if this host is genuine; ${NOT_WINRM}.`;
+  if (err.limit === 'maxBytes')
+    return `Raise the source's limits.maxResponseMB (now ${Math.round(err.value / 1048576)}) if this host is genuine; ${NOT_WINRM}.`;
   return `A genuine WinRM host never sends this; check that host, port and hostMap point at the host's WinRM listener.`;
 }
 

@@ -74,7 +74,11 @@ export class VcenterCollector implements SourceCollector {
   async #discover(): Promise<{ source: SourceSummary; machines: Machine[] }> {
     await this.session.ensure();
     const content = await this.session.serviceContent();
-    const inv = await readInventory(this.session, { source: this.name, pageSize: this.#cfg.inventory.pageSize, onPage: this.#opts.onInventoryPage });
+    const inv = await readInventory(this.session, {
+      source: this.name,
+      pageSize: this.#cfg.inventory.pageSize,
+      onPage: this.#opts.onInventoryPage,
+    });
     this.#targets = inv.targets;
     this.#discoveredAt = Date.now();
     const about: Record<string, string> = {};
@@ -123,7 +127,9 @@ export class VcenterCollector implements SourceCollector {
         saveLedger(this.#cfg.perf.stateFile, this.perf.ledger);
       } catch (err) {
         // The samples are already delivered; only a restart would re-read them. Say so, do not fail the poll.
-        stats.errors.push(`cannot save perf.stateFile ${this.#cfg.perf.stateFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); after a restart the last hour may be read again`);
+        stats.errors.push(
+          `cannot save perf.stateFile ${this.#cfg.perf.stateFile} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); after a restart the last hour may be read again`,
+        );
       }
     }
     this.#opts.log.debug({ source: this.name, ...stats, roundTrips: this.client.requests - requestsBefore }, 'vCenter poll done');

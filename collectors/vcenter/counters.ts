@@ -4,7 +4,13 @@ import type { VimSession } from './session.js';
 import { counterIds, perfCounters } from './vim/performance.js';
 
 /** The 8 counters Azure Migrate uses, with the conversion to our vocabulary applied once, here. */
-export const COUNTERS: ReadonlyArray<{ name: string; metric: MetricName; scope: 'machine' | 'disk' | 'nic'; multiply: number; divide: number }> = [
+export const COUNTERS: ReadonlyArray<{
+  name: string;
+  metric: MetricName;
+  scope: 'machine' | 'disk' | 'nic';
+  multiply: number;
+  divide: number;
+}> = [
   { name: 'cpu.usage.average', metric: 'cpu.usage.percent', scope: 'machine', multiply: 1, divide: 100 }, // hundredths of %
   { name: 'mem.usage.average', metric: 'memory.usage.percent', scope: 'machine', multiply: 1, divide: 100 },
   { name: 'virtualDisk.read.average', metric: 'disk.read.bytesPerSec', scope: 'disk', multiply: 1024, divide: 1 }, // KBps

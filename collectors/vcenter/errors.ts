@@ -27,8 +27,14 @@ function limitError(err: BadResponseError, limit: { name: string; value: number 
       fix: `raise the source's limits.maxResponseMB (now ${Math.round(limit.value / MB)}) or lower inventory.pageSize / perf.vmsPerQuery if this vCenter is genuine; ${NOT_VCENTER}.`,
     });
   }
-  const what = limit.name === 'maxDepth' ? `nests elements deeper than ${limit.value} levels` : `holds a text run longer than ${countText(limit.value)} characters`;
-  return new UserError(`${subject} ${what}.`, { ...opts, fix: `A genuine vCenter never sends this: check that url points at vCenter (not at another server, a proxy page or an interception device).` });
+  const what =
+    limit.name === 'maxDepth'
+      ? `nests elements deeper than ${limit.value} levels`
+      : `holds a text run longer than ${countText(limit.value)} characters`;
+  return new UserError(`${subject} ${what}.`, {
+    ...opts,
+    fix: `A genuine vCenter never sends this: check that url points at vCenter (not at another server, a proxy page or an interception device).`,
+  });
 }
 
 /** The error an administrator sees for `err`; anything that is not a wire error is returned as is. */

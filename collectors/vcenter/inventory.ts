@@ -27,9 +27,22 @@ export interface InventoryResult {
 }
 
 const VM_PATHS = [
-  'name', 'config.uuid', 'config.instanceUuid', 'config.template', 'config.guestFullName', 'config.guestId',
-  'config.firmware', 'config.hardware.numCPU', 'config.hardware.memoryMB', 'config.hardware.device', 'config.annotation',
-  'runtime.powerState', 'runtime.host', 'guest.net', 'guest.ipAddress', 'guest.hostName',
+  'name',
+  'config.uuid',
+  'config.instanceUuid',
+  'config.template',
+  'config.guestFullName',
+  'config.guestId',
+  'config.firmware',
+  'config.hardware.numCPU',
+  'config.hardware.memoryMB',
+  'config.hardware.device',
+  'config.annotation',
+  'runtime.powerState',
+  'runtime.host',
+  'guest.net',
+  'guest.ipAddress',
+  'guest.hostName',
 ];
 // The tree above the VMs, read through the same view so host/cluster/datacenter need no extra calls.
 const TREE_TYPES = ['HostSystem', 'ComputeResource', 'ClusterComputeResource', 'Datacenter', 'Folder'];
@@ -52,7 +65,10 @@ function filterSpec(view: MoRef): PropertyFilterSpec {
  * Reads every VM with the PropertyCollector over one ContainerView, page by page, and resolves
  * host, cluster and datacenter from the parents read in the same pages.
  */
-export async function readInventory(session: VimSession, opts: { source: string; pageSize: number; onPage?: (objects: number) => void }): Promise<InventoryResult> {
+export async function readInventory(
+  session: VimSession,
+  opts: { source: string; pageSize: number; onPage?: (objects: number) => void },
+): Promise<InventoryResult> {
   const content = await session.serviceContent();
   const scope = content.about.instanceUuid || session.client.endpoint;
   const tree = new Map<string, TreeNode>();
@@ -76,7 +92,11 @@ export async function readInventory(session: VimSession, opts: { source: string;
   const onObject = (obj: ObjectContent) => {
     if (obj.obj.type === 'VirtualMachine') return takeVm(obj);
     const parent = obj.props.get('parent');
-    tree.set(obj.obj.value, { type: obj.obj.type, name: obj.props.get('name')?.text ?? obj.obj.value, parent: parent ? parent.text : null });
+    tree.set(obj.obj.value, {
+      type: obj.obj.type,
+      name: obj.props.get('name')?.text ?? obj.obj.value,
+      parent: parent ? parent.text : null,
+    });
   };
   const onPage = (objects: number) => void opts.onPage?.(objects);
   const read = await withContainerView(session, content.viewManager, content.rootFolder, ['VirtualMachine', ...TREE_TYPES], (view) =>
@@ -155,7 +175,10 @@ function provisioning(backing: XmlNode | null): string | null {
   return null;
 }
 
-function placement(hostRef: string | null, tree: Map<string, TreeNode>): { host: string | null; cluster: string | null; datacenter: string | null } {
+function placement(
+  hostRef: string | null,
+  tree: Map<string, TreeNode>,
+): { host: string | null; cluster: string | null; datacenter: string | null } {
   const host = hostRef ? tree.get(hostRef) : undefined;
   if (!host) return { host: null, cluster: null, datacenter: null };
   let cluster: string | null = null;
@@ -188,7 +211,9 @@ function buildMachine(vm: ObjectContent, source: string, scope: string): { machi
   for (const gnic of p.get('guest.net')?.children ?? []) {
     const ips = childrenNamed(gnic, 'ipAddress').map((n) => n.text);
     ips.forEach(addIp);
-    const nic = nics.find((n) => n.id === textOf(gnic, 'deviceConfigId')) ?? nics.find((n) => n.mac && n.mac === normalizeMac(textOf(gnic, 'macAddress')));
+    const nic =
+      nics.find((n) => n.id === textOf(gnic, 'deviceConfigId')) ??
+      nics.find((n) => n.mac && n.mac === normalizeMac(textOf(gnic, 'macAddress')));
     if (nic) nic.ipAddresses = ips;
   }
   addIp(p.get('guest.ipAddress')?.text);

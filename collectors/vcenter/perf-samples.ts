@@ -41,7 +41,14 @@ export class SeriesToSamples implements PerfSeriesConsumer {
       if (!(value >= 0) || ts === undefined || !Number.isFinite(ts)) continue;
       if (!SampleLedger.isNew(entry, ts)) continue;
       this.#entries.push(entry);
-      this.#samples.push({ machine: target.machine, metric: c.metric, instance, ts, value: (value * c.multiply) / c.divide, intervalSec: intervals[k] || REALTIME_INTERVAL_SEC });
+      this.#samples.push({
+        machine: target.machine,
+        metric: c.metric,
+        instance,
+        ts,
+        value: (value * c.multiply) / c.divide,
+        intervalSec: intervals[k] || REALTIME_INTERVAL_SEC,
+      });
     }
   }
 

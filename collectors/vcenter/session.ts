@@ -96,10 +96,15 @@ export class VimSession implements VimCaller {
   async #doLogin(): Promise<void> {
     const wait = this.#retryAt - Date.now();
     if (wait > 0 && this.#lastError) {
-      throw new UserError(`${this.#client.endpoint}: not logging in again for ${Math.ceil(wait / 1000)} s after ${this.#failures} failed attempt(s); last error: ${this.#lastError.message}`, {
-        fix: (this.#lastError instanceof UserError ? this.#lastError.fix : undefined) ?? 'Fix the cause above; the collector retries with exponential back-off.',
-        code: 'VCENTER_LOGIN_BACKOFF',
-      });
+      throw new UserError(
+        `${this.#client.endpoint}: not logging in again for ${Math.ceil(wait / 1000)} s after ${this.#failures} failed attempt(s); last error: ${this.#lastError.message}`,
+        {
+          fix:
+            (this.#lastError instanceof UserError ? this.#lastError.fix : undefined) ??
+            'Fix the cause above; the collector retries with exponential back-off.',
+          code: 'VCENTER_LOGIN_BACKOFF',
+        },
+      );
     }
     const content = await this.serviceContent();
     this.#client.clearSession();
@@ -110,12 +115,18 @@ export class VimSession implements VimCaller {
       const backoff = Math.min((this.#opts.backoffSec ?? 5) * 2 ** (this.#failures - 1), this.#opts.maxBackoffSec ?? 300);
       this.#retryAt = Date.now() + backoff * 1000;
       this.#lastError = isFault(err, 'InvalidLogin')
-        ? new UserError(`${this.#client.endpoint}: vCenter refused the login for user "${this.#opts.username}" (InvalidLogin: wrong user name or password, or the account is locked).`, {
-            fix: 'Check username and the password secret it references; the account needs only a read-only role on the vCenter root, propagated to children.',
-            code: 'VCENTER_INVALID_LOGIN',
-          })
+        ? new UserError(
+            `${this.#client.endpoint}: vCenter refused the login for user "${this.#opts.username}" (InvalidLogin: wrong user name or password, or the account is locked).`,
+            {
+              fix: 'Check username and the password secret it references; the account needs only a read-only role on the vCenter root, propagated to children.',
+              code: 'VCENTER_INVALID_LOGIN',
+            },
+          )
         : asError(vcenterError(err));
-      this.#opts.log.warn({ endpoint: this.#client.endpoint, failures: this.#failures, retryInSec: backoff, err: this.#lastError.message }, 'vCenter login failed');
+      this.#opts.log.warn(
+        { endpoint: this.#client.endpoint, failures: this.#failures, retryInSec: backoff, err: this.#lastError.message },
+        'vCenter login failed',
+      );
       throw this.#lastError;
     }
     this.#failures = 0;
@@ -158,7 +169,8 @@ export class VimSession implements VimCaller {
   /** vCenter's clock (perf windows follow it, not ours); doubles as the keep-alive. */
   async currentTime(): Promise<number> {
     const t = await this.withSession((client) => vim.currentTime(client));
-    if (t === null) throw new UserError(`${this.#client.endpoint}: CurrentTime returned no time.`, { fix: 'Check that url points at a vCenter Server.' });
+    if (t === null)
+      throw new UserError(`${this.#client.endpoint}: CurrentTime returned no time.`, { fix: 'Check that url points at a vCenter Server.' });
     return t;
   }
 

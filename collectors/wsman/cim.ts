@@ -84,7 +84,10 @@ export function propBoolean(inst: CimInstance, name: string): boolean | null {
  * `.../wsman/1/wmi/root/cimv2/Win32_X` (or `/*`), or DSP0227's `http://schemas.dmtf.org/wbem/wscim/1/*`
  * (or `.../cim-schema/2/<Class>`) with a `__cimnamespace` selector. Returns null for other URIs.
  */
-export function parseWmiResourceUri(resourceUri: string, selectors: Record<string, string> = {}): { namespace: string; className: string } | null {
+export function parseWmiResourceUri(
+  resourceUri: string,
+  selectors: Record<string, string> = {},
+): { namespace: string; className: string } | null {
   const uri = resourceUri.trim();
   if (uri.toLowerCase().startsWith(`${WMI_BASE.toLowerCase()}/`)) {
     const rest = uri.slice(WMI_BASE.length + 1).replace(/\/+$/, '');

@@ -83,14 +83,24 @@ export class WsmanClient {
       else ({ envelope: env, items } = parseWithItems(res.body, itemClass, this.#limits));
     } catch (e) {
       if (e instanceof XmlLimitError) throw new WsmanLimitError(this.endpoint, e.message, e.limit, e.value, e);
-      throw new WsmanTransportError(this.endpoint, `unreadable reply (HTTP ${res.status}): ${(e as Error).message}`, 'Check that this port is a WinRM listener.', e);
+      throw new WsmanTransportError(
+        this.endpoint,
+        `unreadable reply (HTTP ${res.status}): ${(e as Error).message}`,
+        'Check that this port is a WinRM listener.',
+        e,
+      );
     }
     const fault = parseFault(env);
     if (fault) throw faultToError(this.endpoint, fault, resourceUri);
-    if (res.status !== 200) throw new WsmanTransportError(this.endpoint, `HTTP ${res.status} without a fault`, 'Check that this port is a WinRM listener.');
+    if (res.status !== 200)
+      throw new WsmanTransportError(this.endpoint, `HTTP ${res.status} without a fault`, 'Check that this port is a WinRM listener.');
     const relatesTo = headerValue(env, 'RelatesTo');
     if (relatesTo && relatesTo !== req.messageId) {
-      throw new WsmanTransportError(this.endpoint, `reply belongs to another request (RelatesTo ${relatesTo}, sent ${req.messageId})`, 'Retry; if it persists, check for a proxy that mixes connections.');
+      throw new WsmanTransportError(
+        this.endpoint,
+        `reply belongs to another request (RelatesTo ${relatesTo}, sent ${req.messageId})`,
+        'Retry; if it persists, check for a proxy that mixes connections.',
+      );
     }
     return { env, items };
   }
@@ -102,7 +112,11 @@ export class WsmanClient {
   async *enumerate(resourceUri: string, opts: { wql?: string; maxElements?: number } = {}): AsyncIterable<CimInstance> {
     const className = classFromWql(opts.wql, resourceUri);
     const max = opts.maxElements ?? DEFAULT_MAX_ELEMENTS;
-    const first = await this.#call(enumerateRequest(this.#header(resourceUri), { wql: opts.wql, maxElements: max }), resourceUri, className);
+    const first = await this.#call(
+      enumerateRequest(this.#header(resourceUri), { wql: opts.wql, maxElements: max }),
+      resourceUri,
+      className,
+    );
     let batch: EnumerationBatch = parseEnumerationBatch(first.env, className, first.items);
     let context = batch.context;
     let finished = batch.endOfSequence || !context;
@@ -164,7 +178,12 @@ export class WsmanClient {
   }
 
   /** Invokes a CIM method; the output parameters (and ReturnValue) come back as properties. */
-  async invoke(resourceUri: string, method: string, selectors: Record<string, string>, params: Record<string, string | string[]>): Promise<CimInstance> {
+  async invoke(
+    resourceUri: string,
+    method: string,
+    selectors: Record<string, string>,
+    params: Record<string, string | string[]>,
+  ): Promise<CimInstance> {
     return parseBodyInstance((await this.#call(invokeRequest(this.#header(resourceUri, selectors), method, params), resourceUri)).env);
   }
 
@@ -172,4 +191,3 @@ export class WsmanClient {
     await this.#transport.close();
   }
 }
-

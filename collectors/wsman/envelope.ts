@@ -19,8 +19,7 @@ export function newMessageId(): string {
   return `uuid:${randomUUID().toUpperCase()}`;
 }
 
-const ENVELOPE_OPEN =
-  `<s:Envelope xmlns:s="${NS.s}" xmlns:a="${NS.a}" xmlns:n="${NS.n}" xmlns:w="${NS.w}" xmlns:p="${NS.p}" xmlns:b="${NS.b}">`;
+const ENVELOPE_OPEN = `<s:Envelope xmlns:s="${NS.s}" xmlns:a="${NS.a}" xmlns:n="${NS.n}" xmlns:w="${NS.w}" xmlns:p="${NS.p}" xmlns:b="${NS.b}">`;
 
 function selectorSet(selectors: Record<string, string> | undefined): string {
   if (!selectors || Object.keys(selectors).length === 0) return '';
@@ -77,7 +76,10 @@ export function pullRequest(h: Common, context: string, maxElements: number): Bu
 }
 
 export function releaseRequest(h: Common, context: string): BuiltRequest {
-  return build({ ...h, action: ACTION.release }, `<n:Release><n:EnumerationContext>${escapeXml(context)}</n:EnumerationContext></n:Release>`);
+  return build(
+    { ...h, action: ACTION.release },
+    `<n:Release><n:EnumerationContext>${escapeXml(context)}</n:EnumerationContext></n:Release>`,
+  );
 }
 
 export function getRequest(h: Common): BuiltRequest {

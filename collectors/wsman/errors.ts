@@ -59,7 +59,9 @@ export class WsmanAccessDeniedError extends WsmanError {
     super(endpoint, `access denied (${message.trim()})`, {
       code: 'WSMAN_ACCESS_DENIED',
       fault,
-      fix: fix ?? 'The host accepted the credentials but refused the operation: give the account the rights this operation needs on this host.',
+      fix:
+        fix ??
+        'The host accepted the credentials but refused the operation: give the account the rights this operation needs on this host.',
     });
     this.name = 'WsmanAccessDeniedError';
   }
@@ -97,7 +99,8 @@ export class WsmanInvalidNamespaceError extends WsmanError {
     super(endpoint, `invalid WMI namespace${resourceUri ? ` for ${resourceUri}` : ''} (${message.trim()})`, {
       code: 'WSMAN_INVALID_NAMESPACE',
       fault,
-      fix: fix ?? 'The WMI namespace of this resource URI does not exist on the host: the role or feature that provides it is not installed.',
+      fix:
+        fix ?? 'The WMI namespace of this resource URI does not exist on the host: the role or feature that provides it is not installed.',
     });
     this.name = 'WsmanInvalidNamespaceError';
     this.resourceUri = resourceUri;

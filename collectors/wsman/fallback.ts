@@ -29,12 +29,23 @@ export async function connectWithFallback(
   if (code === null || !NO_LISTENER.has(code)) return new WsmanClient(opts);
   const endpoint = `https://${opts.host}:${opts.port}/wsman`;
   if (httpsOnly) {
-    throw new WsmanTransportError(endpoint, `no HTTPS listener (${code}) and httpsOnly is set`, 'Create an HTTPS listener on the host (winrm quickconfig -transport:https), or allow HTTP 5985 with NTLM message encryption (httpsOnly: false; with tls.caFile or tls.thumbprint also allowHttpFallback: true).');
+    throw new WsmanTransportError(
+      endpoint,
+      `no HTTPS listener (${code}) and httpsOnly is set`,
+      'Create an HTTPS listener on the host (winrm quickconfig -transport:https), or allow HTTP 5985 with NTLM message encryption (httpsOnly: false; with tls.caFile or tls.thumbprint also allowHttpFallback: true).',
+    );
   }
   if (opts.auth !== 'ntlm') {
-    throw new WsmanTransportError(endpoint, `no HTTPS listener (${code}); Basic authentication cannot fall back to HTTP`, 'Create an HTTPS listener on the host, or use auth: ntlm (HTTP 5985 with message encryption).');
+    throw new WsmanTransportError(
+      endpoint,
+      `no HTTPS listener (${code}); Basic authentication cannot fall back to HTTP`,
+      'Create an HTTPS listener on the host, or use auth: ntlm (HTTP 5985 with message encryption).',
+    );
   }
   const httpPort = opts.httpPort ?? 5985;
-  opts.log?.warn({ host: opts.host, httpsPort: opts.port, httpPort }, 'WS-Man: no HTTPS listener, falling back to HTTP with NTLM message encryption');
+  opts.log?.warn(
+    { host: opts.host, httpsPort: opts.port, httpPort },
+    'WS-Man: no HTTPS listener, falling back to HTTP with NTLM message encryption',
+  );
   return new WsmanClient({ ...opts, scheme: 'http', port: httpPort });
 }

@@ -1,7 +1,12 @@
 // SOAP faults (docs/winrm-wire.md §3): the client turns them into typed errors; the server renders them.
 import {
-  WsmanAccessDeniedError, WsmanEnumerationContextError, type WsmanError, WsmanFault, WsmanInvalidNamespaceError,
-  WsmanTimeoutError, type FaultInfo,
+  WsmanAccessDeniedError,
+  WsmanEnumerationContextError,
+  type WsmanError,
+  WsmanFault,
+  WsmanInvalidNamespaceError,
+  WsmanTimeoutError,
+  type FaultInfo,
 } from './errors.js';
 import { NS } from './namespaces.js';
 import { child, path, resolveQName, type XmlNode } from '../../common/xml/reader.js';
@@ -67,7 +72,8 @@ const has = (list: readonly number[], code: number | null) => code !== null && l
 
 /** Maps a fault to the most specific error class a caller can act on. */
 export function faultToError(endpoint: string, f: FaultInfo, resourceUri?: string): WsmanError {
-  if (f.subcode === 'AccessDenied' || has(FAULT_CODES.accessDenied, f.wsmanFaultCode)) return new WsmanAccessDeniedError(endpoint, f.message, f);
+  if (f.subcode === 'AccessDenied' || has(FAULT_CODES.accessDenied, f.wsmanFaultCode))
+    return new WsmanAccessDeniedError(endpoint, f.message, f);
   if (f.subcode === 'InvalidEnumerationContext' || has(FAULT_CODES.enumerationContext, f.wsmanFaultCode)) {
     return new WsmanEnumerationContextError(endpoint, f.message, f);
   }
@@ -87,7 +93,11 @@ export function faultToError(endpoint: string, f: FaultInfo, resourceUri?: strin
     return new WsmanFault(endpoint, f, 'Raise the MaxEnvelopeSize the client sends (maxEnvelopeSize), or lower MaxElements.');
   }
   if (f.subcode === 'QuotaLimit') {
-    return new WsmanFault(endpoint, f, 'The host has too many concurrent WS-Management operations; lower the collector concurrency or raise MaxConcurrentOperationsPerUser.');
+    return new WsmanFault(
+      endpoint,
+      f,
+      'The host has too many concurrent WS-Management operations; lower the collector concurrency or raise MaxConcurrentOperationsPerUser.',
+    );
   }
   return new WsmanFault(endpoint, f);
 }

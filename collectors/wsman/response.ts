@@ -72,7 +72,11 @@ export interface EnumerationBatch {
  * Parses a response, converting each item of w:Items / n:Items to a CimInstance as soon as it is
  * complete (the item's XML subtree is dropped right away, keeping memory flat on large batches).
  */
-export function parseWithItems(text: string, fallbackClass: string, limits: ParseOptions = {}): { envelope: XmlNode; items: CimInstance[] } {
+export function parseWithItems(
+  text: string,
+  fallbackClass: string,
+  limits: ParseOptions = {},
+): { envelope: XmlNode; items: CimInstance[] } {
   const items: CimInstance[] = [];
   const envelope = parseXml(text, {
     ...limits,

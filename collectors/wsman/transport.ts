@@ -139,7 +139,11 @@ export class WsmanTransport {
     const plaintext = Buffer.from(xml, 'utf8');
     if (this.#opts.auth === 'basic') {
       if (this.#opts.scheme !== 'https') {
-        throw new WsmanTransportError(this.endpoint, 'Basic authentication over plain HTTP would send the password in the clear', 'Use HTTPS (port 5986), or NTLM.');
+        throw new WsmanTransportError(
+          this.endpoint,
+          'Basic authentication over plain HTTP would send the password in the clear',
+          'Use HTTPS (port 5986), or NTLM.',
+        );
       }
       const token = Buffer.from(`${this.#opts.username}:${this.#opts.password.reveal()}`, 'utf8').toString('base64');
       const r = await this.#post(plaintext, { authorization: `Basic ${token}`, 'content-type': SOAP_CONTENT_TYPE });
@@ -153,7 +157,12 @@ export class WsmanTransport {
         if (!sealed) return this.#reply(r);
       }
       const session = this.#session;
-      if (!session) throw new WsmanTransportError(this.endpoint, 'no NTLM session after the handshake', 'This is a bug of the client; please report it.');
+      if (!session)
+        throw new WsmanTransportError(
+          this.endpoint,
+          'no NTLM session after the handshake',
+          'This is a bug of the client; please report it.',
+        );
       const r = sealed
         ? await this.#post(encryptMessage(session, plaintext), { 'content-type': ENCRYPTED_CONTENT_TYPE })
         : await this.#post(plaintext, { 'content-type': SOAP_CONTENT_TYPE });
@@ -189,14 +198,23 @@ export class WsmanTransport {
             'Enable Negotiate authentication in the WinRM service (winrm set winrm/config/service/auth @{Negotiate="true"}), or use auth: basic over HTTPS.',
           );
         }
-        throw new WsmanTransportError(this.endpoint, `unexpected HTTP ${r1.status} to the NTLM negotiate message`, 'Check that this port is a WinRM listener.');
+        throw new WsmanTransportError(
+          this.endpoint,
+          `unexpected HTTP ${r1.status} to the NTLM negotiate message`,
+          'Check that this port is a WinRM listener.',
+        );
       }
       let auth: Buffer;
       try {
         const cbt = this.#opts.scheme === 'https' && this.#peerCert ? channelBindingHash(this.#peerCert) : undefined;
         auth = ctx.authenticate(Buffer.from(challenge, 'base64'), cbt);
       } catch (e) {
-        throw new WsmanTransportError(this.endpoint, `cannot complete NTLM: ${(e as Error).message}`, 'Check that this is a Windows WinRM listener.', e);
+        throw new WsmanTransportError(
+          this.endpoint,
+          `cannot complete NTLM: ${(e as Error).message}`,
+          'Check that this is a Windows WinRM listener.',
+          e,
+        );
       }
       const headers: Record<string, string> = { authorization: `Negotiate ${auth.toString('base64')}` };
       if (firstBody) headers['content-type'] = SOAP_CONTENT_TYPE;
@@ -204,11 +222,19 @@ export class WsmanTransport {
       if (this.#socketGen !== gen) {
         // The connection was replaced between the legs; NTLM must restart on the new socket.
         if (attempt < 2) continue;
-        throw new WsmanTransportError(this.endpoint, 'the connection keeps closing during NTLM authentication', 'Check for a proxy or load balancer that does not keep connections alive.');
+        throw new WsmanTransportError(
+          this.endpoint,
+          'the connection keeps closing during NTLM authentication',
+          'Check for a proxy or load balancer that does not keep connections alive.',
+        );
       }
       if (r3.status === 401) throw this.#authError(r3, 'NTLM');
       if (firstBody === null && r3.status !== 200) {
-        throw new WsmanTransportError(this.endpoint, `unexpected HTTP ${r3.status} after NTLM authentication`, 'Check that this port is a WinRM listener.');
+        throw new WsmanTransportError(
+          this.endpoint,
+          `unexpected HTTP ${r3.status} after NTLM authentication`,
+          'Check that this port is a WinRM listener.',
+        );
       }
       this.#session = ctx.session;
       this.#sessionGen = gen;
@@ -231,17 +257,31 @@ export class WsmanTransport {
     const contentType = headerList(r.headers['content-type'])[0];
     let body = '';
     if (isEncryptedContentType(contentType)) {
-      if (!this.#session) throw new WsmanTransportError(this.endpoint, 'encrypted reply on a connection without NTLM session', 'This is a protocol error of the host.');
+      if (!this.#session)
+        throw new WsmanTransportError(
+          this.endpoint,
+          'encrypted reply on a connection without NTLM session',
+          'This is a protocol error of the host.',
+        );
       try {
         const d = decryptMessage(this.#session, r.body);
         body = decodeSoap(d.plaintext, d.charset);
       } catch (e) {
         this.#session = undefined;
-        throw new WsmanTransportError(this.endpoint, `cannot decrypt the reply: ${(e as Error).message}`, 'Retry; if it persists, use HTTPS.', e);
+        throw new WsmanTransportError(
+          this.endpoint,
+          `cannot decrypt the reply: ${(e as Error).message}`,
+          'Retry; if it persists, use HTTPS.',
+          e,
+        );
       }
     } else if (r.body.length) {
       if (this.#opts.scheme === 'http' && this.#opts.auth === 'ntlm' && r.status === 200) {
-        throw new WsmanTransportError(this.endpoint, 'the host answered without message encryption', 'Refusing an unencrypted reply on an encrypted session; check for a proxy in between.');
+        throw new WsmanTransportError(
+          this.endpoint,
+          'the host answered without message encryption',
+          'Refusing an unencrypted reply on an encrypted session; check for a proxy in between.',
+        );
       }
       body = decodeSoap(r.body, charsetOf(contentType));
     }
@@ -316,10 +356,13 @@ export class WsmanTransport {
     if (/TIMEOUT/i.test(code)) {
       return new WsmanTimeoutError(this.endpoint, `no answer within ${this.#opts.timeoutMs} ms (${code})`, null, e);
     }
-    const listener = 'Check that WinRM runs and listens on this port (Enable-PSRemoting / winrm quickconfig; winrm enumerate winrm/config/listener) and that the firewall allows it inbound.';
+    const listener =
+      'Check that WinRM runs and listens on this port (Enable-PSRemoting / winrm quickconfig; winrm enumerate winrm/config/listener) and that the firewall allows it inbound.';
     if (code === 'ECONNREFUSED') return new WsmanTransportError(this.endpoint, `connection refused on port ${port}`, listener, e);
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new WsmanTransportError(this.endpoint, `cannot resolve host name ${host}`, 'Check the host name and DNS.', e);
-    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return new WsmanTransportError(this.endpoint, `host unreachable (${code})`, 'Check the network path and firewall.', e);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      return new WsmanTransportError(this.endpoint, `cannot resolve host name ${host}`, 'Check the host name and DNS.', e);
+    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH')
+      return new WsmanTransportError(this.endpoint, `host unreachable (${code})`, 'Check the network path and firewall.', e);
     return new WsmanTransportError(this.endpoint, `connection failed: ${err.message}${code ? ` (${code})` : ''}`, listener, e);
   }
 }

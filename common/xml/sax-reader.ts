@@ -147,7 +147,8 @@ export class SaxReader {
   #open(qname: string, attributes: Record<string, string>): void {
     const limits = this.#limits;
     this.#run = 0;
-    if (this.#depth >= limits.maxDepth) throw new XmlLimitError('maxDepth', limits.maxDepth, `elements nest deeper than ${limits.maxDepth} levels`);
+    if (this.#depth >= limits.maxDepth)
+      throw new XmlLimitError('maxDepth', limits.maxDepth, `elements nest deeper than ${limits.maxDepth} levels`);
     if (++this.#elements > limits.maxElements) {
       throw new XmlLimitError('maxElements', limits.maxElements, `${this.#subject} exceeded ${countText(limits.maxElements)} elements`);
     }

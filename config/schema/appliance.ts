@@ -24,7 +24,11 @@ export const webSettings = z
     adminPassword: secretRef.optional(),
     /** Bearer token /metrics requires when set. */
     metricsToken: secretRef.optional(),
-    sessionHours: z.number().min(0.25).max(24 * 30).default(12),
+    sessionHours: z
+      .number()
+      .min(0.25)
+      .max(24 * 30)
+      .default(12),
   })
   .strict()
   .refine((w) => (w.certFile === undefined) === (w.keyFile === undefined), {

@@ -18,4 +18,12 @@ export const assessmentSettings = z
       .default({}),
   })
   .strict()
-  .default({ sizingCriterion: 'performance-based', percentile: 95, history: '1d', comfortFactor: 1.3, targetRegion: 'westus2', storageType: 'automatic', catalog: {} });
+  .default({
+    sizingCriterion: 'performance-based',
+    percentile: 95,
+    history: '1d',
+    comfortFactor: 1.3,
+    targetRegion: 'westus2',
+    storageType: 'automatic',
+    catalog: {},
+  });

@@ -16,11 +16,10 @@ export const secretRef = z.union(
 );
 export type SecretRef = z.infer<typeof secretRef>;
 
-const thumbprint = z
-  .string()
-  .regex(/^([0-9A-Fa-f]{2}[: ]?){31}[0-9A-Fa-f]{2}$/, {
-    error: 'expected a SHA-256 thumbprint: 32 hex bytes such as "AB:CD:...". Fix: copy the SHA-256 fingerprint shown in the TLS error or by `openssl x509 -noout -fingerprint -sha256`',
-  });
+const thumbprint = z.string().regex(/^([0-9A-Fa-f]{2}[: ]?){31}[0-9A-Fa-f]{2}$/, {
+  error:
+    'expected a SHA-256 thumbprint: 32 hex bytes such as "AB:CD:...". Fix: copy the SHA-256 fingerprint shown in the TLS error or by `openssl x509 -noout -fingerprint -sha256`',
+});
 
 export const tlsSettings = z
   .object({
@@ -31,11 +30,9 @@ export const tlsSettings = z
   .strict()
   .default({});
 
-export const sourceName = z
-  .string({ error: 'expected a short name for the source' })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
-    error: 'expected letters, digits, ".", "_" or "-" (up to 63, starting with a letter or digit). Fix: rename the source, e.g. lab-vcenter',
-  });
+export const sourceName = z.string({ error: 'expected a short name for the source' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
+  error: 'expected letters, digits, ".", "_" or "-" (up to 63, starting with a letter or digit). Fix: rename the source, e.g. lab-vcenter',
+});
 
 /**
  * Caps on each answer read from a source's peer (issue 10): bytes and elements are checked while the answer

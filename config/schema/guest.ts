@@ -34,7 +34,8 @@ export const guestCredential = z
     path: ['password'],
   })
   .refine((c) => c.os === 'windows' || c.hostKeys !== undefined, {
-    error: 'a linux guest credential needs hostKeys: credentials are never sent to a guest whose identity is not verified. Fix: hostKeys: { file: /etc/collector/known_hosts }',
+    error:
+      'a linux guest credential needs hostKeys: credentials are never sent to a guest whose identity is not verified. Fix: hostKeys: { file: /etc/collector/known_hosts }',
     path: ['hostKeys'],
   });
 export type GuestCredential = z.infer<typeof guestCredential>;

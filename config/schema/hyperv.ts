@@ -12,7 +12,9 @@ export const hypervSource = z
     /** Extra hosts polled under the same credentials (standalone hosts sharing an account). */
     hosts: z.array(z.string().min(1)).default([]),
     port: z.number().int().min(1).max(65535).optional(),
-    transport: z.enum(['https', 'http'], { error: 'expected https (port 5986) or http (port 5985, NTLM with message encryption)' }).default('https'),
+    transport: z
+      .enum(['https', 'http'], { error: 'expected https (port 5986) or http (port 5985, NTLM with message encryption)' })
+      .default('https'),
     auth: z.enum(['ntlm', 'basic'], { error: 'expected ntlm or basic (basic only over https)' }).default('ntlm'),
     username: z.string().min(1, { error: 'expected the account, e.g. HV01\\collector or DOMAIN\\collector' }),
     password: secretRef,
@@ -27,8 +29,16 @@ export const hypervSource = z
         z.string().min(1),
         z.union(
           [
-            z.string().regex(/^[^\s:]+(:\d{1,5})?$/, { error: 'expected "address" or "address:port". Fix: e.g. hv01: "127.0.0.1:55001", or { address, httpsPort, httpPort }' }),
-            z.object({ address: z.string().min(1), httpsPort: z.number().int().min(1).max(65535).optional(), httpPort: z.number().int().min(1).max(65535).optional() }).strict(),
+            z.string().regex(/^[^\s:]+(:\d{1,5})?$/, {
+              error: 'expected "address" or "address:port". Fix: e.g. hv01: "127.0.0.1:55001", or { address, httpsPort, httpPort }',
+            }),
+            z
+              .object({
+                address: z.string().min(1),
+                httpsPort: z.number().int().min(1).max(65535).optional(),
+                httpPort: z.number().int().min(1).max(65535).optional(),
+              })
+              .strict(),
           ],
           { error: 'expected "address[:port]" or { address, httpsPort, httpPort }. Fix: e.g. hv01: "127.0.0.1:55001"' },
         ),
@@ -53,7 +63,8 @@ export const hypervSource = z
   })
   .strict()
   .refine((s) => !(s.auth === 'basic' && s.transport === 'http'), {
-    error: 'Basic authentication over plain HTTP would send the password in the clear, and Windows refuses it by default. Fix: use transport: https, or auth: ntlm (message encryption over http)',
+    error:
+      'Basic authentication over plain HTTP would send the password in the clear, and Windows refuses it by default. Fix: use transport: https, or auth: ntlm (message encryption over http)',
     path: ['auth'],
   })
   .refine((s) => !(s.httpsOnly && s.allowHttpFallback === true), {

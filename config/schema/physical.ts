@@ -34,9 +34,19 @@ const physicalCommon = {
 const hostKeys = z.union(
   [
     z.object({ file: z.string().min(1) }).strict(),
-    z.object({ fingerprints: z.record(z.string().min(1), z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, { error: 'expected "SHA256:<base64>" as ssh-keygen -lf prints it' })) }).strict(),
+    z
+      .object({
+        fingerprints: z.record(
+          z.string().min(1),
+          z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, { error: 'expected "SHA256:<base64>" as ssh-keygen -lf prints it' }),
+        ),
+      })
+      .strict(),
   ],
-  { error: 'expected { file: /path/known_hosts } or { fingerprints: { host: "SHA256:..." } }. Fix: pin every host key; unknown keys are refused' },
+  {
+    error:
+      'expected { file: /path/known_hosts } or { fingerprints: { host: "SHA256:..." } }. Fix: pin every host key; unknown keys are refused',
+  },
 );
 
 export const linuxSource = z
@@ -72,7 +82,8 @@ export const windowsSource = z
   })
   .strict()
   .refine((s) => !(s.auth === 'basic' && s.transport === 'http'), {
-    error: 'Basic authentication over plain HTTP would send the password in the clear. Fix: use transport: https, or auth: ntlm (message encryption over http)',
+    error:
+      'Basic authentication over plain HTTP would send the password in the clear. Fix: use transport: https, or auth: ntlm (message encryption over http)',
     path: ['auth'],
   });
 export type WindowsSourceConfig = z.infer<typeof windowsSource>;

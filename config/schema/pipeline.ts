@@ -25,7 +25,10 @@ export const redisSettings = z
      * High availability through Redis Sentinel (ioredis asks the sentinels for the current master and
      * follows fail-overs). When set, `url` only supplies the database number and TLS (rediss://).
      */
-    sentinels: z.array(sentinel).min(1, { error: 'expected at least one sentinel. Fix: list { host, port } entries or remove the key' }).optional(),
+    sentinels: z
+      .array(sentinel)
+      .min(1, { error: 'expected at least one sentinel. Fix: list { host, port } entries or remove the key' })
+      .optional(),
     /** The master group name the sentinels monitor (sentinel.conf "sentinel monitor <name> ..."). */
     sentinelMasterName: z.string().min(1).default('mymaster'),
     sentinelPassword: secretRef.optional(),
@@ -52,7 +55,11 @@ export const rollupSettings = z
      * sample counts of samples arriving later become a lower bound). Must exceed the lateness you expect
      * (vCenter backfill: 1 hour). 0 = never seal.
      */
-    sealAfterHours: z.number().min(0).max(24 * 400).default(6),
+    sealAfterHours: z
+      .number()
+      .min(0)
+      .max(24 * 400)
+      .default(6),
     /** Samples held in memory per process while Redis is unreachable; past it the oldest batches are dropped. */
     bufferMaxSamples: z.number().int().min(1000).max(100_000_000).default(5_000_000),
     /**

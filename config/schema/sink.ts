@@ -8,16 +8,27 @@ const noTrailingSlash = (s: string) => s.replace(/\/+$/, '');
 /** Azure Migrate import (Microsoft.OffAzure importSites): where the CSV goes and how often a fresh one is sent. */
 export const azureMigrateSettings = z
   .object({
-    subscriptionId: z.string().regex(/^[0-9a-fA-F-]{36}$/, { error: 'expected the subscription id (a GUID). Fix: copy it from the Azure portal, Subscriptions' }),
-    resourceGroup: z.string().regex(/^[-\w._()]{1,90}$/, { error: 'expected a resource group name (1-90 letters, digits, "-", "_", ".", "(", ")")' }),
+    subscriptionId: z
+      .string()
+      .regex(/^[0-9a-fA-F-]{36}$/, { error: 'expected the subscription id (a GUID). Fix: copy it from the Azure portal, Subscriptions' }),
+    resourceGroup: z
+      .string()
+      .regex(/^[-\w._()]{1,90}$/, { error: 'expected a resource group name (1-90 letters, digits, "-", "_", ".", "(", ")")' }),
     importSite: z.string().regex(/^[A-Za-z0-9-]{3,24}$/, { error: "expected 3-24 letters, digits or '-'. Fix: e.g. collector-import" }),
     /** Create the import site with PUT when GET says it does not exist (needs Contributor on the resource group). */
     create: z.boolean().default(false),
     format: z.enum(['AzureMigrateCSV', 'RVToolsXlsx'], { error: 'expected AzureMigrateCSV or RVToolsXlsx' }).default('AzureMigrateCSV'),
     /** Sovereign clouds (https://management.usgovcloudapi.net) or a test endpoint; the token scope follows it. */
     armEndpoint: httpsOnly.transform(noTrailingSlash).default('https://management.azure.com'),
-    apiVersion: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, { error: 'expected an ARM api-version such as "2023-06-06"' }).default('2023-06-06'),
-    intervalHours: z.number().min(0.01).max(24 * 90).default(24),
+    apiVersion: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, { error: 'expected an ARM api-version such as "2023-06-06"' })
+      .default('2023-06-06'),
+    intervalHours: z
+      .number()
+      .min(0.01)
+      .max(24 * 90)
+      .default(24),
   })
   .strict();
 
@@ -25,12 +36,24 @@ export const azureMigrateSettings = z
 export const logsIngestionSettings = z
   .object({
     endpoint: httpsOnly.transform(noTrailingSlash),
-    ruleId: z.string().regex(/^dcr-[0-9a-f]{32}$/i, { error: 'expected the rule\'s immutable id, "dcr-" and 32 hex digits. Fix: copy immutableId from the data collection rule\'s JSON view' }),
+    ruleId: z.string().regex(/^dcr-[0-9a-f]{32}$/i, {
+      error:
+        'expected the rule\'s immutable id, "dcr-" and 32 hex digits. Fix: copy immutableId from the data collection rule\'s JSON view',
+    }),
     streams: z
       .object({
-        machines: z.string().regex(/^Custom-\w+$/).default('Custom-CollectorMachines'),
-        points: z.string().regex(/^Custom-\w+$/).default('Custom-CollectorPoints'),
-        assessments: z.string().regex(/^Custom-\w+$/).default('Custom-CollectorAssessments'),
+        machines: z
+          .string()
+          .regex(/^Custom-\w+$/)
+          .default('Custom-CollectorMachines'),
+        points: z
+          .string()
+          .regex(/^Custom-\w+$/)
+          .default('Custom-CollectorPoints'),
+        assessments: z
+          .string()
+          .regex(/^Custom-\w+$/)
+          .default('Custom-CollectorAssessments'),
       })
       .strict()
       .default({ machines: 'Custom-CollectorMachines', points: 'Custom-CollectorPoints', assessments: 'Custom-CollectorAssessments' }),
@@ -85,10 +108,12 @@ export const sinkSettings = z
     error: 'an enabled sink needs tenantId and clientId. Fix: add them, or set sink.enabled: false',
   })
   .refine((s) => !s.enabled || s.azureMigrate || s.logsIngestion, {
-    error: 'an enabled sink needs a destination. Fix: add sink.azureMigrate (Azure Migrate import) and/or sink.logsIngestion (Azure Monitor)',
+    error:
+      'an enabled sink needs a destination. Fix: add sink.azureMigrate (Azure Migrate import) and/or sink.logsIngestion (Azure Monitor)',
   })
   .refine((s) => !s.tls.thumbprint, {
-    error: 'the sink verifies certificates against a CA; a pinned thumbprint is not supported here. Fix: use tls: { caFile: /path/to/ca.pem } (or nothing for the system store)',
+    error:
+      'the sink verifies certificates against a CA; a pinned thumbprint is not supported here. Fix: use tls: { caFile: /path/to/ca.pem } (or nothing for the system store)',
     path: ['tls', 'thumbprint'],
   })
   .refine((s) => !s.enabled || Boolean(s.clientSecret) !== Boolean(s.certificateFile), {

@@ -6,11 +6,9 @@ export const vcenterSource = z
   .object({
     name: sourceName,
     kind: z.literal('vcenter'),
-    url: z
-      .string()
-      .regex(/^https:\/\/[^/\s:]+(:\d{1,5})?(\/.*)?$/i, {
-        error: 'expected the vCenter SDK URL, https://host[:port]/sdk. Fix: e.g. https://vcenter.example.local/sdk (port 443 unless given)',
-      }),
+    url: z.string().regex(/^https:\/\/[^/\s:]+(:\d{1,5})?(\/.*)?$/i, {
+      error: 'expected the vCenter SDK URL, https://host[:port]/sdk. Fix: e.g. https://vcenter.example.local/sdk (port 443 unless given)',
+    }),
     username: z.string().min(1, { error: 'expected the vCenter user, e.g. readonly@vsphere.local' }),
     password: secretRef,
     tls: tlsSettings,

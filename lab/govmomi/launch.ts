@@ -9,7 +9,9 @@ import { Agent, request } from 'undici';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Source (tsx/vitest) and compiled (dist/lab/govmomi) locations both resolve to the repo's lab/govmomi/bin.
-export const SIM_BIN = [join(here, 'bin', 'vcsim-lab'), join(here, '..', '..', '..', 'lab', 'govmomi', 'bin', 'vcsim-lab')].find(existsSync) ?? join(here, 'bin', 'vcsim-lab');
+export const SIM_BIN =
+  [join(here, 'bin', 'vcsim-lab'), join(here, '..', '..', '..', 'lab', 'govmomi', 'bin', 'vcsim-lab')].find(existsSync) ??
+  join(here, 'bin', 'vcsim-lab');
 
 export interface SimInfo {
   url: string;

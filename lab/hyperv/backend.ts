@@ -2,13 +2,21 @@
 // classes, evaluates WQL over the CIM data layer, renders projections as XmlFragment items, answers
 // Get and the Msvm_ImageManagementService.GetVirtualHardDiskSettingData method, and refuses what
 // Windows refuses (unknown namespace or class, bad WQL, a concrete class with a filter).
-import { clusterClasses, inventoryClasses, vhdSettingData, NS_CIMV2, NS_CLUSTER, NS_VIRTUALIZATION, type SimInstance, type SimValue } from './cim-inventory.js';
+import {
+  clusterClasses,
+  inventoryClasses,
+  vhdSettingData,
+  NS_CIMV2,
+  NS_CLUSTER,
+  NS_VIRTUALIZATION,
+  type SimInstance,
+  type SimValue,
+} from './cim-inventory.js';
 import { perfClasses, PERF_CLASSES, type SeriesIntegrator } from './cim-perf.js';
 import { parseWmiResourceUri, renderEmbeddedInstance, WMI_BASE, WQL_DIALECT } from '../../collectors/wsman/index.js';
 import { WsmanServerFault, type RenderedItem, type WsmanBackend, type WsmanServerFaultKind } from '../wsman-server/index.js';
 import { matches, parseWql, project, WqlError } from './wql.js';
 import type { HypervWorld, SimHost } from './world.js';
-
 
 function fault(kind: WsmanServerFaultKind, message: string): WsmanServerFault {
   return new WsmanServerFault(kind, message);
@@ -26,7 +34,15 @@ const NAMESPACES = [NS_VIRTUALIZATION, NS_CIMV2, NS_CLUSTER];
 const PERF_SET = new Set(PERF_CLASSES.map((c) => c.toLowerCase()));
 const EMBEDDED_TYPES: Record<string, Record<string, string>> = {
   Msvm_KvpExchangeDataItem: { Source: 'uint16' },
-  Msvm_VirtualHardDiskSettingData: { Type: 'uint16', Format: 'uint16', MaxInternalSize: 'uint64', BlockSize: 'uint32', LogicalSectorSize: 'uint32', PhysicalSectorSize: 'uint32', IsPmemCompatible: 'boolean' },
+  Msvm_VirtualHardDiskSettingData: {
+    Type: 'uint16',
+    Format: 'uint16',
+    MaxInternalSize: 'uint64',
+    BlockSize: 'uint32',
+    LogicalSectorSize: 'uint32',
+    PhysicalSectorSize: 'uint32',
+    IsPmemCompatible: 'boolean',
+  },
 };
 
 export class HypervHostBackend implements WsmanBackend {
@@ -40,9 +56,14 @@ export class HypervHostBackend implements WsmanBackend {
   /** The namespace and class (or "*") a resource URI addresses, in either form Windows accepts. */
   private resolve(resourceUri: string, selectors: Record<string, string>): { ns: string; cls: string } {
     const parsed = parseWmiResourceUri(resourceUri, selectors);
-    if (!parsed) throw fault('InvalidResourceURI', `The WS-Management service cannot process the request. The resource URI ${resourceUri} is not supported.`);
+    if (!parsed)
+      throw fault(
+        'InvalidResourceURI',
+        `The WS-Management service cannot process the request. The resource URI ${resourceUri} is not supported.`,
+      );
     const known = NAMESPACES.find((n) => n.toLowerCase() === parsed.namespace.toLowerCase());
-    if (!known || (known === NS_CLUSTER && !this.opts.host.cluster)) throw fault('InvalidNamespace', `Invalid namespace ${parsed.namespace.replace(/\//g, '\\')}`);
+    if (!known || (known === NS_CLUSTER && !this.opts.host.cluster))
+      throw fault('InvalidNamespace', `Invalid namespace ${parsed.namespace.replace(/\//g, '\\')}`);
     return { ns: known, cls: parsed.className };
   }
 
@@ -86,15 +107,29 @@ export class HypervHostBackend implements WsmanBackend {
     return { className: inst.className, namespaceUri: `${WMI_BASE}/${ns}`, properties: out, fragment };
   }
 
-  enumerate(req: { resourceUri: string; filter?: { dialect: string; text: string }; selectors: Record<string, string>; user: string }): RenderedItem[] {
+  enumerate(req: {
+    resourceUri: string;
+    filter?: { dialect: string; text: string };
+    selectors: Record<string, string>;
+    user: string;
+  }): RenderedItem[] {
     this.checkUser(req.user);
     const { ns, cls } = this.resolve(req.resourceUri, req.selectors);
     if (!req.filter) {
-      if (cls === '*') throw fault('InvalidResourceURI', 'The WS-Management service cannot process the request because the class name "*" needs a filter.');
+      if (cls === '*')
+        throw fault(
+          'InvalidResourceURI',
+          'The WS-Management service cannot process the request because the class name "*" needs a filter.',
+        );
       return this.classesOf(ns, cls).map((i) => this.render(ns, i, false, i.properties));
     }
-    if (cls !== '*') throw fault('CannotProcessFilter', 'The WS-Management service cannot process the request because the resource URI cannot contain keys and the class name must be "*" when a filter is used.');
-    if (req.filter.dialect !== WQL_DIALECT) throw fault('CannotProcessFilter', `The filter dialect ${req.filter.dialect} is not supported; use ${WQL_DIALECT}.`);
+    if (cls !== '*')
+      throw fault(
+        'CannotProcessFilter',
+        'The WS-Management service cannot process the request because the resource URI cannot contain keys and the class name must be "*" when a filter is used.',
+      );
+    if (req.filter.dialect !== WQL_DIALECT)
+      throw fault('CannotProcessFilter', `The filter dialect ${req.filter.dialect} is not supported; use ${WQL_DIALECT}.`);
     try {
       const q = parseWql(req.filter.text);
       const out: RenderedItem[] = [];
@@ -114,13 +149,29 @@ export class HypervHostBackend implements WsmanBackend {
     const { ns, cls } = this.resolve(req.resourceUri, req.selectors);
     if (cls === '*') throw fault('InvalidResourceURI', 'Get needs a concrete class in the resource URI.');
     const sel = Object.entries(req.selectors).filter(([k]) => k !== '__cimnamespace');
-    if (sel.length === 0) throw fault('InvalidSelectors', 'The WS-Management service cannot process the request because the request contained invalid selectors for the resource.');
-    const found = this.classesOf(ns, cls).find((i) => sel.every(([k, v]) => String(lookup(i.properties, k) ?? '').toLowerCase() === v.toLowerCase()));
-    if (!found) throw fault('InvalidSelectors', 'The WS-Management service cannot process the request because the request contained invalid selectors for the resource.');
+    if (sel.length === 0)
+      throw fault(
+        'InvalidSelectors',
+        'The WS-Management service cannot process the request because the request contained invalid selectors for the resource.',
+      );
+    const found = this.classesOf(ns, cls).find((i) =>
+      sel.every(([k, v]) => String(lookup(i.properties, k) ?? '').toLowerCase() === v.toLowerCase()),
+    );
+    if (!found)
+      throw fault(
+        'InvalidSelectors',
+        'The WS-Management service cannot process the request because the request contained invalid selectors for the resource.',
+      );
     return this.render(ns, found, false, found.properties);
   }
 
-  invoke(req: { resourceUri: string; method: string; selectors: Record<string, string>; params: Record<string, string | string[]>; user: string }): RenderedItem {
+  invoke(req: {
+    resourceUri: string;
+    method: string;
+    selectors: Record<string, string>;
+    params: Record<string, string | string[]>;
+    user: string;
+  }): RenderedItem {
     this.checkUser(req.user);
     const { ns, cls } = this.resolve(req.resourceUri, req.selectors);
     if (ns !== NS_VIRTUALIZATION || cls.toLowerCase() !== 'msvm_imagemanagementservice' || req.method !== 'GetVirtualHardDiskSettingData') {

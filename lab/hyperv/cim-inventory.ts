@@ -178,7 +178,11 @@ export function inventoryClasses(world: HypervWorld, host: SimHost): Map<string,
           ResourceType: '31',
           ResourceSubType: 'Microsoft:Hyper-V:Virtual CD/DVD Disk',
           HostResource: ['C:\\ISO\\ubuntu-22.04.iso'],
-          Parent: wmiPath(H, 'Msvm_ResourceAllocationSettingData', `InstanceID="Microsoft:${G}\\\\83F8638B-8DCA-4152-9EDA-2CA8B33039B4\\\\1\\\\0\\\\D"`),
+          Parent: wmiPath(
+            H,
+            'Msvm_ResourceAllocationSettingData',
+            `InstanceID="Microsoft:${G}\\\\83F8638B-8DCA-4152-9EDA-2CA8B33039B4\\\\1\\\\0\\\\D"`,
+          ),
           Access: '1',
           IOPSLimit: '0',
           IOPSReservation: '0',
@@ -210,7 +214,9 @@ export function inventoryClasses(world: HypervWorld, host: SimHost): Map<string,
           ResourceType: '33',
           ResourceSubType: 'Microsoft:Hyper-V:Ethernet Connection',
           Parent: wmiPath(H, 'Msvm_SyntheticEthernetPortSettingData', `InstanceID="Microsoft:${G}\\\\${n.guid}"`),
-          HostResource: [`\\\\${H}\\root\\virtualization\\v2:Msvm_VirtualEthernetSwitch.CreationClassName="Msvm_VirtualEthernetSwitch",Name="${switches.get(n.switchName)}"`],
+          HostResource: [
+            `\\\\${H}\\root\\virtualization\\v2:Msvm_VirtualEthernetSwitch.CreationClassName="Msvm_VirtualEthernetSwitch",Name="${switches.get(n.switchName)}"`,
+          ],
           EnabledState: '2',
           LastKnownSwitchName: n.switchName,
         },
@@ -312,11 +318,35 @@ function pushCheckpoint(push: (i: SimInstance) => void, world: HypervWorld, v: S
   });
   push({
     className: 'Msvm_ProcessorSettingData',
-    properties: { InstanceID: `Microsoft:${S}\\B637F346-6A0E-4DEC-AF52-BD70CB80A21D\\0`, Caption: 'Processor', ElementName: 'Processor', ResourceType: '3', ResourceSubType: 'Microsoft:Hyper-V:Processor', VirtualQuantity: String(v.vm.cpus + 1), Reservation: '0', Limit: '100000', Weight: '100', AllocationUnits: 'percent / 1000' },
+    properties: {
+      InstanceID: `Microsoft:${S}\\B637F346-6A0E-4DEC-AF52-BD70CB80A21D\\0`,
+      Caption: 'Processor',
+      ElementName: 'Processor',
+      ResourceType: '3',
+      ResourceSubType: 'Microsoft:Hyper-V:Processor',
+      VirtualQuantity: String(v.vm.cpus + 1),
+      Reservation: '0',
+      Limit: '100000',
+      Weight: '100',
+      AllocationUnits: 'percent / 1000',
+    },
   });
   push({
     className: 'Msvm_MemorySettingData',
-    properties: { InstanceID: `Microsoft:${S}\\4764334D-E001-4176-82EE-5594EC9B530E`, Caption: 'Memory', ElementName: 'Memory', ResourceType: '4', ResourceSubType: 'Microsoft:Hyper-V:Memory', AllocationUnits: 'byte * 2^20', VirtualQuantity: String(v.vm.memoryMB * 2), Reservation: '512', Limit: '1048576', DynamicMemoryEnabled: 'true', TargetMemoryBuffer: '20', Weight: '5000' },
+    properties: {
+      InstanceID: `Microsoft:${S}\\4764334D-E001-4176-82EE-5594EC9B530E`,
+      Caption: 'Memory',
+      ElementName: 'Memory',
+      ResourceType: '4',
+      ResourceSubType: 'Microsoft:Hyper-V:Memory',
+      AllocationUnits: 'byte * 2^20',
+      VirtualQuantity: String(v.vm.memoryMB * 2),
+      Reservation: '512',
+      Limit: '1048576',
+      DynamicMemoryEnabled: 'true',
+      TargetMemoryBuffer: '20',
+      Weight: '5000',
+    },
   });
   for (const d of v.disks) {
     push({
@@ -371,7 +401,10 @@ export function clusterClasses(world: HypervWorld, host: SimHost): Map<string, S
   if (!host.cluster) return null;
   const nodes = world.clusterNodes(host.cluster);
   return new Map<string, SimInstance[]>([
-    ['MSCluster_Cluster', [{ className: 'MSCluster_Cluster', properties: { Name: host.cluster, Fqdn: `${host.cluster}.lab.local`, Caption: null } }]],
+    [
+      'MSCluster_Cluster',
+      [{ className: 'MSCluster_Cluster', properties: { Name: host.cluster, Fqdn: `${host.cluster}.lab.local`, Caption: null } }],
+    ],
     [
       'MSCluster_Node',
       nodes.map((n, i) => ({

@@ -78,7 +78,13 @@ function timestamps(host: SimHost, t: number): Record<string, string> {
 }
 
 /** The perf classes of one host at time t (epoch ms), keyed by class name. */
-export function perfClasses(world: HypervWorld, host: SimHost, integ: SeriesIntegrator, t: number, only?: string): Map<string, SimInstance[]> {
+export function perfClasses(
+  world: HypervWorld,
+  host: SimHost,
+  integ: SeriesIntegrator,
+  t: number,
+  only?: string,
+): Map<string, SimInstance[]> {
   const want = (cls: string): boolean => !only || only.toLowerCase() === cls.toLowerCase();
   const ts = timestamps(host, t);
   const seed = world.estate.seed;
@@ -99,7 +105,9 @@ export function perfClasses(world: HypervWorld, host: SimHost, integ: SeriesInte
     if (v.powerState !== 'poweredOn' || t < v.startedMs) continue;
     const vm = v.vm;
     // CPU: every virtual processor runs at the VM's workload, so their mean is the workload.
-    const guest = want(VP_CLASS) ? integ.integral(`${v.guid}|cpu`, vm.workload.cpu, seriesKey(seed, vm.name, 'cpu'), true, v.startedMs, t) : 0n;
+    const guest = want(VP_CLASS)
+      ? integ.integral(`${v.guid}|cpu`, vm.workload.cpu, seriesKey(seed, vm.name, 'cpu'), true, v.startedMs, t)
+      : 0n;
     const base = BigInt(t - v.startedMs) * 10_000n;
     for (let n = 0; want(VP_CLASS) && n < vm.cpus; n++) {
       const off = v.counterOffset + BigInt(n) * 1_000_003n;
@@ -148,68 +156,71 @@ export function perfClasses(world: HypervWorld, host: SimHost, integ: SeriesInte
         },
       });
     }
-    if (want(STORAGE_CLASS)) v.disks.forEach((d) => {
-      const inst = String(2000 + d.index);
-      disks.push({
-        className: STORAGE_CLASS,
-        properties: {
-          Caption: null,
-          Description: null,
-          Name: storageInstanceName(d.path),
-          ErrorCount: '0',
-          FlushCount: '0',
-          Latency: '0',
-          QueueLength: '0',
-          ReadBytesPersec: String(bulk(v, 'diskReadBytesPerSec', inst)),
-          ReadCount: String(bulk(v, 'diskReadOpsPerSec', inst)),
-          ReadOperationsPerSec: String(bulk(v, 'diskReadOpsPerSec', inst)),
-          WriteBytesPersec: String(bulk(v, 'diskWriteBytesPerSec', inst)),
-          WriteCount: String(bulk(v, 'diskWriteOpsPerSec', inst)),
-          WriteOperationsPerSec: String(bulk(v, 'diskWriteOpsPerSec', inst)),
-          ...ts,
-        },
+    if (want(STORAGE_CLASS))
+      v.disks.forEach((d) => {
+        const inst = String(2000 + d.index);
+        disks.push({
+          className: STORAGE_CLASS,
+          properties: {
+            Caption: null,
+            Description: null,
+            Name: storageInstanceName(d.path),
+            ErrorCount: '0',
+            FlushCount: '0',
+            Latency: '0',
+            QueueLength: '0',
+            ReadBytesPersec: String(bulk(v, 'diskReadBytesPerSec', inst)),
+            ReadCount: String(bulk(v, 'diskReadOpsPerSec', inst)),
+            ReadOperationsPerSec: String(bulk(v, 'diskReadOpsPerSec', inst)),
+            WriteBytesPersec: String(bulk(v, 'diskWriteBytesPerSec', inst)),
+            WriteCount: String(bulk(v, 'diskWriteOpsPerSec', inst)),
+            WriteOperationsPerSec: String(bulk(v, 'diskWriteOpsPerSec', inst)),
+            ...ts,
+          },
+        });
       });
-    });
-    if (want(NETWORK_CLASS)) v.nics.forEach((n) => {
-      const inst = String(4000 + n.index);
-      const rx = bulk(v, 'netReceivedBytesPerSec', inst);
-      const tx = bulk(v, 'netTransmittedBytesPerSec', inst);
-      nics.push({
-        className: NETWORK_CLASS,
-        properties: {
-          Caption: null,
-          Description: null,
-          Name: networkInstanceName(vm.name, v.guid, n.guid),
-          BytesPersec: String(rx + tx),
-          BytesReceivedPersec: String(rx),
-          BytesSentPersec: String(tx),
-          DroppedPacketsIncomingPersec: '0',
-          DroppedPacketsOutgoingPersec: '0',
-          PacketsReceivedPersec: String(rx / 1500n),
-          PacketsSentPersec: String(tx / 1500n),
-          ...ts,
-        },
+    if (want(NETWORK_CLASS))
+      v.nics.forEach((n) => {
+        const inst = String(4000 + n.index);
+        const rx = bulk(v, 'netReceivedBytesPerSec', inst);
+        const tx = bulk(v, 'netTransmittedBytesPerSec', inst);
+        nics.push({
+          className: NETWORK_CLASS,
+          properties: {
+            Caption: null,
+            Description: null,
+            Name: networkInstanceName(vm.name, v.guid, n.guid),
+            BytesPersec: String(rx + tx),
+            BytesReceivedPersec: String(rx),
+            BytesSentPersec: String(tx),
+            DroppedPacketsIncomingPersec: '0',
+            DroppedPacketsOutgoingPersec: '0',
+            PacketsReceivedPersec: String(rx / 1500n),
+            PacketsSentPersec: String(tx / 1500n),
+            ...ts,
+          },
+        });
       });
-    });
   }
-  if (want(VP_CLASS)) vps.push({
-    className: VP_CLASS,
-    properties: {
-      ...(vps[0]?.properties ?? {}),
-      Name: '_Total',
-      PercentGuestRunTime: String(totalGuest),
-      PercentGuestRunTime_Base: String(totalBase),
-      PercentHypervisorRunTime: String(totalGuest / 50n),
-      PercentHypervisorRunTime_Base: String(totalBase),
-      PercentRemoteRunTime: '0',
-      PercentRemoteRunTime_Base: String(totalBase),
-      PercentTotalRunTime: String(totalGuest + totalGuest / 50n),
-      PercentTotalRunTime_Base: String(totalBase),
-      Caption: null,
-      Description: null,
-      ...ts,
-    },
-  });
+  if (want(VP_CLASS))
+    vps.push({
+      className: VP_CLASS,
+      properties: {
+        ...(vps[0]?.properties ?? {}),
+        Name: '_Total',
+        PercentGuestRunTime: String(totalGuest),
+        PercentGuestRunTime_Base: String(totalBase),
+        PercentHypervisorRunTime: String(totalGuest / 50n),
+        PercentHypervisorRunTime_Base: String(totalBase),
+        PercentRemoteRunTime: '0',
+        PercentRemoteRunTime_Base: String(totalBase),
+        PercentTotalRunTime: String(totalGuest + totalGuest / 50n),
+        PercentTotalRunTime_Base: String(totalBase),
+        Caption: null,
+        Description: null,
+        ...ts,
+      },
+    });
   // Host-side adapters that belong to no VM (a client must skip them).
   const hostNic = (name: string): SimInstance => ({
     className: NETWORK_CLASS,
@@ -227,7 +238,8 @@ export function perfClasses(world: HypervWorld, host: SimHost, integ: SeriesInte
       ...ts,
     },
   });
-  if (want(NETWORK_CLASS)) nics.push(hostNic('Default Switch_312FF9C7-1F07-4EBA-81FE-F5B4F445B810'), hostNic('__DEVICE_{A1E2B3C4-0000-4000-8000-000000000001}'));
+  if (want(NETWORK_CLASS))
+    nics.push(hostNic('Default Switch_312FF9C7-1F07-4EBA-81FE-F5B4F445B810'), hostNic('__DEVICE_{A1E2B3C4-0000-4000-8000-000000000001}'));
   return new Map<string, SimInstance[]>([
     [VP_CLASS, vps],
     [MEMORY_CLASS, mem],

@@ -58,7 +58,13 @@ export interface HypervLab {
 
 /** A self-signed certificate for 127.0.0.1, localhost and every lab host name. */
 export function labCertificate(names: string[]): { cert: string; key: string } {
-  return selfSignedCertificate({ commonName: 'hyperv-lab', organization: 'assessment-collector lab', dnsNames: ['localhost', ...names], ipAddresses: ['127.0.0.1'], days: 30 });
+  return selfSignedCertificate({
+    commonName: 'hyperv-lab',
+    organization: 'assessment-collector lab',
+    dnsNames: ['localhost', ...names],
+    ipAddresses: ['127.0.0.1'],
+    days: 30,
+  });
 }
 
 export async function startHypervLab(opts: HypervLabOptions): Promise<HypervLab> {
@@ -118,7 +124,11 @@ export async function startHypervLab(opts: HypervLabOptions): Promise<HypervLab>
     hostMap() {
       const map: Record<string, { address: string; httpsPort?: number; httpPort?: number }> = {};
       for (const { ep } of running.values()) {
-        const entry = { address: '127.0.0.1', ...(ep.httpsPort ? { httpsPort: ep.httpsPort } : {}), ...(ep.httpPort ? { httpPort: ep.httpPort } : {}) };
+        const entry = {
+          address: '127.0.0.1',
+          ...(ep.httpsPort ? { httpsPort: ep.httpsPort } : {}),
+          ...(ep.httpPort ? { httpPort: ep.httpPort } : {}),
+        };
         map[ep.host] = entry;
         // The cluster name answers on its first node that is up (as the cluster name object would).
         if (ep.cluster && !map[ep.cluster] && !ep.down) map[ep.cluster] = entry;
@@ -145,11 +155,13 @@ export async function startHypervLab(opts: HypervLabOptions): Promise<HypervLab>
       return Object.fromEntries([...running.entries()].map(([k, r]) => [k, r.handle ? r.handle.stats() : null]));
     },
     async close() {
-      await Promise.all([...running.values()].map(async (r) => {
-        const h = r.handle;
-        r.handle = null;
-        await h?.close();
-      }));
+      await Promise.all(
+        [...running.values()].map(async (r) => {
+          const h = r.handle;
+          r.handle = null;
+          await h?.close();
+        }),
+      );
     },
   };
 }

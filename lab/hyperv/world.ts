@@ -15,7 +15,15 @@ export interface SimVm {
   powerState: EstateVm['powerState'];
   /** Epoch ms when the VM's counters started (its last start); counters integrate from here. */
   startedMs: number;
-  disks: Array<{ index: number; virtualDiskId: string; driveGuid: string; path: string; vhdType: 2 | 3 | 4; capacityBytes: number; sizeGB: number }>;
+  disks: Array<{
+    index: number;
+    virtualDiskId: string;
+    driveGuid: string;
+    path: string;
+    vhdType: 2 | 3 | 4;
+    capacityBytes: number;
+    sizeGB: number;
+  }>;
   nics: Array<{ index: number; guid: string; mac: string; switchName: string }>;
   /** Large per-VM offsets so raw counters exceed 2^53, as on long-running hosts. */
   counterOffset: bigint;
@@ -78,7 +86,12 @@ export class HypervWorld {
           capacityBytes: d.capacityBytes,
           sizeGB: d.sizeGB,
         })),
-        nics: vm.nics.map((n, i) => ({ index: i, guid: stableUuid(seed, 'nic', vm.name, String(i)).toUpperCase(), mac: n.mac, switchName: n.network })),
+        nics: vm.nics.map((n, i) => ({
+          index: i,
+          guid: stableUuid(seed, 'nic', vm.name, String(i)).toUpperCase(),
+          mac: n.mac,
+          switchName: n.network,
+        })),
         counterOffset: (BigInt(hash32(`offset|${seed}|${vm.name}`)) << 30n) + 9_007_199_254_740_993n,
       });
     }

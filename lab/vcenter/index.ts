@@ -69,7 +69,10 @@ export async function startVcenterLab(opts: VcenterLabOptions): Promise<VcenterL
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     throw new UserError(`the lab vCenter listens on loopback only, not ${host}.`, { fix: 'Use host 127.0.0.1 (the default).' });
   }
-  if (!opts.users.length) throw new UserError('the lab vCenter needs at least one user.', { fix: 'Pass --user and --password-env (or users: [{ username, password }]).' });
+  if (!opts.users.length)
+    throw new UserError('the lab vCenter needs at least one user.', {
+      fix: 'Pass --user and --password-env (or users: [{ username, password }]).',
+    });
   const log = opts.log ?? logger();
   const inv = new LabInventory(opts.estate, vcenterName);
   if (!inv.hosts.length) {
@@ -102,7 +105,11 @@ export async function startVcenterLab(opts: VcenterLabOptions): Promise<VcenterL
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new UserError(`port ${opts.port} on ${host} is in use.`, { fix: 'Pick another --port, or 0 for any free port.' }) : err),
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UserError(`port ${opts.port} on ${host} is in use.`, { fix: 'Pick another --port, or 0 for any free port.' })
+          : err,
+      ),
     );
   });
   const port = (server.address() as AddressInfo).port;
@@ -142,5 +149,10 @@ export { COUNTERS, counterName } from './perf-counters.js';
 
 /** Like a fresh vCenter's: CN = its name, reachable as localhost and 127.0.0.1, trusted by nobody. */
 function labCertificate(name: string) {
-  return selfSignedCertificate({ commonName: name, organization: 'assessment-collector lab', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  return selfSignedCertificate({
+    commonName: name,
+    organization: 'assessment-collector lab',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+  });
 }

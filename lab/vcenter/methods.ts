@@ -4,8 +4,24 @@
 import { randomUUID } from 'node:crypto';
 import { COUNTERS, COUNTER_BY_KEY } from './perf-counters.js';
 import { availableMetricsXml, planQueryPerf, providerSummaryXml, queryPerfXml, requestedCounters } from './perf.js';
-import { PathPlan, objectContentXml, pageXml, parseFilterSpec, parseMoRef, planObjects, selectObjects, type Retrieval } from './property-collector.js';
-import { perfCounterInfo, serviceContent, userSession, type ContainerViewState, type LabSession, type PropertyContext } from './properties.js';
+import {
+  PathPlan,
+  objectContentXml,
+  pageXml,
+  parseFilterSpec,
+  parseMoRef,
+  planObjects,
+  selectObjects,
+  type Retrieval,
+} from './property-collector.js';
+import {
+  perfCounterInfo,
+  serviceContent,
+  userSession,
+  type ContainerViewState,
+  type LabSession,
+  type PropertyContext,
+} from './properties.js';
 import type { SessionStore } from './sessions.js';
 import { VimFault, faults } from './soap.js';
 import { KNOWN_TYPES, SERVICE, type LabInventory, type MoRef } from './model.js';
@@ -131,7 +147,11 @@ const HANDLERS: Record<string, { on: string; value?: string; handle: Handler }> 
     value: SERVICE.instance.value,
     handle: (s, c) => fieldXml('returnval', serviceContent(s.propertyContext(c.session))),
   },
-  CurrentTime: { on: 'ServiceInstance', value: SERVICE.instance.value, handle: (s) => `<returnval>${isoTime(s.opts.now(), true)}</returnval>` },
+  CurrentTime: {
+    on: 'ServiceInstance',
+    value: SERVICE.instance.value,
+    handle: (s) => `<returnval>${isoTime(s.opts.now(), true)}</returnval>`,
+  },
 
   Login: {
     on: 'SessionManager',
@@ -158,7 +178,8 @@ const HANDLERS: Record<string, { on: string; value?: string; handle: Handler }> 
   SessionIsActive: {
     on: 'SessionManager',
     value: SERVICE.sessionManager.value,
-    handle: (s, c) => `<returnval>${s.sessions.isActive(childText(c.body, 'sessionID') ?? '', childText(c.body, 'userName') ?? '')}</returnval>`,
+    handle: (s, c) =>
+      `<returnval>${s.sessions.isActive(childText(c.body, 'sessionID') ?? '', childText(c.body, 'userName') ?? '')}</returnval>`,
   },
   TerminateSession: {
     on: 'SessionManager',
@@ -233,8 +254,16 @@ const HANDLERS: Record<string, { on: string; value?: string; handle: Handler }> 
     value: SERVICE.perfManager.value,
     handle: (s, c) => queryPerfXml(planQueryPerf(s.inv, c.body, { now: s.opts.now(), latencySec: s.opts.perfLatencySec })),
   },
-  QueryAvailablePerfMetric: { on: 'PerformanceManager', value: SERVICE.perfManager.value, handle: (s, c) => availableMetricsXml(s.inv, c.body) },
-  QueryPerfProviderSummary: { on: 'PerformanceManager', value: SERVICE.perfManager.value, handle: (s, c) => providerSummaryXml(s.inv, c.body) },
+  QueryAvailablePerfMetric: {
+    on: 'PerformanceManager',
+    value: SERVICE.perfManager.value,
+    handle: (s, c) => availableMetricsXml(s.inv, c.body),
+  },
+  QueryPerfProviderSummary: {
+    on: 'PerformanceManager',
+    value: SERVICE.perfManager.value,
+    handle: (s, c) => providerSummaryXml(s.inv, c.body),
+  },
   QueryPerfCounter: {
     on: 'PerformanceManager',
     value: SERVICE.perfManager.value,
@@ -251,7 +280,9 @@ const HANDLERS: Record<string, { on: string; value?: string; handle: Handler }> 
     value: SERVICE.perfManager.value,
     handle: (_s, c) => {
       const level = Number(childText(c.body, 'level') ?? '4');
-      return COUNTERS.filter((k) => k.level <= level).map((k) => fieldXml('returnval', perfCounterInfo(k))).join('');
+      return COUNTERS.filter((k) => k.level <= level)
+        .map((k) => fieldXml('returnval', perfCounterInfo(k)))
+        .join('');
     },
   },
 };

@@ -28,7 +28,16 @@ export function isA(type: string, wanted: string): boolean {
   return false;
 }
 
-export const KNOWN_TYPES = new Set([...Object.keys(PARENT_TYPE), 'ManagedEntity', 'View', 'ServiceInstance', 'PropertyCollector', 'ViewManager', 'SessionManager', 'PerformanceManager']);
+export const KNOWN_TYPES = new Set([
+  ...Object.keys(PARENT_TYPE),
+  'ManagedEntity',
+  'View',
+  'ServiceInstance',
+  'PropertyCollector',
+  'ViewManager',
+  'SessionManager',
+  'PerformanceManager',
+]);
 
 export interface FolderMo {
   type: 'Folder';
@@ -114,7 +123,14 @@ export class LabInventory {
     let seq = 1;
     const next = () => ++seq;
     const datacenters = this.datacenters;
-    this.rootFolder = this.#add<FolderMo>({ type: 'Folder', id: 'group-d1', name: 'Datacenters', parent: null, childType: ['Folder', 'Datacenter'], children: () => datacenters.map(refOf) });
+    this.rootFolder = this.#add<FolderMo>({
+      type: 'Folder',
+      id: 'group-d1',
+      name: 'Datacenters',
+      parent: null,
+      childType: ['Folder', 'Datacenter'],
+      children: () => datacenters.map(refOf),
+    });
     const dcByName = new Map<string, DatacenterMo>();
     const computeByName = new Map<string, ComputeMo>();
     const folder = (prefix: string, name: string, parent: MoRef, childType: string[], kids: () => MoRef[]): FolderMo =>
@@ -126,8 +142,17 @@ export class LabInventory {
       if (!dc) {
         const id = `datacenter-${next()}`;
         const dcRef = ref('Datacenter', id);
-        const partial = { type: 'Datacenter', id, name: h.datacenter, parent: refOf(this.rootFolder), vmIndexes: [] as number[], computes: [] as ComputeMo[] } as DatacenterMo;
-        partial.vmFolder = folder('v', 'vm', dcRef, ['Folder', 'VirtualMachine', 'VirtualApp'], () => partial.vmIndexes.map((i) => vmRefAt(estate.vms, i)));
+        const partial = {
+          type: 'Datacenter',
+          id,
+          name: h.datacenter,
+          parent: refOf(this.rootFolder),
+          vmIndexes: [] as number[],
+          computes: [] as ComputeMo[],
+        } as DatacenterMo;
+        partial.vmFolder = folder('v', 'vm', dcRef, ['Folder', 'VirtualMachine', 'VirtualApp'], () =>
+          partial.vmIndexes.map((i) => vmRefAt(estate.vms, i)),
+        );
         partial.hostFolder = folder('h', 'host', dcRef, ['Folder', 'ComputeResource'], () => partial.computes.map(refOf));
         partial.datastoreFolder = folder('s', 'datastore', dcRef, ['Folder', 'Datastore', 'StoragePod'], () => []);
         partial.networkFolder = folder('n', 'network', dcRef, ['Folder', 'Network', 'DistributedVirtualSwitch'], () => []);
@@ -139,13 +164,28 @@ export class LabInventory {
       let compute = computeByName.get(computeKey);
       if (!compute) {
         const id = h.cluster ? `domain-c${next()}` : `domain-s${next()}`;
-        const c = { type: h.cluster ? 'ClusterComputeResource' : 'ComputeResource', id, name: h.cluster ?? h.name, parent: refOf(dc.hostFolder), datacenter: dc, hosts: [] } as unknown as ComputeMo;
+        const c = {
+          type: h.cluster ? 'ClusterComputeResource' : 'ComputeResource',
+          id,
+          name: h.cluster ?? h.name,
+          parent: refOf(dc.hostFolder),
+          datacenter: dc,
+          hosts: [],
+        } as unknown as ComputeMo;
         c.pool = this.#add<PoolMo>({ type: 'ResourcePool', id: `resgroup-${next()}`, name: 'Resources', parent: refOf(c), compute: c });
         compute = this.#add(c);
         computeByName.set(computeKey, compute);
         dc.computes.push(compute);
       }
-      const host = this.#add<HostMo>({ type: 'HostSystem', id: `host-${next()}`, name: h.name, parent: refOf(compute), host: h, compute, vmIndexes: [] });
+      const host = this.#add<HostMo>({
+        type: 'HostSystem',
+        id: `host-${next()}`,
+        name: h.name,
+        parent: refOf(compute),
+        host: h,
+        compute,
+        vmIndexes: [],
+      });
       compute.hosts.push(host);
       this.hosts.push(host);
     }

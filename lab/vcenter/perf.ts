@@ -83,7 +83,12 @@ export interface PerfWindowOptions {
 }
 
 /** The sample timestamps a realtime query returns: startTime exclusive, endTime inclusive, newest maxSample. */
-export function sampleTimes(o: PerfWindowOptions, startMs: number | undefined, endMs: number | undefined, maxSample: number | undefined): number[] {
+export function sampleTimes(
+  o: PerfWindowOptions,
+  startMs: number | undefined,
+  endMs: number | undefined,
+  maxSample: number | undefined,
+): number[] {
   const latest = Math.floor((o.now - o.latencySec * 1000) / SLOT_MS) * SLOT_MS;
   const oldest = latest - (REALTIME_SAMPLES - 1) * SLOT_MS;
   let first = oldest;
@@ -142,7 +147,8 @@ export function planQueryPerf(inv: LabInventory, body: XmlNode, window: PerfWind
     const intervalText = childText(q, 'intervalId');
     const intervalId = intervalText ? Number(intervalText) : REALTIME_INTERVAL_SEC;
     const historical = HISTORICAL_INTERVALS.some((h) => h.samplingPeriod === intervalId);
-    if (intervalId !== REALTIME_INTERVAL_SEC && !historical) throw faults.invalidArgument('querySpec.intervalId', `${intervalText} is not a refresh rate or statistics interval`);
+    if (intervalId !== REALTIME_INTERVAL_SEC && !historical)
+      throw faults.invalidArgument('querySpec.intervalId', `${intervalText} is not a refresh rate or statistics interval`);
     const maxText = childText(q, 'maxSample');
     const maxSample = maxText ? Number(maxText) : undefined;
     if (maxSample !== undefined && !Number.isInteger(maxSample)) throw faults.invalidArgument('querySpec.maxSample');
@@ -153,7 +159,8 @@ export function planQueryPerf(inv: LabInventory, body: XmlNode, window: PerfWind
     });
     const start = parseTime(childText(q, 'startTime'), 'querySpec.startTime');
     const end = parseTime(childText(q, 'endTime'), 'querySpec.endTime');
-    if (start !== undefined && end !== undefined && end < start) throw faults.invalidArgument('querySpec.endTime', 'endTime is before startTime');
+    if (start !== undefined && end !== undefined && end < start)
+      throw faults.invalidArgument('querySpec.endTime', 'endTime is before startTime');
     // The lab keeps realtime stats only: historical intervals (and hosts) answer with no samples.
     const vm = entity.type === 'VirtualMachine' && !historical ? (inv.vm(entity.value) ?? null) : null;
     const series = vm ? selectSeries(vmSeries(inv.estate.seed, vm), metricIds.length ? metricIds : null) : [];
@@ -167,7 +174,8 @@ export function* queryPerfXml(plan: QuerySpec[]): Generator<string> {
   for (const q of plan) {
     if (!q.times.length || !q.series.length) continue;
     let out = `<returnval xsi:type="PerfEntityMetric">${q.entityXml}`;
-    for (const t of q.times) out += `<sampleInfo><timestamp>${isoTime(t)}</timestamp><interval>${REALTIME_INTERVAL_SEC}</interval></sampleInfo>`;
+    for (const t of q.times)
+      out += `<sampleInfo><timestamp>${isoTime(t)}</timestamp><interval>${REALTIME_INTERVAL_SEC}</interval></sampleInfo>`;
     for (const s of q.series) {
       out += `<value xsi:type="PerfMetricIntSeries"><id><counterId>${s.counterId}</counterId><instance>${esc(s.instance)}</instance></id>`;
       for (const t of q.times) out += `<value>${s.value(t)}</value>`;
@@ -202,4 +210,3 @@ export function requestedCounters(body: XmlNode): number[] {
     .map((c) => Number(c.text.trim()))
     .filter((k) => COUNTER_BY_KEY.has(k));
 }
-

@@ -90,7 +90,12 @@ export function entityProperties(ctx: PropertyContext, e: EntityMo): Fields {
         ...base,
         owner: () => moref(refOf(e.compute)),
         resourcePool: () => refs([]),
-        vm: () => refs(e.compute.hosts.flatMap((h) => h.vmIndexes.filter((i) => !ctx.inv.estate.vms[i]?.template).map((i) => vmRefAt(ctx.inv.estate.vms, i)))),
+        vm: () =>
+          refs(
+            e.compute.hosts.flatMap((h) =>
+              h.vmIndexes.filter((i) => !ctx.inv.estate.vms[i]?.template).map((i) => vmRefAt(ctx.inv.estate.vms, i)),
+            ),
+          ),
       };
     case 'HostSystem': {
       const h = e.host;
@@ -149,7 +154,8 @@ export function userSession(s: LabSession): Val {
 }
 
 export function perfCounterInfo(c: (typeof COUNTERS)[number]): Val {
-  const desc = (label: string, summary: string, key: string) => () => obj('ElementDescription', { label: () => str(label), summary: () => str(summary), key: () => str(key) });
+  const desc = (label: string, summary: string, key: string) => () =>
+    obj('ElementDescription', { label: () => str(label), summary: () => str(summary), key: () => str(key) });
   return obj('PerfCounterInfo', {
     key: () => int(c.key),
     nameInfo: desc(c.label, c.summary, c.name),
@@ -204,7 +210,12 @@ export function serviceProperties(ctx: PropertyContext, r: MoRef): Fields | unde
     case 'ContainerView': {
       const v = ctx.view(r.value);
       return v
-        ? { view: () => refs(v.view), container: () => moref(v.container), type: () => strings(v.types), recursive: () => bool(v.recursive) }
+        ? {
+            view: () => refs(v.view),
+            container: () => moref(v.container),
+            type: () => strings(v.types),
+            recursive: () => bool(v.recursive),
+          }
         : undefined;
     }
     default:

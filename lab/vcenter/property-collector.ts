@@ -45,7 +45,10 @@ function parseSelection(node: XmlNode): SelectionSpec {
     const t = childText(node, 'type');
     const path = childText(node, 'path');
     if (!t || !path) throw faults.invalidArgument('selectSet', 'a TraversalSpec needs type and path');
-    return { name, traversal: { type: t, path, skip: bool(childText(node, 'skip')), selectSet: children(node, 'selectSet').map(parseSelection) } };
+    return {
+      name,
+      traversal: { type: t, path, skip: bool(childText(node, 'skip')), selectSet: children(node, 'selectSet').map(parseSelection) },
+    };
   }
   if (!name) throw faults.invalidArgument('selectSet', 'a SelectionSpec needs the name of a TraversalSpec');
   return { name };

@@ -45,7 +45,8 @@ async function readEnvelope(req: IncomingMessage): Promise<XmlNode> {
 /** The client fault for a refused request, in the words the lab has always used. */
 function refusal(err: XmlRejected): { status: number; text: string } {
   if (err.reason === 'doctype') return { status: 500, text: 'DOCTYPE is not allowed in a SOAP request' };
-  if (err instanceof XmlLimitError && err.limit === 'maxBytes') return { status: 413, text: `request larger than ${MAX_REQUEST_BYTES} bytes` };
+  if (err instanceof XmlLimitError && err.limit === 'maxBytes')
+    return { status: 413, text: `request larger than ${MAX_REQUEST_BYTES} bytes` };
   return { status: 500, text: err.message };
 }
 
@@ -81,7 +82,14 @@ function send(res: ServerResponse, status: number, text: string, contentType = '
   res.end(text);
 }
 
-export function createLabServer(opts: { cert: string; key: string; state: LabState; knobs: ServerKnobs; log: Logger; url: () => string }): https.Server {
+export function createLabServer(opts: {
+  cert: string;
+  key: string;
+  state: LabState;
+  knobs: ServerKnobs;
+  log: Logger;
+  url: () => string;
+}): https.Server {
   const { state, knobs, log } = opts;
 
   async function soap(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -127,18 +135,26 @@ export function createLabServer(opts: { cert: string; key: string; state: LabSta
         return;
       }
       res.writeHead(200, headers);
-      await writeStreamed(res, (function* () {
-        yield responseStart(method);
-        yield* body;
-        yield responseEnd(method);
-      })());
+      await writeStreamed(
+        res,
+        (function* () {
+          yield responseStart(method);
+          yield* body;
+          yield responseEnd(method);
+        })(),
+      );
     } catch (err) {
       if (err instanceof VimFault) {
         log.debug({ method, fault: err.faultName }, 'lab vcenter fault');
         return send(res, 500, faultXml(err));
       }
       log.error({ method, err: (err as Error).message }, 'lab vcenter internal error');
-      if (!res.headersSent) send(res, 500, faultXml(new VimFault('SystemError', `lab vCenter internal error: ${(err as Error).message}`, '<reason>internal error</reason>')));
+      if (!res.headersSent)
+        send(
+          res,
+          500,
+          faultXml(new VimFault('SystemError', `lab vCenter internal error: ${(err as Error).message}`, '<reason>internal error</reason>')),
+        );
       else res.destroy();
     }
   }
@@ -155,6 +171,11 @@ export function createLabServer(opts: { cert: string; key: string; state: LabSta
     if (req.method === 'GET' && path === '/sdk/vimServiceVersions.xml') return send(res, 200, serviceVersionsXml());
     if (req.method === 'GET' && path === '/sdk/vimService.wsdl') return send(res, 200, serviceWsdl(opts.url()));
     req.resume();
-    send(res, 404, 'Not found: the lab vCenter serves POST /sdk, GET /sdk/vimServiceVersions.xml and /sdk/vimService.wsdl.\n', 'text/plain; charset=utf-8');
+    send(
+      res,
+      404,
+      'Not found: the lab vCenter serves POST /sdk, GET /sdk/vimServiceVersions.xml and /sdk/vimService.wsdl.\n',
+      'text/plain; charset=utf-8',
+    );
   });
 }

@@ -22,7 +22,8 @@ export class SessionStore {
     private readonly idleMs: number,
     private readonly now: () => number,
   ) {
-    for (const u of users) this.#users.set(u.username.toLowerCase(), digest(typeof u.password === 'string' ? u.password : u.password.reveal()));
+    for (const u of users)
+      this.#users.set(u.username.toLowerCase(), digest(typeof u.password === 'string' ? u.password : u.password.reveal()));
   }
 
   /** Checks the password (compared as digests, in constant time); returns the new session and its cookie. */
@@ -31,7 +32,16 @@ export class SessionStore {
     if (!expected || !timingSafeEqual(expected, digest(password))) return null;
     const cookie = randomBytes(20).toString('hex');
     const t = this.now();
-    const session = { key: `52${randomUUID().slice(2)}`, userName: username, loginTime: t, lastActiveTime: t, ipAddress, userAgent, callCount: 0, cookie };
+    const session = {
+      key: `52${randomUUID().slice(2)}`,
+      userName: username,
+      loginTime: t,
+      lastActiveTime: t,
+      ipAddress,
+      userAgent,
+      callCount: 0,
+      cookie,
+    };
     this.#byCookie.set(cookie, session);
     return { session, cookie };
   }

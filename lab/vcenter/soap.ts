@@ -39,15 +39,32 @@ export class VimFault extends Error {
 export const faults = {
   invalidLogin: () => new VimFault('InvalidLogin', 'Cannot complete login due to an incorrect user name or password.'),
   notAuthenticated: (obj: MoRef) =>
-    new VimFault('NotAuthenticated', 'The session is not authenticated.', `${moRefXml('object', obj)}<privilegeId>System.View</privilegeId>`),
+    new VimFault(
+      'NotAuthenticated',
+      'The session is not authenticated.',
+      `${moRefXml('object', obj)}<privilegeId>System.View</privilegeId>`,
+    ),
   notFound: (obj: MoRef) =>
-    new VimFault('ManagedObjectNotFound', `The object '${obj.type}:${obj.value}' has already been deleted or has not been completely created`, moRefXml('obj', obj)),
+    new VimFault(
+      'ManagedObjectNotFound',
+      `The object '${obj.type}:${obj.value}' has already been deleted or has not been completely created`,
+      moRefXml('obj', obj),
+    ),
   invalidArgument: (property: string, why = '') =>
-    new VimFault('InvalidArgument', `A specified parameter was not correct: ${property}${why ? ` (${why})` : ''}`, `<invalidProperty>${esc(property)}</invalidProperty>`),
-  invalidProperty: (name: string) => new VimFault('InvalidProperty', `Property ${name} is not valid for this object`, `<name>${esc(name)}</name>`),
+    new VimFault(
+      'InvalidArgument',
+      `A specified parameter was not correct: ${property}${why ? ` (${why})` : ''}`,
+      `<invalidProperty>${esc(property)}</invalidProperty>`,
+    ),
+  invalidProperty: (name: string) =>
+    new VimFault('InvalidProperty', `Property ${name} is not valid for this object`, `<name>${esc(name)}</name>`),
   invalidRequest: (why: string) => new VimFault('InvalidRequest', why),
   methodNotFound: (receiver: MoRef, method: string) =>
-    new VimFault('MethodNotFound', `Method ${method} is not supported by the lab vCenter on ${receiver.type}`, `${moRefXml('receiver', receiver)}<method>${esc(method)}</method>`),
+    new VimFault(
+      'MethodNotFound',
+      `Method ${method} is not supported by the lab vCenter on ${receiver.type}`,
+      `${moRefXml('receiver', receiver)}<method>${esc(method)}</method>`,
+    ),
   notSupported: (what: string) => new VimFault('NotSupported', `The operation is not supported on the object: ${what}`),
 };
 

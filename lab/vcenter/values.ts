@@ -30,8 +30,16 @@ export const moref = (r: MoRef | null | undefined): Val | undefined => (r ? { k:
 export const obj = (t: string, f: Fields): Val => ({ k: 'obj', t, f });
 /** `t` is the declared item type: string, int, ManagedObjectReference, VirtualDevice ... */
 export const arr = (t: string, items: Val[]): Val => ({ k: 'arr', t, items });
-export const refs = (list: MoRef[]): Val => arr('ManagedObjectReference', list.map((r) => ({ k: 'ref', ref: r })));
-export const strings = (list: string[]): Val => arr('string', list.map((v) => ({ k: 'p', t: 'string', v })));
+export const refs = (list: MoRef[]): Val =>
+  arr(
+    'ManagedObjectReference',
+    list.map((r) => ({ k: 'ref', ref: r })),
+  );
+export const strings = (list: string[]): Val =>
+  arr(
+    'string',
+    list.map((v) => ({ k: 'p', t: 'string', v })),
+  );
 
 export const NO_SUCH_PATH = Symbol('no such property path');
 

@@ -26,10 +26,24 @@ const ints = (list: number[]): Val => arr('int', list.map(int));
 function devices(vm: EstateVm): Val[] {
   const controllers = scsiControllerCount(vm.disks.length);
   const out: Val[] = [];
-  out.push(obj('VirtualIDEController', { key: () => int(200), deviceInfo: description('IDE 0', 'IDE 0'), busNumber: () => int(0), device: () => ints([3000]) }));
+  out.push(
+    obj('VirtualIDEController', {
+      key: () => int(200),
+      deviceInfo: description('IDE 0', 'IDE 0'),
+      busNumber: () => int(0),
+      device: () => ints([3000]),
+    }),
+  );
   out.push(obj('VirtualIDEController', { key: () => int(201), deviceInfo: description('IDE 1', 'IDE 1'), busNumber: () => int(1) }));
   const pciDevices = [500, ...Array.from({ length: controllers }, (_, i) => SCSI_CONTROLLER_KEY + i), ...vm.nics.map((n) => n.key)];
-  out.push(obj('VirtualPCIController', { key: () => int(100), deviceInfo: description('PCI controller 0', 'PCI controller 0'), busNumber: () => int(0), device: () => ints(pciDevices) }));
+  out.push(
+    obj('VirtualPCIController', {
+      key: () => int(100),
+      deviceInfo: description('PCI controller 0', 'PCI controller 0'),
+      busNumber: () => int(0),
+      device: () => ints(pciDevices),
+    }),
+  );
   out.push(
     obj('VirtualMachineVideoCard', {
       key: () => int(500),
@@ -62,7 +76,12 @@ function devices(vm: EstateVm): Val[] {
     obj('VirtualCdrom', {
       key: () => int(3000),
       deviceInfo: description('CD/DVD drive 1', 'Remote device'),
-      backing: () => obj('VirtualCdromRemotePassthroughBackingInfo', { deviceName: () => str(''), useAutoDetect: () => bool(false), exclusive: () => bool(false) }),
+      backing: () =>
+        obj('VirtualCdromRemotePassthroughBackingInfo', {
+          deviceName: () => str(''),
+          useAutoDetect: () => bool(false),
+          exclusive: () => bool(false),
+        }),
       connectable: () => connectInfo(false),
       controllerKey: () => int(200),
       unitNumber: () => int(0),

@@ -53,7 +53,11 @@ export class Dispatcher {
         return { status: 500, xml: renderFault(e.kind, e.message, relatesTo, this.#o.computerName), fault: e.kind };
       }
       this.#o.log?.error({ err: e }, 'WS-Man server: backend error');
-      return { status: 500, xml: renderFault('InternalError', `Internal error: ${(e as Error).message}`, relatesTo, this.#o.computerName), fault: 'InternalError' };
+      return {
+        status: 500,
+        xml: renderFault('InternalError', `Internal error: ${(e as Error).message}`, relatesTo, this.#o.computerName),
+        fault: 'InternalError',
+      };
     }
   }
 
@@ -71,7 +75,10 @@ export class Dispatcher {
     }
     if (action === ACTION.get) {
       if (!this.#o.backend.get) throw new WsmanServerFault('ActionNotSupported', `The action ${action} is not supported by this resource.`);
-      const item = await this.#withinOperationTimeout(req, this.#o.backend.get({ resourceUri: req.resourceUri, selectors: req.selectors, user }));
+      const item = await this.#withinOperationTimeout(
+        req,
+        this.#o.backend.get({ resourceUri: req.resourceUri, selectors: req.selectors, user }),
+      );
       return envelope(ACTION.getResponse, req.messageId, renderItem({ ...item, fragment: false }));
     }
     if (req.resourceUri && action.startsWith(`${req.resourceUri}/`) && this.#o.backend.invoke) {
@@ -83,7 +90,10 @@ export class Dispatcher {
         if (prev === undefined) params[p.name] = p.text;
         else params[p.name] = Array.isArray(prev) ? [...prev, p.text] : [prev, p.text];
       }
-      const out = await this.#withinOperationTimeout(req, this.#o.backend.invoke({ resourceUri: req.resourceUri, method, selectors: req.selectors, params, user }));
+      const out = await this.#withinOperationTimeout(
+        req,
+        this.#o.backend.invoke({ resourceUri: req.resourceUri, method, selectors: req.selectors, params, user }),
+      );
       return envelope(`${action}Response`, req.messageId, renderMethodOutput(req.resourceUri, method, out));
     }
     throw new WsmanServerFault('ActionNotSupported', `The action ${action || '(none)'} is not supported.`);
@@ -96,15 +106,22 @@ export class Dispatcher {
     let filter: { dialect: string; text: string } | undefined;
     if (filterEl) {
       const dialect = filterEl.attrs.Dialect ?? WQL_DIALECT;
-      if (dialect !== WQL_DIALECT) throw new WsmanServerFault('CannotProcessFilter', `The filter dialect ${dialect} is not supported; use WQL.`);
+      if (dialect !== WQL_DIALECT)
+        throw new WsmanServerFault('CannotProcessFilter', `The filter dialect ${dialect} is not supported; use WQL.`);
       filter = { dialect, text: filterEl.text.trim() };
       const wmi = parseWmiResourceUri(req.resourceUri, req.selectors);
       if (wmi && wmi.className !== '*') {
-        throw new WsmanServerFault('InvalidResourceURI', "The WS-Management service cannot process the request. The resource URI cannot contain keys and the class name must be '*' when a WQL filter is used.");
+        throw new WsmanServerFault(
+          'InvalidResourceURI',
+          "The WS-Management service cannot process the request. The resource URI cannot contain keys and the class name must be '*' when a WQL filter is used.",
+        );
       }
     }
     if (!req.resourceUri) throw new WsmanServerFault('InvalidResourceURI', 'The ResourceURI header is missing.');
-    const items = await this.#withinOperationTimeout(req, this.#o.backend.enumerate({ resourceUri: req.resourceUri, filter, selectors: req.selectors, user }));
+    const items = await this.#withinOperationTimeout(
+      req,
+      this.#o.backend.enumerate({ resourceUri: req.resourceUri, filter, selectors: req.selectors, user }),
+    );
     const optimize = child(en, 'OptimizeEnumeration') !== null;
     const { id } = this.table.open(items, user, req.resourceUri);
     if (!optimize) return envelope(ACTION.enumerateResponse, req.messageId, enumerateResponseBody(id, null, false));
@@ -126,7 +143,13 @@ export class Dispatcher {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new WsmanServerFault('TimedOut', 'The WS-Management service cannot complete the operation within the time specified in OperationTimeout.')),
+        () =>
+          reject(
+            new WsmanServerFault(
+              'TimedOut',
+              'The WS-Management service cannot complete the operation within the time specified in OperationTimeout.',
+            ),
+          ),
         ms,
       );
     });

@@ -3,13 +3,31 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { fileTime, hmacMd5, NegotiateFlags as F, ntowfv2, computeNtlmv2 } from '../../collectors/wsman/ntlm/crypto.js';
 import { rc4 } from '../../collectors/wsman/ntlm/rc4.js';
-import { AvId, decodeAuthenticate, decodeAvPairs, decodeNegotiate, encodeAvPairs, encodeChallenge, MIC_OFFSET } from '../../collectors/wsman/ntlm/messages.js';
+import {
+  AvId,
+  decodeAuthenticate,
+  decodeAvPairs,
+  decodeNegotiate,
+  encodeAvPairs,
+  encodeChallenge,
+  MIC_OFFSET,
+} from '../../collectors/wsman/ntlm/messages.js';
 import { NtlmSession } from '../../collectors/wsman/ntlm/session.js';
 
 /** The flags a Windows server keeps from the client's NEGOTIATE. */
 const SERVER_KEEPS =
-  F.UNICODE | F.REQUEST_TARGET | F.SIGN | F.SEAL | F.NTLM | F.ALWAYS_SIGN | F.EXTENDED_SESSIONSECURITY |
-  F.TARGET_INFO | F.VERSION | F.NEGOTIATE_128 | F.KEY_EXCH | F.NEGOTIATE_56;
+  F.UNICODE |
+  F.REQUEST_TARGET |
+  F.SIGN |
+  F.SEAL |
+  F.NTLM |
+  F.ALWAYS_SIGN |
+  F.EXTENDED_SESSIONSECURITY |
+  F.TARGET_INFO |
+  F.VERSION |
+  F.NEGOTIATE_128 |
+  F.KEY_EXCH |
+  F.NEGOTIATE_56;
 
 export class NtlmAuthFailure extends Error {
   constructor(message: string) {

@@ -43,7 +43,9 @@ function renderValue(name: string, v: CimValue, q: string, fragment: boolean): s
     );
   }
   if (isCimInstance(v)) {
-    const inner = Object.entries(v.properties).map(([k, x]) => renderValue(k, x, q, fragment)).join('');
+    const inner = Object.entries(v.properties)
+      .map(([k, x]) => renderValue(k, x, q, fragment))
+      .join('');
     return `<${tag}>${inner}</${tag}>`;
   }
   throw new Error(`cannot render property ${name}`);
@@ -70,7 +72,9 @@ export function renderItem(item: RenderedItem): string {
 /** Method output: <p:Method_OUTPUT xmlns:p="<resource URI>"> with p:-qualified parameters. */
 export function renderMethodOutput(resourceUri: string, method: string, item: RenderedItem): string {
   const name = escapeXml(item.className || `${method}_OUTPUT`);
-  const props = Object.entries(item.properties).map(([k, v]) => renderValue(k, v, 'p:', false)).join('');
+  const props = Object.entries(item.properties)
+    .map(([k, v]) => renderValue(k, v, 'p:', false))
+    .join('');
   return `<p:${name} xmlns:p="${escapeXml(resourceUri)}" xmlns:xsi="${NS.xsi}" xmlns:cim="${NS.cim}">${props}</p:${name}>`;
 }
 
@@ -111,17 +115,51 @@ export const FAULTS: Record<WsmanServerFaultKind, FaultSpec> = {
   AccessDenied: { code: 'Sender', subcode: 'w:AccessDenied', wsmanCode: 5, action: ACTION.wsmanFault },
   InvalidNamespace: { code: 'Receiver', subcode: 'w:InternalError', wsmanCode: 2147749902, action: ACTION.wsmanFault, provider: true },
   InvalidClass: { code: 'Receiver', subcode: 'w:InternalError', wsmanCode: 2147749904, action: ACTION.wsmanFault, provider: true },
-  InvalidQuery: { code: 'Sender', subcode: 'n:CannotProcessFilter', wsmanCode: 2147749911, action: ACTION.enumerationFault, provider: true },
+  InvalidQuery: {
+    code: 'Sender',
+    subcode: 'n:CannotProcessFilter',
+    wsmanCode: 2147749911,
+    action: ACTION.enumerationFault,
+    provider: true,
+  },
   CannotProcessFilter: { code: 'Sender', subcode: 'n:CannotProcessFilter', wsmanCode: 2150858778, action: ACTION.enumerationFault },
-  InvalidSelectors: { code: 'Sender', subcode: 'w:InvalidSelectors', wsmanCode: 2150858813, action: ACTION.wsmanFault, detail: `${DETAIL}/UnexpectedSelectors` },
+  InvalidSelectors: {
+    code: 'Sender',
+    subcode: 'w:InvalidSelectors',
+    wsmanCode: 2150858813,
+    action: ACTION.wsmanFault,
+    detail: `${DETAIL}/UnexpectedSelectors`,
+  },
   InvalidResourceURI: { code: 'Sender', subcode: 'w:InvalidParameter', wsmanCode: 2150858810, action: ACTION.wsmanFault },
-  ResourceNotFound: { code: 'Sender', subcode: 'a:DestinationUnreachable', wsmanCode: 2150858752, action: ACTION.addressingFault, detail: `${DETAIL}/ResourceNotFound` },
+  ResourceNotFound: {
+    code: 'Sender',
+    subcode: 'a:DestinationUnreachable',
+    wsmanCode: 2150858752,
+    action: ACTION.addressingFault,
+    detail: `${DETAIL}/ResourceNotFound`,
+  },
   TimedOut: { code: 'Receiver', subcode: 'w:TimedOut', wsmanCode: 2150858793, action: ACTION.wsmanFault },
   QuotaLimit: { code: 'Sender', subcode: 'w:QuotaLimit', wsmanCode: 2150858815, action: ACTION.wsmanFault },
-  InvalidEnumerationContext: { code: 'Receiver', subcode: 'n:InvalidEnumerationContext', wsmanCode: 2150858779, action: ACTION.enumerationFault },
-  EncodingLimit: { code: 'Sender', subcode: 'w:EncodingLimit', wsmanCode: 2150858805, action: ACTION.wsmanFault, detail: `${DETAIL}/MaxEnvelopeSize` },
+  InvalidEnumerationContext: {
+    code: 'Receiver',
+    subcode: 'n:InvalidEnumerationContext',
+    wsmanCode: 2150858779,
+    action: ACTION.enumerationFault,
+  },
+  EncodingLimit: {
+    code: 'Sender',
+    subcode: 'w:EncodingLimit',
+    wsmanCode: 2150858805,
+    action: ACTION.wsmanFault,
+    detail: `${DETAIL}/MaxEnvelopeSize`,
+  },
   ActionNotSupported: { code: 'Sender', subcode: 'a:ActionNotSupported', wsmanCode: 2150858771, action: ACTION.addressingFault },
-  InvalidMessageInformationHeader: { code: 'Sender', subcode: 'a:InvalidMessageInformationHeader', wsmanCode: 2150858767, action: ACTION.addressingFault },
+  InvalidMessageInformationHeader: {
+    code: 'Sender',
+    subcode: 'a:InvalidMessageInformationHeader',
+    wsmanCode: 2150858767,
+    action: ACTION.addressingFault,
+  },
   UnsupportedFeature: { code: 'Sender', subcode: 'w:UnsupportedFeature', wsmanCode: 2150858818, action: ACTION.wsmanFault },
   InternalError: { code: 'Receiver', subcode: 'w:InternalError', wsmanCode: 2150858770, action: ACTION.wsmanFault },
 };

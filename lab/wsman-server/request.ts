@@ -30,12 +30,16 @@ export function readRequest(env: XmlNode, serverMaxEnvelope: number): WsmanReque
   if (!messageId) throw new WsmanServerFault('InvalidMessageInformationHeader', 'The MessageID header is missing or empty.');
   const replyTo = path(header, 'ReplyTo', 'Address')?.text.trim();
   if (replyTo && replyTo !== ANONYMOUS) {
-    throw new WsmanServerFault('UnsupportedFeature', 'The WS-Management service supports only anonymous ReplyTo addresses (AddressingMode).');
+    throw new WsmanServerFault(
+      'UnsupportedFeature',
+      'The WS-Management service supports only anonymous ReplyTo addresses (AddressingMode).',
+    );
   }
   for (const local of ['Locale', 'DataLocale']) {
     const el = child(header, local);
     const mu = el ? Object.entries(el.attrs).find(([k]) => k === 'mustUnderstand' || k.endsWith('}mustUnderstand'))?.[1] : undefined;
-    if (mu === 'true' || mu === '1') throw new WsmanServerFault('UnsupportedFeature', `The ${local} header must carry mustUnderstand="false".`);
+    if (mu === 'true' || mu === '1')
+      throw new WsmanServerFault('UnsupportedFeature', `The ${local} header must carry mustUnderstand="false".`);
   }
   let maxEnvelopeSize = serverMaxEnvelope;
   const mes = text('MaxEnvelopeSize');

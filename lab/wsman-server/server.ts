@@ -5,7 +5,14 @@ import { X509Certificate } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { charsetOf, decodeSoap, decryptMessage, encryptMessage, ENCRYPTED_CONTENT_TYPE, isEncryptedContentType } from '../../collectors/wsman/encryption.js';
+import {
+  charsetOf,
+  decodeSoap,
+  decryptMessage,
+  encryptMessage,
+  ENCRYPTED_CONTENT_TYPE,
+  isEncryptedContentType,
+} from '../../collectors/wsman/encryption.js';
 import { channelBindingHash } from '../../collectors/wsman/ntlm/cbt.js';
 import { messageType } from '../../collectors/wsman/ntlm/messages.js';
 import { NtlmAuthFailure, NtlmServerContext } from './ntlm-acceptor.js';
@@ -57,7 +64,16 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
   const host = opts.host ?? '127.0.0.1';
   const computerName = opts.computerName ?? 'WSMANSIM';
   const lookup = userLookup(opts.users);
-  const stats: WsmanServerStats = { requests: 0, authentications: 0, authFailures: 0, channelBound: 0, connections: 0, openContexts: 0, faults: 0, plaintextRefused: 0 };
+  const stats: WsmanServerStats = {
+    requests: 0,
+    authentications: 0,
+    authFailures: 0,
+    channelBound: 0,
+    connections: 0,
+    openContexts: 0,
+    faults: 0,
+    plaintextRefused: 0,
+  };
   const dispatcher = new Dispatcher({
     backend: opts.backend,
     enumerationTimeoutMs: opts.enumerationTimeoutMs ?? 60_000,
@@ -92,7 +108,11 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
     const plain = Buffer.from(r.xml, 'utf8');
     if (sealed && state?.session) {
       const body = encryptMessage(state.session, plain);
-      res.writeHead(r.status, { Server: 'Microsoft-HTTPAPI/2.0', 'Content-Type': ENCRYPTED_CONTENT_TYPE, 'Content-Length': String(body.length) });
+      res.writeHead(r.status, {
+        Server: 'Microsoft-HTTPAPI/2.0',
+        'Content-Type': ENCRYPTED_CONTENT_TYPE,
+        'Content-Length': String(body.length),
+      });
       res.end(body);
       return;
     }
@@ -187,7 +207,13 @@ export async function startWsmanServer(opts: WsmanServerOptions): Promise<WsmanS
   }
 
   /** A request on an NTLM-authenticated connection: an empty body is the handshake's end, else sealed or (if allowed) plain SOAP. */
-  async function serveAuthenticated(l: Listener, state: ConnState, res: ServerResponse, body: Buffer, contentType: string | undefined): Promise<void> {
+  async function serveAuthenticated(
+    l: Listener,
+    state: ConnState,
+    res: ServerResponse,
+    body: Buffer,
+    contentType: string | undefined,
+  ): Promise<void> {
     if (body.length === 0) {
       res.writeHead(200, { Server: 'Microsoft-HTTPAPI/2.0', 'Content-Length': '0' });
       res.end();

@@ -50,7 +50,11 @@ export interface WsmanServerOptions {
   /** username as the client sends it ("HV01\\collector" matches that domain only; "collector" matches any domain) -> password. */
   users: Record<string, string>;
   /** HTTP (5985-style): NTLM with message encryption; plaintext refused with HTTP 500 unless allowUnencrypted. */
-  http?: { port: number; allowUnencrypted?: boolean; /** Basic over HTTP, only with allowUnencrypted (for wsl WSNOSSL=1). */ basic?: boolean };
+  http?: {
+    port: number;
+    allowUnencrypted?: boolean /** Basic over HTTP, only with allowUnencrypted (for wsl WSNOSSL=1). */;
+    basic?: boolean;
+  };
   /** HTTPS (5986-style): NTLM and/or Basic. */
   https?: { port: number; cert: string; key: string; basic?: boolean; ntlm?: boolean };
   /** Always 127.0.0.1 in tests. */

@@ -45,7 +45,11 @@ async function until(what: string, test: (text: string) => boolean, timeoutMs = 
 beforeAll(async () => {
   if (noChromium) return;
   mkdirSync(SHOTS, { recursive: true });
-  lab = spawn(process.execPath, [CLI, 'lab', 'up', '--data-dir', join(tmp.dir, 'lab'), '--port', '0', '--no-lab-sources', '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  lab = spawn(
+    process.execPath,
+    [CLI, 'lab', 'up', '--data-dir', join(tmp.dir, 'lab'), '--port', '0', '--no-lab-sources', '--log-level', 'warn'],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   lab.stderr!.on('data', (d) => (stderr += d));
   await new Promise<void>((resolve, reject) => {
@@ -62,7 +66,15 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(join(tmp.dir, 'chromium-profile'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     ignoreHTTPSErrors: true, // the appliance's self-signed certificate, as an admin clicks through on first visit
     acceptDownloads: true,
     viewport: { width: 1280, height: 900 },
@@ -164,13 +176,18 @@ describe.skipIf(noChromium)('the appliance in a browser (Chromium, lab up)', () 
     // A machine's chart fills from the backfill: 10-minute peaks and percentile lines.
     await page.goto(`${url}/discovery?q=web01`);
     await Promise.all([page.waitForURL(/\/machines\//), page.click('table.machines a:has-text("web01")')]);
-    const text = await until('10-minute peaks for web01', (t) => /CPU usage<\/strong> <span class="muted">\(([1-9]\d*) ten-minute peaks\)/.test(t));
+    const text = await until('10-minute peaks for web01', (t) =>
+      /CPU usage<\/strong> <span class="muted">\(([1-9]\d*) ten-minute peaks\)/.test(t),
+    );
     expect(text).toMatch(/>P95 [\d.]+ %</);
     expect(await page.locator('svg.chart polyline.peaks').count()).toBeGreaterThan(0);
     await shot('09-machine');
     await Promise.all([page.waitForURL(/view=6h/), page.click('a:has-text("6h")')]);
     expect(await page.locator('svg.chart polyline.peaks').count()).toBeGreaterThan(0);
-    await page.locator('figure.chart-figure').first().screenshot({ path: join(SHOTS, '09b-machine-cpu-chart-6h.png') });
+    await page
+      .locator('figure.chart-figure')
+      .first()
+      .screenshot({ path: join(SHOTS, '09b-machine-cpu-chart-6h.png') });
 
     // The assessment, and its downloads.
     await page.click('nav >> text=Assessment');

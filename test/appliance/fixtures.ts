@@ -40,7 +40,16 @@ export function machine(source: string, name: string, over: Partial<Machine> = {
 }
 
 export function summary(name: string, machines: number): SourceSummary {
-  return { name, kind: 'vcenter', endpoint: 'https://vc/sdk', about: {}, machines, templatesSkipped: 0, discoveredAt: new Date().toISOString(), errors: [] };
+  return {
+    name,
+    kind: 'vcenter',
+    endpoint: 'https://vc/sdk',
+    about: {},
+    machines,
+    templatesSkipped: 0,
+    discoveredAt: new Date().toISOString(),
+    errors: [],
+  };
 }
 
 export function writeConfig(dir: string, text: string): string {

@@ -4,7 +4,10 @@ import { Agent, request } from 'undici';
 export class WebClient {
   readonly cookies = new Map<string, string>();
   readonly agent: Agent;
-  constructor(readonly base: string, ca: string) {
+  constructor(
+    readonly base: string,
+    ca: string,
+  ) {
     this.agent = new Agent({ connect: { ca, rejectUnauthorized: true } });
   }
 

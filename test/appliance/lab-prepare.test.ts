@@ -72,10 +72,18 @@ describe('lab up: preparation', () => {
 
   it('keeps sources added by the admin and rewrites only the lab ones on the next start', async () => {
     const { ConfigStore } = await import('../../appliance/config-store.js');
-    await new ConfigStore(lab.configFile).upsertSource({ name: 'mine', kind: 'hyperv', host: 'hv99', username: 'u', password: { env: 'X' } });
+    await new ConfigStore(lab.configFile).upsertSource({
+      name: 'mine',
+      kind: 'hyperv',
+      host: 'hv99',
+      username: 'u',
+      password: { env: 'X' },
+    });
     await lab.close();
     lab = await prepareLab({ estateFile: join(ROOT, 'lab/estates/sample.yaml'), dataDir: tmp.dir, webHost: '127.0.0.1', webPort: 0, log });
-    const names = loadConfig(lab.configFile).sources.map((s) => s.name).sort();
+    const names = loadConfig(lab.configFile)
+      .sources.map((s) => s.name)
+      .sort();
     expect(names).toEqual(['lab-hvclu01', 'lab-hyperv', 'lab-vc01', 'mine']);
     expect(loadConfig(lab.configFile).redis.url).toBe(lab.redis!.url);
   }, 120_000);

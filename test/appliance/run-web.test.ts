@@ -21,11 +21,17 @@ afterAll(async () => {
 
 /** Starts `collector run` (built CLI) and collects its JSON log lines until `until` matches one. */
 function startRun(args: string[], until: (line: Record<string, unknown>) => boolean) {
-  const child = spawn(process.execPath, [CLI, 'run', ...args, '--no-status', '--log-format', 'json', '--log-level', 'info'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', ...args, '--no-status', '--log-format', 'json', '--log-level', 'info'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: Record<string, unknown>[] = [];
   let buf = '';
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`collector run: no matching log line in 60 s:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`collector run: no matching log line in 60 s:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)),
+      60_000,
+    );
     child.stderr!.on('data', (d) => {
       buf += d;
       for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
@@ -43,7 +49,9 @@ function startRun(args: string[], until: (line: Record<string, unknown>) => bool
         }
       }
     });
-    child.once('exit', (code) => reject(new Error(`collector run exited with ${code}:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`collector run exited with ${code}:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`)),
+    );
   });
   const stop = async () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -55,7 +63,10 @@ function startRun(args: string[], until: (line: Record<string, unknown>) => bool
 
 describe('collector run with the web role', () => {
   it('serves the web app, probes and metrics on web.port, and stops cleanly on SIGTERM', async () => {
-    const file = writeConfig(tmp.dir, `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix} }\nweb: { port: 0, host: 127.0.0.1, dataDir: data }\nsources: []\n`);
+    const file = writeConfig(
+      tmp.dir,
+      `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix} }\nweb: { port: 0, host: 127.0.0.1, dataDir: data }\nsources: []\n`,
+    );
     const run = startRun(['--config', file], (l) => typeof l.url === 'string' && String(l.msg).startsWith('web app listening'));
     const line = await run.ready;
     const c = new WebClient(String(line.url), readFileSync(join(tmp.dir, 'data', 'web-cert.pem'), 'utf8'));
@@ -82,7 +93,19 @@ describe('collector run with the web role', () => {
     const { OUTBOX_QUEUE } = await import('../../assessment/sink/outbox.js');
     // One batch already waiting for the endpoint (nothing answers there, so it stays in the outbox).
     const q = new Queue(OUTBOX_QUEUE, { connection: r, prefix: sinkPrefix });
-    await q.add('ingest', { kind: 'ingest', stream: 'machines', streamName: 'Custom-CollectorMachines', asOf: '2026-11-01T00:00:00.000Z', rows: [{ RecordId: 'r1' }], total: 1, enqueuedAt: '2026-11-01T00:00:00.000Z' }, { jobId: 'k1', delay: 3_600_000 });
+    await q.add(
+      'ingest',
+      {
+        kind: 'ingest',
+        stream: 'machines',
+        streamName: 'Custom-CollectorMachines',
+        asOf: '2026-11-01T00:00:00.000Z',
+        rows: [{ RecordId: 'r1' }],
+        total: 1,
+        enqueuedAt: '2026-11-01T00:00:00.000Z',
+      },
+      { jobId: 'k1', delay: 3_600_000 },
+    );
     const file = writeConfig(
       tmp.dir,
       `redis: { url: ${REDIS_BASE}/8, prefix: ${sinkPrefix} }
@@ -120,7 +143,10 @@ sink:
     const busy = net.createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
     const port = (busy.address() as { port: number }).port;
-    const file = writeConfig(tmp.dir, `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix} }\nweb: { port: ${port}, host: 127.0.0.1, dataDir: data4 }\nsources: []\n`);
+    const file = writeConfig(
+      tmp.dir,
+      `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix} }\nweb: { port: ${port}, host: 127.0.0.1, dataDir: data4 }\nsources: []\n`,
+    );
     const { runCli } = await import('../helpers/cli.js');
     const r = await runCli(['run', '--config', file, '--no-status'], { timeoutMs: 60_000 });
     busy.close();
@@ -130,7 +156,10 @@ sink:
   }, 90_000);
 
   it('leaves the web app out with --no-web', async () => {
-    const file = writeConfig(tmp.dir, `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix} }\nweb: { port: 0, host: 127.0.0.1, dataDir: data2 }\nsources: []\n`);
+    const file = writeConfig(
+      tmp.dir,
+      `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix} }\nweb: { port: 0, host: 127.0.0.1, dataDir: data2 }\nsources: []\n`,
+    );
     const run = startRun(['--config', file, '--no-web'], (l) => String(l.msg).includes('rollup workers started'));
     await run.ready;
     await new Promise((r) => setTimeout(r, 1000));

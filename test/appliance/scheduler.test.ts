@@ -12,9 +12,20 @@ afterAll(() => t.cleanup());
 describe('SourceScheduler', () => {
   it('discovers into the inventory store, polls on cadence with one sink call per batch, and closes the collector on stop', async () => {
     const { log } = captureLogger();
-    const c = new SyntheticCollector('src-a', [machine('vm-a1'), machine('vm-a2', 'poweredOff')], Date.UTC(2026, 0, 1), { samplesPerPoll: 3, batchesPerPoll: 4 });
+    const c = new SyntheticCollector('src-a', [machine('vm-a1'), machine('vm-a2', 'poweredOff')], Date.UTC(2026, 0, 1), {
+      samplesPerPoll: 3,
+      batchesPerPoll: 4,
+    });
     const batches: Sample[][] = [];
-    const s = new SourceScheduler({ name: 'src-a', create: async () => c, inventory: new InventoryStore(t.redis, t.prefix), sink: (b) => void batches.push(b), pollIntervalMs: 150, inventoryIntervalMs: 60_000, log });
+    const s = new SourceScheduler({
+      name: 'src-a',
+      create: async () => c,
+      inventory: new InventoryStore(t.redis, t.prefix),
+      sink: (b) => void batches.push(b),
+      pollIntervalMs: 150,
+      inventoryIntervalMs: 60_000,
+      log,
+    });
     s.start();
     await waitFor(() => c.polls >= 3, 20_000, 'three polls');
     await s.stop();
@@ -33,7 +44,15 @@ describe('SourceScheduler', () => {
     const { log, lines } = captureLogger();
     const c = new SyntheticCollector('src-slow', [machine('vm-s1')], Date.UTC(2026, 0, 1), { samplesPerPoll: 1, batchesPerPoll: 1 });
     c.pollDelayMs = 450;
-    const s = new SourceScheduler({ name: 'src-slow', create: async () => c, inventory: null, sink: () => {}, pollIntervalMs: 100, inventoryIntervalMs: 60_000, log });
+    const s = new SourceScheduler({
+      name: 'src-slow',
+      create: async () => c,
+      inventory: null,
+      sink: () => {},
+      pollIntervalMs: 100,
+      inventoryIntervalMs: 60_000,
+      log,
+    });
     s.start();
     await waitFor(() => c.polls >= 2, 20_000, 'two polls');
     await s.stop();
@@ -48,9 +67,36 @@ describe('SourceScheduler', () => {
     bad.failDiscover = true;
     bad.failPoll = true;
     const good = new SyntheticCollector('src-good', [machine('vm-g1')], Date.UTC(2026, 0, 1), { samplesPerPoll: 1, batchesPerPoll: 1 });
-    const broken = new SourceScheduler({ name: 'src-broken', create: async () => { throw new Error('no such host'); }, inventory: null, sink: () => {}, inventoryIntervalMs: 60_000, log });
-    const sb = new SourceScheduler({ name: 'src-bad', create: async () => bad, inventory: null, sink: () => {}, pollIntervalMs: 50, inventoryIntervalMs: 60_000, log, startDelayMs: staggerMs(0, 2, 100) });
-    const sg = new SourceScheduler({ name: 'src-good', create: async () => good, inventory: null, sink: () => {}, pollIntervalMs: 50, inventoryIntervalMs: 60_000, log, startDelayMs: staggerMs(1, 2, 100) });
+    const broken = new SourceScheduler({
+      name: 'src-broken',
+      create: async () => {
+        throw new Error('no such host');
+      },
+      inventory: null,
+      sink: () => {},
+      inventoryIntervalMs: 60_000,
+      log,
+    });
+    const sb = new SourceScheduler({
+      name: 'src-bad',
+      create: async () => bad,
+      inventory: null,
+      sink: () => {},
+      pollIntervalMs: 50,
+      inventoryIntervalMs: 60_000,
+      log,
+      startDelayMs: staggerMs(0, 2, 100),
+    });
+    const sg = new SourceScheduler({
+      name: 'src-good',
+      create: async () => good,
+      inventory: null,
+      sink: () => {},
+      pollIntervalMs: 50,
+      inventoryIntervalMs: 60_000,
+      log,
+      startDelayMs: staggerMs(1, 2, 100),
+    });
     for (const s of [broken, sb, sg]) s.start();
     await waitFor(() => good.polls >= 5, 20_000, 'good source polls');
     await Promise.all([broken, sb, sg].map((s) => s.stop()));
@@ -75,7 +121,16 @@ describe('SourceScheduler deadlines (a peer that never finishes costs only its o
       built.push(c);
       return c;
     };
-    const s = new SourceScheduler({ name: 'src-hang', create, inventory: null, sink: () => {}, pollIntervalMs: 100, inventoryIntervalMs: 60_000, pollDeadlineMs: 300, log });
+    const s = new SourceScheduler({
+      name: 'src-hang',
+      create,
+      inventory: null,
+      sink: () => {},
+      pollIntervalMs: 100,
+      inventoryIntervalMs: 60_000,
+      pollDeadlineMs: 300,
+      log,
+    });
     s.start();
     await waitFor(() => (built[1]?.polls ?? 0) >= 2, 20_000, 'the rebuilt collector polls');
     const st = s.status();
@@ -91,7 +146,16 @@ describe('SourceScheduler deadlines (a peer that never finishes costs only its o
     const { log, lines } = captureLogger();
     const c = new SyntheticCollector('src-stuck', [machine('vm-x1')], Date.UTC(2026, 0, 1), { samplesPerPoll: 1, batchesPerPoll: 1 });
     c.pollDelayMs = 3_600_000;
-    const s = new SourceScheduler({ name: 'src-stuck', create: async () => c, inventory: null, sink: () => {}, pollIntervalMs: 100, inventoryIntervalMs: 60_000, stopTimeoutMs: 300, log });
+    const s = new SourceScheduler({
+      name: 'src-stuck',
+      create: async () => c,
+      inventory: null,
+      sink: () => {},
+      pollIntervalMs: 100,
+      inventoryIntervalMs: 60_000,
+      stopTimeoutMs: 300,
+      log,
+    });
     s.start();
     await waitFor(() => c.maxConcurrentPolls >= 1, 20_000, 'a poll in flight');
     const t0 = Date.now();

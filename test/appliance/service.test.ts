@@ -17,10 +17,20 @@ afterAll(() => t.cleanup());
 describe('the appliance service (collectors + workers in one process)', () => {
   it('collects from every source on its cadence, rolls up, survives a failing source, and stops gracefully', async () => {
     const source = (name: string) => ({ name, kind: 'vcenter', url: 'https://127.0.0.1/sdk', username: 'u', password: { env: 'UNUSED' } });
-    const config = parseConfig({ redis: { url: t.url, prefix: t.prefix }, sources: [source('vc-a'), source('vc-b'), source('vc-broken')], rollup: { stalledIntervalSec: 1, lockDurationSec: 3 } });
+    const config = parseConfig({
+      redis: { url: t.url, prefix: t.prefix },
+      sources: [source('vc-a'), source('vc-b'), source('vc-broken')],
+      rollup: { stalledIntervalSec: 1, lockDurationSec: 3 },
+    });
     const t0 = (Math.floor(Date.now() / DAY_MS) - 1) * DAY_MS;
     const collectors = new Map<string, SyntheticCollector>([
-      ['vc-a', new SyntheticCollector('vc-a', [machine('vm-a1'), machine('vm-a2'), machine('vm-a3', 'poweredOff')], t0, { samplesPerPoll: 15, batchesPerPoll: 3 })],
+      [
+        'vc-a',
+        new SyntheticCollector('vc-a', [machine('vm-a1'), machine('vm-a2'), machine('vm-a3', 'poweredOff')], t0, {
+          samplesPerPoll: 15,
+          batchesPerPoll: 3,
+        }),
+      ],
       ['vc-b', new SyntheticCollector('vc-b', [machine('vm-b1')], t0 + 7, { samplesPerPoll: 15, batchesPerPoll: 2 })],
     ]);
     const { log } = captureLogger();
@@ -33,9 +43,17 @@ describe('the appliance service (collectors + workers in one process)', () => {
       },
     });
     await svc.start();
-    await waitFor(async () => [...collectors.values()].every((c) => c.polls >= 1) && (await svc.status()).sources.every((s) => s.state !== 'waiting'), 30_000, 'first polls');
+    await waitFor(
+      async () => [...collectors.values()].every((c) => c.polls >= 1) && (await svc.status()).sources.every((s) => s.state !== 'waiting'),
+      30_000,
+      'first polls',
+    );
     const st = await svc.status();
-    expect(st.sources.map((s) => [s.name, s.state])).toEqual([['vc-a', 'running'], ['vc-b', 'running'], ['vc-broken', 'failing']]);
+    expect(st.sources.map((s) => [s.name, s.state])).toEqual([
+      ['vc-a', 'running'],
+      ['vc-b', 'running'],
+      ['vc-broken', 'failing'],
+    ]);
     expect(renderStatus(st, { intake: 0, rollup: 0 }).join('\n')).toMatch(/vc-broken\s+failing[\s\S]*ECONNREFUSED/);
     expect(svc.collectors!.pollCounters('vc-a')).toMatchObject({ polls: 1, errors: 0 });
     await svc.stop();
@@ -50,10 +68,14 @@ describe('the appliance service (collectors + workers in one process)', () => {
     await w.start();
     const { Queue } = await import('bullmq');
     const q = new Queue('samples', { connection: t.redis, prefix: `${t.prefix}:bull` });
-    await waitFor(async () => {
-      const s = await queueStatus(q);
-      return s.waiting + s.active + s.delayed === 0;
-    }, 30_000, 'drained');
+    await waitFor(
+      async () => {
+        const s = await queueStatus(q);
+        return s.waiting + s.active + s.delayed === 0;
+      },
+      30_000,
+      'drained',
+    );
     await w.stop();
     await q.close();
     const store = new PointStore(t.redis, t.prefix);
@@ -61,7 +83,8 @@ describe('the appliance service (collectors + workers in one process)', () => {
     const got = new Map<string, { peak: number; count: number }>();
     for (const id of new Set(emitted.map((s) => `${s.machine}|${s.metric}|${s.instance}`))) {
       const [m, metric, instance] = id.split('|') as [string, 'cpu.usage.percent', string];
-      for (const p of await store.readPoints({ machine: m, metric, instance, from: t0, to: t0 + DAY_MS })) got.set(`${id}|${p.windowStart}`, { peak: p.peak, count: p.samples });
+      for (const p of await store.readPoints({ machine: m, metric, instance, from: t0, to: t0 + DAY_MS }))
+        got.set(`${id}|${p.windowStart}`, { peak: p.peak, count: p.samples });
     }
     expect(got).toEqual(ref);
   });

@@ -72,7 +72,13 @@ sources:
   it('adds, edits and removes sources keeping comments, and never leaves a temp file', async () => {
     const file = writeConfig(tmp.dir, yaml);
     const store = new ConfigStore(file);
-    await store.upsertSource({ name: 'hv', kind: 'hyperv', host: 'hv01', username: 'HV01\\collector', password: { encrypted: 'v1:a:b:c' } });
+    await store.upsertSource({
+      name: 'hv',
+      kind: 'hyperv',
+      host: 'hv01',
+      username: 'HV01\\collector',
+      password: { encrypted: 'v1:a:b:c' },
+    });
     let text = readFileSync(file, 'utf8');
     expect(text).toContain('# Appliance configuration (hand-written)');
     expect(text).toContain('# the production vCenter');
@@ -98,19 +104,32 @@ sources:
     const file = writeConfig(tmp.dir, yaml);
     const store = new ConfigStore(file);
     const before = readFileSync(file, 'utf8');
-    const err = await store.upsertSource({ name: 'bad', kind: 'vcenter', url: 'ftp://nope', username: 'u', password: { env: 'X' } }).catch((e) => e);
+    const err = await store
+      .upsertSource({ name: 'bad', kind: 'vcenter', url: 'ftp://nope', username: 'u', password: { env: 'X' } })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toMatch(/sources\[1\]\.url: expected the vCenter SDK URL/);
     expect(readFileSync(file, 'utf8')).toBe(before);
-    await expect(store.upsertSource({ name: 'vc01', kind: 'hyperv', host: 'h', username: 'u', password: { env: 'X' } })).rejects.toThrow(/already exists/);
+    await expect(store.upsertSource({ name: 'vc01', kind: 'hyperv', host: 'h', username: 'u', password: { env: 'X' } })).rejects.toThrow(
+      /already exists/,
+    );
     await expect(store.removeSource('nope')).rejects.toThrow(/no source called nope/);
   });
 
   it('serialises concurrent changes so none is lost', async () => {
     const file = writeConfig(tmp.dir, yaml);
     const store = new ConfigStore(file);
-    await Promise.all(Array.from({ length: 8 }, (_, i) => store.upsertSource({ name: `h${i}`, kind: 'hyperv', host: `h${i}`, username: 'u', password: { env: 'X' } })));
-    expect(store.sources().map((s) => s.name).sort()).toEqual(['h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'vc01']);
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        store.upsertSource({ name: `h${i}`, kind: 'hyperv', host: `h${i}`, username: 'u', password: { env: 'X' } }),
+      ),
+    );
+    expect(
+      store
+        .sources()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7', 'vc01']);
   });
 
   it('keeps the file private when it creates it', async () => {

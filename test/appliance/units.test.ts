@@ -41,13 +41,25 @@ describe('web app building blocks', () => {
 
   it('follows only same-site paths after sign-in', () => {
     expect(safeNext('/machines/vmware%3Aa%3Ab?view=6h')).toBe('/machines/vmware%3Aa%3Ab?view=6h');
-    for (const bad of ['//evil.example/x', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)', undefined]) expect(safeNext(bad)).toBe('/discovery');
+    for (const bad of ['//evil.example/x', 'https://evil.example', '/\\evil.example', 'javascript:alert(1)', undefined])
+      expect(safeNext(bad)).toBe('/discovery');
   });
 
   it('draws a missing 10-minute window as a gap, not as a line across it', () => {
     const t = 1_700_000_000_000 - (1_700_000_000_000 % 600_000);
     const points = [0, 1, 2, 4, 5].map((i) => ({ t: t + i * 600_000, v: 10 * (i + 1) }));
-    const svg = renderChart({ title: 'CPU <usage>', unit: '%', points, from: t, to: t + 6 * 600_000, lines: [{ label: 'P50', value: 30 }, { label: 'P95', value: 31 }, { label: 'P99', value: null }] }).text;
+    const svg = renderChart({
+      title: 'CPU <usage>',
+      unit: '%',
+      points,
+      from: t,
+      to: t + 6 * 600_000,
+      lines: [
+        { label: 'P50', value: 30 },
+        { label: 'P95', value: 31 },
+        { label: 'P99', value: null },
+      ],
+    }).text;
     expect(svg.match(/<polyline /g)?.length).toBe(2);
     expect(svg.match(/<circle /g)?.length).toBe(5);
     expect(svg).toContain('CPU &lt;usage&gt;');

@@ -37,13 +37,29 @@ beforeAll(async () => {
   );
   const config = loadConfig(configFile);
   redis = createRedis(config.redis);
-  app = await startWebApp({ configFile, config, redis, log, secrets: SecretStore.fromKey(Buffer.alloc(32, 3)), dataDir: join(tmp.dir, 'data'), listen: { host: '127.0.0.1', port: 0 } });
+  app = await startWebApp({
+    configFile,
+    config,
+    redis,
+    log,
+    secrets: SecretStore.fromKey(Buffer.alloc(32, 3)),
+    dataDir: join(tmp.dir, 'data'),
+    listen: { host: '127.0.0.1', port: 0 },
+  });
   client = new WebClient(app.url, readFileSync(join(tmp.dir, 'data', 'web-cert.pem'), 'utf8'));
   // A second appliance on its first start (no admin password yet): /setup is a real page there.
   const freshDir = join(tmp.dir, 'fresh');
- mkdirSync(freshDir, { recursive: true });
+  mkdirSync(freshDir, { recursive: true });
   const freshFile = writeConfig(freshDir, `redis: { url: ${REDIS_BASE}/11, prefix: ${prefix}-f }\nweb: { dataDir: data }\n`);
-  fresh = await startWebApp({ configFile: freshFile, config: loadConfig(freshFile), redis, log, secrets: SecretStore.fromKey(Buffer.alloc(32, 4)), dataDir: join(freshDir, 'data'), listen: { host: '127.0.0.1', port: 0 } });
+  fresh = await startWebApp({
+    configFile: freshFile,
+    config: loadConfig(freshFile),
+    redis,
+    log,
+    secrets: SecretStore.fromKey(Buffer.alloc(32, 4)),
+    dataDir: join(freshDir, 'data'),
+    listen: { host: '127.0.0.1', port: 0 },
+  });
   freshClient = new WebClient(fresh.url, readFileSync(join(freshDir, 'data', 'web-cert.pem'), 'utf8'));
 });
 
@@ -74,7 +90,11 @@ describe('web app hardening', () => {
     try {
       const page = await client.get('/login');
       const csrf = csrfOf(page.text);
-      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => client.post('/login', { _csrf: csrf, user: 'admin', password: `wrong guess ${i}`, next: '/discovery' })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          client.post('/login', { _csrf: csrf, user: 'admin', password: `wrong guess ${i}`, next: '/discovery' }),
+        ),
+      );
       expect(verify.mock.calls.length).toBeLessThanOrEqual(5);
       expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(15);
       expect(answers.filter((a) => a.status === 401).length).toBe(verify.mock.calls.length);
@@ -103,9 +123,23 @@ describe('web app hardening', () => {
     // The main app's limiter blocks 127.0.0.1 after the test above: finish the fresh appliance's setup instead.
     const setup = await freshClient.get('/setup');
     const code = readFileSync(join(tmp.dir, 'fresh', 'data', 'setup-code'), 'utf8').trim();
-    const done = await freshClient.post('/setup', { _csrf: csrfOf(setup.text), code, password: 'fresh admin password', confirm: 'fresh admin password' });
+    const done = await freshClient.post('/setup', {
+      _csrf: csrfOf(setup.text),
+      code,
+      password: 'fresh admin password',
+      confirm: 'fresh admin password',
+    });
     expect(done.status).toBe(303);
-    for (const path of ['/discovery', '/sources', '/health', '/assessment', '/queues/', '/queues/api/queues?page=1&jobsPerPage=10', '/readyz', '/healthz']) {
+    for (const path of [
+      '/discovery',
+      '/sources',
+      '/health',
+      '/assessment',
+      '/queues/',
+      '/queues/api/queues?page=1&jobsPerPage=10',
+      '/readyz',
+      '/healthz',
+    ]) {
       const r = await freshClient.get(path);
       expect(r.status, path).toBeLessThan(400);
       expect(r.headers['cache-control'], path).toBe('no-store');
@@ -144,7 +178,18 @@ describe('web app hardening', () => {
   it('the Hyper-V form offers the HTTP fallback choice and writes httpsOnly / allowHttpFallback', async () => {
     const form = await freshClient.get('/sources/new?kind=hyperv');
     expect(form.text).toMatch(/<select id="fallback" name="fallback">/);
-    const base = { _csrf: csrfOf(form.text), kind: 'hyperv', host: 'hv01', username: 'HV01\\collector', password: 'hv form password 1', transport: 'https', auth: 'ntlm', tlsMode: 'thumbprint', thumbprint: 'AB'.repeat(32).match(/../g)!.join(':'), enabled: 'true' };
+    const base = {
+      _csrf: csrfOf(form.text),
+      kind: 'hyperv',
+      host: 'hv01',
+      username: 'HV01\\collector',
+      password: 'hv form password 1',
+      transport: 'https',
+      auth: 'ntlm',
+      tlsMode: 'thumbprint',
+      thumbprint: 'AB'.repeat(32).match(/../g)!.join(':'),
+      enabled: 'true',
+    };
     expect((await freshClient.post('/sources', { ...base, name: 'hv-never', fallback: 'never' })).status).toBe(303);
     expect((await freshClient.post('/sources', { ...base, name: 'hv-allow', fallback: 'allow' })).status).toBe(303);
     expect((await freshClient.post('/sources', { ...base, name: 'hv-auto', fallback: 'auto' })).status).toBe(303);
@@ -160,7 +205,8 @@ describe('web app hardening', () => {
 
 describe('Hyper-V: TLS settings imply httpsOnly (finding 4)', () => {
   const source = (extra: Record<string, unknown>) =>
-    parseConfig({ sources: [{ name: 'hv', kind: 'hyperv', host: 'hv01', username: 'HV01\\collector', password: { env: 'X' }, ...extra }] }).sources[0] as HypervSourceConfig;
+    parseConfig({ sources: [{ name: 'hv', kind: 'hyperv', host: 'hv01', username: 'HV01\\collector', password: { env: 'X' }, ...extra }] })
+      .sources[0] as HypervSourceConfig;
 
   it('contradicting httpsOnly and allowHttpFallback is a config error', () => {
     expect(() => source({ httpsOnly: true, allowHttpFallback: true })).toThrow(/contradict/);
@@ -182,14 +228,21 @@ describe('Hyper-V: TLS settings imply httpsOnly (finding 4)', () => {
     await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()));
     const httpPort = (http.address() as { port: number }).port;
     try {
-      const cfg = source({ tls: { thumbprint: 'AB'.repeat(32).match(/../g)!.join(':') }, hostMap: { hv01: { address: '127.0.0.1', httpsPort, httpPort } } });
+      const cfg = source({
+        tls: { thumbprint: 'AB'.repeat(32).match(/../g)!.join(':') },
+        hostMap: { hv01: { address: '127.0.0.1', httpsPort, httpPort } },
+      });
       const session = new HostSession('hv01', cfg, () => new Secret('hv password 1'), log);
-      await expect(session.run((r) => r.enumerateAll('http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_ComputerSystem'))).rejects.toThrow(/httpsOnly/);
+      await expect(
+        session.run((r) => r.enumerateAll('http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_ComputerSystem')),
+      ).rejects.toThrow(/httpsOnly/);
       expect(httpConnections).toBe(0);
       await session.close();
       // With allowHttpFallback: true the admin chose the fallback: the HTTP port is tried.
       const allowed = new HostSession('hv01', { ...cfg, allowHttpFallback: true }, () => new Secret('hv password 1'), log);
-      await allowed.run((r) => r.enumerateAll('http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_ComputerSystem')).catch(() => undefined);
+      await allowed
+        .run((r) => r.enumerateAll('http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/Win32_ComputerSystem'))
+        .catch(() => undefined);
       expect(httpConnections).toBeGreaterThan(0);
       await allowed.close();
     } finally {

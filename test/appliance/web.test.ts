@@ -42,15 +42,30 @@ beforeAll(async () => {
   const inv = new InventoryStore(redis, prefix);
   const ms = [
     machine('vc01', 'web01'),
-    machine('vc01', 'sql01', { cpuCores: 8, firmware: 'uefi', os: { name: 'Microsoft Windows Server 2016 (64-bit)', id: 'windows9Server64Guest' } }),
-    machine('vc01', 'old01', { powerState: 'poweredOff', os: { name: 'Microsoft Windows Server 2003 (32-bit)', id: 'winNetStandardGuest' } }),
+    machine('vc01', 'sql01', {
+      cpuCores: 8,
+      firmware: 'uefi',
+      os: { name: 'Microsoft Windows Server 2016 (64-bit)', id: 'windows9Server64Guest' },
+    }),
+    machine('vc01', 'old01', {
+      powerState: 'poweredOff',
+      os: { name: 'Microsoft Windows Server 2003 (32-bit)', id: 'winNetStandardGuest' },
+    }),
     machine('vc01', 'big01', { cpuCores: 256, memoryMB: 8 * 1024 * 1024 }),
   ];
   await inv.save(summary('vc01', ms.length), ms);
   // One hour of 20-second CPU samples for web01, stored through the real rollup point store.
   const end = windowStart(Date.now());
   const samples: Sample[] = [];
-  for (let t = end - 6 * WINDOW_MS + 20_000; t <= end; t += 20_000) samples.push({ machine: 'vmware:vc01:web01', metric: 'cpu.usage.percent', instance: '', ts: t, value: 10 + ((t / 20_000) % 30), intervalSec: 20 });
+  for (let t = end - 6 * WINDOW_MS + 20_000; t <= end; t += 20_000)
+    samples.push({
+      machine: 'vmware:vc01:web01',
+      metric: 'cpu.usage.percent',
+      instance: '',
+      ts: t,
+      value: 10 + ((t / 20_000) % 30),
+      intervalSec: 20,
+    });
   await new PointStore(redis, prefix).apply(decodeBatch(encodeBatch(samples)));
 
   const secrets = SecretStore.open(join(tmp.dir, 'data', 'secret.key'), {});
@@ -68,8 +83,30 @@ beforeAll(async () => {
   client = new WebClient(app.url, readFileSync(join(tmp.dir, 'data', 'web-cert.pem'), 'utf8'));
 
   // A TLS server with its own self-signed certificate stands in for an untrusted vCenter endpoint.
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=fake-vcenter', '-keyout', join(tmp.dir, 'fk.pem'), '-out', join(tmp.dir, 'fc.pem')], { stdio: 'ignore' });
-  fakeVcenter = createServer({ key: readFileSync(join(tmp.dir, 'fk.pem')), cert: readFileSync(join(tmp.dir, 'fc.pem')) }, (_req, res) => res.writeHead(404).end('not a vCenter'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=fake-vcenter',
+      '-keyout',
+      join(tmp.dir, 'fk.pem'),
+      '-out',
+      join(tmp.dir, 'fc.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  fakeVcenter = createServer({ key: readFileSync(join(tmp.dir, 'fk.pem')), cert: readFileSync(join(tmp.dir, 'fc.pem')) }, (_req, res) =>
+    res.writeHead(404).end('not a vCenter'),
+  );
   await new Promise<void>((r) => fakeVcenter.listen(0, '127.0.0.1', () => r()));
   fakePort = (fakeVcenter.address() as { port: number }).port;
 });
@@ -181,7 +218,18 @@ describe('web app: pages', () => {
   it('adds a source with an encrypted password, restarts it, and never sends the password back', async () => {
     const form = await client.get('/sources/new?kind=hyperv');
     const csrf = csrfOf(form.text);
-    const added = await client.post('/sources', { _csrf: csrf, kind: 'hyperv', name: 'hv-lab', host: 'hv01.lab.local', transport: 'https', auth: 'ntlm', username: 'HV01\\collector', password: 'Pl41n-Text-Pw!', tlsMode: 'system', enabled: 'true' });
+    const added = await client.post('/sources', {
+      _csrf: csrf,
+      kind: 'hyperv',
+      name: 'hv-lab',
+      host: 'hv01.lab.local',
+      transport: 'https',
+      auth: 'ntlm',
+      username: 'HV01\\collector',
+      password: 'Pl41n-Text-Pw!',
+      tlsMode: 'system',
+      enabled: 'true',
+    });
     expect(added.status).toBe(303);
     const text = readFileSync(configFile, 'utf8');
     expect(text).toContain('# production');
@@ -196,22 +244,66 @@ describe('web app: pages', () => {
     expect(edit.text).not.toContain((hv.password as { encrypted: string }).encrypted);
     expect(edit.text).toContain('(unchanged)');
     // Edit without a new password keeps the stored one.
-    const saved = await client.post('/sources/hv-lab', { _csrf: csrf, name: 'hv-lab', host: 'hv01.lab.local', transport: 'https', auth: 'ntlm', username: 'HV01\\other', password: '', tlsMode: 'system', enabled: 'true' });
+    const saved = await client.post('/sources/hv-lab', {
+      _csrf: csrf,
+      name: 'hv-lab',
+      host: 'hv01.lab.local',
+      transport: 'https',
+      auth: 'ntlm',
+      username: 'HV01\\other',
+      password: '',
+      tlsMode: 'system',
+      enabled: 'true',
+    });
     expect(saved.status).toBe(303);
     const after = loadConfig(configFile).sources.find((s) => s.name === 'hv-lab')!;
     expect(after.username).toBe('HV01\\other');
     expect(after.password).toEqual(hv.password);
     // A bad value comes back as the form with the problem named.
-    const bad = await client.post('/sources', { _csrf: csrf, kind: 'vcenter', name: 'bad one', url: 'https://x/sdk', username: 'u', password: 'p', tlsMode: 'system', enabled: 'true' });
+    const bad = await client.post('/sources', {
+      _csrf: csrf,
+      kind: 'vcenter',
+      name: 'bad one',
+      url: 'https://x/sdk',
+      username: 'u',
+      password: 'p',
+      tlsMode: 'system',
+      enabled: 'true',
+    });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('name: expected letters, digits');
     expect(bad.text).not.toContain('value="p"');
     // Host addresses for names DNS does not resolve (a cluster's nodes, the lab's hosts).
-    const mapped = await client.post('/sources/hv-lab', { _csrf: csrf, name: 'hv-lab', host: 'HVCLU01', transport: 'https', auth: 'ntlm', username: 'HV01\\other', password: '', tlsMode: 'system', enabled: 'true', hostMap: 'hv01 = 10.0.0.11:5986\nhv02 = 10.0.0.12' });
+    const mapped = await client.post('/sources/hv-lab', {
+      _csrf: csrf,
+      name: 'hv-lab',
+      host: 'HVCLU01',
+      transport: 'https',
+      auth: 'ntlm',
+      username: 'HV01\\other',
+      password: '',
+      tlsMode: 'system',
+      enabled: 'true',
+      hostMap: 'hv01 = 10.0.0.11:5986\nhv02 = 10.0.0.12',
+    });
     expect(mapped.status).toBe(303);
-    expect((loadConfig(configFile).sources.find((s) => s.name === 'hv-lab') as { hostMap?: unknown }).hostMap).toEqual({ hv01: '10.0.0.11:5986', hv02: '10.0.0.12' });
+    expect((loadConfig(configFile).sources.find((s) => s.name === 'hv-lab') as { hostMap?: unknown }).hostMap).toEqual({
+      hv01: '10.0.0.11:5986',
+      hv02: '10.0.0.12',
+    });
     expect((await client.get('/sources/hv-lab/edit')).text).toContain('hv01 = 10.0.0.11:5986\nhv02 = 10.0.0.12</textarea>');
-    const badMap = await client.post('/sources/hv-lab', { _csrf: csrf, name: 'hv-lab', host: 'HVCLU01', transport: 'https', auth: 'ntlm', username: 'u', password: '', tlsMode: 'system', enabled: 'true', hostMap: 'hv01 10.0.0.11' });
+    const badMap = await client.post('/sources/hv-lab', {
+      _csrf: csrf,
+      name: 'hv-lab',
+      host: 'HVCLU01',
+      transport: 'https',
+      auth: 'ntlm',
+      username: 'u',
+      password: '',
+      tlsMode: 'system',
+      enabled: 'true',
+      hostMap: 'hv01 10.0.0.11',
+    });
     expect(badMap.status).toBe(400);
     expect(badMap.text).toContain('host addresses: &quot;hv01 10.0.0.11&quot; is not &quot;name = address[:port]&quot;');
     const removed = await client.post('/sources/hv-lab/remove', { _csrf: csrf });
@@ -221,13 +313,26 @@ describe('web app: pages', () => {
 
   it('validates a source in plain words: reachable, certificate not trusted, then pinned', async () => {
     const csrf = csrfOf((await client.get('/sources')).text);
-    await client.post('/sources', { _csrf: csrf, kind: 'vcenter', name: 'fake', url: `https://127.0.0.1:${fakePort}/sdk`, username: 'u@vsphere.local', password: 'pw-for-fake', tlsMode: 'system', enabled: 'true' });
+    await client.post('/sources', {
+      _csrf: csrf,
+      kind: 'vcenter',
+      name: 'fake',
+      url: `https://127.0.0.1:${fakePort}/sdk`,
+      username: 'u@vsphere.local',
+      password: 'pw-for-fake',
+      tlsMode: 'system',
+      enabled: 'true',
+    });
     const v = await client.post('/sources/fake/validate', { _csrf: csrf });
     expect(v.status).toBe(200);
     expect(v.text).toContain(`Reached 127.0.0.1:${fakePort}`);
     expect(v.text).toContain('Certificate not trusted');
     const thumb = /name="thumbprint" value="([0-9A-F:]{95})"/.exec(v.text)![1]!;
-    const expected = execFileSync('openssl', ['x509', '-in', join(tmp.dir, 'fc.pem'), '-noout', '-fingerprint', '-sha256'], { encoding: 'utf8' }).split('=')[1]!.trim();
+    const expected = execFileSync('openssl', ['x509', '-in', join(tmp.dir, 'fc.pem'), '-noout', '-fingerprint', '-sha256'], {
+      encoding: 'utf8',
+    })
+      .split('=')[1]!
+      .trim();
     expect(thumb).toBe(expected);
     expect((await client.post('/sources/fake/pin', { _csrf: csrf, thumbprint: thumb })).status).toBe(303);
     const pinned = loadConfig(configFile).sources.find((s) => s.name === 'fake')!;
@@ -239,7 +344,19 @@ describe('web app: pages', () => {
     expect(again.text).toContain('Sign-in or discovery failed');
     expect(again.text).not.toContain('pw-for-fake');
     await client.post('/sources/fake/remove', { _csrf: csrf });
-    const closed = await client.post('/sources', { _csrf: csrf, kind: 'hyperv', name: 'closed', host: '127.0.0.1', port: '1', transport: 'https', auth: 'ntlm', username: 'u', password: 'x', tlsMode: 'system', enabled: 'true' });
+    const closed = await client.post('/sources', {
+      _csrf: csrf,
+      kind: 'hyperv',
+      name: 'closed',
+      host: '127.0.0.1',
+      port: '1',
+      transport: 'https',
+      auth: 'ntlm',
+      username: 'u',
+      password: 'x',
+      tlsMode: 'system',
+      enabled: 'true',
+    });
     expect(closed.status).toBe(303);
     const refused = await client.post('/sources/closed/validate', { _csrf: csrf });
     expect(refused.text).toContain('the connection was refused');
@@ -282,16 +399,28 @@ describe('web app: first start and brute force', () => {
     const dir = tempDir('web-setup');
     const file = writeConfig(dir.dir, `redis: { url: ${REDIS_BASE}/8, prefix: ${prefix}-b }\nweb: { dataDir: data }\n`);
     const config = loadConfig(file);
-    const second = await startWebApp({ configFile: file, config, redis, log, secrets: SecretStore.fromKey(Buffer.alloc(32, 9)), dataDir: join(dir.dir, 'data'), listen: { host: '127.0.0.1', port: 0 } });
+    const second = await startWebApp({
+      configFile: file,
+      config,
+      redis,
+      log,
+      secrets: SecretStore.fromKey(Buffer.alloc(32, 9)),
+      dataDir: join(dir.dir, 'data'),
+      listen: { host: '127.0.0.1', port: 0 },
+    });
     const c = new WebClient(second.url, readFileSync(join(dir.dir, 'data', 'web-cert.pem'), 'utf8'));
     try {
       expect((await c.get('/login')).headers.location).toBe('/setup');
       const setup = await c.get('/setup');
       const csrf = csrfOf(setup.text);
-      expect((await c.post('/setup', { _csrf: csrf, code: 'guess', password: 'long enough pass', confirm: 'long enough pass' })).status).toBe(401);
+      expect(
+        (await c.post('/setup', { _csrf: csrf, code: 'guess', password: 'long enough pass', confirm: 'long enough pass' })).status,
+      ).toBe(401);
       const code = readFileSync(join(dir.dir, 'data', 'setup-code'), 'utf8').trim();
       const csrf2 = csrfOf((await c.get('/setup')).text);
-      expect((await c.post('/setup', { _csrf: csrf2, code, password: 'short', confirm: 'short' })).text).toContain('at least 12 characters');
+      expect((await c.post('/setup', { _csrf: csrf2, code, password: 'short', confirm: 'short' })).text).toContain(
+        'at least 12 characters',
+      );
       const csrf3 = csrfOf((await c.get('/setup')).text);
       const done = await c.post('/setup', { _csrf: csrf3, code, password: 'long enough pass', confirm: 'long enough pass' });
       expect(done.status).toBe(303);

@@ -46,14 +46,31 @@ function captureLog(): Logger {
 
 function assessment(n: number, over: (i: number) => Parameters<typeof machine>[0] = () => ({})): Assessment {
   const machines = Array.from({ length: n }, (_, i) =>
-    machine({ name: `srv${String(i).padStart(3, '0')}`, id: `vmware:vc:srv${i}`, cpuCores: 2 + (i % 7), memoryMB: 4096 * (1 + (i % 5)), diskGiB: [60 + i, 200], ipAddresses: [`10.0.0.${i + 1}`], ...over(i) }),
+    machine({
+      name: `srv${String(i).padStart(3, '0')}`,
+      id: `vmware:vc:srv${i}`,
+      cpuCores: 2 + (i % 7),
+      memoryMB: 4096 * (1 + (i % 5)),
+      diskGiB: [60 + i, 200],
+      ipAddresses: [`10.0.0.${i + 1}`],
+      ...over(i),
+    }),
   );
   const percentiles = {
     asOf: '2026-11-01T00:00:00Z',
     history: '1d',
-    machines: machines.map((m, i) => ({ id: m.id, series: [series('cpu.usage.percent', '', 5 + i * 3), series('memory.usage.percent', '', 20 + i)] })),
+    machines: machines.map((m, i) => ({
+      id: m.id,
+      series: [series('cpu.usage.percent', '', 5 + i * 3), series('memory.usage.percent', '', 20 + i)],
+    })),
   };
-  return buildAssessment({ machines, percentiles, properties: DEFAULT_PROPERTIES, catalog: loadCatalog('westus2'), generatedAt: '2026-11-01T00:01:00Z' });
+  return buildAssessment({
+    machines,
+    percentiles,
+    properties: DEFAULT_PROPERTIES,
+    catalog: loadCatalog('westus2'),
+    generatedAt: '2026-11-01T00:01:00Z',
+  });
 }
 
 function config(site: string, over: Record<string, unknown> = {}): CollectorConfig {
@@ -80,7 +97,8 @@ async function settled(outbox: Outbox, want: 'completed' | 'failed'): Promise<Ou
 async function blobsOf(site: string): Promise<{ name: string; text: string }[]> {
   const out: { name: string; text: string }[] = [];
   const c = azurite.container(arm.container);
-  for await (const b of c.listBlobsFlat({ prefix: `${site}/` })) out.push({ name: b.name, text: (await c.getBlobClient(b.name).downloadToBuffer()).toString('utf8') });
+  for await (const b of c.listBlobsFlat({ prefix: `${site}/` }))
+    out.push({ name: b.name, text: (await c.getBlobClient(b.name).downloadToBuffer()).toString('utf8') });
   return out;
 }
 
@@ -140,7 +158,9 @@ describe('Azure Migrate import against Azurite and a local ARM', () => {
     expect(calls.every((c) => c.apiVersion === '2023-06-06')).toBe(true);
     expect(st.lastImport).toMatchObject({ status: 'Completed', failed: false, servers: 7, imported: 7 });
     const text = formatOutboxStatus(st, cfg.sink);
-    expect(text).toMatch(/Last import job: \S+ Completed .* 7 server\(s\) in http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/migrate-imports\/import-a\/\S+\.csv, 7 imported/);
+    expect(text).toMatch(
+      /Last import job: \S+ Completed .* 7 server\(s\) in http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1\/migrate-imports\/import-a\/\S+\.csv, 7 imported/,
+    );
     noSecrets(text);
 
     // The same content again: not queued (remembered per site), nothing new in ARM or Azurite.
@@ -166,7 +186,11 @@ describe('Azure Migrate import against Azurite and a local ARM', () => {
     const r = env.redis();
     await enqueueAssessment(cfg, a);
     const outbox = new Outbox(r, cfg.redis.prefix, cfg.sink);
-    arm.faults.push({ match: /^GET .*\/importSites\/import-f$/, status: 500, times: 2 }, { match: /^POST .*\/import-f\/importUri$/, status: 429, retryAfter: '1', times: 1 }, { match: /^POST .*\/import-f\/importUri$/, status: 503, times: 1 });
+    arm.faults.push(
+      { match: /^GET .*\/importSites\/import-f$/, status: 500, times: 2 },
+      { match: /^POST .*\/import-f\/importUri$/, status: 429, retryAfter: '1', times: 1 },
+      { match: /^POST .*\/import-f\/importUri$/, status: 503, times: 1 },
+    );
     await azurite.stop();
     const issuedBefore = tokens.issued;
     const s1 = sender(cfg, r);
@@ -257,7 +281,9 @@ describe('Azure Migrate import against Azurite and a local ARM', () => {
 
   it('ARM errors name the fix: missing site, create: true, role assignment, wrong subscription, resource group', async () => {
     const missing = new AzureClients(config('import-m').sink, { pollMs: 10 });
-    await expect(missing.importer!.ensureSite()).rejects.toThrow(/HTTP 404 ResourceNotFound.*Fix: the import site does not exist.*create: true/);
+    await expect(missing.importer!.ensureSite()).rejects.toThrow(
+      /HTTP 404 ResourceNotFound.*Fix: the import site does not exist.*create: true/,
+    );
 
     const create = new AzureClients(config('import-c', { create: true }).sink, { pollMs: 10 });
     await expect(create.importer!.ensureSite()).resolves.toBe('created');
@@ -268,12 +294,16 @@ describe('Azure Migrate import against Azurite and a local ARM', () => {
 
     arm.denied = true;
     try {
-      await expect(missing.importer!.ensureSite()).rejects.toThrow(/HTTP 403 AuthorizationFailed.*Fix: assign the app registration \(client id appliance-app-id\) a role on resource group migrate-rg/);
+      await expect(missing.importer!.ensureSite()).rejects.toThrow(
+        /HTTP 403 AuthorizationFailed.*Fix: assign the app registration \(client id appliance-app-id\) a role on resource group migrate-rg/,
+      );
     } finally {
       arm.denied = false;
     }
     const wrongSub = new AzureClients(config('import-m', { subscriptionId: '33333333-3333-3333-3333-333333333333' }).sink);
-    await expect(wrongSub.importer!.ensureSite()).rejects.toThrow(/SubscriptionNotFound.*Fix: sink\.azureMigrate\.subscriptionId 33333333-3333-3333-3333-333333333333 is not a subscription/);
+    await expect(wrongSub.importer!.ensureSite()).rejects.toThrow(
+      /SubscriptionNotFound.*Fix: sink\.azureMigrate\.subscriptionId 33333333-3333-3333-3333-333333333333 is not a subscription/,
+    );
     const wrongRg = new AzureClients(config('import-m', { resourceGroup: 'other-rg' }).sink);
     await expect(wrongRg.importer!.ensureSite()).rejects.toThrow(/ResourceGroupNotFound.*resource group other-rg does not exist/);
     const badVersion = new AzureClients(config('import-m', { apiVersion: '2019-10-01' }).sink);
@@ -282,9 +312,27 @@ describe('Azure Migrate import against Azurite and a local ARM', () => {
   }, 60_000);
 
   it('the old sink.endpoint is a config error that names the replacement', () => {
-    expect(() => parseConfig({ sink: { enabled: true, endpoint: 'https://ingest.example.azure.com/api/v1/assessments', tenantId: 't', clientId: 'c', clientSecret: { env: 'X' } } })).toThrow(
-      /sink\.endpoint: sink\.endpoint .* was removed.*Fix: replace it with sink\.azureMigrate .* and\/or sink\.logsIngestion/,
-    );
-    expect(() => parseConfig({ sink: { enabled: true, tenantId: 't', clientId: 'c', clientSecret: { env: 'X' }, azureMigrate: { subscriptionId: SUB, resourceGroup: RG, importSite: 'x' } } })).toThrow(/importSite: expected 3-24 letters/);
+    expect(() =>
+      parseConfig({
+        sink: {
+          enabled: true,
+          endpoint: 'https://ingest.example.azure.com/api/v1/assessments',
+          tenantId: 't',
+          clientId: 'c',
+          clientSecret: { env: 'X' },
+        },
+      }),
+    ).toThrow(/sink\.endpoint: sink\.endpoint .* was removed.*Fix: replace it with sink\.azureMigrate .* and\/or sink\.logsIngestion/);
+    expect(() =>
+      parseConfig({
+        sink: {
+          enabled: true,
+          tenantId: 't',
+          clientId: 'c',
+          clientSecret: { env: 'X' },
+          azureMigrate: { subscriptionId: SUB, resourceGroup: RG, importSite: 'x' },
+        },
+      }),
+    ).toThrow(/importSite: expected 3-24 letters/);
   });
 });

@@ -19,15 +19,77 @@ const items: RetailPriceItem[] = [];
 const base = { currencyCode: 'USD', type: 'Consumption', effectiveStartDate: '2026-01-01T00:00:00Z' };
 for (const s of loadVmSizes().sizes) {
   const linux = s.name === 'Standard_E4s_v5' ? 0.011 : s.vCPUs * 0.07;
-  items.push({ ...base, retailPrice: linux, armRegionName: 'westeurope', armSkuName: s.name, productName: `Virtual Machines ${s.series} Series`, skuName: s.name.replace('Standard_', '').replace(/_/g, ' '), meterName: s.name, serviceName: 'Virtual Machines', unitOfMeasure: '1 Hour' });
-  items.push({ ...base, retailPrice: linux + 0.05, armRegionName: 'westeurope', armSkuName: s.name, productName: `Virtual Machines ${s.series} Series Windows`, skuName: s.name, meterName: s.name, serviceName: 'Virtual Machines', unitOfMeasure: '1 Hour' });
-  items.push({ ...base, retailPrice: 0.001, armRegionName: 'westeurope', armSkuName: s.name, productName: `Virtual Machines ${s.series} Series`, skuName: `${s.name} Spot`, meterName: `${s.name} Spot`, serviceName: 'Virtual Machines', unitOfMeasure: '1 Hour' });
-  items.push({ ...base, retailPrice: 0.002, armRegionName: 'eastus', armSkuName: s.name, productName: `Virtual Machines ${s.series} Series`, skuName: s.name, meterName: s.name, serviceName: 'Virtual Machines', unitOfMeasure: '1 Hour' });
+  items.push({
+    ...base,
+    retailPrice: linux,
+    armRegionName: 'westeurope',
+    armSkuName: s.name,
+    productName: `Virtual Machines ${s.series} Series`,
+    skuName: s.name.replace('Standard_', '').replace(/_/g, ' '),
+    meterName: s.name,
+    serviceName: 'Virtual Machines',
+    unitOfMeasure: '1 Hour',
+  });
+  items.push({
+    ...base,
+    retailPrice: linux + 0.05,
+    armRegionName: 'westeurope',
+    armSkuName: s.name,
+    productName: `Virtual Machines ${s.series} Series Windows`,
+    skuName: s.name,
+    meterName: s.name,
+    serviceName: 'Virtual Machines',
+    unitOfMeasure: '1 Hour',
+  });
+  items.push({
+    ...base,
+    retailPrice: 0.001,
+    armRegionName: 'westeurope',
+    armSkuName: s.name,
+    productName: `Virtual Machines ${s.series} Series`,
+    skuName: `${s.name} Spot`,
+    meterName: `${s.name} Spot`,
+    serviceName: 'Virtual Machines',
+    unitOfMeasure: '1 Hour',
+  });
+  items.push({
+    ...base,
+    retailPrice: 0.002,
+    armRegionName: 'eastus',
+    armSkuName: s.name,
+    productName: `Virtual Machines ${s.series} Series`,
+    skuName: s.name,
+    meterName: s.name,
+    serviceName: 'Virtual Machines',
+    unitOfMeasure: '1 Hour',
+  });
 }
 for (const t of loadDiskTiers().tiers) {
-  const product = { premium: 'Premium SSD Managed Disks', 'standard-ssd': 'Standard SSD Managed Disks', 'standard-hdd': 'Standard HDD Managed Disks' }[t.type];
-  items.push({ ...base, retailPrice: t.prices.westus2!.perMonth * 1.1, armRegionName: 'westeurope', productName: product, skuName: `${t.name} LRS`, meterName: `${t.name} LRS Disk`, serviceName: 'Storage', unitOfMeasure: '1/Month' });
-  items.push({ ...base, retailPrice: 0.0005, armRegionName: 'westeurope', productName: product, skuName: `${t.name} LRS`, meterName: 'Disk Operations', serviceName: 'Storage', unitOfMeasure: '10K' });
+  const product = {
+    premium: 'Premium SSD Managed Disks',
+    'standard-ssd': 'Standard SSD Managed Disks',
+    'standard-hdd': 'Standard HDD Managed Disks',
+  }[t.type];
+  items.push({
+    ...base,
+    retailPrice: t.prices.westus2!.perMonth * 1.1,
+    armRegionName: 'westeurope',
+    productName: product,
+    skuName: `${t.name} LRS`,
+    meterName: `${t.name} LRS Disk`,
+    serviceName: 'Storage',
+    unitOfMeasure: '1/Month',
+  });
+  items.push({
+    ...base,
+    retailPrice: 0.0005,
+    armRegionName: 'westeurope',
+    productName: product,
+    skuName: `${t.name} LRS`,
+    meterName: 'Disk Operations',
+    serviceName: 'Storage',
+    unitOfMeasure: '10K',
+  });
 }
 
 let server: http.Server;
@@ -43,10 +105,22 @@ beforeAll(async () => {
     const matching = items.filter((i) => i.serviceName === service && i.armRegionName === region);
     const skip = Number(url.searchParams.get('$skip') ?? 0);
     const page = matching.slice(skip, skip + 25);
-    const next = skip + 25 < matching.length ? new URL(`?${new URLSearchParams({ ...Object.fromEntries(url.searchParams), $skip: String(skip + 25) })}`, api).toString() : null;
+    const next =
+      skip + 25 < matching.length
+        ? new URL(`?${new URLSearchParams({ ...Object.fromEntries(url.searchParams), $skip: String(skip + 25) })}`, api).toString()
+        : null;
     pagesServed += 1;
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ BillingCurrency: 'USD', CustomerEntityId: 'Default', CustomerEntityType: 'Retail', Items: page, NextPageLink: next, Count: page.length }));
+    res.end(
+      JSON.stringify({
+        BillingCurrency: 'USD',
+        CustomerEntityId: 'Default',
+        CustomerEntityType: 'Retail',
+        Items: page,
+        NextPageLink: next,
+        Count: page.length,
+      }),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/retail/prices`;
@@ -60,7 +134,11 @@ describe('catalogue refresh from the Azure Retail Prices API', () => {
   it('writes dated catalogues with the region priced (pay-as-you-go only, paging followed) that assessments then use', async () => {
     const out = mkdtempSync(join(tmpdir(), 'collector-refresh-'));
     const run = promisify(execFile);
-    const r = await run(process.execPath, [join(ROOT, 'dist/assessment/catalog-refresh.js'), '--region', 'West Europe', '--out-dir', out, '--api', api], { env: { ...process.env, HTTPS_PROXY: '', HTTP_PROXY: '' } });
+    const r = await run(
+      process.execPath,
+      [join(ROOT, 'dist/assessment/catalog-refresh.js'), '--region', 'West Europe', '--out-dir', out, '--api', api],
+      { env: { ...process.env, HTTPS_PROXY: '', HTTP_PROXY: '' } },
+    );
     expect(r.stderr).toMatch(/wrote .*vm-sizes\.json/);
     expect(pagesServed).toBeGreaterThan(4);
     const vm = JSON.parse(readFileSync(join(out, 'vm-sizes.json'), 'utf8'));

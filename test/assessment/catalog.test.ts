@@ -40,15 +40,34 @@ describe('catalogues', () => {
 
   it('explains a region without prices, an unreadable file and a malformed one', () => {
     expect(() => loadCatalog('uksouth')).toThrow(/has no prices for "uksouth"/);
-    expect(() => loadCatalog('westus2', { vmSizes: join(dir, 'missing.json') })).toThrow(/assessment\.catalog\.vmSizes: cannot read the vm-sizes catalogue/);
+    expect(() => loadCatalog('westus2', { vmSizes: join(dir, 'missing.json') })).toThrow(
+      /assessment\.catalog\.vmSizes: cannot read the vm-sizes catalogue/,
+    );
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ kind: 'vm-sizes', formatVersion: 1, source: 's', date: 'yesterday', currency: 'USD', regions: ['westus2'], hoursPerMonth: 730, sizes: [] }));
-    expect(() => loadCatalog('westus2', { vmSizes: bad })).toThrow(/is not a vm-sizes catalogue: date: expected the price sheet date as YYYY-MM-DD/);
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        kind: 'vm-sizes',
+        formatVersion: 1,
+        source: 's',
+        date: 'yesterday',
+        currency: 'USD',
+        regions: ['westus2'],
+        hoursPerMonth: 730,
+        sizes: [],
+      }),
+    );
+    expect(() => loadCatalog('westus2', { vmSizes: bad })).toThrow(
+      /is not a vm-sizes catalogue: date: expected the price sheet date as YYYY-MM-DD/,
+    );
   });
 
   it('command-line property overrides are checked and named', () => {
     expect(resolveProperties(null, { percentile: '99th', history: '1 week', comfort: '2x', sizingCriterion: 'as-is' })).toMatchObject({
-      percentile: 99, history: '7d', comfortFactor: 2, sizingCriterion: 'as-on-premises',
+      percentile: 99,
+      history: '7d',
+      comfortFactor: 2,
+      sizingCriterion: 'as-on-premises',
     });
     expect(() => resolveProperties(null, { percentile: 80 })).toThrow(/--percentile: 80 is not a valid value/);
     expect(() => resolveProperties(null, { history: '2d' })).toThrow(/--history/);

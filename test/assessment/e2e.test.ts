@@ -116,7 +116,15 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
     expect(readFileSync(path('samples.ndjson'), 'utf8').split('\n').filter(Boolean).length).toBeGreaterThan(100);
     await cli(['ingest', path('samples.ndjson')]);
     await cli(['percentiles', '--history', '1d', '--out', path('percentiles.json')]);
-    const r = await cli(['assess', '--inventory', path('inventory.json'), '--percentiles', path('percentiles.json'), '--out', path('assessment.json')]);
+    const r = await cli([
+      'assess',
+      '--inventory',
+      path('inventory.json'),
+      '--percentiles',
+      path('percentiles.json'),
+      '--out',
+      path('assessment.json'),
+    ]);
     expect(r.stderr).toMatch(/\d+ machine\(s\): \d+ ready/);
     assessment = JSON.parse(readFileSync(path('assessment.json'), 'utf8')) as Assessment;
     expect(schemaErrors('assessment', assessment)).toEqual([]);
@@ -145,7 +153,11 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
     const redis = createRedis(redisSettings(REDIS_URL, prefix));
     try {
       const store = new InventoryStore(redis, prefix);
-      for (const s of inventory.sources) await store.save(s, inventory.machines.filter((m) => m.source === s.name));
+      for (const s of inventory.sources)
+        await store.save(
+          s,
+          inventory.machines.filter((m) => m.source === s.name),
+        );
     } finally {
       await redis.quit();
     }
@@ -158,8 +170,12 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
   it('upload --dry-run shows what would be sent where, and sends nothing', async () => {
     const r = await cli(['upload', '--assessment', path('assessment.json'), '--dry-run']);
     expect(r.stdout).toMatch(new RegExp(`Azure Migrate: collector-\\S+\\.csv, ${assessment.machines.length} server\\(s\\)`));
-    expect(r.stdout).toContain(`POST ${arm.url}/subscriptions/${SUB}/resourceGroups/e2e-rg/providers/Microsoft.OffAzure/importSites/e2e-site/importUri?api-version=2023-06-06  { "importType": "AzureMigrateCSV" }`);
-    expect(r.stdout).toContain(`Logs Ingestion: ${assessment.machines.length} row(s) in ${Math.ceil(assessment.machines.length / 2)} batch(es) to POST ${dce.url}/dataCollectionRules/${RULE}/streams/Custom-CollectorMachines?api-version=2023-01-01`);
+    expect(r.stdout).toContain(
+      `POST ${arm.url}/subscriptions/${SUB}/resourceGroups/e2e-rg/providers/Microsoft.OffAzure/importSites/e2e-site/importUri?api-version=2023-06-06  { "importType": "AzureMigrateCSV" }`,
+    );
+    expect(r.stdout).toContain(
+      `Logs Ingestion: ${assessment.machines.length} row(s) in ${Math.ceil(assessment.machines.length / 2)} batch(es) to POST ${dce.url}/dataCollectionRules/${RULE}/streams/Custom-CollectorMachines?api-version=2023-01-01`,
+    );
     expect(r.stdout).not.toContain(env.E2E_SINK_SECRET);
     expect(arm.jobs).toHaveLength(0);
     expect(dce.requests).toHaveLength(0);
@@ -171,13 +187,19 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
     expect(r.stderr).toMatch(/import collector-\S+\.csv \(\d+ server\(s\)\): added to the outbox/);
     const blobs: string[] = [];
     const c = azurite.container(arm.container);
-    for await (const b of c.listBlobsFlat({ prefix: 'e2e-site/' })) blobs.push((await c.getBlobClient(b.name).downloadToBuffer()).toString('utf8'));
+    for await (const b of c.listBlobsFlat({ prefix: 'e2e-site/' }))
+      blobs.push((await c.getBlobClient(b.name).downloadToBuffer()).toString('utf8'));
     expect(blobs).toEqual([readFileSync(path('export.csv'), 'utf8')]);
     expect(arm.jobs).toHaveLength(1);
     expect(arm.jobs[0]).toMatchObject({ status: 'Completed', imported: assessment.machines.length });
     const machines = dce.all('Custom-CollectorMachines');
     expect(machines.map((m) => m.MachineId).sort()).toEqual(assessment.machines.map((m) => m.id).sort());
-    expect(dce.all('Custom-CollectorAssessments').map((m) => m.MachineId).sort()).toEqual(assessment.machines.map((m) => m.id).sort());
+    expect(
+      dce
+        .all('Custom-CollectorAssessments')
+        .map((m) => m.MachineId)
+        .sort(),
+    ).toEqual(assessment.machines.map((m) => m.id).sort());
     // The same assessment again: the content was imported, the batches were sent; nothing new anywhere.
     const again = await cli(['upload', '--assessment', path('assessment.json'), '--send']);
     expect(again.stderr).toMatch(/not added, this content was already imported to the site/);
@@ -186,7 +208,11 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
     expect(dce.all('Custom-CollectorMachines')).toHaveLength(assessment.machines.length);
     const st = await cli(['status']);
     expect(st.stdout).toMatch(/pending\s+0 job/);
-    expect(st.stdout).toMatch(new RegExp(`Last import job: \\S+ Completed .*${assessment.machines.length} server\\(s\\) in http://127\\.0\\.0\\.1:\\d+/devstoreaccount1/migrate-imports/e2e-site/\\S+\\.csv`));
+    expect(st.stdout).toMatch(
+      new RegExp(
+        `Last import job: \\S+ Completed .*${assessment.machines.length} server\\(s\\) in http://127\\.0\\.0\\.1:\\d+/devstoreaccount1/migrate-imports/e2e-site/\\S+\\.csv`,
+      ),
+    );
     expect(st.stdout).toMatch(/Last ingestion batch: Custom-Collector\w+ \d+\/\d+ row\(s\) accepted/);
     for (const out of [r.stdout, r.stderr, st.stdout, again.stderr]) {
       expect(out).not.toContain(env.E2E_SINK_SECRET);
@@ -196,7 +222,10 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
 
   it('a batch Azure refuses is parked, shown with its reason by status, and replayed', async () => {
     dce.faults = [{ status: 400, message: 'column CpuPercent: type mismatch' }];
-    const r = await cli(['upload', '--inventory', path('inventory.json'), '--percentiles', path('percentiles.json'), '--sizing', 'as-on-premises', '--send'], 1);
+    const r = await cli(
+      ['upload', '--inventory', path('inventory.json'), '--percentiles', path('percentiles.json'), '--sizing', 'as-on-premises', '--send'],
+      1,
+    );
     expect(r.stderr).toMatch(/failed\s+1 job/);
     const st = await cli(['status', '--json']);
     const json = JSON.parse(st.stdout) as { outbox: { counts: { failed: number }; failed: { reason: string }[] } };
@@ -205,12 +234,15 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
     const text = await cli(['status']);
     expect(text.stdout).toMatch(/Failed:\n.*type mismatch/);
     await cli(['upload', '--no-enqueue', '--replay-failed', '--send']);
-    expect((JSON.parse((await cli(['status', '--json'])).stdout) as { outbox: { counts: { failed: number } } }).outbox.counts.failed).toBe(0);
+    expect((JSON.parse((await cli(['status', '--json'])).stdout) as { outbox: { counts: { failed: number } } }).outbox.counts.failed).toBe(
+      0,
+    );
     // Two assessments (two sizing criteria) of the same machines: two records per machine, one per RecordId.
     const recs = dce.all('Custom-CollectorAssessments');
     expect(new Set(recs.map((x) => x.RecordId)).size).toBe(recs.length);
     const perMachine = new Map<string, Set<string>>();
-    for (const rec of recs) perMachine.set(rec.MachineId as string, (perMachine.get(rec.MachineId as string) ?? new Set()).add(rec.SizingCriterion as string));
+    for (const rec of recs)
+      perMachine.set(rec.MachineId as string, (perMachine.get(rec.MachineId as string) ?? new Set()).add(rec.SizingCriterion as string));
     expect([...perMachine.values()].every((set) => set.size === 2)).toBe(true);
   });
 
@@ -231,7 +263,9 @@ describe('assessment end to end (lab vCenter -> CLI -> local Azure)', () => {
       expect(row['OS name']).toBe(m.os.name ?? m.os.id ?? '');
       expect(row['Number of disks']).toBe(String(m.disks.length));
       expect(row['Disk 1 size']).toBe(m.disks[0] ? String(Math.round(m.disks[0].sizeGiB * 100) / 100) : '');
-      expect(row['CPU utilization percentage']).toBe(m.performance.cpuPercent === null ? '' : String(Math.round(m.performance.cpuPercent * 100) / 100));
+      expect(row['CPU utilization percentage']).toBe(
+        m.performance.cpuPercent === null ? '' : String(Math.round(m.performance.cpuPercent * 100) / 100),
+      );
       expect(row['Firmware type']).toBe(m.firmware === 'uefi' ? 'UEFI' : 'BIOS');
       expect(row['MAC address']).toBe(m.nics[0]?.mac ?? '');
     }

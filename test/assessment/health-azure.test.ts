@@ -60,13 +60,33 @@ sink:
     warnings: [],
     imported: 11,
   });
-  await state.recordIngest({ stream: 'Custom-CollectorPoints', rows: 2000, accepted: 2000, requests: 2, at: '2026-11-01T00:06:00.000Z', ok: true, reason: null });
+  await state.recordIngest({
+    stream: 'Custom-CollectorPoints',
+    rows: 2000,
+    accepted: 2000,
+    requests: 2,
+    at: '2026-11-01T00:06:00.000Z',
+    ok: true,
+    reason: null,
+  });
   const outbox = new Outbox(redis, prefix, config.sink);
-  await outbox.enqueueRows('machines', 'Custom-CollectorMachines', '2026-11-01T00:00:00.000Z', [[{ RecordId: 'r1', Name: 'a' }], [{ RecordId: 'r2', Name: 'b' }]]);
+  await outbox.enqueueRows('machines', 'Custom-CollectorMachines', '2026-11-01T00:00:00.000Z', [
+    [{ RecordId: 'r1', Name: 'a' }],
+    [{ RecordId: 'r2', Name: 'b' }],
+  ]);
   await outbox.close();
   const secrets = SecretStore.open(join(tmp.dir, 'data', 'secret.key'), {});
   secrets.install();
-  app = await startWebApp({ configFile, config, redis, log: createLogger({ level: 'silent', pretty: false }), secrets, dataDir: join(tmp.dir, 'data'), listen: { host: '127.0.0.1', port: 0 }, uploadBacklog: async () => 2 });
+  app = await startWebApp({
+    configFile,
+    config,
+    redis,
+    log: createLogger({ level: 'silent', pretty: false }),
+    secrets,
+    dataDir: join(tmp.dir, 'data'),
+    listen: { host: '127.0.0.1', port: 0 },
+    uploadBacklog: async () => 2,
+  });
   client = new WebClient(app.url, readFileSync(join(tmp.dir, 'data', 'web-cert.pem'), 'utf8'));
   expect((await client.login(PASSWORD)).status).toBe(303);
 });
@@ -87,8 +107,12 @@ describe('Health page: Azure', () => {
     expect(r.status).toBe(200);
     const pre = /<pre class="azure-status">([\s\S]*?)<\/pre>/.exec(r.text)?.[1] ?? '';
     expect(pre).toMatch(/pending\s+2 job\(s\)/);
-    expect(pre).toMatch(/Last import job: job-42 Failed at 2026-11-01T00:05:00\.000Z: 12 server\(s\) in https:\/\/acct\.blob\.core\.windows\.net\/imports\/collector-import\/x\.csv, 11 imported/);
-    expect(pre).toMatch(/error: row 7: InvalidValue: Cores &quot;0&quot; is not a positive number|error: row 7: InvalidValue: Cores &#34;0&#34;/);
+    expect(pre).toMatch(
+      /Last import job: job-42 Failed at 2026-11-01T00:05:00\.000Z: 12 server\(s\) in https:\/\/acct\.blob\.core\.windows\.net\/imports\/collector-import\/x\.csv, 11 imported/,
+    );
+    expect(pre).toMatch(
+      /error: row 7: InvalidValue: Cores &quot;0&quot; is not a positive number|error: row 7: InvalidValue: Cores &#34;0&#34;/,
+    );
     expect(pre).toMatch(/Last ingestion batch: Custom-CollectorPoints 2000\/2000 row\(s\) accepted in 2 request\(s\)/);
     expect(pre).toMatch(/Custom-CollectorMachines: 1 of 1 row\(s\) to send/);
     expect(r.text).not.toContain(SECRET);

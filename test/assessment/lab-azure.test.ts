@@ -87,12 +87,20 @@ afterAll(async () => {
 describe('lab up with the sink pointed at a local ARM + Azurite', () => {
   it('imports the CSV that collector export writes, once per content; the streams get every machine', async () => {
     // No --redis-url: the lab's own redis-server in the data dir, so nothing is shared with other tests.
-    lab = spawn(process.execPath, [CLI, 'lab', 'up', '--data-dir', tmp.dir, '--port', '0', '--log-level', 'info'], { cwd: ROOT, env: { ...process.env, LAB_AZURE_SECRET: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] });
+    lab = spawn(process.execPath, [CLI, 'lab', 'up', '--data-dir', tmp.dir, '--port', '0', '--log-level', 'info'], {
+      cwd: ROOT,
+      env: { ...process.env, LAB_AZURE_SECRET: SECRET },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     lab.stdout!.on('data', (d) => (output += d));
     lab.stderr!.on('data', (d) => (output += d));
     await waitFor('the lab banner', () => output.includes('The lab is up.'), 120_000);
     // The sink's first assessment comes a minute after start; its import job then completes or fails on the estate's rows.
-    const job = await waitFor('the import job to finish', () => arm.jobs.find((j) => j.status === 'Completed' || j.status === 'Failed'), 180_000);
+    const job = await waitFor(
+      'the import job to finish',
+      () => arm.jobs.find((j) => j.status === 'Completed' || j.status === 'Failed'),
+      180_000,
+    );
     // The next interval (72 s) builds the same content: nothing new is imported.
     await waitFor('the second interval', () => (output.match(/assessment queued for Azure/g) ?? []).length >= 2, 150_000);
     expect(output).toMatch(/"reason":"this content was already imported to the site"/);
@@ -100,20 +108,27 @@ describe('lab up with the sink pointed at a local ARM + Azurite', () => {
 
     const blobs: { name: string; text: string }[] = [];
     const c = azurite.container(arm.container);
-    for await (const b of c.listBlobsFlat()) blobs.push({ name: b.name, text: (await c.getBlobClient(b.name).downloadToBuffer()).toString('utf8') });
+    for await (const b of c.listBlobsFlat())
+      blobs.push({ name: b.name, text: (await c.getBlobClient(b.name).downloadToBuffer()).toString('utf8') });
     expect(blobs).toHaveLength(1);
     // The file name carries the assessment's time; an export at that time from the lab's Redis is the same file.
     const queued = /"file":"collector-(\d{8}T\d{6}Z)\.csv"/.exec(output)![1]!;
     const asOf = queued.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z');
     const cfg = join(tmp.dir, 'config.yaml');
-    const exp = await runCli(['export', '--config', cfg, '--format', 'azure-migrate-csv', '--as-of', asOf, '--out', join(tmp.dir, 'export.csv')], { env: { LAB_AZURE_SECRET: SECRET }, timeoutMs: 120_000 });
+    const exp = await runCli(
+      ['export', '--config', cfg, '--format', 'azure-migrate-csv', '--as-of', asOf, '--out', join(tmp.dir, 'export.csv')],
+      { env: { LAB_AZURE_SECRET: SECRET }, timeoutMs: 120_000 },
+    );
     expect(exp.code, exp.stderr).toBe(0);
     expect(blobs[0]!.text).toBe(readFileSync(join(tmp.dir, 'export.csv'), 'utf8'));
     const servers = blobs[0]!.text.trim().split('\r\n').length - 1;
     expect(servers).toBeGreaterThan(10);
     // Every machine reached the machines stream; the job's verdict follows the rows (Azure Migrate requires an OS name).
     expect(new Set(dce.all('Custom-CollectorMachines').map((m) => m.MachineId)).size).toBe(servers);
-    const noOs = blobs[0]!.text.split('\r\n').slice(1).filter((l) => l && l.split(',')[4] === '').length;
+    const noOs = blobs[0]!.text
+      .split('\r\n')
+      .slice(1)
+      .filter((l) => l && l.split(',')[4] === '').length;
     expect(job.status).toBe(noOs > 0 ? 'Failed' : 'Completed');
     expect(job.imported).toBe(servers - noOs);
     expect(output).not.toContain(SECRET);

@@ -32,7 +32,11 @@ let tokens: TokenServer;
 let dce: DceServer;
 
 function config(over: Record<string, unknown> = {}): CollectorConfig {
-  return env.config({ logsIngestion: { endpoint: dce.url, ruleId: RULE }, retry: { attempts: 200, baseDelaySec: 0.1, maxDelaySec: 0.5 }, ...over });
+  return env.config({
+    logsIngestion: { endpoint: dce.url, ruleId: RULE },
+    retry: { attempts: 200, baseDelaySec: 0.1, maxDelaySec: 0.5 },
+    ...over,
+  });
 }
 
 function azure(cfg: CollectorConfig): AzureClients {
@@ -40,9 +44,21 @@ function azure(cfg: CollectorConfig): AzureClients {
 }
 
 function assessment(n: number, asOf: number): Assessment {
-  const machines = Array.from({ length: n }, (_, i) => machine({ name: `app${String(i).padStart(4, '0')}`, id: `vmware:vc:app${i}`, cpuCores: 1 + (i % 16), memoryMB: 2048 * (1 + (i % 8)) }));
-  const percentiles = { asOf: new Date(asOf).toISOString(), history: '1d', machines: machines.map((m, i) => ({ id: m.id, series: [series('cpu.usage.percent', '', 3 + (i % 90))] })) };
-  return buildAssessment({ machines, percentiles, properties: DEFAULT_PROPERTIES, catalog: loadCatalog('westus2'), generatedAt: new Date(asOf).toISOString() });
+  const machines = Array.from({ length: n }, (_, i) =>
+    machine({ name: `app${String(i).padStart(4, '0')}`, id: `vmware:vc:app${i}`, cpuCores: 1 + (i % 16), memoryMB: 2048 * (1 + (i % 8)) }),
+  );
+  const percentiles = {
+    asOf: new Date(asOf).toISOString(),
+    history: '1d',
+    machines: machines.map((m, i) => ({ id: m.id, series: [series('cpu.usage.percent', '', 3 + (i % 90))] })),
+  };
+  return buildAssessment({
+    machines,
+    percentiles,
+    properties: DEFAULT_PROPERTIES,
+    catalog: loadCatalog('westus2'),
+    generatedAt: new Date(asOf).toISOString(),
+  });
 }
 
 /** The stated rule: rows with the same RecordId are one row (and they are identical). */
@@ -57,7 +73,16 @@ function dedup(rows: Record<string, unknown>[]): Map<string, Record<string, unkn
 }
 
 function manyPointRows(n: number, tag: string): Row[] {
-  return Array.from({ length: n }, (_, i) => pointRow({ machine: `vmware:vc:${tag}${i % 500}`, metric: 'disk.read.opsPerSec', instance: `${2000 + (i % 3)}-${'x'.repeat(200)}`, windowStart: 1_790_000_000_000 + Math.floor(i / 500) * WINDOW_MS, peak: i * 1.5, samples: 30 }));
+  return Array.from({ length: n }, (_, i) =>
+    pointRow({
+      machine: `vmware:vc:${tag}${i % 500}`,
+      metric: 'disk.read.opsPerSec',
+      instance: `${2000 + (i % 3)}-${'x'.repeat(200)}`,
+      windowStart: 1_790_000_000_000 + Math.floor(i / 500) * WINDOW_MS,
+      peak: i * 1.5,
+      samples: 30,
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -84,7 +109,8 @@ describe('Logs Ingestion against a local data collection endpoint', () => {
     const end = windowStart(now);
     const samples: Sample[] = [];
     for (const id of [a.machines[0]!.id, a.machines[3]!.id]) {
-      for (let t = end - 12 * WINDOW_MS; t < end; t += 20_000) samples.push({ machine: id, metric: 'cpu.usage.percent', instance: '', ts: t, value: 10 + ((t / 20_000) % 30), intervalSec: 20 });
+      for (let t = end - 12 * WINDOW_MS; t < end; t += 20_000)
+        samples.push({ machine: id, metric: 'cpu.usage.percent', instance: '', ts: t, value: 10 + ((t / 20_000) % 30), intervalSec: 20 });
     }
     await new PointStore(r, cfg.redis.prefix).apply(decodeBatch(encodeBatch(samples)));
 
@@ -104,7 +130,9 @@ describe('Logs Ingestion against a local data collection endpoint', () => {
     await s.close();
 
     const machines = dedup(dce.all('Custom-CollectorMachines'));
-    expect([...machines.values()].map((m) => [m.Name, m.Cores, m.MemoryMB]).sort()).toEqual(a.machines.map((m) => [m.name, m.cpuCores, m.memoryMB]).sort());
+    expect([...machines.values()].map((m) => [m.Name, m.Cores, m.MemoryMB]).sort()).toEqual(
+      a.machines.map((m) => [m.name, m.cpuCores, m.memoryMB]).sort(),
+    );
     const records = dedup(dce.all('Custom-CollectorAssessments'));
     expect([...records.values()].map((x) => [x.MachineId, x.CpuPercent, x.Readiness, x.VmSize])).toEqual(
       expect.arrayContaining(a.machines.map((m) => [m.id, m.performance.cpuPercent, m.readiness.category, m.sizing.vmSize])),
@@ -175,12 +203,22 @@ describe('Logs Ingestion against a local data collection endpoint', () => {
     const r = env.redis();
     const rows = manyPointRows(4000, 'out');
     const outbox = new Outbox(r, cfg.redis.prefix, cfg.sink);
-    await outbox.enqueueRows('points', 'Custom-Outage', '2026-11-01T00:00:00.000Z', [rows.slice(0, 1000), rows.slice(1000, 2000), rows.slice(2000, 3000), rows.slice(3000)]);
+    await outbox.enqueueRows('points', 'Custom-Outage', '2026-11-01T00:00:00.000Z', [
+      rows.slice(0, 1000),
+      rows.slice(1000, 2000),
+      rows.slice(2000, 3000),
+      rows.slice(3000),
+    ]);
     // Enqueuing the same batches again is a no-op.
-    expect(await outbox.enqueueRows('points', 'Custom-Outage', '2026-11-01T00:00:00.000Z', [rows.slice(0, 1000)])).toEqual({ added: 0, already: 1 });
+    expect(await outbox.enqueueRows('points', 'Custom-Outage', '2026-11-01T00:00:00.000Z', [rows.slice(0, 1000)])).toEqual({
+      added: 0,
+      already: 1,
+    });
     dce.faults.push({ kind: 'store-then-500' }, ...Array.from({ length: 12 }, () => ({ status: 503 as const })));
     const s1 = startOutboxSender(r, cfg.redis.prefix, cfg.sink, { log, clients: azure(cfg) });
-    await waitFor('a retried batch', async () => ((await outbox.status()).counts.delayed + (await outbox.status()).counts.completed > 0 ? true : undefined));
+    await waitFor('a retried batch', async () =>
+      (await outbox.status()).counts.delayed + (await outbox.status()).counts.completed > 0 ? true : undefined,
+    );
     await s1.close(); // appliance restart with work pending
     const s2 = startOutboxSender(r, cfg.redis.prefix, cfg.sink, { log, clients: azure(cfg) });
     const st: OutboxStatus = await waitFor('all batches', async () => {
@@ -208,7 +246,9 @@ describe('Logs Ingestion against a local data collection endpoint', () => {
     const r = await az.ingest!.send('Custom-Bad', rows);
     expect(r.remaining).toHaveLength(0);
     expect(dce.all('Custom-Bad')).toHaveLength(10);
-    const wrongRule = new AzureClients(config({ logsIngestion: { endpoint: dce.url, ruleId: `dcr-${'f'.repeat(32)}` } }).sink, { ingestRetryDelayMs: 20 });
+    const wrongRule = new AzureClients(config({ logsIngestion: { endpoint: dce.url, ruleId: `dcr-${'f'.repeat(32)}` } }).sink, {
+      ingestRetryDelayMs: 20,
+    });
     const bad = await wrongRule.ingest!.send('Custom-Bad', rows);
     expect(bad).toMatchObject({ accepted: 0, status: 404 });
     expect(bad.remaining).toHaveLength(10);

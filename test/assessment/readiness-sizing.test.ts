@@ -88,7 +88,10 @@ describe('readiness at every rule boundary (no performance data: allocated value
   });
 
   it('missing core or memory metadata is Readiness unknown', () => {
-    expect(assess(machine({ cpuCores: 0 })).readiness).toMatchObject({ category: 'Readiness unknown', reasons: [{ code: 'metadata-missing' }] });
+    expect(assess(machine({ cpuCores: 0 })).readiness).toMatchObject({
+      category: 'Readiness unknown',
+      reasons: [{ code: 'metadata-missing' }],
+    });
   });
 
   it('with performance history, cores and memory are compared as utilised x comfort factor', () => {
@@ -161,9 +164,24 @@ describe('performance-based right-sizing: storage, then network, then compute', 
     const r = assess(m, s);
     // Effective disk demand: (300+100) x 1.3 = 520 IOPS, 15 x 1.3 = 19.5 MB/s: P10 (500 IOPS) is too slow, every
     // standard SSD below E60 and HDD below S60 too; P15 ($38.01) is the cheapest that meets it.
-    expect(r.sizing.disks[0]).toMatchObject({ id: '2000', basis: 'performance', effectiveIops: 520, effectiveMBps: 19.5, tier: 'P15', type: 'premium', monthlyCost: 38.01 });
+    expect(r.sizing.disks[0]).toMatchObject({
+      id: '2000',
+      basis: 'performance',
+      effectiveIops: 520,
+      effectiveMBps: 19.5,
+      tier: 'P15',
+      type: 'premium',
+      monthlyCost: 38.01,
+    });
     // No data: sized by size on standard SSD: 200 GiB -> E15 (256 GiB).
-    expect(r.sizing.disks[1]).toMatchObject({ id: '2001', basis: 'size', effectiveIops: null, tier: 'E15', type: 'standard-ssd', monthlyCost: 19.2 });
+    expect(r.sizing.disks[1]).toMatchObject({
+      id: '2001',
+      basis: 'size',
+      effectiveIops: null,
+      tier: 'E15',
+      type: 'standard-ssd',
+      monthlyCost: 19.2,
+    });
     // Network: 1,000,000 B/s x 1.3 x 8 = 10.4 Mbit/s.
     expect(r.sizing.network).toEqual({ nics: 1, effectiveOutMbps: 10.4, vmBandwidthMbps: 12500 });
     // Compute: 4 x 50 % x 1.3 = 2.6 cores, 16 x 50 % x 1.3 = 10.4 GB -> 4 vCPUs; F4s_v2 has 8 GiB, D4s_v5 fits at $0.192/h.
@@ -195,7 +213,9 @@ describe('performance-based right-sizing: storage, then network, then compute', 
     expect(hdd.sizing.disks.map((d) => d.tier)).toEqual(['S60', 'S15']);
     const hot = assess(machine(), [series('disk.read.opsPerSec', '2000', 25_000)]);
     expect(hot.sizing.status).toBe('unsuitable');
-    expect(hot.sizing.reasons[0]).toMatch(/disk Hard disk 1: no premium \/ standard-ssd \/ standard-hdd managed disk in the catalogue offers 100 GiB, 32500 IOPS/);
+    expect(hot.sizing.reasons[0]).toMatch(
+      /disk Hard disk 1: no premium \/ standard-ssd \/ standard-hdd managed disk in the catalogue offers 100 GiB, 32500 IOPS/,
+    );
   });
 
   it('network throughput rules out sizes whose bandwidth is too small', () => {
@@ -209,7 +229,10 @@ describe('performance-based right-sizing: storage, then network, then compute', 
   });
 
   it('data points and confidence stars follow the documented bands', () => {
-    const half = assess(m, s.map((x) => ({ ...x, points: 72 })));
+    const half = assess(
+      m,
+      s.map((x) => ({ ...x, points: 72 })),
+    );
     // 8 series at 72/144, 4 series (disk 2001) missing: 576 / 1728 = 33.33 %.
     expect(half.dataPointsPercent).toBe(33.33);
     expect(half.confidenceStars).toBe(2);
@@ -224,7 +247,11 @@ describe('as-on-premises sizing', () => {
     const props = resolveProperties(null, { sizingCriterion: 'as-on-premises' });
     const r = assess(machine({ diskGiB: [100] }), [series('cpu.usage.percent', '', 5)], props);
     // 4 x 1.3 = 5.2 cores, 16 x 1.3 = 20.8 GB -> D8s_v5 (8 vCPUs, 32 GiB) at $0.384/h.
-    expect(r.sizing).toMatchObject({ status: 'sized', vmSize: 'Standard_D8s_v5', effective: { cores: 5.2, memoryGB: 20.8, diskIops: null, networkOutMbps: null } });
+    expect(r.sizing).toMatchObject({
+      status: 'sized',
+      vmSize: 'Standard_D8s_v5',
+      effective: { cores: 5.2, memoryGB: 20.8, diskIops: null, networkOutMbps: null },
+    });
     expect(r.sizing.disks[0]).toMatchObject({ tier: 'P10', type: 'premium', basis: 'size' });
     expect(r.confidenceStars).toBeNull();
     const ssd = assess(machine({ diskGiB: [100] }), [], { ...props, storageType: 'standard-ssd', comfortFactor: 1 });
@@ -245,7 +272,12 @@ describe('the whole assessment', () => {
     expect(a.machines.map((x) => x.name)).toEqual(['a', 'b']);
     expect(a.summary.readiness).toEqual({ Ready: 1, 'Conditionally ready': 0, 'Not ready': 1, 'Readiness unknown': 0 });
     expect(a.asOf).toBe('2026-01-01T00:00:00.000Z');
-    expect(a.properties.display).toMatchObject({ sizingCriterion: 'Performance-based', percentile: '95th', history: '1 day', comfortFactor: '1.3x' });
+    expect(a.properties.display).toMatchObject({
+      sizingCriterion: 'Performance-based',
+      percentile: '95th',
+      history: '1 day',
+      comfortFactor: '1.3x',
+    });
     expect(a.catalog.vmSizes.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(a.summary.sized).toBe(1);
   });

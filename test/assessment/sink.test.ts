@@ -24,10 +24,23 @@ let pki: TestPki;
 let tokens: TokenServer;
 let dce: DceServer;
 function config(over: Record<string, unknown> = {}, authority = tokens.url, endpoint = dce.url): CollectorConfig {
-  return env.config({ logsIngestion: { endpoint, ruleId: RULE }, retry: { attempts: 60, baseDelaySec: 0.05, maxDelaySec: 0.4 }, ...over }, authority);
+  return env.config(
+    { logsIngestion: { endpoint, ruleId: RULE }, retry: { attempts: 60, baseDelaySec: 0.05, maxDelaySec: 0.4 }, ...over },
+    authority,
+  );
 }
 
-const rows = (n: number, tag: string) => Array.from({ length: n }, (_, i) => pointRow({ machine: `vm-${tag}-${i}`, metric: 'cpu.usage.percent', instance: '', windowStart: 1_790_000_000_000, peak: i, samples: 30 }));
+const rows = (n: number, tag: string) =>
+  Array.from({ length: n }, (_, i) =>
+    pointRow({
+      machine: `vm-${tag}-${i}`,
+      metric: 'cpu.usage.percent',
+      instance: '',
+      windowStart: 1_790_000_000_000,
+      peak: i,
+      samples: 30,
+    }),
+  );
 
 beforeAll(async () => {
   pki = makePki();
@@ -75,7 +88,9 @@ describe('identity and transport', () => {
     const certTokens = await new TokenServer(pki, { tenant: TENANT, clientId: CLIENT, clientCert: pki.clientCert }).start();
     const certDce = await new DceServer(pki, certTokens, RULE).start();
     try {
-      const az = new AzureClients(config({ clientSecret: undefined, certificateFile: pki.clientPemFile }, certTokens.url, certDce.url).sink);
+      const az = new AzureClients(
+        config({ clientSecret: undefined, certificateFile: pki.clientPemFile }, certTokens.url, certDce.url).sink,
+      );
       expect(await az.ingest!.send('Custom-C', rows(2, 'c'))).toMatchObject({ accepted: 2 });
       await az.close();
       expect(certTokens.requests.find((r) => r.grantType)).toMatchObject({ clientAuth: 'assertion', ok: true });
@@ -87,7 +102,12 @@ describe('identity and transport', () => {
 
   it('HTTPS_PROXY carries the token request and the ingestion; NO_PROXY bypasses it', async () => {
     const proxy = await new ConnectProxy().start();
-    const saved = { HTTPS_PROXY: process.env.HTTPS_PROXY, https_proxy: process.env.https_proxy, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+    const saved = {
+      HTTPS_PROXY: process.env.HTTPS_PROXY,
+      https_proxy: process.env.https_proxy,
+      NO_PROXY: process.env.NO_PROXY,
+      no_proxy: process.env.no_proxy,
+    };
     try {
       delete process.env.https_proxy;
       delete process.env.no_proxy;
@@ -150,7 +170,19 @@ describe('the outbox and the appliance service', () => {
     const cfg = config();
     const r = env.redis();
     const machines = [machine({ name: 'svc-a', id: 'vmware:vc:svc-a' }), machine({ name: 'svc-b', id: 'vmware:vc:svc-b', cpuCores: 300 })];
-    await new InventoryStore(r, cfg.redis.prefix).save({ name: 'vc', kind: 'vcenter', endpoint: 'https://vc/sdk', about: {}, machines: 2, templatesSkipped: 0, discoveredAt: new Date().toISOString(), errors: [] }, machines);
+    await new InventoryStore(r, cfg.redis.prefix).save(
+      {
+        name: 'vc',
+        kind: 'vcenter',
+        endpoint: 'https://vc/sdk',
+        about: {},
+        machines: 2,
+        templatesSkipped: 0,
+        discoveredAt: new Date().toISOString(),
+        errors: [],
+      },
+      machines,
+    );
     const before = dce.all('Custom-CollectorAssessments').length;
     const svc = startAzureSink(cfg, log, { firstDelayMs: 3_600_000 });
     try {
@@ -164,7 +196,12 @@ describe('the outbox and the appliance service', () => {
     } finally {
       await svc.close();
     }
-    const byName = Object.fromEntries(dce.all('Custom-CollectorAssessments').slice(before).map((x) => [x.Name, x]));
+    const byName = Object.fromEntries(
+      dce
+        .all('Custom-CollectorAssessments')
+        .slice(before)
+        .map((x) => [x.Name, x]),
+    );
     expect(byName['svc-a']!.Readiness).toBe('Ready');
     expect(byName['svc-b']!.Readiness).toBe('Not ready');
   });

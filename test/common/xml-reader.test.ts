@@ -2,7 +2,16 @@
 // that names the limit; DTDs are refused; namespaces are resolved.
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_LIMITS, SaxReader, TreeBuilder, XmlLimitError, XmlRejected, child, kids, parseXml, path, resolveQName,
+  DEFAULT_LIMITS,
+  SaxReader,
+  TreeBuilder,
+  XmlLimitError,
+  XmlRejected,
+  child,
+  kids,
+  parseXml,
+  path,
+  resolveQName,
 } from '../../common/xml/reader.js';
 
 function limitError(fn: () => unknown): XmlLimitError {
@@ -108,7 +117,11 @@ describe('XML reader namespaces and nodes', () => {
     expect([env.name, env.ns]).toEqual(['Envelope', 'urn:soap']);
     const body = child(env, 'Body');
     expect(kids(body).map((c) => [c.name, c.ns])).toEqual([
-      ['Item', 'urn:default'], ['Value', 'urn:soap'], ['Inner', 'urn:inner'], ['After', 'urn:soap'], ['Plain', ''],
+      ['Item', 'urn:default'],
+      ['Value', 'urn:soap'],
+      ['Inner', 'urn:inner'],
+      ['After', 'urn:soap'],
+      ['Plain', ''],
     ]);
     expect(path(body, 'Inner', 'Deep')?.ns).toBe('urn:shadow');
     expect(child(body, 'Item', 'urn:other')).toBeNull();
@@ -128,7 +141,10 @@ describe('XML reader namespaces and nodes', () => {
   it('resolves prefixed attributes in the scope of their element, redeclarations included', () => {
     const r = parseXml('<r xmlns:a="u1"><x a:t="1"/><y xmlns:a="u2" a:t="2"/><z a:t="3"/><a:w/></r>');
     expect(kids(r).map((c) => [c.name, c.ns, c.attrs])).toEqual([
-      ['x', '', { '{u1}t': '1' }], ['y', '', { '{u2}t': '2' }], ['z', '', { '{u1}t': '3' }], ['w', 'u1', {}],
+      ['x', '', { '{u1}t': '1' }],
+      ['y', '', { '{u2}t': '2' }],
+      ['z', '', { '{u1}t': '3' }],
+      ['w', 'u1', {}],
     ]);
     // An undeclared prefix resolves to no namespace rather than failing a whole answer.
     expect(parseXml('<q:r q:k="v"/>')).toMatchObject({ name: 'r', ns: '', attrs: { '{}k': 'v' } });

@@ -39,7 +39,12 @@ describe('config', () => {
   it('names the key, the bad value and the fix for every problem', () => {
     let err: unknown;
     try {
-      parseConfig({ redis: { url: 'http://x' }, sources: [{ name: 'vc', kind: 'vcenter', url: 'ftp://x', username: 'u', password: { env: 'P' }, tls: { thumbprint: 'zz' }, colour: 1 }] });
+      parseConfig({
+        redis: { url: 'http://x' },
+        sources: [
+          { name: 'vc', kind: 'vcenter', url: 'ftp://x', username: 'u', password: { env: 'P' }, tls: { thumbprint: 'zz' }, colour: 1 },
+        ],
+      });
     } catch (e) {
       err = e;
     }
@@ -52,9 +57,9 @@ describe('config', () => {
   });
 
   it('never echoes a password typed in plainly', () => {
-    expect(() => parseConfig({ sources: [{ name: 'vc', kind: 'vcenter', url: 'https://vc/sdk', username: 'u', password: 'hunter2' }] })).toThrow(
-      /sources\[0\]\.password: expected a secret reference[\s\S]*value not shown/,
-    );
+    expect(() =>
+      parseConfig({ sources: [{ name: 'vc', kind: 'vcenter', url: 'https://vc/sdk', username: 'u', password: 'hunter2' }] }),
+    ).toThrow(/sources\[0\]\.password: expected a secret reference[\s\S]*value not shown/);
     try {
       parseConfig({ sources: [{ name: 'vc', kind: 'vcenter', url: 'https://vc/sdk', username: 'u', password: 'hunter2' }] });
     } catch (e) {
@@ -63,14 +68,25 @@ describe('config', () => {
   });
 
   it('rejects an unknown source kind and duplicate names', () => {
-    expect(() => parseConfig({ sources: [{ name: 'x', kind: 'esx' }] })).toThrow(/sources\[0\]\.kind: expected kind: vcenter or kind: hyperv \(got "esx"\)/);
+    expect(() => parseConfig({ sources: [{ name: 'x', kind: 'esx' }] })).toThrow(
+      /sources\[0\]\.kind: expected kind: vcenter or kind: hyperv \(got "esx"\)/,
+    );
     const vc = { kind: 'vcenter', url: 'https://vc/sdk', username: 'u', password: { env: 'P' } };
-    expect(() => parseConfig({ sources: [{ name: 'a', ...vc }, { name: 'a', ...vc }] })).toThrow(/source names must be unique/);
+    expect(() =>
+      parseConfig({
+        sources: [
+          { name: 'a', ...vc },
+          { name: 'a', ...vc },
+        ],
+      }),
+    ).toThrow(/source names must be unique/);
   });
 
   it('rejects Basic authentication over plain HTTP for Hyper-V', () => {
     expect(() =>
-      parseConfig({ sources: [{ name: 'hv', kind: 'hyperv', host: 'hv01', transport: 'http', auth: 'basic', username: 'u', password: { env: 'P' } }] }),
+      parseConfig({
+        sources: [{ name: 'hv', kind: 'hyperv', host: 'hv01', transport: 'http', auth: 'basic', username: 'u', password: { env: 'P' } }],
+      }),
     ).toThrow(/sources\[0\]\.auth: Basic authentication over plain HTTP/);
   });
 
@@ -83,13 +99,18 @@ describe('config', () => {
     const f = join(dir, 'pw');
     writeFileSync(f, 'from-file\n', { mode: 0o600 });
     expect(resolveSecret({ file: f }, 'k').reveal()).toBe('from-file');
-    expect(() => resolveSecret({ env: 'COLLECTOR_TEST_UNSET_VAR' }, 'sources[1].password')).toThrow(/sources\[1\]\.password: the environment variable COLLECTOR_TEST_UNSET_VAR is not set/);
+    expect(() => resolveSecret({ env: 'COLLECTOR_TEST_UNSET_VAR' }, 'sources[1].password')).toThrow(
+      /sources\[1\]\.password: the environment variable COLLECTOR_TEST_UNSET_VAR is not set/,
+    );
     expect(() => resolveSecret({ file: join(dir, 'nope') }, 'k')).toThrow(/cannot read the secret file/);
   });
 
   it('the CLI reports config errors with exit code 2 and a fix, not a stack trace', async () => {
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'sources:\n  - name: vc\n    kind: vcenter\n    url: https://vc/sdk\n    username: u\n    password: { env: NOPE_NOT_SET }\n');
+    writeFileSync(
+      file,
+      'sources:\n  - name: vc\n    kind: vcenter\n    url: https://vc/sdk\n    username: u\n    password: { env: NOPE_NOT_SET }\n',
+    );
     const r = await runCli(['config', 'check', '--config', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error: sources\[0\]\.password: the environment variable NOPE_NOT_SET is not set/);

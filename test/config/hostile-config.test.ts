@@ -25,7 +25,13 @@ async function closedPort(): Promise<number> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hostile-config-'));
-  lab = await startVcenterLab({ estate: loadEstate(join(ROOT, 'lab/estates/sample.yaml')), users: [{ username: 'ro@vsphere.local', password: PW }], host: '127.0.0.1', port: 0, log: createLogger({ level: 'silent', pretty: false }) });
+  lab = await startVcenterLab({
+    estate: loadEstate(join(ROOT, 'lab/estates/sample.yaml')),
+    users: [{ username: 'ro@vsphere.local', password: PW }],
+    host: '127.0.0.1',
+    port: 0,
+    log: createLogger({ level: 'silent', pretty: false }),
+  });
   deadPort = await closedPort();
 });
 afterAll(async () => {
@@ -51,7 +57,10 @@ const vc = (name: string, url: string) => `
 describe('hostile config files', () => {
   it('a YAML alias bomb is an error:/fix: with exit 2, not a stack trace', async () => {
     let text = 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
-    for (let i = 1; i <= 9; i++) text += `a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]\n`;
+    for (let i = 1; i <= 9; i++)
+      text += `a${i}: &a${i} [${Array(9)
+        .fill(`*a${i - 1}`)
+        .join(',')}]\n`;
     const r = await runCli(['config', 'check', '--config', file('bomb.yaml', `${text}sources: []\n`)]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: .*too many aliases/m);
@@ -68,14 +77,17 @@ describe('hostile config files', () => {
 
   it('a caFile that holds no certificate is refused with error:/fix:', async () => {
     const ca = file('not-a-ca.pem', 'this is not a certificate\n');
-    const cfg = file('badca.yaml', `sources:
+    const cfg = file(
+      'badca.yaml',
+      `sources:
   - name: vc
     kind: vcenter
     url: https://127.0.0.1:${lab.port}/sdk
     username: ro@vsphere.local
     password: { env: HC_PW }
     tls: { caFile: ${ca} }
-`);
+`,
+    );
     const r = await runCli(['config', 'check', '--config', cfg], { env: { HC_PW: PW } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^error: sources\[0\]\.tls\.caFile: .* holds no PEM certificate/m);
@@ -86,7 +98,10 @@ describe('hostile config files', () => {
   });
 
   it('discover with 1 failing of 2 sources exits non-zero with a per-source summary; the good inventory is still written', async () => {
-    const cfg = file('two.yaml', `sources:${vc('good-vc', `https://127.0.0.1:${lab.port}/sdk`)}${vc('dead-vc', `https://127.0.0.1:${deadPort}/sdk`)}\n`);
+    const cfg = file(
+      'two.yaml',
+      `sources:${vc('good-vc', `https://127.0.0.1:${lab.port}/sdk`)}${vc('dead-vc', `https://127.0.0.1:${deadPort}/sdk`)}\n`,
+    );
     const out = join(dir, 'inv.json');
     const r = await runCli(['discover', '--config', cfg, '--out', out], { env: { HC_PW: PW }, timeoutMs: 60_000 });
     expect(r.code, r.stderr).toBe(2);
@@ -98,8 +113,14 @@ describe('hostile config files', () => {
   });
 
   it('collect --once with 1 failing of 2 sources exits non-zero and names it', async () => {
-    const cfg = file('two-collect.yaml', `sources:${vc('good-vc', `https://127.0.0.1:${lab.port}/sdk`)}${vc('dead-vc', `https://127.0.0.1:${deadPort}/sdk`)}\n`);
-    const r = await runCli(['collect', '--once', '--config', cfg, '--out', join(dir, 's.ndjson')], { env: { HC_PW: PW }, timeoutMs: 90_000 });
+    const cfg = file(
+      'two-collect.yaml',
+      `sources:${vc('good-vc', `https://127.0.0.1:${lab.port}/sdk`)}${vc('dead-vc', `https://127.0.0.1:${deadPort}/sdk`)}\n`,
+    );
+    const r = await runCli(['collect', '--once', '--config', cfg, '--out', join(dir, 's.ndjson')], {
+      env: { HC_PW: PW },
+      timeoutMs: 90_000,
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/^error: collection failed for 1 of 2 source\(s\): dead-vc/m);
   });

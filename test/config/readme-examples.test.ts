@@ -24,6 +24,13 @@ describe('README configuration examples', () => {
 
   it('the Hyper-V example means what the README says', () => {
     const hv = parseConfig(parse(`sources:\n${blocks.find((b) => b.includes('kind: hyperv'))!}`)).sources[0]!;
-    expect(hv).toMatchObject({ kind: 'hyperv', cluster: true, transport: 'https', auth: 'ntlm', httpsOnly: false, username: 'CORP\\svc-collector' });
+    expect(hv).toMatchObject({
+      kind: 'hyperv',
+      cluster: true,
+      transport: 'https',
+      auth: 'ntlm',
+      httpsOnly: false,
+      username: 'CORP\\svc-collector',
+    });
   });
 });

@@ -75,11 +75,15 @@ interface Run {
 
 /** `collector run` as the appliance runs it, its JSON log kept, its RSS sampled every 100 ms. */
 function startRun(configFile: string): Run {
-  const child = spawn(process.execPath, [CLI, 'run', '--config', configFile, '--no-status', '--log-format', 'json', '--log-level', 'info'], {
-    cwd: ROOT,
-    env: { ...process.env, COLLECTOR_SECRET_KEY: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'run', '--config', configFile, '--no-status', '--log-format', 'json', '--log-level', 'info'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, COLLECTOR_SECRET_KEY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: Record<string, unknown>[] = [];
   let peak = 0;
   const pid = child.pid ?? 0;
@@ -108,7 +112,9 @@ function startRun(configFile: string): Run {
         }
       }
     });
-    child.once('close', (code) => reject(new Error(`collector run exited with ${code}:\n${out}${buf}${lines.map((l) => JSON.stringify(l)).join('\n')}`)));
+    child.once('close', (code) =>
+      reject(new Error(`collector run exited with ${code}:\n${out}${buf}${lines.map((l) => JSON.stringify(l)).join('\n')}`)),
+    );
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const stop = async () => {
@@ -151,7 +157,12 @@ function healthySource(): string {
     timeoutSec: 30`;
 }
 
-async function vimCase(name: string, mode: VimMode, error: RegExp, opts: { timeoutSec?: number; stopMidRequest?: boolean } = {}): Promise<Case> {
+async function vimCase(
+  name: string,
+  mode: VimMode,
+  error: RegExp,
+  opts: { timeoutSec?: number; stopMidRequest?: boolean } = {},
+): Promise<Case> {
   const p = await startHostileVim(mode, { maxBytes: 230 * MB, trickleMs: 2000 });
   const source = `
   - name: hostile
@@ -166,7 +177,10 @@ async function vimCase(name: string, mode: VimMode, error: RegExp, opts: { timeo
 
 async function winrmCase(name: string, mode: WinrmMode, error: RegExp, opts: { timeoutSec?: number } = {}): Promise<Case> {
   const p = await startHostileWinrm(mode);
-  const tls = mode === 'multipart' ? 'transport: http' : `transport: https\n    auth: basic\n    httpsOnly: true\n    tls: { thumbprint: "${p.thumbprint}" }`;
+  const tls =
+    mode === 'multipart'
+      ? 'transport: http'
+      : `transport: https\n    auth: basic\n    httpsOnly: true\n    tls: { thumbprint: "${p.thumbprint}" }`;
   const source = `
   - name: hostile
     kind: hyperv
@@ -264,15 +278,27 @@ describe.sequential('hostile peers against the whole service (two sources: one h
   }, 180_000);
 
   it('(b) vim25: <a/> flood, slow (1.3 MB/s)', async () => {
-    await runCase(await vimCase('vim-flood-slow', 'flood-slow', /the vCenter answer to RetrieveServiceContent exceeded 2,000,000 elements\./));
+    await runCase(
+      await vimCase('vim-flood-slow', 'flood-slow', /the vCenter answer to RetrieveServiceContent exceeded 2,000,000 elements\./),
+    );
   }, 180_000);
 
   it('(c) vim25: one huge text node', async () => {
-    await runCase(await vimCase('vim-text', 'text', /the vCenter answer to RetrieveServiceContent holds a text run longer than 16,777,216 characters\./));
+    await runCase(
+      await vimCase(
+        'vim-text',
+        'text',
+        /the vCenter answer to RetrieveServiceContent holds a text run longer than 16,777,216 characters\./,
+      ),
+    );
   }, 180_000);
 
   it('(d) vim25: trickle (headers, then one byte every 2 s) fails at timeoutSec', async () => {
-    await runCase(await vimCase('vim-trickle', 'trickle', /did not complete its answer to RetrieveServiceContent within timeoutSec=5 s\./, { timeoutSec: 5 }));
+    await runCase(
+      await vimCase('vim-trickle', 'trickle', /did not complete its answer to RetrieveServiceContent within timeoutSec=5 s\./, {
+        timeoutSec: 5,
+      }),
+    );
   }, 180_000);
 
   it('(d2) vim25: SIGTERM while a trickling request (timeoutSec 120) is in flight', async () => {
@@ -280,7 +306,11 @@ describe.sequential('hostile peers against the whole service (two sources: one h
   }, 180_000);
 
   it('(e) vim25: never-ending body fails at timeoutSec', async () => {
-    await runCase(await vimCase('vim-endless', 'endless', /did not complete its answer to RetrieveServiceContent within timeoutSec=5 s\./, { timeoutSec: 5 }));
+    await runCase(
+      await vimCase('vim-endless', 'endless', /did not complete its answer to RetrieveServiceContent within timeoutSec=5 s\./, {
+        timeoutSec: 5,
+      }),
+    );
   }, 180_000);
 
   it('(f) WinRM: a reply flooding elements', async () => {

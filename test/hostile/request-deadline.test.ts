@@ -36,12 +36,24 @@ function vimClient(p: HostileVim, timeoutMs: number, maxElements = DEFAULT_LIMIT
 }
 
 function wsmanClient(p: HostileWinrm, timeoutMs: number): WsmanClient {
-  return new WsmanClient({ host: '127.0.0.1', port: p.port, scheme: 'https', auth: 'basic', username: 'c', password: new Secret('pw'), tls: { thumbprint: p.thumbprint }, timeoutMs });
+  return new WsmanClient({
+    host: '127.0.0.1',
+    port: p.port,
+    scheme: 'https',
+    auth: 'basic',
+    username: 'c',
+    password: new Secret('pw'),
+    tls: { thumbprint: p.thumbprint },
+    timeoutMs,
+  });
 }
 
 async function failure(work: Promise<unknown>): Promise<{ err: unknown; ms: number }> {
   const started = Date.now();
-  const err = await work.then(() => new Error('expected a failure'), (e: unknown) => e);
+  const err = await work.then(
+    () => new Error('expected a failure'),
+    (e: unknown) => e,
+  );
   return { err, ms: Date.now() - started };
 }
 
@@ -74,7 +86,9 @@ describe('per-request wall-clock deadline', () => {
   it('WS-Man: a trickling host fails at timeoutMs with the source key at the Hyper-V edge', async () => {
     const p = await winrm('trickle');
     const c = wsmanClient(p, 2500);
-    const { err, ms } = await failure(c.enumerateAll(wmiResourceUri('root/virtualization/v2'), { wql: 'SELECT * FROM Msvm_ComputerSystem' }));
+    const { err, ms } = await failure(
+      c.enumerateAll(wmiResourceUri('root/virtualization/v2'), { wql: 'SELECT * FROM Msvm_ComputerSystem' }),
+    );
     await c.close();
     expect(err).toBeInstanceOf(WsmanTimeoutError);
     expect((err as Error).message).toMatch(/no complete answer within 2500 ms \(whole-request deadline\)$/);
@@ -93,7 +107,9 @@ describe('limits named with the setting to raise', () => {
     expect((err as BadResponseError).limit).toEqual({ name: 'maxElements', value: 2_000_000 });
     const edge = vcenterError(err) as UserError;
     expect(edge.message).toBe(`127.0.0.1:${p.port}: the vCenter answer to RetrieveServiceContent exceeded 2,000,000 elements.`);
-    expect(edge.fix).toMatch(/^raise the source's limits\.maxElements \(now 2,000,000\) or lower inventory\.pageSize if this vCenter is genuine; otherwise check that url points at vCenter/);
+    expect(edge.fix).toMatch(
+      /^raise the source's limits\.maxElements \(now 2,000,000\) or lower inventory\.pageSize if this vCenter is genuine; otherwise check that url points at vCenter/,
+    );
     expect(edge.code).toBe('VCENTER_LIMIT');
     // The client hung up at the cap (8 MB of <a/>), the peer stopped shortly after.
     expect(p.meter.bytes).toBeLessThan(24 * MB);
@@ -114,7 +130,12 @@ describe('limits named with the setting to raise', () => {
     const edge = vcenterError((await failure(c.call('RetrieveServiceContent', SI))).err) as UserError;
     await c.close();
     expect(edge.message).toMatch(/the vCenter answer to RetrieveServiceContent holds a text run longer than 16,777,216 characters\.$/);
-    const bytes = vcenterError(new BadResponseError('vc:443', 'RetrievePropertiesEx', 'the response is larger than 64 MB', 200, { limit: 'maxBytes', value: 64 * MB })) as UserError;
+    const bytes = vcenterError(
+      new BadResponseError('vc:443', 'RetrievePropertiesEx', 'the response is larger than 64 MB', 200, {
+        limit: 'maxBytes',
+        value: 64 * MB,
+      }),
+    ) as UserError;
     expect(bytes.message).toBe('vc:443: the vCenter answer to RetrievePropertiesEx exceeded 64 MB.');
     expect(bytes.fix).toMatch(/^raise the source's limits\.maxResponseMB \(now 64\)/);
   });
@@ -126,6 +147,8 @@ describe('limits named with the setting to raise', () => {
     await c.close();
     expect(err).toBeInstanceOf(WsmanLimitError);
     expect((err as Error).message).toMatch(/the reply exceeded 2,000,000 elements$/);
-    expect((withHypervAdvice(err) as WsmanLimitError).fix).toMatch(/^Raise the source's limits\.maxElements \(now 2,000,000\) if this host is genuine/);
+    expect((withHypervAdvice(err) as WsmanLimitError).fix).toMatch(
+      /^Raise the source's limits\.maxElements \(now 2,000,000\) if this host is genuine/,
+    );
   });
 });

@@ -39,17 +39,35 @@ let thumbprint = '';
 const seen = new Set<string>();
 let redis: Redis;
 
-const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-const xmlUnescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
+const xmlEscape = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+const xmlUnescape = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, '&');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /** Every form in which a canary would count as leaked. */
 function leakForms(pw: string): string[] {
-  return [pw, encodeURIComponent(pw), new URLSearchParams({ p: pw }).toString().slice(2), xmlEscape(pw), JSON.stringify(pw).slice(1, -1), b64(pw), b64(`${USER}:${pw}`), pw.slice(0, 12)];
+  return [
+    pw,
+    encodeURIComponent(pw),
+    new URLSearchParams({ p: pw }).toString().slice(2),
+    xmlEscape(pw),
+    JSON.stringify(pw).slice(1, -1),
+    b64(pw),
+    b64(`${USER}:${pw}`),
+    pw.slice(0, 12),
+  ];
 }
 function leaks(where: string, text: string): string[] {
   const hits: string[] = [];
-  for (const [name, pw] of Object.entries(CANARY)) for (const f of leakForms(pw)) if (text.includes(f)) hits.push(`${where}: ${name} canary as ${JSON.stringify(f)}`);
+  for (const [name, pw] of Object.entries(CANARY))
+    for (const f of leakForms(pw)) if (text.includes(f)) hits.push(`${where}: ${name} canary as ${JSON.stringify(f)}`);
   if (/Cnry-/.test(text)) hits.push(`${where}: a canary fragment (${/.{0,40}Cnry-.{0,20}/s.exec(text)![0]})`);
   return hits;
 }
@@ -64,32 +82,54 @@ function echoHandler(req: import('node:http').IncomingMessage, res: import('node
     seen.add(pw);
     const basic = b64(`${USER}:${pw}`);
     if (mode === 'fault') {
-      res.writeHead(500, { 'content-type': 'text/xml; charset=utf-8' }).end(
-        `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>Cannot complete login for ${xmlEscape(USER)} with password ${xmlEscape(pw)} (${encodeURIComponent(pw)}, Basic ${basic})</faultstring><detail><SystemErrorFault xmlns="urn:vim25" xsi:type="SystemError" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><reason>password=${xmlEscape(pw)}</reason></SystemErrorFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>`,
-      );
+      res
+        .writeHead(500, { 'content-type': 'text/xml; charset=utf-8' })
+        .end(
+          `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><soapenv:Fault><faultcode>ServerFaultCode</faultcode><faultstring>Cannot complete login for ${xmlEscape(USER)} with password ${xmlEscape(pw)} (${encodeURIComponent(pw)}, Basic ${basic})</faultstring><detail><SystemErrorFault xmlns="urn:vim25" xsi:type="SystemError" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><reason>password=${xmlEscape(pw)}</reason></SystemErrorFault></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>`,
+        );
     } else if (mode === 'html') {
-      res.writeHead(500, { 'content-type': 'text/html' }).end(`<p>${xmlEscape(pw)}</p><html><body><h1>Login error</h1><p>password: ${encodeURIComponent(pw)} basic ${basic} ${'x'.repeat(120)} ${xmlEscape(pw)}</p></body></html>`);
+      res
+        .writeHead(500, { 'content-type': 'text/html' })
+        .end(
+          `<p>${xmlEscape(pw)}</p><html><body><h1>Login error</h1><p>password: ${encodeURIComponent(pw)} basic ${basic} ${'x'.repeat(120)} ${xmlEscape(pw)}</p></body></html>`,
+        );
     } else {
-      res.writeHead(401, { 'content-type': 'text/plain' }).end(`denied: ${pw} / ${encodeURIComponent(pw)} / Authorization: Basic ${basic} / ${b64(pw)}`);
+      res
+        .writeHead(401, { 'content-type': 'text/plain' })
+        .end(`denied: ${pw} / ${encodeURIComponent(pw)} / Authorization: Basic ${basic} / ${b64(pw)}`);
     }
     return;
   }
   // Everything else goes to the lab vCenter, so the client gets as far as Login.
-  const up = httpsRequest({ host: '127.0.0.1', port: lab.port, path: '/sdk', method: req.method, headers: { ...req.headers, host: `127.0.0.1:${lab.port}` }, rejectUnauthorized: false }, (r) => {
-    res.writeHead(r.statusCode ?? 502, r.headers);
-    r.pipe(res);
-  });
+  const up = httpsRequest(
+    {
+      host: '127.0.0.1',
+      port: lab.port,
+      path: '/sdk',
+      method: req.method,
+      headers: { ...req.headers, host: `127.0.0.1:${lab.port}` },
+      rejectUnauthorized: false,
+    },
+    (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    },
+  );
   up.on('error', () => res.writeHead(502).end());
   up.end(body);
 }
 
 /** Starts `collector run` (built CLI) keeping every stderr byte, and resolves with the web app's URL. */
 function startRun(configFile: string) {
-  const child = spawn(process.execPath, [CLI, 'run', '--config', configFile, '--no-status', '--log-format', 'json', '--log-level', 'debug'], {
-    cwd: ROOT,
-    env: { ...process.env, CANARY_ENV_PW: CANARY.env, COLLECTOR_SECRET_KEY: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'run', '--config', configFile, '--no-status', '--log-format', 'json', '--log-level', 'debug'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, CANARY_ENV_PW: CANARY.env, COLLECTOR_SECRET_KEY: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   let stdout = '';
   child.stdout!.on('data', (d) => (stdout += d));
@@ -145,10 +185,37 @@ async function redisDump(): Promise<string> {
 let configFile = '';
 beforeAll(async () => {
   const dir = tmp.dir;
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=canary-vcenter', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=canary-vcenter',
+      '-keyout',
+      join(dir, 'k.pem'),
+      '-out',
+      join(dir, 'c.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const tls = { key: readFileSync(join(dir, 'k.pem'), 'utf8'), cert: readFileSync(join(dir, 'c.pem'), 'utf8') };
   thumbprint = new X509Certificate(tls.cert).fingerprint256;
-  lab = await startVcenterLab({ estate: loadEstate(join(ROOT, 'lab/estates/sample.yaml')), users: [{ username: USER, password: 'not-the-canary-1' }], host: '127.0.0.1', port: 0, tls, log: createLogger({ level: 'silent', pretty: false }) });
+  lab = await startVcenterLab({
+    estate: loadEstate(join(ROOT, 'lab/estates/sample.yaml')),
+    users: [{ username: USER, password: 'not-the-canary-1' }],
+    host: '127.0.0.1',
+    port: 0,
+    tls,
+    log: createLogger({ level: 'silent', pretty: false }),
+  });
   echo = createServer(tls, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -196,14 +263,36 @@ describe('secrets canary: a peer that echoes the password', () => {
       expect((await web.login(ADMIN_PW)).status).toBe(303);
       // The third password arrives through the web form.
       const form = await web.get('/sources/new?kind=vcenter');
-      const added = await web.post('/sources', { _csrf: csrfOf(form.text), kind: 'vcenter', name: 's-form', url: `https://127.0.0.1:${echoPort}/text/sdk`, username: USER, password: CANARY.form, tlsMode: 'thumbprint', thumbprint, enabled: 'true' });
+      const added = await web.post('/sources', {
+        _csrf: csrfOf(form.text),
+        kind: 'vcenter',
+        name: 's-form',
+        url: `https://127.0.0.1:${echoPort}/text/sdk`,
+        username: USER,
+        password: CANARY.form,
+        tlsMode: 'thumbprint',
+        thumbprint,
+        enabled: 'true',
+      });
       expect(added.status, added.text).toBe(303);
       await until('a Login from every canary source', () => Object.values(CANARY).every((pw) => seen.has(pw)));
       // Let the failures reach the status, the Health page and the log.
-      await until('three failing sources on the Health page', async () => ((await web.get('/health')).text.match(/class="bad">failing/g) ?? []).length >= 3);
+      await until(
+        'three failing sources on the Health page',
+        async () => ((await web.get('/health')).text.match(/class="bad">failing/g) ?? []).length >= 3,
+      );
 
       const pages: Record<string, string> = {};
-      for (const path of ['/health', '/sources', '/discovery', '/sources/s-form/edit', '/assessment', '/queues/', '/queues/api/queues?activeQueue=samples&page=1&jobsPerPage=10'] ) pages[path] = (await web.get(path)).text;
+      for (const path of [
+        '/health',
+        '/sources',
+        '/discovery',
+        '/sources/s-form/edit',
+        '/assessment',
+        '/queues/',
+        '/queues/api/queues?activeQueue=samples&page=1&jobsPerPage=10',
+      ])
+        pages[path] = (await web.get(path)).text;
       const validate = await web.get('/sources');
       pages['POST /sources/s-env/validate'] = (await web.post('/sources/s-env/validate', { _csrf: csrfOf(validate.text) })).text;
       pages['POST /sources/s-form/validate'] = (await web.post('/sources/s-form/validate', { _csrf: csrfOf(validate.text) })).text;
@@ -230,16 +319,25 @@ describe('secrets canary: a peer that echoes the password', () => {
     // The CLI, with the same config: discover, collect --once, config check, export.
     const env = { CANARY_ENV_PW: CANARY.env, COLLECTOR_LOG_LEVEL: 'debug', COLLECTOR_SECRET_KEY: '' };
     const inv = join(tmp.dir, 'inventory.json');
-    const discover = await runCli(['discover', '--config', configFile, '--out', inv, '--source', 's-env', 's-file'], { env, timeoutMs: 60_000 });
+    const discover = await runCli(['discover', '--config', configFile, '--out', inv, '--source', 's-env', 's-file'], {
+      env,
+      timeoutMs: 60_000,
+    });
     expect(discover.code).toBe(2);
     expect(discover.stderr).toMatch(/s-env: FAILED: .*\[redacted\]/);
     found.push(...leaks('discover output', discover.stdout + discover.stderr), ...leaks('inventory.json', readFileSync(inv, 'utf8')));
-    const collect = await runCli(['collect', '--once', '--config', configFile, '--out', join(tmp.dir, 's.ndjson'), '--source', 's-env', 's-file'], { env, timeoutMs: 60_000 });
+    const collect = await runCli(
+      ['collect', '--once', '--config', configFile, '--out', join(tmp.dir, 's.ndjson'), '--source', 's-env', 's-file'],
+      { env, timeoutMs: 60_000 },
+    );
     expect(collect.code).not.toBe(0);
     found.push(...leaks('collect output', collect.stdout + collect.stderr));
     const check = await runCli(['config', 'check', '--config', configFile], { env });
     found.push(...leaks('config check output', check.stdout + check.stderr));
-    const exp = await runCli(['export', '--config', configFile, '--format', 'azure-migrate-csv', '--out', join(tmp.dir, 'servers.csv')], { env, timeoutMs: 60_000 });
+    const exp = await runCli(['export', '--config', configFile, '--format', 'azure-migrate-csv', '--out', join(tmp.dir, 'servers.csv')], {
+      env,
+      timeoutMs: 60_000,
+    });
     found.push(...leaks('export output', exp.stdout + exp.stderr));
     try {
       found.push(...leaks('servers.csv', readFileSync(join(tmp.dir, 'servers.csv'), 'utf8')));

@@ -26,7 +26,11 @@ afterAll(async () => {
 });
 
 function startWorker(cfgFile: string): ChildProcess {
-  const child = spawn(process.execPath, [CLI, 'worker', '--config', cfgFile, '--no-status', '--log-format', 'json'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, COLLECTOR_LOG_LEVEL: 'warn' } });
+  const child = spawn(process.execPath, [CLI, 'worker', '--config', cfgFile, '--no-status', '--log-format', 'json'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, COLLECTOR_LOG_LEVEL: 'warn' },
+  });
   child.stderr!.resume();
   children.add(child);
   child.once('exit', () => children.delete(child));
@@ -45,7 +49,8 @@ async function allPoints(check: Redis, prefix: string, samples: Sample[]): Promi
   const got = new Map<string, { peak: number; count: number }>();
   for (const id of new Set(samples.map((s) => `${s.machine}|${s.metric}|${s.instance}`))) {
     const [m, metric, instance] = id.split('|') as [string, Sample['metric'], string];
-    for (const p of await store.readPoints({ machine: m, metric, instance, from: T0 - DAY_MS, to: T0 + 2 * DAY_MS })) got.set(`${id}|${p.windowStart}`, { peak: p.peak, count: p.samples });
+    for (const p of await store.readPoints({ machine: m, metric, instance, from: T0 - DAY_MS, to: T0 + 2 * DAY_MS }))
+      got.set(`${id}|${p.windowStart}`, { peak: p.peak, count: p.samples });
   }
   return got;
 }
@@ -57,12 +62,15 @@ function batches(samples: Sample[], size: number): Sample[][] {
 }
 
 describe('crashes with a real Redis (own redis-server, AOF fsync always)', () => {
-  it('SIGKILLed workers mid-stream (bounded, repeated) and a Redis restart give the clean run\'s points', async () => {
+  it("SIGKILLed workers mid-stream (bounded, repeated) and a Redis restart give the clean run's points", async () => {
     redis = await PrivateRedis.start();
     const prefix = 'crash';
     const cfg = testConfig(redis.url, prefix, { workerConcurrency: 2, stalledIntervalSec: 1, lockDurationSec: 2 });
     const cfgFile = join(dir, 'c.yaml');
-    writeFileSync(cfgFile, `redis: { url: ${redis.url}, prefix: ${prefix} }\nsources: []\nrollup: { workerConcurrency: 2, stalledIntervalSec: 1, lockDurationSec: 2 }\n`);
+    writeFileSync(
+      cfgFile,
+      `redis: { url: ${redis.url}, prefix: ${prefix} }\nsources: []\nrollup: { workerConcurrency: 2, stalledIntervalSec: 1, lockDurationSec: 2 }\n`,
+    );
     const { log, lines } = captureLogger();
     const { queue, connection } = createSamplesQueue(cfg);
     connection.on('error', () => {});
@@ -114,10 +122,14 @@ describe('crashes with a real Redis (own redis-server, AOF fsync always)', () =>
 
     // A last worker recovers the stalled jobs (lock expired) and finishes the stream.
     const last = startWorker(cfgFile);
-    await waitFor(async () => {
-      const s = await queueStatus(queue).catch(() => null);
-      return s !== null && s.waiting + s.active + s.delayed === 0;
-    }, 120_000, 'queue drained after the crashes');
+    await waitFor(
+      async () => {
+        const s = await queueStatus(queue).catch(() => null);
+        return s !== null && s.waiting + s.active + s.delayed === 0;
+      },
+      120_000,
+      'queue drained after the crashes',
+    );
     expect((await queueStatus(queue)).failed).toBe(0);
 
     // SIGTERM drains: the worker exits 0 and leaves no job behind as active.
@@ -137,7 +149,10 @@ describe('crashes with a real Redis (own redis-server, AOF fsync always)', () =>
     const prefix = 'term';
     const cfg = testConfig(redis.url, prefix, { workerConcurrency: 4, lockDurationSec: 30, stalledIntervalSec: 30 });
     const cfgFile = join(dir, 't.yaml');
-    writeFileSync(cfgFile, `redis: { url: ${redis.url}, prefix: ${prefix} }\nsources: []\nrollup: { workerConcurrency: 4, stalledIntervalSec: 30, lockDurationSec: 30 }\n`);
+    writeFileSync(
+      cfgFile,
+      `redis: { url: ${redis.url}, prefix: ${prefix} }\nsources: []\nrollup: { workerConcurrency: 4, stalledIntervalSec: 30, lockDurationSec: 30 }\n`,
+    );
     const { log } = captureLogger();
     const { queue, connection } = createSamplesQueue(cfg);
     const producer = new SampleProducer(queue, { maxBufferedSamples: 10_000_000, log });
@@ -156,10 +171,14 @@ describe('crashes with a real Redis (own redis-server, AOF fsync always)', () =>
     expect(st.failed).toBe(0);
     // Another worker finishes the rest; the result equals the clean run.
     const w2 = startWorker(cfgFile);
-    await waitFor(async () => {
-      const s = await queueStatus(queue);
-      return s.waiting + s.active + s.delayed === 0;
-    }, 120_000, 'drained');
+    await waitFor(
+      async () => {
+        const s = await queueStatus(queue);
+        return s.waiting + s.active + s.delayed === 0;
+      },
+      120_000,
+      'drained',
+    );
     await killHard(w2);
     const check = new Redis(redis.url);
     expect(await allPoints(check, prefix, samples)).toEqual(referencePoints(samples));

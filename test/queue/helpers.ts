@@ -34,9 +34,30 @@ export function syntheticSamples(t0: number, machines: number, perSeries: number
   for (let m = 0; m < machines; m++) {
     for (let i = 0; i < perSeries; i++) {
       const ts = t0 + i * 20_000 + m * 7; // unaligned per machine
-      out.push({ machine: `vm-${m}`, metric: 'cpu.usage.percent', instance: '', ts, value: ((m * 31 + i * 17) % 997) / 10, intervalSec: 20 });
-      out.push({ machine: `vm-${m}`, metric: 'memory.usage.percent', instance: '', ts, value: ((m * 13 + i * 7) % 1000) / 10, intervalSec: 20 });
-      out.push({ machine: `vm-${m}`, metric: 'disk.read.bytesPerSec', instance: '2000', ts, value: (m + 1) * ((i * 7919) % 10007), intervalSec: 20 });
+      out.push({
+        machine: `vm-${m}`,
+        metric: 'cpu.usage.percent',
+        instance: '',
+        ts,
+        value: ((m * 31 + i * 17) % 997) / 10,
+        intervalSec: 20,
+      });
+      out.push({
+        machine: `vm-${m}`,
+        metric: 'memory.usage.percent',
+        instance: '',
+        ts,
+        value: ((m * 13 + i * 7) % 1000) / 10,
+        intervalSec: 20,
+      });
+      out.push({
+        machine: `vm-${m}`,
+        metric: 'disk.read.bytesPerSec',
+        instance: '2000',
+        ts,
+        value: (m + 1) * ((i * 7919) % 10007),
+        intervalSec: 20,
+      });
     }
   }
   return out;

@@ -17,7 +17,8 @@ async function pointsOf(redis: Redis, prefix: string, samples: Sample[]): Promis
   const got = new Map<string, { peak: number; count: number }>();
   for (const id of new Set(samples.map((s) => `${s.machine}|${s.metric}|${s.instance}`))) {
     const [machine, metric, instance] = id.split('|') as [string, Sample['metric'], string];
-    for (const p of await store.readPoints({ machine, metric, instance, from: T0 - DAY_MS, to: T0 + DAY_MS })) got.set(`${id}|${p.windowStart}`, { peak: p.peak, count: p.samples });
+    for (const p of await store.readPoints({ machine, metric, instance, from: T0 - DAY_MS, to: T0 + DAY_MS }))
+      got.set(`${id}|${p.windowStart}`, { peak: p.peak, count: p.samples });
   }
   return got;
 }
@@ -51,10 +52,14 @@ describe('samples queue -> rollup worker (real Redis, BullMQ)', () => {
     expect(before.waiting).toBe(parts.length + 10);
     expect(before.lagMs).toBeGreaterThanOrEqual(0);
     const worker = new RollupWorker(cfg, { log, concurrency: 2 });
-    await waitFor(async () => {
-      const s = await queueStatus(queue);
-      return s.waiting + s.active + s.delayed === 0;
-    }, 60_000, 'queue drained');
+    await waitFor(
+      async () => {
+        const s = await queueStatus(queue);
+        return s.waiting + s.active + s.delayed === 0;
+      },
+      60_000,
+      'queue drained',
+    );
     expect(worker.stats.samples).toBe(samples.length + 10 * 500);
     expect((await queueStatus(queue)).failed).toBe(0);
     expect(await pointsOf(t.redis, t.prefix, samples)).toEqual(referencePoints(samples));
@@ -124,10 +129,14 @@ describe('Redis away: bounded buffer, one log line per state change, delivery on
     expect(await producer.flush(30_000)).toBe(true);
 
     const worker = new RollupWorker(cfg, { log });
-    await waitFor(async () => {
-      const s = await queueStatus(queue);
-      return s.waiting + s.active + s.delayed === 0;
-    }, 60_000, 'queue drained');
+    await waitFor(
+      async () => {
+        const s = await queueStatus(queue);
+        return s.waiting + s.active + s.delayed === 0;
+      },
+      60_000,
+      'queue drained',
+    );
     // The first of these batches was already being added when the bound was hit, so the next-oldest went.
     const kept = [...samples, ...moreParts.filter((_, i) => i !== 1).flat()];
     const check = new (await import('ioredis')).Redis(redis.url);

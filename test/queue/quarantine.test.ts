@@ -40,7 +40,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const cpu = (machine: string, i: number, value = 10 + i): Sample => ({ machine, metric: 'cpu.usage.percent', instance: '', ts: T + i * 20_000, value, intervalSec: 20 });
+const cpu = (machine: string, i: number, value = 10 + i): Sample => ({
+  machine,
+  metric: 'cpu.usage.percent',
+  instance: '',
+  ts: T + i * 20_000,
+  value,
+  intervalSec: 20,
+});
 
 describe('issue 10 finding 3: one bad sample no longer blocks its batch', () => {
   it('the root cause: a ts after 2106 makes the point store throw RangeError', async () => {
@@ -56,13 +63,24 @@ describe('issue 10 finding 3: one bad sample no longer blocks its batch', () => 
     const { queue, connection } = createSamplesQueue(cfg);
     // A job as an older producer (no edge check) or a hand-made one would write it.
     const good = [cpu('vm-1', 0), cpu('vm-1', 1), cpu('vm-2', 0)];
-    const data = encodeBatch([good[0]!, { ...cpu('vm-1', 2), ts: Date.UTC(2107, 0, 1) }, good[1]!, good[2]!, { ...cpu('vm-2', 1), value: -5 }]);
+    const data = encodeBatch([
+      good[0]!,
+      { ...cpu('vm-1', 2), ts: Date.UTC(2107, 0, 1) },
+      good[1]!,
+      good[2]!,
+      { ...cpu('vm-2', 1), value: -5 },
+    ]);
     data.src = 'vc-hostile';
     const job = await queue.add(BATCH_JOB, data);
     const broken = await queue.add(BATCH_JOB, { v: 2, g: 'garbage' });
     const worker = new RollupWorker(cfg, { log });
     try {
-      await waitFor(async () => (await job.getState()) === 'completed' && (await broken.getState()) === 'failed', 20_000, 'both jobs finished', 50);
+      await waitFor(
+        async () => (await job.getState()) === 'completed' && (await broken.getState()) === 'failed',
+        20_000,
+        'both jobs finished',
+        50,
+      );
       const store = new PointStore(redis, prefix);
       const p1 = await store.readPoints({ machine: 'vm-1', metric: 'cpu.usage.percent', instance: '', from: T - DAY_MS, to: T + DAY_MS });
       const p2 = await store.readPoints({ machine: 'vm-2', metric: 'cpu.usage.percent', instance: '', from: T - DAY_MS, to: T + DAY_MS });
@@ -92,7 +110,10 @@ describe('issue 10 finding 3: one bad sample no longer blocks its batch', () => 
   it('`collector ingest` of hostile lines returns: the good ones rolled up, every bad one quarantined and counted', async () => {
     const prefix = `${PREFIX}-i`;
     const cfgFile = join(dir, 'ingest.yaml');
-    writeFileSync(cfgFile, `redis: { url: '${URL}', prefix: ${prefix} }\nsources: []\nrollup: { stalledIntervalSec: 1, lockDurationSec: 3 }\n`);
+    writeFileSync(
+      cfgFile,
+      `redis: { url: '${URL}', prefix: ${prefix} }\nsources: []\nrollup: { stalledIntervalSec: 1, lockDurationSec: 3 }\n`,
+    );
     const good = Array.from({ length: 30 }, (_, i) => cpu(`vm-${i % 3}`, Math.floor(i / 3)));
     const hostile: [string, object | string][] = [
       ['ts', { ...cpu('vm-0', 50), ts: Date.UTC(2107, 0, 1) }],
@@ -117,7 +138,9 @@ describe('issue 10 finding 3: one bad sample no longer blocks its batch', () => 
     expect(r.stderr).toMatch(/warning: 7 line\(s\) refused and quarantined/);
     const store = new PointStore(redis, prefix);
     let stored = 0;
-    for (const m of ['vm-0', 'vm-1', 'vm-2']) for (const p of await store.readPoints({ machine: m, metric: 'cpu.usage.percent', instance: '', from: T - DAY_MS, to: T + DAY_MS })) stored += p.samples;
+    for (const m of ['vm-0', 'vm-1', 'vm-2'])
+      for (const p of await store.readPoints({ machine: m, metric: 'cpu.usage.percent', instance: '', from: T - DAY_MS, to: T + DAY_MS }))
+        stored += p.samples;
     expect(stored).toBe(30);
     expect(await store.machines()).toEqual(expect.arrayContaining(['vm-0', 'vm-1', 'vm-2']));
     expect((await store.machines()).every((m) => m.length <= 512)).toBe(true);
@@ -128,7 +151,7 @@ describe('issue 10 finding 3: one bad sample no longer blocks its batch', () => 
   }, 90_000);
 });
 
-describe('validation at the producer (the collectors\' edge)', () => {
+describe("validation at the producer (the collectors' edge)", () => {
   it('only valid samples are queued; refusals are counted per source and reason, logged once per episode, in /metrics and on Health', async () => {
     const prefix = `${PREFIX}-p`;
     const cfg = testConfig(URL, prefix);
@@ -138,7 +161,13 @@ describe('validation at the producer (the collectors\' edge)', () => {
     const producer = new SampleProducer(queue, { maxBufferedSamples: 100_000, log, validation: { retentionDays: 31, quarantine } });
     try {
       for (let round = 0; round < 3; round++) {
-        const batch: Sample[] = [cpu('vm-1', round * 2), { ...cpu('vm-1', 99), value: -1 }, cpu('vm-1', round * 2 + 1), { ...cpu('vm-1', 98), value: Number.POSITIVE_INFINITY }, { ...cpu('vm-2', round), ts: NOW + 3_600_000 }];
+        const batch: Sample[] = [
+          cpu('vm-1', round * 2),
+          { ...cpu('vm-1', 99), value: -1 },
+          cpu('vm-1', round * 2 + 1),
+          { ...cpu('vm-1', 98), value: Number.POSITIVE_INFINITY },
+          { ...cpu('vm-2', round), ts: NOW + 3_600_000 },
+        ];
         await producer.push(batch, 'vc1');
       }
       await producer.push([{ ...cpu('vm-3', 0), value: -2 }], 'hv1');
@@ -151,9 +180,20 @@ describe('validation at the producer (the collectors\' edge)', () => {
       expect(counts).toEqual({ 'vc1/value-negative': 3, 'vc1/value-not-finite': 3, 'vc1/ts-in-future': 3, 'hv1/value-negative': 1 });
       expect(producer.stats().refusedSamples).toBe(10);
       // One line per source and reason for the episode, not one per batch.
-      expect(lines.filter((l) => /quarantined/.test(String(l.msg))).map((l) => `${l.source}/${l.reason}`).sort()).toEqual(['hv1/value-negative', 'vc1/ts-in-future', 'vc1/value-negative', 'vc1/value-not-finite']);
+      expect(
+        lines
+          .filter((l) => /quarantined/.test(String(l.msg)))
+          .map((l) => `${l.source}/${l.reason}`)
+          .sort(),
+      ).toEqual(['hv1/value-negative', 'vc1/ts-in-future', 'vc1/value-negative', 'vc1/value-not-finite']);
 
-      const status = { config: () => cfg, inventory: new InventoryStore(redis, prefix), queues: () => [], redis, producerStats: () => producer.stats() };
+      const status = {
+        config: () => cfg,
+        inventory: new InventoryStore(redis, prefix),
+        queues: () => [],
+        redis,
+        producerStats: () => producer.stats(),
+      };
       const metrics = createMetrics(status) as MetricsRegistry;
       await metrics.refresh();
       const text = await metrics.metrics();
@@ -173,7 +213,11 @@ describe('validation at the producer (the collectors\' edge)', () => {
     const prefix = `${PREFIX}-cap`;
     const { log } = captureLogger();
     const q = new Quarantine(redis, prefix, { log, maxEntries: 100 });
-    for (let i = 0; i < 10; i++) q.record('flood', Array.from({ length: 100 }, (_, k) => ({ sample: { i, k }, reason: 'value-negative' as const, detail: 'x' })));
+    for (let i = 0; i < 10; i++)
+      q.record(
+        'flood',
+        Array.from({ length: 100 }, (_, k) => ({ sample: { i, k }, reason: 'value-negative' as const, detail: 'x' })),
+      );
     await q.settled();
     const len = await redis.xlen(quarantineKey(prefix));
     expect(len).toBeGreaterThanOrEqual(100);

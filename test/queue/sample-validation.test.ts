@@ -12,7 +12,7 @@ const opts = { now: NOW, retentionDays: 31 };
 const good = { machine: 'vmware:vc1:vm-1', metric: 'cpu.usage.percent', instance: '', ts: NOW - 60_000, value: 42.5, intervalSec: 20 };
 
 describe('the sample validator and schemas/sample.schema.json are one definition', () => {
-  it('the schema states the validator\'s bounds', () => {
+  it("the schema states the validator's bounds", () => {
     const p = schema.properties;
     expect(p.machine.minLength).toBe(1);
     expect(p.machine.maxLength).toBe(SAMPLE_LIMITS.maxIdLength);
@@ -50,12 +50,21 @@ describe('the sample validator and schemas/sample.schema.json are one definition
     fc.assert(
       fc.property(sampleArb, (s) => {
         const r = validateSample(s, opts);
-        const clamped = s.metric === 'cpu.usage.percent' && typeof s.value === 'number' && s.value > 100 && s.value <= SAMPLE_LIMITS.cpuOvershootPercent ? { ...s, value: 100 } : s;
+        const clamped =
+          s.metric === 'cpu.usage.percent' && typeof s.value === 'number' && s.value > 100 && s.value <= SAMPLE_LIMITS.cpuOvershootPercent
+            ? { ...s, value: 100 }
+            : s;
         const inWindow = typeof s.ts === 'number' && s.ts >= oldestAcceptedTs(NOW, 31) && s.ts <= NOW + SAMPLE_LIMITS.maxFutureMs;
         // JSON cannot carry NaN or Infinity: the schema sees what a JSON line would hold.
         const finite = Number.isFinite(s.value) && Number.isFinite(s.ts) && Number.isFinite(s.intervalSec);
         const schemaOk = finite && validateSchema(clamped) && inWindow;
-        expect(r.ok, JSON.stringify({ s: { ...s, machine: s.machine?.slice?.(0, 20), instance: s.instance?.slice?.(0, 20) }, r: r.ok ? 'ok' : r.reason })).toBe(schemaOk);
+        expect(
+          r.ok,
+          JSON.stringify({
+            s: { ...s, machine: s.machine?.slice?.(0, 20), instance: s.instance?.slice?.(0, 20) },
+            r: r.ok ? 'ok' : r.reason,
+          }),
+        ).toBe(schemaOk);
         if (r.ok) expect(validateSchema(r.sample)).toBe(true);
       }),
       { numRuns: 3000 },

@@ -13,13 +13,30 @@ export const MACHINES = 20;
 /** Batch i: one CPU sample per machine at t0 + i * 20 s, plus a negative one every 5th batch (refused). */
 export function childBatch(t0: number, i: number): Sample[] {
   const out: Sample[] = [];
-  for (let m = 0; m < MACHINES; m++) out.push({ machine: `vm-${m}`, metric: 'cpu.usage.percent', instance: '', ts: t0 + i * 20_000, value: (i * 7 + m) % 100, intervalSec: 20 });
-  if (i % 5 === 0) out.splice(3, 0, { machine: 'vm-0', metric: 'cpu.usage.percent', instance: '', ts: t0 + i * 20_000, value: -1, intervalSec: 20 });
+  for (let m = 0; m < MACHINES; m++)
+    out.push({
+      machine: `vm-${m}`,
+      metric: 'cpu.usage.percent',
+      instance: '',
+      ts: t0 + i * 20_000,
+      value: (i * 7 + m) % 100,
+      intervalSec: 20,
+    });
+  if (i % 5 === 0)
+    out.splice(3, 0, { machine: 'vm-0', metric: 'cpu.usage.percent', instance: '', ts: t0 + i * 20_000, value: -1, intervalSec: 20 });
   return out;
 }
 
 async function main(): Promise<void> {
-  const o = JSON.parse(process.env.SPOOL_CHILD!) as { url: string; prefix: string; spoolDir: string; t0: number; start: number; end: number; pauseMs: number };
+  const o = JSON.parse(process.env.SPOOL_CHILD!) as {
+    url: string;
+    prefix: string;
+    spoolDir: string;
+    t0: number;
+    start: number;
+    end: number;
+    pauseMs: number;
+  };
   const { log, lines } = captureLogger();
   const cfg = testConfig(o.url, o.prefix);
   const { queue, connection } = createSamplesQueue(cfg);

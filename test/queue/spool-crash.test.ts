@@ -27,10 +27,18 @@ afterAll(async () => {
 /** The producer process; `acked` is the highest batch whose push resolved (stdout), `flushed` its final report. */
 function startChild(url: string, start: number, end: number) {
   const env = { ...process.env, SPOOL_CHILD: JSON.stringify({ url, prefix: 'spc', spoolDir, t0: T0, start, end, pauseMs: 10 }) };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/queue/spool-child.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/queue/spool-child.ts')], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   child.once('exit', () => children.delete(child));
-  const state = { acked: start - 1, flushed: null as null | { flushed: boolean; stats: { spool: { samples: number; droppedSamples: number } }; logs: string[] }, stderr: '' };
+  const state = {
+    acked: start - 1,
+    flushed: null as null | { flushed: boolean; stats: { spool: { samples: number; droppedSamples: number } }; logs: string[] },
+    stderr: '',
+  };
   let buf = '';
   child.stdout!.on('data', (d) => {
     buf += d;
@@ -97,8 +105,15 @@ describe('nothing collected is lost while Redis is away, even if the collecting 
         if (n > 1) twice.push(`vm-${m}@${i}`);
       }
     }
-    expect({ missing: missing.slice(0, 10), twice: twice.slice(0, 10), extra: seen.size - end * MACHINES, negative }).toEqual({ missing: [], twice: [], extra: 0, negative: 0 });
+    expect({ missing: missing.slice(0, 10), twice: twice.slice(0, 10), extra: seen.size - end * MACHINES, negative }).toEqual({
+      missing: [],
+      twice: [],
+      extra: 0,
+      negative: 0,
+    });
     // Figures for the report: outage batches, samples.
-    console.log(`spool crash: ${end} batches x ${MACHINES} samples = ${end * MACHINES} samples, ${killedAt - atOutage} batches acknowledged from the spool before the SIGKILL, ${jobs.length} jobs`);
+    console.log(
+      `spool crash: ${end} batches x ${MACHINES} samples = ${end * MACHINES} samples, ${killedAt - atOutage} batches acknowledged from the spool before the SIGKILL, ${jobs.length} jobs`,
+    );
   }, 240_000);
 });

@@ -21,7 +21,10 @@ let n = 0;
 const freshDir = () => join(root, `s${n++}`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const segments = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.spool')).sort();
+const segments = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.spool'))
+    .sort();
 const payload = (i: number, size: number) => Buffer.from(JSON.stringify({ i, pad: 'x'.repeat(size) }));
 const idOf = (p: Buffer) => (JSON.parse(p.toString()) as { i: number }).i;
 
@@ -33,34 +36,39 @@ describe('Spool', () => {
 
   it('a crash at any byte keeps exactly the records written whole before it, in order (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 40 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.nat(), async (sizes, cutAt, segPick) => {
-        const { log } = captureLogger();
-        const dir = freshDir();
-        const s = Spool.open(dir, { maxBytes: 10 * 2 ** 20, segmentBytes: 8192, log, fsyncIntervalMs: 1 });
-        const ends: { seg: string; end: number; i: number }[] = [];
-        for (let i = 0; i < sizes.length; i++) {
-          const p = s.append(payload(i, sizes[i]!), i + 1);
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 40 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.nat(),
+        async (sizes, cutAt, segPick) => {
+          const { log } = captureLogger();
+          const dir = freshDir();
+          const s = Spool.open(dir, { maxBytes: 10 * 2 ** 20, segmentBytes: 8192, log, fsyncIntervalMs: 1 });
+          const ends: { seg: string; end: number; i: number }[] = [];
+          for (let i = 0; i < sizes.length; i++) {
+            const p = s.append(payload(i, sizes[i]!), i + 1);
+            const segs = segments(dir);
+            ends.push({ seg: segs[segs.length - 1]!, end: statSync(join(dir, segs[segs.length - 1]!)).size, i });
+            await p;
+          }
+          s.close();
+          // Tear one segment at a random byte (a crash mid-write, or a lost page cache).
           const segs = segments(dir);
-          ends.push({ seg: segs[segs.length - 1]!, end: statSync(join(dir, segs[segs.length - 1]!)).size, i });
-          await p;
-        }
-        s.close();
-        // Tear one segment at a random byte (a crash mid-write, or a lost page cache).
-        const segs = segments(dir);
-        const victim = segs[segPick % segs.length]!;
-        const cut = Math.floor(statSync(join(dir, victim)).size * cutAt);
-        truncateSync(join(dir, victim), cut);
-        const expected = ends.filter((e) => e.seg !== victim || e.end <= cut).map((e) => e.i);
-        const r = Spool.open(dir, { maxBytes: 10 * 2 ** 20, segmentBytes: 8192, log });
-        const got = r.peek(1000);
-        expect(got.map((g) => idOf(g.payload))).toEqual(expected);
-        expect(got.map((g) => g.samples)).toEqual(expected.map((i) => i + 1));
-        expect(r.stats().samples).toBe(expected.reduce((a, i) => a + i + 1, 0));
-        r.ack(got);
-        expect(r.empty).toBe(true);
-        expect(segments(dir)).toEqual([]);
-        r.close();
-      }),
+          const victim = segs[segPick % segs.length]!;
+          const cut = Math.floor(statSync(join(dir, victim)).size * cutAt);
+          truncateSync(join(dir, victim), cut);
+          const expected = ends.filter((e) => e.seg !== victim || e.end <= cut).map((e) => e.i);
+          const r = Spool.open(dir, { maxBytes: 10 * 2 ** 20, segmentBytes: 8192, log });
+          const got = r.peek(1000);
+          expect(got.map((g) => idOf(g.payload))).toEqual(expected);
+          expect(got.map((g) => g.samples)).toEqual(expected.map((i) => i + 1));
+          expect(r.stats().samples).toBe(expected.reduce((a, i) => a + i + 1, 0));
+          r.ack(got);
+          expect(r.empty).toBe(true);
+          expect(segments(dir)).toEqual([]);
+          r.close();
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -170,7 +178,13 @@ describe('SampleProducer with a spool', () => {
         let spool!: Spool;
         const open = () => {
           spool = Spool.open(dir, { maxBytes: 2 ** 30, segmentBytes: 4096, log, fsyncIntervalMs: 2 });
-          return new SampleProducer(queue as unknown as Queue, { maxBufferedSamples: 1_000_000, log, validation: { retentionDays: 31, quarantine }, spool, maxRetryDelayMs: 10 });
+          return new SampleProducer(queue as unknown as Queue, {
+            maxBufferedSamples: 1_000_000,
+            log,
+            validation: { retentionDays: 31, quarantine },
+            spool,
+            maxRetryDelayMs: 10,
+          });
         };
         let producer = open();
         let next = 0;
@@ -182,9 +196,17 @@ describe('SampleProducer with a spool', () => {
             const ids: number[] = [];
             for (let k = 0; k < s.valid; k++) {
               ids.push(next);
-              batch.push({ machine: 'vm', metric: 'disk.read.bytesPerSec', instance: 'd', ts: NOW - 3_600_000 + next * 20_000, value: next++, intervalSec: 20 });
+              batch.push({
+                machine: 'vm',
+                metric: 'disk.read.bytesPerSec',
+                instance: 'd',
+                ts: NOW - 3_600_000 + next * 20_000,
+                value: next++,
+                intervalSec: 20,
+              });
             }
-            for (let k = 0; k < s.invalid; k++) batch.splice(k * 3, 0, { machine: 'vm', metric: 'cpu.usage.percent', instance: '', ts: NOW, value: -1 - k, intervalSec: 20 });
+            for (let k = 0; k < s.invalid; k++)
+              batch.splice(k * 3, 0, { machine: 'vm', metric: 'cpu.usage.percent', instance: '', ts: NOW, value: -1 - k, intervalSec: 20 });
             invalidSent += s.invalid;
             await producer.push(batch, 'src').then(() => {
               for (const i of ids) acked.add(i);
@@ -203,7 +225,10 @@ describe('SampleProducer with a spool', () => {
         queue.down = false;
         expect(await producer.flush(10_000)).toBe(true);
         await producer.close(1000);
-        const values = queue.samples().map((x) => x.value).sort((a, b) => a - b);
+        const values = queue
+          .samples()
+          .map((x) => x.value)
+          .sort((a, b) => a - b);
         // Every acknowledged push is there exactly once, nothing else is, and no invalid sample got through.
         expect(values).toEqual([...Array(next).keys()]);
         expect(quarantined).toHaveLength(invalidSent);
@@ -233,7 +258,9 @@ describe('spool settings', () => {
     for (const bad of [1000, 2 ** 41, -1]) {
       expect(() => parseConfig({ rollup: { spoolMaxBytes: bad } }, 'c.yaml')).toThrow(ConfigError);
     }
-    expect(() => parseConfig({ rollup: { spoolMaxBytes: 1000 } }, 'c.yaml')).toThrow(/rollup\.spoolMaxBytes: expected 0 \(no spool\) or at least 1048576/);
+    expect(() => parseConfig({ rollup: { spoolMaxBytes: 1000 } }, 'c.yaml')).toThrow(
+      /rollup\.spoolMaxBytes: expected 0 \(no spool\) or at least 1048576/,
+    );
   });
 });
 
@@ -244,7 +271,11 @@ describe('the spool in /metrics and on Health', () => {
     const spool = Spool.open(freshDir(), { maxBytes: 2 ** 20, segmentBytes: 64 * 1024, log, fsyncIntervalMs: 1 });
     const producer = new SampleProducer(queue as unknown as Queue, { maxBufferedSamples: 1_000_000, log, spool, maxRetryDelayMs: 50 });
     const t = Date.now() - 3_600_000;
-    for (let i = 0; i < 5; i++) await producer.push([{ machine: 'vm', metric: 'cpu.usage.percent', instance: '', ts: t + i * 20_000, value: i, intervalSec: 20 }], 'vc');
+    for (let i = 0; i < 5; i++)
+      await producer.push(
+        [{ machine: 'vm', metric: 'cpu.usage.percent', instance: '', ts: t + i * 20_000, value: i, intervalSec: 20 }],
+        'vc',
+      );
     await new Promise((r) => setTimeout(r, 1100));
     const registry = new Registry();
     const status = { config: () => ({ redis: { prefix: 'x' } }), producerStats: () => producer.stats() };

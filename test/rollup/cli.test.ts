@@ -35,7 +35,15 @@ function daySamples(): Sample[] {
     out.push({ machine: 'vmware:vc:inv-1', metric: 'cpu.usage.percent', instance: '', ts, value: v / 10, intervalSec: 20 });
     out.push({ machine: 'vmware:vc:inv-1', metric: 'memory.usage.percent', instance: '', ts, value: (v % 500) / 5, intervalSec: 20 });
     out.push({ machine: 'vmware:vc:inv-1', metric: 'disk.read.bytesPerSec', instance: '2000', ts, value: v * 1024, intervalSec: 20 });
-    if (i % 2 === 0) out.push({ machine: 'vmware:vc:only-points', metric: 'net.received.bytesPerSec', instance: '4000', ts, value: v * 3, intervalSec: 20 });
+    if (i % 2 === 0)
+      out.push({
+        machine: 'vmware:vc:only-points',
+        metric: 'net.received.bytesPerSec',
+        instance: '4000',
+        ts,
+        value: v * 3,
+        intervalSec: 20,
+      });
   }
   return out;
 }
@@ -53,29 +61,78 @@ describe('collector ingest / rollups / percentiles (built CLI, real Redis)', () 
   it('ingests a sample file (twice: replay changes nothing) and prints the points', async () => {
     const inv = new InventoryStore(t.redis, t.prefix);
     const m = machine('vmware:vc:inv-1');
-    await inv.save({ name: 'vc', kind: 'vcenter', endpoint: 'x', about: {}, machines: 1, templatesSkipped: 0, discoveredAt: new Date().toISOString(), errors: [] }, [m]);
+    await inv.save(
+      {
+        name: 'vc',
+        kind: 'vcenter',
+        endpoint: 'x',
+        about: {},
+        machines: 1,
+        templatesSkipped: 0,
+        discoveredAt: new Date().toISOString(),
+        errors: [],
+      },
+      [m],
+    );
     for (let k = 0; k < 2; k++) {
       const r = await runCli(['ingest', '--config', cfg, file, '--batch', '3000'], { timeoutMs: 120_000 });
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ samples: shuffled.length, rolledUp: true });
     }
-    const r = await runCli(['rollups', '--config', cfg, '--machine', 'vmware:vc:inv-1', '--metric', 'cpu.usage.percent', '--from', new Date(START).toISOString(), '--to', new Date(AS_OF).toISOString(), '--json']);
+    const r = await runCli([
+      'rollups',
+      '--config',
+      cfg,
+      '--machine',
+      'vmware:vc:inv-1',
+      '--metric',
+      'cpu.usage.percent',
+      '--from',
+      new Date(START).toISOString(),
+      '--to',
+      new Date(AS_OF).toISOString(),
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(validatePoints(out), JSON.stringify(validatePoints.errors)).toBe(true);
     const ref = [...referencePoints(samples).entries()].filter(([k]) => k.startsWith('vmware:vc:inv-1|cpu.usage.percent||'));
-    expect(out.points).toEqual(ref.map(([k, v]) => ({ windowStart: new Date(Number(k.split('|')[3])).toISOString(), peak: v.peak, samples: v.count })));
+    expect(out.points).toEqual(
+      ref.map(([k, v]) => ({ windowStart: new Date(Number(k.split('|')[3])).toISOString(), peak: v.peak, samples: v.count })),
+    );
     expect(out.points.length).toBeGreaterThan(100);
     expect(out.points.length).toBeLessThan(144);
-    const table = await runCli(['rollups', '--config', cfg, '--machine', 'vmware:vc:inv-1', '--metric', 'cpu.usage.percent', '--from', new Date(START + 2_400_000).toISOString(), '--to', new Date(START + 3_600_000).toISOString()]);
+    const table = await runCli([
+      'rollups',
+      '--config',
+      cfg,
+      '--machine',
+      'vmware:vc:inv-1',
+      '--metric',
+      'cpu.usage.percent',
+      '--from',
+      new Date(START + 2_400_000).toISOString(),
+      '--to',
+      new Date(START + 3_600_000).toISOString(),
+    ]);
     expect(table.stdout).toContain(`${new Date(START + 3_000_000).toISOString()}`);
     expect(table.stdout).toContain('2 point(s)');
   });
 
   it('writes percentiles for inventory machines (needed series) and point-only machines (series in Redis)', async () => {
     const outFile = join(dir, 'p.json');
-    const r = await runCli(['percentiles', '--config', cfg, '--as-of', new Date(AS_OF + 300_000).toISOString(), '--history', '1d', '--out', outFile]);
+    const r = await runCli([
+      'percentiles',
+      '--config',
+      cfg,
+      '--as-of',
+      new Date(AS_OF + 300_000).toISOString(),
+      '--history',
+      '1d',
+      '--out',
+      outFile,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const rep = JSON.parse(readFileSync(outFile, 'utf8'));
@@ -85,12 +142,33 @@ describe('collector ingest / rollups / percentiles (built CLI, real Redis)', () 
     const inv = rep.machines[0];
     // CPU, memory, 4 disk series, 2 NIC series; only cpu, memory and disk read bytes have points.
     expect(inv.series.map((s: { metric: string; instance: string }) => `${s.metric}/${s.instance}`)).toEqual([
-      'cpu.usage.percent/', 'memory.usage.percent/', 'disk.read.bytesPerSec/2000', 'disk.write.bytesPerSec/2000', 'disk.read.opsPerSec/2000', 'disk.write.opsPerSec/2000', 'net.received.bytesPerSec/4000', 'net.transmitted.bytesPerSec/4000',
+      'cpu.usage.percent/',
+      'memory.usage.percent/',
+      'disk.read.bytesPerSec/2000',
+      'disk.write.bytesPerSec/2000',
+      'disk.read.opsPerSec/2000',
+      'disk.write.opsPerSec/2000',
+      'net.received.bytesPerSec/4000',
+      'net.transmitted.bytesPerSec/4000',
     ]);
     const ref = referencePoints(samples);
-    const peaks = (prefix: string) => [...ref.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v.peak).sort((a, b) => a - b);
+    const peaks = (prefix: string) =>
+      [...ref.entries()]
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([, v]) => v.peak)
+        .sort((a, b) => a - b);
     const cpu = peaks('vmware:vc:inv-1|cpu.usage.percent||');
-    expect(inv.series[0]).toEqual({ metric: 'cpu.usage.percent', instance: '', points: cpu.length, expectedPoints: 144, p50: quantileSorted(cpu, 0.5), p90: quantileSorted(cpu, 0.9), p95: quantileSorted(cpu, 0.95), p99: quantileSorted(cpu, 0.99), max: cpu[cpu.length - 1] });
+    expect(inv.series[0]).toEqual({
+      metric: 'cpu.usage.percent',
+      instance: '',
+      points: cpu.length,
+      expectedPoints: 144,
+      p50: quantileSorted(cpu, 0.5),
+      p90: quantileSorted(cpu, 0.9),
+      p95: quantileSorted(cpu, 0.95),
+      p99: quantileSorted(cpu, 0.99),
+      max: cpu[cpu.length - 1],
+    });
     expect(inv.dataPointsPercent).toBe(Math.round(((3 * cpu.length) / (8 * 144)) * 10_000) / 100);
     expect(inv.confidenceStars).toBe(2);
     const only = rep.machines[1];

@@ -33,21 +33,30 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function runAgainst(name: string, vc: { url: string; thumbprint: string; username: string; password: string }, opts: { templateName?: string; calls?: () => Record<string, number> }): Promise<void> {
+async function runAgainst(
+  name: string,
+  vc: { url: string; thumbprint: string; username: string; password: string },
+  opts: { templateName?: string; calls?: () => Record<string, number> },
+): Promise<void> {
   const password = vc.password;
   const prefix = `e2e-${name}-${randomUUID().slice(0, 8)}`; // redis.prefix allows 40 characters
   prefixes.push(prefix);
   const cfg = join(dir, `${name}.yaml`);
-  writeFileSync(cfg, [
-    `redis: { url: ${t.url}, prefix: ${prefix} }`,
-    'sources:',
-    `  - { name: ${name}, kind: vcenter, url: "${vc.url}", username: "${vc.username}", password: { env: E2E_VC_PASSWORD }, tls: { thumbprint: "${vc.thumbprint}" } }`,
-    'rollup: { stalledIntervalSec: 2, lockDurationSec: 5 }',
-    `web: { enabled: false, dataDir: ${join(dir, 'data')} }`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    cfg,
+    [
+      `redis: { url: ${t.url}, prefix: ${prefix} }`,
+      'sources:',
+      `  - { name: ${name}, kind: vcenter, url: "${vc.url}", username: "${vc.username}", password: { env: E2E_VC_PASSWORD }, tls: { thumbprint: "${vc.thumbprint}" } }`,
+      'rollup: { stalledIntervalSec: 2, lockDurationSec: 5 }',
+      `web: { enabled: false, dataDir: ${join(dir, 'data')} }`,
+      '',
+    ].join('\n'),
+  );
   const child = spawn(process.execPath, [CLI, 'run', '--config', cfg, '--no-web', '--no-status', '--log-format', 'json'], {
-    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, E2E_VC_PASSWORD: password, COLLECTOR_LOG_LEVEL: 'info' },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, E2E_VC_PASSWORD: password, COLLECTOR_LOG_LEVEL: 'info' },
   });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -58,16 +67,26 @@ async function runAgainst(name: string, vc: { url: string; thumbprint: string; u
     const store = new PointStore(t.redis, prefix);
     const now = Date.now();
     // Every powered-on VM's CPU series has points from the backfill (the first poll reads the last hour).
-    await waitFor(async () => {
-      if (child.exitCode !== null) throw new Error(`collector run exited with ${child.exitCode}: ${stderr.slice(-2000)}`);
-      const machines = await inventory.machines();
-      if (machines.length === 0) return false;
-      for (const m of machines.filter((x) => x.powerState === 'poweredOn')) {
-        const pts = await store.readPoints({ machine: m.id, metric: 'cpu.usage.percent', instance: '', from: now - 2 * 3_600_000, to: now + 3_600_000 });
-        if (pts.length < 5) return false;
-      }
-      return true;
-    }, 150_000, 'points for every powered-on VM');
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`collector run exited with ${child.exitCode}: ${stderr.slice(-2000)}`);
+        const machines = await inventory.machines();
+        if (machines.length === 0) return false;
+        for (const m of machines.filter((x) => x.powerState === 'poweredOn')) {
+          const pts = await store.readPoints({
+            machine: m.id,
+            metric: 'cpu.usage.percent',
+            instance: '',
+            from: now - 2 * 3_600_000,
+            to: now + 3_600_000,
+          });
+          if (pts.length < 5) return false;
+        }
+        return true;
+      },
+      150_000,
+      'points for every powered-on VM',
+    );
   } finally {
     child.kill('SIGTERM');
   }
@@ -84,9 +103,25 @@ async function runAgainst(name: string, vc: { url: string; thumbprint: string; u
   if (opts.templateName) expect(machines.map((m) => m.name)).not.toContain(opts.templateName); // templates are not machines
 
   const out = join(dir, 'p.json');
-  const r = await runCli(['percentiles', '--config', cfg, '--as-of', new Date(Date.now() + 600_000).toISOString(), '--history', '1d', '--out', out]);
+  const r = await runCli([
+    'percentiles',
+    '--config',
+    cfg,
+    '--as-of',
+    new Date(Date.now() + 600_000).toISOString(),
+    '--history',
+    '1d',
+    '--out',
+    out,
+  ]);
   expect(r.code, r.stderr).toBe(0);
-  const rep = JSON.parse(readFileSync(out, 'utf8')) as { machines: { id: string; dataPointsPercent: number; series: { metric: string; instance: string; points: number; p95: number | null }[] }[] };
+  const rep = JSON.parse(readFileSync(out, 'utf8')) as {
+    machines: {
+      id: string;
+      dataPointsPercent: number;
+      series: { metric: string; instance: string; points: number; p95: number | null }[];
+    }[];
+  };
   for (const m of on) {
     const mr = rep.machines.find((x) => x.id === m.id)!;
     expect(mr.series.map((s) => `${s.metric}/${s.instance}`)).toEqual(requiredSeries(m).map((s) => `${s.metric}/${s.instance}`));
@@ -96,8 +131,17 @@ async function runAgainst(name: string, vc: { url: string; thumbprint: string; u
     }
     expect(mr.dataPointsPercent).toBeGreaterThan(0);
     // A complete window inside the backfilled hour holds all thirty 20-s samples.
-    const pts = await new PointStore(t.redis, prefix).readPoints({ machine: m.id, metric: 'cpu.usage.percent', instance: '', from: Date.now() - 2 * 3_600_000, to: Date.now() });
-    expect(pts.some((p) => p.samples === 30), JSON.stringify(pts)).toBe(true);
+    const pts = await new PointStore(t.redis, prefix).readPoints({
+      machine: m.id,
+      metric: 'cpu.usage.percent',
+      instance: '',
+      from: Date.now() - 2 * 3_600_000,
+      to: Date.now(),
+    });
+    expect(
+      pts.some((p) => p.samples === 30),
+      JSON.stringify(pts),
+    ).toBe(true);
     expect(pts.every((p) => p.samples <= 30)).toBe(true);
   }
   for (const m of off) {
@@ -112,12 +156,24 @@ describe('vCenter simulator -> collector run -> points and percentiles', () => {
   it('lab vCenter: rolls up the backfilled hour for every powered-on VM and nothing for powered-off ones', async () => {
     const estate = loadEstate(join(ROOT, 'lab/estates/sample.yaml'));
     const password = 'e2e-Lab-Pw-1';
-    lab = await startVcenterLab({ estate, users: [{ username: 'collector@vsphere.local', password }], log: createLogger({ level: 'warn' }) });
-    await runAgainst('lab-vc01', { url: lab.url, thumbprint: lab.thumbprint, username: 'collector@vsphere.local', password }, { templateName: 'tpl-win2019', calls: () => lab!.calls() });
+    lab = await startVcenterLab({
+      estate,
+      users: [{ username: 'collector@vsphere.local', password }],
+      log: createLogger({ level: 'warn' }),
+    });
+    await runAgainst(
+      'lab-vc01',
+      { url: lab.url, thumbprint: lab.thumbprint, username: 'collector@vsphere.local', password },
+      { templateName: 'tpl-win2019', calls: () => lab!.calls() },
+    );
   }, 300_000);
 
-  it.skipIf(requirePeer(PEERS.govmomiSim))('govmomi simulator (VMware vcsim): the same for its powered-on and powered-off VMs', async () => {
-    sim = await startSim({ vms: 4, poweredOff: 0.34, templates: 1, hosts: 1, clusters: 1, clusterHosts: 1 });
-    await runAgainst('vcsim', { url: sim.url, thumbprint: sim.thumbprint, username: sim.username, password: sim.password }, {});
-  }, 300_000);
+  it.skipIf(requirePeer(PEERS.govmomiSim))(
+    'govmomi simulator (VMware vcsim): the same for its powered-on and powered-off VMs',
+    async () => {
+      sim = await startSim({ vms: 4, poweredOff: 0.34, templates: 1, hosts: 1, clusters: 1, clusterHosts: 1 });
+      await runAgainst('vcsim', { url: sim.url, thumbprint: sim.thumbprint, username: sim.username, password: sim.password }, {});
+    },
+    300_000,
+  );
 });

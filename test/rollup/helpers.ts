@@ -7,10 +7,15 @@ export function testRedis(db: 1 | 2 | 3): { redis: Redis; prefix: string; url: s
   const url = `redis://127.0.0.1:6379/${db}`;
   const redis = new Redis(url, { maxRetriesPerRequest: 3 });
   const prefix = `t-${randomUUID()}`;
-  return { redis, prefix, url, cleanup: async () => {
-    await deleteByPrefix(redis, prefix);
-    redis.disconnect();
-  } };
+  return {
+    redis,
+    prefix,
+    url,
+    cleanup: async () => {
+      await deleteByPrefix(redis, prefix);
+      redis.disconnect();
+    },
+  };
 }
 
 export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {

@@ -12,7 +12,14 @@ const DAY = Math.floor(Date.now() / DAY_MS) - 2; // two days ago: inside the ret
 const T0 = DAY * DAY_MS;
 
 function series(machine: string, start: number, count: number, stepMs: number, value: (i: number) => number): Sample[] {
-  return Array.from({ length: count }, (_, i) => ({ machine, metric: 'cpu.usage.percent' as const, instance: '', ts: start + i * stepMs, value: value(i), intervalSec: stepMs / 1000 }));
+  return Array.from({ length: count }, (_, i) => ({
+    machine,
+    metric: 'cpu.usage.percent' as const,
+    instance: '',
+    ts: start + i * stepMs,
+    value: value(i),
+    intervalSec: stepMs / 1000,
+  }));
 }
 
 describe('PointStore on a real Redis', () => {
@@ -57,9 +64,21 @@ describe('PointStore on a real Redis', () => {
   it('readPoints reads across day boundaries and honours [from, to)', async () => {
     const s = series('vm-b', T0 + DAY_MS - 600_000, 61, 20_000, (i) => i); // crosses midnight
     await store.apply(decodeBatch(encodeBatch(s)));
-    const pts = await readPoints(t.redis, t.prefix, { machine: 'vm-b', metric: 'cpu.usage.percent', instance: '', from: T0, to: T0 + 2 * DAY_MS });
+    const pts = await readPoints(t.redis, t.prefix, {
+      machine: 'vm-b',
+      metric: 'cpu.usage.percent',
+      instance: '',
+      from: T0,
+      to: T0 + 2 * DAY_MS,
+    });
     expect(pts.map((p) => p.windowStart - T0)).toEqual([DAY_MS - 600_000, DAY_MS, DAY_MS + 600_000]);
-    const cut = await readPoints(t.redis, t.prefix, { machine: 'vm-b', metric: 'cpu.usage.percent', instance: '', from: T0 + DAY_MS, to: T0 + DAY_MS + 600_000 });
+    const cut = await readPoints(t.redis, t.prefix, {
+      machine: 'vm-b',
+      metric: 'cpu.usage.percent',
+      instance: '',
+      from: T0 + DAY_MS,
+      to: T0 + DAY_MS + 600_000,
+    });
     expect(cut).toHaveLength(1);
     expect(cut[0]!.peak).toBe(Math.max(...s.filter((x) => x.ts >= T0 + DAY_MS && x.ts < T0 + DAY_MS + 600_000).map((x) => x.value)));
   });

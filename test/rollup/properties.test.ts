@@ -39,7 +39,14 @@ function expand(specs: SeriesSpec[]): Sample[] {
     seen.add(id);
     for (let i = 0; i < s.count; i++) {
       if (s.gapEvery > 0 && i % s.gapEvery === 0) continue;
-      out.push({ machine: s.machine, metric: s.metric, instance: s.instance, intervalSec: s.intervalSec, ts: BASE + s.offsetMs + i * s.intervalSec * 1000, value: s.values[i % s.values.length]! });
+      out.push({
+        machine: s.machine,
+        metric: s.metric,
+        instance: s.instance,
+        intervalSec: s.intervalSec,
+        ts: BASE + s.offsetMs + i * s.intervalSec * 1000,
+        value: s.values[i % s.values.length]!,
+      });
     }
   }
   return out;
@@ -112,30 +119,36 @@ describe('rollup properties (fast-check) against a plain in-memory reference', (
 
   it('sealing at any point of the stream keeps every point and peak exact; counts stay between what was sealed and the truth', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(seriesArb, { minLength: 1, maxLength: 4 }), deliveryArb, fc.double({ min: 0, max: 1, noNaN: true }), async (specs, d, cutShare) => {
-        const prefix = `${t.prefix}:${run++}`;
-        const store = new PointStore(t.redis, prefix, { retentionDays: 31 });
-        const samples = expand(specs);
-        const delivered = deliver(samples, d);
-        const cut = Math.floor(delivered.length * cutShare);
-        for (const batch of delivered.slice(0, cut)) await store.apply(decodeBatch(encodeBatch(batch)), NOW);
-        const before = referencePoints(delivered.slice(0, cut).flat());
-        await sealFinishedDays(t.redis, prefix, { sealAfterMs: 6 * 3_600_000, retentionDays: 31, now: BASE + 5 * DAY_MS });
-        for (const batch of delivered.slice(cut)) await store.apply(decodeBatch(encodeBatch(batch)), NOW);
-        const truth = referencePoints(samples);
-        const got = new Map<string, { peak: number; count: number }>();
-        for (const id of new Set(samples.map((s) => `${s.machine}|${s.metric}|${s.instance}`))) {
-          const [machine, metric, instance] = id.split('|') as [string, MetricName, string];
-          for (const p of await store.readPoints({ machine, metric, instance, from: BASE, to: BASE + 4 * DAY_MS })) got.set(`${id}|${p.windowStart}`, { peak: p.peak, count: p.samples });
-        }
-        expect([...got.keys()].sort()).toEqual([...truth.keys()].sort());
-        for (const [k, v] of truth) {
-          const g = got.get(k)!;
-          expect(g.peak).toBe(v.peak);
-          expect(g.count).toBeLessThanOrEqual(v.count);
-          expect(g.count).toBeGreaterThanOrEqual(Math.max(1, before.get(k)?.count ?? 1));
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(seriesArb, { minLength: 1, maxLength: 4 }),
+        deliveryArb,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        async (specs, d, cutShare) => {
+          const prefix = `${t.prefix}:${run++}`;
+          const store = new PointStore(t.redis, prefix, { retentionDays: 31 });
+          const samples = expand(specs);
+          const delivered = deliver(samples, d);
+          const cut = Math.floor(delivered.length * cutShare);
+          for (const batch of delivered.slice(0, cut)) await store.apply(decodeBatch(encodeBatch(batch)), NOW);
+          const before = referencePoints(delivered.slice(0, cut).flat());
+          await sealFinishedDays(t.redis, prefix, { sealAfterMs: 6 * 3_600_000, retentionDays: 31, now: BASE + 5 * DAY_MS });
+          for (const batch of delivered.slice(cut)) await store.apply(decodeBatch(encodeBatch(batch)), NOW);
+          const truth = referencePoints(samples);
+          const got = new Map<string, { peak: number; count: number }>();
+          for (const id of new Set(samples.map((s) => `${s.machine}|${s.metric}|${s.instance}`))) {
+            const [machine, metric, instance] = id.split('|') as [string, MetricName, string];
+            for (const p of await store.readPoints({ machine, metric, instance, from: BASE, to: BASE + 4 * DAY_MS }))
+              got.set(`${id}|${p.windowStart}`, { peak: p.peak, count: p.samples });
+          }
+          expect([...got.keys()].sort()).toEqual([...truth.keys()].sort());
+          for (const [k, v] of truth) {
+            const g = got.get(k)!;
+            expect(g.peak).toBe(v.peak);
+            expect(g.count).toBeLessThanOrEqual(v.count);
+            expect(g.count).toBeGreaterThanOrEqual(Math.max(1, before.get(k)?.count ?? 1));
+          }
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -179,7 +192,10 @@ describe('rollup properties (fast-check) against a plain in-memory reference', (
               expect(s.points).toBe(peaks.length);
               expect(s.expectedPoints).toBe(expectedPoints);
               if (peaks.length === 0) expect([s.p50, s.p90, s.p95, s.p99, s.max]).toEqual([null, null, null, null, null]);
-              else expect([s.p50, s.p90, s.p95, s.p99, s.max]).toEqual([0.5, 0.9, 0.95, 0.99].map((p) => quantileSorted(peaks, p)).concat(peaks[peaks.length - 1]!));
+              else
+                expect([s.p50, s.p90, s.p95, s.p99, s.max]).toEqual(
+                  [0.5, 0.9, 0.95, 0.99].map((p) => quantileSorted(peaks, p)).concat(peaks[peaks.length - 1]!),
+                );
             }
             const present = m.series.reduce((n, s) => n + s.points, 0);
             const pct = Math.round((present / (m.series.length * expectedPoints)) * 10_000) / 100;
@@ -198,7 +214,12 @@ describe('confidence thresholds (Azure Migrate 2.8)', () => {
     expect([0, 20, 20.01, 40, 40.01, 60, 60.01, 80, 80.01, 100].map(confidenceStars)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
   });
   it('availability is present over expected points across every needed series', () => {
-    expect(dataPointsPercent([{ points: 144, expectedPoints: 144 }, { points: 0, expectedPoints: 144 }])).toBe(50);
+    expect(
+      dataPointsPercent([
+        { points: 144, expectedPoints: 144 },
+        { points: 0, expectedPoints: 144 },
+      ]),
+    ).toBe(50);
     expect(dataPointsPercent([{ points: 1, expectedPoints: 3 }])).toBe(33.33);
     expect(dataPointsPercent([])).toBe(0);
   });

@@ -21,13 +21,16 @@ const SERIES = [
 
 function samples(stepMs: number, offsetMs: number, count: number, value: (i: number) => number): Sample[] {
   const out: Sample[] = [];
-  for (const s of SERIES) for (let i = 0; i < count; i++) out.push({ ...s, ts: D0 + offsetMs + i * stepMs, value: value(i), intervalSec: stepMs / 1000 });
+  for (const s of SERIES)
+    for (let i = 0; i < count; i++) out.push({ ...s, ts: D0 + offsetMs + i * stepMs, value: value(i), intervalSec: stepMs / 1000 });
   return out;
 }
 
 async function readAll(store: PointStore): Promise<Map<string, { peak: number; count: number }>> {
   const got = new Map<string, { peak: number; count: number }>();
-  for (const s of SERIES) for (const p of await store.readPoints({ ...s, from: D0 - DAY_MS, to: NOW })) got.set(`${s.machine}|${s.metric}|${s.instance}|${p.windowStart}`, { peak: p.peak, count: p.samples });
+  for (const s of SERIES)
+    for (const p of await store.readPoints({ ...s, from: D0 - DAY_MS, to: NOW }))
+      got.set(`${s.machine}|${s.metric}|${s.instance}|${p.windowStart}`, { peak: p.peak, count: p.samples });
   return got;
 }
 
@@ -39,7 +42,10 @@ describe('sealing finished days (8 -> 5 bytes per window)', () => {
     for (let i = 0; i < first.length; i += 1000) await store.apply(decodeBatch(encodeBatch(first.slice(i, i + 1000))), NOW);
     const before = await readAll(store);
     expect(before).toEqual(referencePoints(first));
-    const entries = [{ id: 'vm-s1', series: SERIES.slice(0, 2) }, { id: 'vm-s2', series: SERIES.slice(2) }];
+    const entries = [
+      { id: 'vm-s1', series: SERIES.slice(0, 2) },
+      { id: 'vm-s2', series: SERIES.slice(2) },
+    ];
     const pBefore = await computeSeriesPercentiles(t.redis, t.prefix, entries, { asOf: NOW, history: '7d' });
     const key = pointKey(t.prefix, SERIES[0]!, TODAY - 5);
     const ttl = await t.redis.expiretime(key);
@@ -54,7 +60,10 @@ describe('sealing finished days (8 -> 5 bytes per window)', () => {
     expect(await readAll(store)).toEqual(before);
     expect(await computeSeriesPercentiles(t.redis, t.prefix, entries, { asOf: NOW, history: '7d' })).toEqual(pBefore);
     // The watermark keeps a second run to new days only; the lock lets one worker of many do it.
-    expect(await sealFinishedDays(t.redis, t.prefix, { sealAfterMs: 6 * 3_600_000, retentionDays: 31, now: NOW })).toEqual({ days: [], keys: 0 });
+    expect(await sealFinishedDays(t.redis, t.prefix, { sealAfterMs: 6 * 3_600_000, retentionDays: 31, now: NOW })).toEqual({
+      days: [],
+      keys: 0,
+    });
     expect(await sealWithLock(t.redis, t.prefix, { sealAfterMs: 6 * 3_600_000, retentionDays: 31 })).toEqual({ days: [], keys: 0 });
 
     // Redelivering the original batches after the seal changes nothing.

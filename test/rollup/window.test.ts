@@ -17,10 +17,11 @@ function bitmapCounts(ts: number[]): Map<number, number> {
   const out = new Map<number, number>();
   // Fold the updates as the merge script does (OR per window), then count.
   const bits = new Map<number, number>();
-  for (const u of agg.byMachine.get('m') ?? []) u.slots.forEach((slot, j) => {
-    const ws = u.day * DAY_MS + slot * 600_000;
-    bits.set(ws, ((bits.get(ws) ?? 0) | u.bits[j]!) >>> 0);
-  });
+  for (const u of agg.byMachine.get('m') ?? [])
+    u.slots.forEach((slot, j) => {
+      const ws = u.day * DAY_MS + slot * 600_000;
+      bits.set(ws, ((bits.get(ws) ?? 0) | u.bits[j]!) >>> 0);
+    });
   for (const [ws, b] of bits) out.set(ws, popcount32(b));
   return out;
 }
@@ -37,7 +38,12 @@ describe('window math', () => {
 
   it('popcount32 counts bits of any uint32', () => {
     for (const x of [0, 1, 0xffffffff, 0x80000000, 0x55555555, 123456789]) {
-      expect(popcount32(x)).toBe(x.toString(2).split('').filter((c) => c === '1').length);
+      expect(popcount32(x)).toBe(
+        x
+          .toString(2)
+          .split('')
+          .filter((c) => c === '1').length,
+      );
     }
   });
 

@@ -17,18 +17,22 @@ export function registerAssessmentRoutes(app: FastifyInstance, ctx: WebContext):
     const noStars = a.machines.filter((m) => m.confidenceStars === null).length;
     const money = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)} ${a.catalog.currency}`);
     const csv = toAzureMigrateCsv(a.machines);
-    const rows = a.machines.slice(0, 2000).map((m) => [
-      h`<a href="/machines/${encodeURIComponent(m.id)}">${m.name}</a>`,
-      m.readiness.category,
-      m.readiness.reasons.map((r) => r.message).join(' '),
-      m.confidenceStars === null ? '—' : '★'.repeat(m.confidenceStars) + '☆'.repeat(5 - m.confidenceStars),
-      `${m.dataPointsPercent.toFixed(1)} %`,
-      m.sizing.vmSize ?? (m.sizing.reasons[0] ?? m.sizing.status),
-      m.sizing.disks.map((d) => d.tier ?? d.problem ?? '?').join(', '),
-      money(m.sizing.monthlyCost.total),
-    ]);
+    const rows = a.machines
+      .slice(0, 2000)
+      .map((m) => [
+        h`<a href="/machines/${encodeURIComponent(m.id)}">${m.name}</a>`,
+        m.readiness.category,
+        m.readiness.reasons.map((r) => r.message).join(' '),
+        m.confidenceStars === null ? '—' : '★'.repeat(m.confidenceStars) + '☆'.repeat(5 - m.confidenceStars),
+        `${m.dataPointsPercent.toFixed(1)} %`,
+        m.sizing.vmSize ?? m.sizing.reasons[0] ?? m.sizing.status,
+        m.sizing.disks.map((d) => d.tier ?? d.problem ?? '?').join(', '),
+        money(m.sizing.monthlyCost.total),
+      ]);
     return reply.type('text/html').send(
-      page({ title: 'Assessment', nav: 'assessment', csrf: csrfOf(req) }, h`
+      page(
+        { title: 'Assessment', nav: 'assessment', csrf: csrfOf(req) },
+        h`
       <p class="muted">${a.properties.display.sizingCriterion} · ${a.properties.display.percentile} · history ${a.properties.display.history} · comfort factor ${a.properties.display.comfortFactor} · ${a.properties.display.targetRegion} · storage ${a.properties.display.storageType} · as of ${a.asOf}</p>
       <p><a class="button" id="download-json" href="/assessment/download.json">Download JSON</a>
          ${csv.files.map((f) => h`<a class="button secondary download-csv" href="/assessment/download.csv${csv.files.length > 1 ? `?part=${f.part}` : ''}">Azure Migrate CSV${csv.files.length > 1 ? ` (part ${f.part})` : ''}</a> `)}</p>
@@ -39,7 +43,8 @@ export function registerAssessmentRoutes(app: FastifyInstance, ctx: WebContext):
         <div class="card"><div class="big">${money(a.summary.monthlyCost.compute)}</div>compute per month</div>
         <div class="card"><div class="big">${money(a.summary.monthlyCost.storage)}</div>storage per month</div></div>
       <h2>Machines</h2>${table(['Machine', 'Readiness', 'Why', 'Confidence', 'Data points', 'Recommended size', 'Disks', 'Monthly cost'], rows, 'assessment')}
-      <p class="hint">Catalogue: VM sizes ${a.catalog.vmSizes.date} (${a.catalog.vmSizes.source}), disk tiers ${a.catalog.diskTiers.date} (${a.catalog.region}).</p>`),
+      <p class="hint">Catalogue: VM sizes ${a.catalog.vmSizes.date} (${a.catalog.vmSizes.source}), disk tiers ${a.catalog.diskTiers.date} (${a.catalog.region}).</p>`,
+      ),
     );
   });
 

@@ -48,7 +48,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: WebContext): void 
     setCookie(reply, SESSION_COOKIE, id, ctx.current().web.sessionHours * 3600);
     clearCookie(reply, PRELOGIN_COOKIE);
   };
-  const tooMany = (reply: FastifyReply, wait: number, html: string) => reply.code(429).header('retry-after', String(wait)).type('text/html').send(html);
+  const tooMany = (reply: FastifyReply, wait: number, html: string) =>
+    reply.code(429).header('retry-after', String(wait)).type('text/html').send(html);
 
   app.get('/login', async (req, reply) => {
     if (ctx.admin.needsSetup) return reply.redirect('/setup');
@@ -59,14 +60,26 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: WebContext): void 
   app.post('/login', async (req, reply) => {
     const f = form(req);
     const next = safeNext(f.next);
-    if (!preloginOk(req)) return reply.code(403).type('text/html').send(loginPage(preloginToken(reply), next, 'The sign-in form expired. Please try again.'));
+    if (!preloginOk(req))
+      return reply
+        .code(403)
+        .type('text/html')
+        .send(loginPage(preloginToken(reply), next, 'The sign-in form expired. Please try again.'));
     const address = req.ip;
     // Reserved before the slow check: 20 parallel guesses must not all be checked.
     const wait = ctx.limiter.reserve(address);
-    if (wait > 0) return tooMany(reply, wait, loginPage(preloginToken(reply), next, `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute(s).`));
+    if (wait > 0)
+      return tooMany(
+        reply,
+        wait,
+        loginPage(preloginToken(reply), next, `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute(s).`),
+      );
     if (!(await ctx.admin.verify(f.user ?? '', f.password ?? ''))) {
       ctx.log.warn({ address }, 'web app: failed sign-in');
-      return reply.code(401).type('text/html').send(loginPage(preloginToken(reply), next, 'Wrong user name or password.'));
+      return reply
+        .code(401)
+        .type('text/html')
+        .send(loginPage(preloginToken(reply), next, 'Wrong user name or password.'));
     }
     ctx.limiter.succeeded(address);
     await startSession(reply, ctx.admin.user);
@@ -82,16 +95,37 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: WebContext): void 
   app.post('/setup', async (req, reply) => {
     if (!ctx.admin.needsSetup) return reply.redirect('/login', 303);
     const f = form(req);
-    if (!preloginOk(req)) return reply.code(403).type('text/html').send(setupPage(preloginToken(reply), 'The form expired. Please try again.'));
+    if (!preloginOk(req))
+      return reply
+        .code(403)
+        .type('text/html')
+        .send(setupPage(preloginToken(reply), 'The form expired. Please try again.'));
     const wait = ctx.limiter.reserve(req.ip);
-    if (wait > 0) return tooMany(reply, wait, setupPage(preloginToken(reply), `Too many wrong setup codes. Try again in ${Math.ceil(wait / 60)} minute(s).`));
+    if (wait > 0)
+      return tooMany(
+        reply,
+        wait,
+        setupPage(preloginToken(reply), `Too many wrong setup codes. Try again in ${Math.ceil(wait / 60)} minute(s).`),
+      );
     if (!ctx.admin.checkSetupCode(f.code ?? '')) {
-      return reply.code(401).type('text/html').send(setupPage(preloginToken(reply), 'That setup code is not right. It is printed in the service log and stored in the data directory (setup-code).'));
+      return reply
+        .code(401)
+        .type('text/html')
+        .send(
+          setupPage(
+            preloginToken(reply),
+            'That setup code is not right. It is printed in the service log and stored in the data directory (setup-code).',
+          ),
+        );
     }
     ctx.limiter.succeeded(req.ip); // the code was right: a weak password choice is no guess
     const password = f.password ?? '';
     const problem = passwordProblem(password) ?? (f.password !== f.confirm ? 'The two passwords differ.' : null);
-    if (problem) return reply.code(400).type('text/html').send(setupPage(preloginToken(reply), problem));
+    if (problem)
+      return reply
+        .code(400)
+        .type('text/html')
+        .send(setupPage(preloginToken(reply), problem));
     await ctx.admin.setPassword(password);
     await startSession(reply, ctx.admin.user);
     ctx.log.info('web app: admin password set');

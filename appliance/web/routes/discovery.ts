@@ -20,8 +20,14 @@ export function quickReadiness(m: Machine): ReadinessCategory {
 
 function matches(m: Machine, q: string): boolean {
   if (!q) return true;
-  const hay = [m.name, m.host, m.cluster, m.os.name, m.fqdn, ...m.ipAddresses, ...m.nics.map((n) => n.mac)].filter(Boolean).join(' ').toLowerCase();
-  return q.toLowerCase().split(/\s+/).every((w) => hay.includes(w));
+  const hay = [m.name, m.host, m.cluster, m.os.name, m.fqdn, ...m.ipAddresses, ...m.nics.map((n) => n.mac)]
+    .filter(Boolean)
+    .join(' ')
+    .toLowerCase();
+  return q
+    .toLowerCase()
+    .split(/\s+/)
+    .every((w) => hay.includes(w));
 }
 
 function countBy<T>(list: T[], key: (x: T) => string): Map<string, number> {
@@ -59,19 +65,23 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
     const byReadiness = countBy(all, readinessOf);
     const sel = (name: string, value: string, options: Array<[string, string]>) =>
       h`<select name="${name}" id="f-${name}"><option value="">All</option>${options.map(([v, l]) => h`<option value="${v}"${raw(v === value ? ' selected' : '')}>${l}</option>`)}</select>`;
-    const rows = shown.slice(0, 2000).map((m) => [
-      h`<a href="/machines/${encodeURIComponent(m.id)}">${m.name}</a>`,
-      m.source,
-      POWER[m.powerState] ?? m.powerState,
-      m.os.name ?? 'unknown',
-      h`<span class="num">${m.cpuCores}</span>`,
-      h`<span class="num">${(m.memoryMB / 1024).toFixed(m.memoryMB % 1024 ? 1 : 0)} GiB</span>`,
-      h`<span class="num">${formatBytes(m.disks.reduce((n, d) => n + d.capacityBytes, 0))}</span>`,
-      m.host ?? '',
-      readinessOf(m),
-    ]);
+    const rows = shown
+      .slice(0, 2000)
+      .map((m) => [
+        h`<a href="/machines/${encodeURIComponent(m.id)}">${m.name}</a>`,
+        m.source,
+        POWER[m.powerState] ?? m.powerState,
+        m.os.name ?? 'unknown',
+        h`<span class="num">${m.cpuCores}</span>`,
+        h`<span class="num">${(m.memoryMB / 1024).toFixed(m.memoryMB % 1024 ? 1 : 0)} GiB</span>`,
+        h`<span class="num">${formatBytes(m.disks.reduce((n, d) => n + d.capacityBytes, 0))}</span>`,
+        m.host ?? '',
+        readinessOf(m),
+      ]);
     return reply.type('text/html').send(
-      page({ title: 'Discovery', nav: 'discovery', csrf: csrfOf(req) }, h`
+      page(
+        { title: 'Discovery', nav: 'discovery', csrf: csrfOf(req) },
+        h`
       <div class="cards">
         <div class="card"><div class="big" id="count-machines">${all.length}</div>machines</div>
         <div class="card"><div class="big">${byPower.get('poweredOn') ?? 0}</div>powered on</div>
@@ -81,22 +91,45 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
       <p class="muted">${sources.map((s) => `${s.name}: ${s.machines} machines${s.templatesSkipped ? ` (${s.templatesSkipped} templates skipped)` : ''}, discovered ${s.discoveredAt}`).join(' · ')}</p>
       <form method="get" action="/discovery" class="filters">
         <div><label for="f-q">Search</label><input type="search" id="f-q" name="q" value="${q.q ?? ''}" placeholder="name, IP, OS, host, MAC"></div>
-        <div><label for="f-source">Source</label>${sel('source', q.source ?? '', sources.map((s) => [s.name, s.name]))}</div>
-        <div><label for="f-power">Power</label>${sel('power', q.power ?? '', Object.entries(POWER).map(([k, l]) => [k, `${l} (${byPower.get(k) ?? 0})`]))}</div>
-        <div><label for="f-readiness">Readiness</label>${sel('readiness', q.readiness ?? '', READINESS.map((r) => [r, `${r} (${byReadiness.get(r) ?? 0})`]))}</div>
+        <div><label for="f-source">Source</label>${sel(
+          'source',
+          q.source ?? '',
+          sources.map((s) => [s.name, s.name]),
+        )}</div>
+        <div><label for="f-power">Power</label>${sel(
+          'power',
+          q.power ?? '',
+          Object.entries(POWER).map(([k, l]) => [k, `${l} (${byPower.get(k) ?? 0})`]),
+        )}</div>
+        <div><label for="f-readiness">Readiness</label>${sel(
+          'readiness',
+          q.readiness ?? '',
+          READINESS.map((r) => [r, `${r} (${byReadiness.get(r) ?? 0})`]),
+        )}</div>
         <div><button type="submit">Filter</button></div>
       </form>
       <p id="shown-count">${shown.length} of ${all.length} machines${shown.length > 2000 ? ' (first 2000 shown; narrow the search)' : ''}</p>
-      ${table(['Name', 'Source', 'Power', 'Operating system', 'vCPUs', 'Memory', 'Disks', 'Host', 'Readiness (allocated size)'], rows, 'machines')}`),
+      ${table(['Name', 'Source', 'Power', 'Operating system', 'vCPUs', 'Memory', 'Disks', 'Host', 'Readiness (allocated size)'], rows, 'machines')}`,
+      ),
     );
   });
 
   app.get<{ Params: { id: string } }>('/machines/:id', async (req, reply) => {
     const m = await ctx.inventory.machine(req.params.id);
-    if (!m) return reply.code(404).type('text/html').send(page({ title: 'Machine not found', nav: 'discovery', csrf: csrfOf(req) }, h`<p>It may have been deleted or its source removed. <a href="/discovery">Back to discovery</a></p>`));
+    if (!m)
+      return reply
+        .code(404)
+        .type('text/html')
+        .send(
+          page(
+            { title: 'Machine not found', nav: 'discovery', csrf: csrfOf(req) },
+            h`<p>It may have been deleted or its source removed. <a href="/discovery">Back to discovery</a></p>`,
+          ),
+        );
     // Charts can zoom to the last 6 hours; percentiles always use an assessment history (1d, 7d, 30d).
     const view = query(req).view ?? '';
-    const hist: History = (['1d', '7d', '30d'] as const).find((x) => x === view) ?? (view === '6h' ? '1d' : (ctx.current().assessment.history as History));
+    const hist: History =
+      (['1d', '7d', '30d'] as const).find((x) => x === view) ?? (view === '6h' ? '1d' : (ctx.current().assessment.history as History));
     const asOf = Date.now();
     const range = historyRange(asOf, hist);
     const chartFrom = view === '6h' ? range.to - 6 * 3_600_000 : range.from;
@@ -107,7 +140,12 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
       const pts = await readPoints(ctx.redis, ctx.prefix, { ...s, from: chartFrom, to: range.to });
       const rep = report.series.find((r) => r.metric === s.metric && r.instance === s.instance);
       const scope = metricScope(s.metric);
-      const inst = scope === 'disk' ? (m.disks.find((d) => d.id === s.instance)?.label ?? `disk ${s.instance}`) : scope === 'nic' ? (m.nics.find((n) => n.id === s.instance)?.label ?? `NIC ${s.instance}`) : '';
+      const inst =
+        scope === 'disk'
+          ? (m.disks.find((d) => d.id === s.instance)?.label ?? `disk ${s.instance}`)
+          : scope === 'nic'
+            ? (m.nics.find((n) => n.id === s.instance)?.label ?? `NIC ${s.instance}`)
+            : '';
       charts.push(
         renderChart({
           title: `${UNITS[s.metric].label}${inst ? ` — ${inst}` : ''}`,
@@ -124,28 +162,58 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
         }),
       );
     }
-    const fact = (k: string, v: unknown) => [k, v === null || v === undefined || v === '' ? h`<span class="muted">unknown</span>` : String(v)];
+    const fact = (k: string, v: unknown) => [
+      k,
+      v === null || v === undefined || v === '' ? h`<span class="muted">unknown</span>` : String(v),
+    ];
     const facts = [
-      fact('Source', m.source), fact('Kind', m.kind === 'vmware' ? 'VMware VM' : 'Hyper-V VM'), fact('Power state', POWER[m.powerState] ?? m.powerState),
-      fact('Operating system', m.os.name), fact('vCPUs', m.cpuCores), fact('Memory', `${m.memoryMB} MB${m.memory?.dynamic ? ' (dynamic)' : ''}`),
-      fact('Firmware', m.firmware.toUpperCase()), fact('Host', m.host), fact('Cluster', m.cluster), fact('Datacenter', m.datacenter),
-      fact('IP addresses', m.ipAddresses.join(', ')), fact('FQDN', m.fqdn), fact('BIOS UUID', m.biosUuid), fact('Instance id', m.instanceId), fact('Managed object', m.moref),
+      fact('Source', m.source),
+      fact('Kind', m.kind === 'vmware' ? 'VMware VM' : 'Hyper-V VM'),
+      fact('Power state', POWER[m.powerState] ?? m.powerState),
+      fact('Operating system', m.os.name),
+      fact('vCPUs', m.cpuCores),
+      fact('Memory', `${m.memoryMB} MB${m.memory?.dynamic ? ' (dynamic)' : ''}`),
+      fact('Firmware', m.firmware.toUpperCase()),
+      fact('Host', m.host),
+      fact('Cluster', m.cluster),
+      fact('Datacenter', m.datacenter),
+      fact('IP addresses', m.ipAddresses.join(', ')),
+      fact('FQDN', m.fqdn),
+      fact('BIOS UUID', m.biosUuid),
+      fact('Instance id', m.instanceId),
+      fact('Managed object', m.moref),
       fact('Readiness (allocated size)', quickReadiness(m)),
     ];
     const stars = '★'.repeat(report.confidenceStars) + '☆'.repeat(5 - report.confidenceStars);
     return reply.type('text/html').send(
-      page({ title: m.name, nav: 'discovery', csrf: csrfOf(req) }, h`
+      page(
+        { title: m.name, nav: 'discovery', csrf: csrfOf(req) },
+        h`
       <p><a href="/discovery">← Discovery</a></p>
       <div class="cards"><div class="card"><div class="big" id="availability">${report.dataPointsPercent.toFixed(1)} %</div>data points available over ${hist} (${stars} confidence)</div>
       <div class="card"><div class="big">${m.disks.length}</div>disks, ${formatBytes(m.disks.reduce((n, d) => n + d.capacityBytes, 0))}</div>
       <div class="card"><div class="big">${m.nics.length}</div>network adapters</div></div>
       <h2>Inventory</h2>${table(['Property', 'Value'], facts, 'facts')}
-      <h2>Disks</h2>${table(['Id', 'Label', 'Size', 'Type', 'Backing file'], m.disks.map((d) => [d.id, d.label ?? '', formatBytes(d.capacityBytes), d.type ?? '', h`<code>${d.path ?? ''}</code>`]))}
-      <h2>Network adapters</h2>${table(['Id', 'Label', 'MAC', 'Network', 'IP addresses'], m.nics.map((n) => [n.id, n.label ?? '', h`<code>${n.mac ?? ''}</code>`, n.network ?? '', (n.ipAddresses ?? []).join(', ')]))}
+      <h2>Disks</h2>${table(
+        ['Id', 'Label', 'Size', 'Type', 'Backing file'],
+        m.disks.map((d) => [d.id, d.label ?? '', formatBytes(d.capacityBytes), d.type ?? '', h`<code>${d.path ?? ''}</code>`]),
+      )}
+      <h2>Network adapters</h2>${table(
+        ['Id', 'Label', 'MAC', 'Network', 'IP addresses'],
+        m.nics.map((n) => [n.id, n.label ?? '', h`<code>${n.mac ?? ''}</code>`, n.network ?? '', (n.ipAddresses ?? []).join(', ')]),
+      )}
       <h2>Performance: 10-minute peaks with percentiles</h2>
       <p class="muted">View: ${['6h', '1d', '7d', '30d'].map((x) => (x === (view || hist) ? h`<strong>${x}</strong> ` : h`<a href="?view=${x}">${x}</a> `))}· percentiles over ${hist} (${new Date(range.from).toISOString()} to ${new Date(range.to).toISOString()}, ${range.expectedPoints} points expected per series)</p>
-      ${table(['Series', 'Points', 'P50', 'P90', 'P95', 'P99', 'Max'], report.series.map((s) => [`${s.metric}${s.instance ? ` [${s.instance}]` : ''}`, `${s.points} / ${s.expectedPoints}`, ...[s.p50, s.p90, s.p95, s.p99, s.max].map((v) => (v === null ? '—' : v.toFixed(2)))]))}
-      ${charts}`),
+      ${table(
+        ['Series', 'Points', 'P50', 'P90', 'P95', 'P99', 'Max'],
+        report.series.map((s) => [
+          `${s.metric}${s.instance ? ` [${s.instance}]` : ''}`,
+          `${s.points} / ${s.expectedPoints}`,
+          ...[s.p50, s.p90, s.p95, s.p99, s.max].map((v) => (v === null ? '—' : v.toFixed(2))),
+        ]),
+      )}
+      ${charts}`,
+      ),
     );
   });
 }

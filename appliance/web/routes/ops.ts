@@ -21,16 +21,27 @@ export function registerOpsRoutes(app: FastifyInstance, ctx: WebContext, metrics
   app.get('/readyz', async (req, reply) => {
     const checks: Record<string, { ok: boolean; detail: string }> = {};
     try {
-      const pong = await Promise.race([ctx.redis.ping(), new Promise<string>((_, rej) => setTimeout(() => rej(new Error('no answer within 3 s')), 3000).unref())]);
+      const pong = await Promise.race([
+        ctx.redis.ping(),
+        new Promise<string>((_, rej) => setTimeout(() => rej(new Error('no answer within 3 s')), 3000).unref()),
+      ]);
       checks.redis = { ok: pong === 'PONG', detail: pong === 'PONG' ? 'answers' : String(pong) };
     } catch (err) {
       checks.redis = { ok: false, detail: `unreachable: ${(err as Error).message}` };
     }
     if (checks.redis.ok) {
-      for (const s of await sourceStatuses({ config: ctx.current, inventory: ctx.inventory, queues: () => [], pollCounters: ctx.pollCounters })) {
+      for (const s of await sourceStatuses({
+        config: ctx.current,
+        inventory: ctx.inventory,
+        queues: () => [],
+        pollCounters: ctx.pollCounters,
+      })) {
         if (!s.enabled) continue;
         const ok = s.discoveredAt !== null && !(s.lastError && (s.lastSuccessAt === null || (s.lastPollAt ?? 0) > s.lastSuccessAt));
-        checks[`source:${s.name}`] = { ok, detail: s.discoveredAt === null ? 'not discovered yet' : ok ? `${s.machines ?? 0} machines` : (s.lastError ?? 'failing') };
+        checks[`source:${s.name}`] = {
+          ok,
+          detail: s.discoveredAt === null ? 'not discovered yet' : ok ? `${s.machines ?? 0} machines` : (s.lastError ?? 'failing'),
+        };
       }
     }
     const ready = Object.values(checks).every((c) => c.ok);

@@ -12,7 +12,11 @@ export async function registerQueueBoard(app: FastifyInstance, ctx: WebContext):
   const { FastifyAdapter } = await import('@bull-board/fastify');
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/queues');
-  const board = createBullBoard({ queues: (ctx.queues?.() ?? []).map((q) => new BullMQAdapter(q)), serverAdapter: serverAdapter as never, options: { uiConfig: { boardTitle: 'assessment-collector' } } });
+  const board = createBullBoard({
+    queues: (ctx.queues?.() ?? []).map((q) => new BullMQAdapter(q)),
+    serverAdapter: serverAdapter as never,
+    options: { uiConfig: { boardTitle: 'assessment-collector' } },
+  });
   let known = new Set((ctx.queues?.() ?? []).map((q) => q.name));
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/queues') || !ctx.queues) return;

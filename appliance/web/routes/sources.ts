@@ -9,7 +9,11 @@ import { checkSource, endpointOf, type SourceCheck } from '../source-check.js';
 type Raw = Record<string, unknown>;
 type Kind = 'vcenter' | 'hyperv';
 
-const DONE: Record<string, string> = { saved: 'Saved {}. The service picks the change up now.', removed: 'Removed {}.', pinned: 'Pinned the certificate of {}.' };
+const DONE: Record<string, string> = {
+  saved: 'Saved {}. The service picks the change up now.',
+  removed: 'Removed {}.',
+  pinned: 'Pinned the certificate of {}.',
+};
 
 function tlsMode(raw: Raw | null): string {
   const t = (raw?.tls ?? {}) as Raw;
@@ -24,7 +28,8 @@ function sourceForm(csrf: string, kind: Kind, src: Raw | null, action: string): 
   const v = (k: string) => (src?.[k] === undefined ? '' : String(src[k]));
   const t = (src?.tls ?? {}) as Raw;
   const mode = tlsMode(src);
-  const opt = (value: string, label: string, current: string) => h`<option value="${value}"${raw(value === current ? ' selected' : '')}>${label}</option>`;
+  const opt = (value: string, label: string, current: string) =>
+    h`<option value="${value}"${raw(value === current ? ' selected' : '')}>${label}</option>`;
   const hasPassword = src?.password !== undefined;
   const common = h`
   <label for="name">Name</label><input id="name" name="name" type="text" value="${v('name')}" required pattern="[A-Za-z0-9][A-Za-z0-9._-]{0,62}">
@@ -70,11 +75,17 @@ function hostMapText(map: unknown, http: boolean): string {
 /** "name = address[:port]" lines; a line that does not parse is an error naming it. */
 function parseHostMap(text: string): Record<string, string> | undefined {
   const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+  for (const line of text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const m = /^([^\s=]+)\s*=\s*([^\s:]+(?::\d{1,5})?)$/.exec(line);
     const name = m?.[1];
     const address = m?.[2];
-    if (!name || !address) throw new UserError(`host addresses: "${line}" is not "name = address[:port]".`, { fix: 'Write one host per line, e.g. hv01 = 10.0.0.11:5986' });
+    if (!name || !address)
+      throw new UserError(`host addresses: "${line}" is not "name = address[:port]".`, {
+        fix: 'Write one host per line, e.g. hv01 = 10.0.0.11:5986',
+      });
     out[name] = address;
   }
   return Object.keys(out).length ? out : undefined;
@@ -88,7 +99,10 @@ function toRaw(ctx: WebContext, f: Record<string, string>, existing: Raw | null)
   else {
     out.host = f.host?.trim() ?? '';
     out.cluster = f.cluster === 'true';
-    const hosts = (f.hosts ?? '').split(/[,\s]+/).map((x) => x.trim()).filter(Boolean);
+    const hosts = (f.hosts ?? '')
+      .split(/[,\s]+/)
+      .map((x) => x.trim())
+      .filter(Boolean);
     if (hosts.length) out.hosts = hosts;
     else delete out.hosts;
     out.transport = f.transport === 'http' ? 'http' : 'https';
@@ -108,7 +122,7 @@ function toRaw(ctx: WebContext, f: Record<string, string>, existing: Raw | null)
     }
   }
   if (f.password) out.password = { encrypted: ctx.secrets.encrypt(f.password) };
-  else if (!existing?.password) throw new UserError('a password is needed for a new source.', { fix: 'Type the account\'s password.' });
+  else if (!existing?.password) throw new UserError('a password is needed for a new source.', { fix: "Type the account's password." });
   const mode = f.tlsMode ?? 'system';
   if (mode === 'thumbprint') out.tls = { thumbprint: (f.thumbprint ?? '').trim() };
   else if (mode === 'caFile') out.tls = { caFile: (f.caFile ?? '').trim() };
@@ -127,7 +141,8 @@ function problemsText(err: unknown): string {
 
 function checkView(c: SourceCheck, csrf: string): Html {
   return h`<div class="card"><ul class="checks">${c.lines.map(
-    (l) => h`<li class="${l.status}"><strong>${l.title}</strong> — ${l.detail}${l.fix ? h`<br><span class="hint">What to do: ${l.fix}</span>` : ''}</li>`,
+    (l) =>
+      h`<li class="${l.status}"><strong>${l.title}</strong> — ${l.detail}${l.fix ? h`<br><span class="hint">What to do: ${l.fix}</span>` : ''}</li>`,
   )}</ul>
   ${c.certificate && c.offerPin ? h`<form method="post" action="/sources/${encodeURIComponent(c.source)}/pin">${csrfField(csrf)}<input type="hidden" name="thumbprint" value="${c.certificate.thumbprint}"><button type="submit">Pin this thumbprint</button> <code>${c.certificate.thumbprint}</code></form>` : ''}</div>`;
 }
@@ -161,16 +176,26 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
     const doneText = done ? DONE[done] : undefined;
     const flash = doneText && name ? { kind: 'ok' as const, text: doneText.replace('{}', name) } : null;
     return reply.type('text/html').send(
-      page({ title: 'Sources', nav: 'sources', csrf: csrf(req), flash }, h`
+      page(
+        { title: 'Sources', nav: 'sources', csrf: csrf(req), flash },
+        h`
       <p><a class="button" href="/sources/new?kind=vcenter">Add vCenter</a> <a class="button" href="/sources/new?kind=hyperv">Add Hyper-V host or cluster</a></p>
       ${table(['Name', 'Kind', 'Endpoint', 'User', 'Inventory', ''], rows)}
-      <p class="hint">Changes are written to ${ctx.configStore.file}; passwords are stored encrypted.</p>`),
+      <p class="hint">Changes are written to ${ctx.configStore.file}; passwords are stored encrypted.</p>`,
+      ),
     );
   });
 
   app.get('/sources/new', async (req, reply) => {
     const kind: Kind = query(req).kind === 'hyperv' ? 'hyperv' : 'vcenter';
-    return reply.type('text/html').send(page({ title: kind === 'vcenter' ? 'Add a vCenter' : 'Add Hyper-V hosts', nav: 'sources', csrf: csrf(req) }, sourceForm(csrf(req), kind, null, '/sources')));
+    return reply
+      .type('text/html')
+      .send(
+        page(
+          { title: kind === 'vcenter' ? 'Add a vCenter' : 'Add Hyper-V hosts', nav: 'sources', csrf: csrf(req) },
+          sourceForm(csrf(req), kind, null, '/sources'),
+        ),
+      );
   });
 
   app.post('/sources', async (req, reply) => {
@@ -182,7 +207,15 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
       await ctx.configStore.upsertSource(rawSource);
     } catch (err) {
       const shown = rawSource ? { ...rawSource, password: undefined } : ({ ...f, password: undefined, kind } as Raw);
-      return reply.code(400).type('text/html').send(page({ title: 'Add a source', nav: 'sources', csrf: csrf(req), flash: { kind: 'error', text: problemsText(err) } }, sourceForm(csrf(req), kind, shown, '/sources')));
+      return reply
+        .code(400)
+        .type('text/html')
+        .send(
+          page(
+            { title: 'Add a source', nav: 'sources', csrf: csrf(req), flash: { kind: 'error', text: problemsText(err) } },
+            sourceForm(csrf(req), kind, shown, '/sources'),
+          ),
+        );
     }
     await changed([rawSource.name as string]);
     return reply.redirect(`/sources?saved=${encodeURIComponent(String(rawSource.name))}`, 303);
@@ -190,8 +223,19 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
 
   app.get<{ Params: { name: string } }>('/sources/:name/edit', async (req, reply) => {
     const existing = ctx.configStore.rawSource(req.params.name);
-    if (!existing) return reply.code(404).type('text/html').send(page({ title: 'No such source', nav: 'sources', csrf: csrf(req) }, h`<p><a href="/sources">Back to sources</a></p>`));
-    return reply.type('text/html').send(page({ title: `Edit ${req.params.name}`, nav: 'sources', csrf: csrf(req) }, sourceForm(csrf(req), existing.kind as Kind, existing, `/sources/${encodeURIComponent(req.params.name)}`)));
+    if (!existing)
+      return reply
+        .code(404)
+        .type('text/html')
+        .send(page({ title: 'No such source', nav: 'sources', csrf: csrf(req) }, h`<p><a href="/sources">Back to sources</a></p>`));
+    return reply
+      .type('text/html')
+      .send(
+        page(
+          { title: `Edit ${req.params.name}`, nav: 'sources', csrf: csrf(req) },
+          sourceForm(csrf(req), existing.kind as Kind, existing, `/sources/${encodeURIComponent(req.params.name)}`),
+        ),
+      );
   });
 
   app.post<{ Params: { name: string } }>('/sources/:name', async (req, reply) => {
@@ -202,7 +246,20 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
       rawSource = toRaw(ctx, form(req), existing);
       await ctx.configStore.upsertSource(rawSource, req.params.name);
     } catch (err) {
-      return reply.code(400).type('text/html').send(page({ title: `Edit ${req.params.name}`, nav: 'sources', csrf: csrf(req), flash: { kind: 'error', text: problemsText(err) } }, sourceForm(csrf(req), existing.kind as Kind, { ...(rawSource ?? existing), password: existing.password }, `/sources/${encodeURIComponent(req.params.name)}`)));
+      return reply
+        .code(400)
+        .type('text/html')
+        .send(
+          page(
+            { title: `Edit ${req.params.name}`, nav: 'sources', csrf: csrf(req), flash: { kind: 'error', text: problemsText(err) } },
+            sourceForm(
+              csrf(req),
+              existing.kind as Kind,
+              { ...(rawSource ?? existing), password: existing.password },
+              `/sources/${encodeURIComponent(req.params.name)}`,
+            ),
+          ),
+        );
     }
     await changed([...new Set([req.params.name, String(rawSource.name)])]);
     return reply.redirect(`/sources?saved=${encodeURIComponent(String(rawSource.name))}`, 303);
@@ -229,9 +286,17 @@ export function registerSourceRoutes(app: FastifyInstance, ctx: WebContext): voi
     const result = await checkSource(cfg, ctx.log);
     const ok = result.lines.every((l) => l.status !== 'fail');
     return reply.type('text/html').send(
-      page({ title: `Validate ${cfg.name}`, nav: 'sources', csrf: csrf(req), flash: ok ? { kind: 'ok', text: 'All checks passed.' } : { kind: 'error', text: 'Some checks failed; see below.' } }, h`
+      page(
+        {
+          title: `Validate ${cfg.name}`,
+          nav: 'sources',
+          csrf: csrf(req),
+          flash: ok ? { kind: 'ok', text: 'All checks passed.' } : { kind: 'error', text: 'Some checks failed; see below.' },
+        },
+        h`
       <p class="muted">${cfg.kind === 'vcenter' ? 'vCenter' : 'Hyper-V'} at <code>${result.endpoint}</code></p>${checkView(result, csrf(req))}
-      <p><a class="button secondary" href="/sources">Back to sources</a> <a class="button secondary" href="/sources/${encodeURIComponent(cfg.name)}/edit">Edit</a></p>`),
+      <p><a class="button secondary" href="/sources">Back to sources</a> <a class="button secondary" href="/sources/${encodeURIComponent(cfg.name)}/edit">Edit</a></p>`,
+      ),
     );
   });
 }

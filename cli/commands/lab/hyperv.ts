@@ -4,11 +4,20 @@ import type { Command } from 'commander';
 export function register(lab: Command): void {
   lab
     .command('hyperv')
-    .description('serve simulated Hyper-V hosts (WinRM: HTTP with NTLM + message encryption, HTTPS with NTLM/Basic) for an estate file, on 127.0.0.1; prints the name -> port map as JSON')
+    .description(
+      'serve simulated Hyper-V hosts (WinRM: HTTP with NTLM + message encryption, HTTPS with NTLM/Basic) for an estate file, on 127.0.0.1; prints the name -> port map as JSON',
+    )
     .requiredOption('--estate <file>', 'estate YAML (see lab/estates/sample.yaml)')
     .option('--hosts <names>', 'comma-separated Hyper-V hosts to serve (default: all of the estate)')
-    .option('--users <names>', 'comma-separated accounts that may log in (as the client names them, e.g. collector or HV01\\collector)', 'collector')
-    .option('--denied-users <names>', 'comma-separated accounts that authenticate but are not administrators (every request: access denied)')
+    .option(
+      '--users <names>',
+      'comma-separated accounts that may log in (as the client names them, e.g. collector or HV01\\collector)',
+      'collector',
+    )
+    .option(
+      '--denied-users <names>',
+      'comma-separated accounts that authenticate but are not administrators (every request: access denied)',
+    )
     .option('--password-env <VAR>', "environment variable holding the accounts' password", 'LAB_HYPERV_PASSWORD')
     .option('--no-http', 'do not serve HTTP (5985-style, NTLM + message encryption)')
     .option('--no-https', 'do not serve HTTPS (5986-style, NTLM and Basic)')

@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 export function register(lab: Command): void {
   lab
     .command('up')
-    .description('start the whole lab: simulated vCenter and Hyper-V hosts, Redis if none answers, collectors, rollup workers and the web app')
+    .description(
+      'start the whole lab: simulated vCenter and Hyper-V hosts, Redis if none answers, collectors, rollup workers and the web app',
+    )
     .option('--estate <file>', 'estate YAML', 'lab/estates/sample.yaml')
     .option('--data-dir <dir>', 'where the lab keeps its config, secrets, Redis data and web app state', 'lab-data')
     .option('--port <n>', 'web app port (0: any free port)', '44368')
@@ -19,10 +21,20 @@ export function register(lab: Command): void {
       const { createLogger, setLogger } = await import('../../../common/log.js');
       const { runLabUp } = await import('../../run/lab-up.js');
       const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port ${opts.port} is not a port number.`, { fix: 'Use 1-65535, or 0 for any free port.' });
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UserError(`--port ${opts.port} is not a port number.`, { fix: 'Use 1-65535, or 0 for any free port.' });
       const log = createLogger({ level: opts.logLevel });
       setLogger(log);
-      const running = await runLabUp({ estateFile: opts.estate, dataDir: opts.dataDir, redisUrl: opts.redisUrl, webHost: opts.webHost, webPort: port, extraSources: opts.extraSources, noLabSources: opts.labSources === false, log });
+      const running = await runLabUp({
+        estateFile: opts.estate,
+        dataDir: opts.dataDir,
+        redisUrl: opts.redisUrl,
+        webHost: opts.webHost,
+        webPort: port,
+        extraSources: opts.extraSources,
+        noLabSources: opts.labSources === false,
+        log,
+      });
       process.stdout.write(running.banner);
       await new Promise<void>((resolve) => {
         let stopping = false;

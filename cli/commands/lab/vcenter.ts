@@ -11,7 +11,7 @@ export function register(lab: Command): void {
     .option('--vcenter <name>', 'which estate vCenter to serve (hosts[].vcenter)', 'vc01')
     .option('--port <n>', 'TCP port on 127.0.0.1 (0: any free port)', '8989')
     .option('--user <name>', 'the user that may log in', 'administrator@vsphere.local')
-    .option('--password-env <VAR>', 'environment variable holding that user\'s password', DEFAULT_PASSWORD_ENV)
+    .option('--password-env <VAR>', "environment variable holding that user's password", DEFAULT_PASSWORD_ENV)
     .option('--cert <file>', 'PEM certificate to present (default: a fresh self-signed one)')
     .option('--key <file>', 'PEM private key of --cert')
     .option('--delay-ms <n>', 'delay every SOAP answer (a slow vCenter)', '0')

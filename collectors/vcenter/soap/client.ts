@@ -5,7 +5,17 @@ import { UserError } from '../../../common/errors.js';
 import { checkPinnedPeer, explainTlsFailure, tlsOptions, type TlsSettings } from '../../../common/tls.js';
 import { BadResponseError, NotVimEndpointError, UnreachableError, VimFault, VimTimeoutError } from './errors.js';
 import { redactSnippet } from '../../../common/redact.js';
-import { DEFAULT_LIMITS, SaxReader, TreeBuilder, XmlLimitError, XmlRejected, child, type ParseLimits, type XmlEvents, type XmlNode } from '../../../common/xml/reader.js';
+import {
+  DEFAULT_LIMITS,
+  SaxReader,
+  TreeBuilder,
+  XmlLimitError,
+  XmlRejected,
+  child,
+  type ParseLimits,
+  type XmlEvents,
+  type XmlNode,
+} from '../../../common/xml/reader.js';
 import { envelope, type MoRef } from './xml.js';
 
 export interface VimClientOptions {
@@ -27,7 +37,17 @@ export interface VimClientOptions {
 
 // vim25 6.0 exists on every supported vCenter (6.0 - 8.x) and has every property we read.
 const SOAP_ACTION = 'urn:vim25/6.0';
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
 /**
@@ -88,7 +108,8 @@ export class VimClient {
     const status = await this.#exchange(method, self, body, builder);
     const root = builder.root;
     if (!root) throw new BadResponseError(this.endpoint, method, 'the response holds no XML element', status);
-    if (root.name !== 'Envelope') throw new NotVimEndpointError(this.endpoint, method, `${method} got an XML document <${root.name}>, not a SOAP envelope`, status);
+    if (root.name !== 'Envelope')
+      throw new NotVimEndpointError(this.endpoint, method, `${method} got an XML document <${root.name}>, not a SOAP envelope`, status);
     const content = child(root, 'Body')?.children?.[0];
     if (!content) throw new BadResponseError(this.endpoint, method, 'the SOAP body is empty', status);
     if (content.name === 'Fault') throw toFault(method, content);
@@ -103,7 +124,13 @@ export class VimClient {
   async callStream(method: string, self: MoRef, body: string, events: XmlEvents): Promise<void> {
     const router = new BodyRouter(events);
     const status = await this.#exchange(method, self, body, router);
-    if (router.rootName !== 'Envelope') throw new NotVimEndpointError(this.endpoint, method, `${method} got an XML document <${router.rootName}>, not a SOAP envelope`, status);
+    if (router.rootName !== 'Envelope')
+      throw new NotVimEndpointError(
+        this.endpoint,
+        method,
+        `${method} got an XML document <${router.rootName}>, not a SOAP envelope`,
+        status,
+      );
     if (router.fault.root) throw toFault(method, router.fault.root);
     if (!router.sawContent) throw new BadResponseError(this.endpoint, method, 'the SOAP body is empty', status);
     if (status !== 200) throw new BadResponseError(this.endpoint, method, `HTTP ${status} without a SOAP fault`, status);
@@ -183,7 +210,8 @@ export class VimClient {
       await feed(null);
     } catch (err) {
       res.body.destroy();
-      if (err instanceof XmlLimitError) throw new BadResponseError(this.endpoint, method, err.message, res.statusCode, { limit: err.limit, value: err.value });
+      if (err instanceof XmlLimitError)
+        throw new BadResponseError(this.endpoint, method, err.message, res.statusCode, { limit: err.limit, value: err.value });
       if (err instanceof XmlRejected) throw new BadResponseError(this.endpoint, method, err.message, res.statusCode);
       if (err === parseError) throw err;
       throw await this.#transportError(err, method);
@@ -241,8 +269,14 @@ async function readSome(body: AsyncIterable<unknown> & { destroy(): void }, max:
   }
   body.destroy();
   // Shown to the administrator: no control characters (terminal escapes) from a foreign server.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  return text.replace(/[\x00-\x1f\x7f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
+  return (
+    text
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+      .replace(/[\x00-\x1f\x7f]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, max)
+  );
 }
 
 function toFault(method: string, fault: XmlNode): VimFault {

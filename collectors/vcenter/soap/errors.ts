@@ -69,7 +69,13 @@ export class VimTimeoutError extends VimWireError {
   readonly timeoutMs: number;
   readonly whole: boolean;
   constructor(endpoint: string, method: string, timeoutMs: number, whole = false) {
-    super(endpoint, method, whole ? `${endpoint} did not complete its answer to ${method} within ${timeoutMs} ms.` : `${endpoint} did not answer ${method} within ${timeoutMs} ms.`);
+    super(
+      endpoint,
+      method,
+      whole
+        ? `${endpoint} did not complete its answer to ${method} within ${timeoutMs} ms.`
+        : `${endpoint} did not answer ${method} within ${timeoutMs} ms.`,
+    );
     this.name = 'VimTimeoutError';
     this.timeoutMs = timeoutMs;
     this.whole = whole;

@@ -23,7 +23,10 @@ export function counterName(c: PerfCounterInfo): string {
 
 /** PerformanceManager.perfCounter: every counter this server defines (ids differ between servers). */
 export async function perfCounters(caller: VimCaller, propertyCollector: MoRef, perfManager: MoRef): Promise<PerfCounterInfo[]> {
-  const objects = await retrieveAll(caller, propertyCollector, { propSet: [{ type: 'PerformanceManager', pathSet: ['perfCounter'] }], objectSet: [{ obj: perfManager }] });
+  const objects = await retrieveAll(caller, propertyCollector, {
+    propSet: [{ type: 'PerformanceManager', pathSet: ['perfCounter'] }],
+    objectSet: [{ obj: perfManager }],
+  });
   const infos: PerfCounterInfo[] = [];
   for (const o of objects) {
     for (const info of o.props.get('perfCounter')?.children ?? []) {
@@ -31,7 +34,8 @@ export async function perfCounters(caller: VimCaller, propertyCollector: MoRef, 
       const name = textOf(child(info, 'nameInfo'), 'key');
       const rollup = textOf(info, 'rollupType');
       const key = Number(textOf(info, 'key'));
-      if (group && name && rollup && Number.isFinite(key)) infos.push({ key, group, name, rollup, unit: textOf(child(info, 'unitInfo'), 'key') ?? '' });
+      if (group && name && rollup && Number.isFinite(key))
+        infos.push({ key, group, name, rollup, unit: textOf(child(info, 'unitInfo'), 'key') ?? '' });
     }
   }
   return infos;
@@ -90,7 +94,8 @@ export function queryPerfBody(items: readonly PerfQueryItem[]): string {
     const key = `${w.startSec}/${w.endSec}/${w.maxSample ?? ''}`;
     let time = times.get(key);
     if (time === undefined) {
-      time = el('startTime', iso(w.startSec)) + el('endTime', iso(w.endSec)) + (w.maxSample === undefined ? '' : el('maxSample', w.maxSample));
+      time =
+        el('startTime', iso(w.startSec)) + el('endTime', iso(w.endSec)) + (w.maxSample === undefined ? '' : el('maxSample', w.maxSample));
       times.set(key, time);
     }
     body += spec.head + time + spec.tail;
@@ -99,6 +104,11 @@ export function queryPerfBody(items: readonly PerfQueryItem[]): string {
 }
 
 /** QueryPerf, decoded while it streams in: every series goes to `consumer` as it is read. */
-export async function queryPerf(caller: VimCaller, perfManager: MoRef, items: readonly PerfQueryItem[], consumer: PerfSeriesConsumer): Promise<void> {
+export async function queryPerf(
+  caller: VimCaller,
+  perfManager: MoRef,
+  items: readonly PerfQueryItem[],
+  consumer: PerfSeriesConsumer,
+): Promise<void> {
   await caller.callStream('QueryPerf', perfManager, queryPerfBody(items), new QueryPerfDecoder(consumer));
 }

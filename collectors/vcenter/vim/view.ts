@@ -6,8 +6,18 @@ import { toMoRef, type VimCaller } from './caller.js';
 import type { ObjectSpec } from './property.js';
 
 /** CreateContainerView: a view of every object of `types` under `container`. */
-export async function createContainerView(caller: VimCaller, viewManager: MoRef, container: MoRef, types: readonly string[], recursive = true): Promise<MoRef> {
-  const res = await caller.call('CreateContainerView', viewManager, moRef('container', container) + types.map((t) => el('type', t)).join('') + el('recursive', recursive));
+export async function createContainerView(
+  caller: VimCaller,
+  viewManager: MoRef,
+  container: MoRef,
+  types: readonly string[],
+  recursive = true,
+): Promise<MoRef> {
+  const res = await caller.call(
+    'CreateContainerView',
+    viewManager,
+    moRef('container', container) + types.map((t) => el('type', t)).join('') + el('recursive', recursive),
+  );
   const view = toMoRef(child(res, 'returnval'));
   if (!view?.value) throw new BadResponseError(caller.endpoint, 'CreateContainerView', 'no view reference in the answer');
   return view;
@@ -24,7 +34,13 @@ export function containerViewObjects(view: MoRef): ObjectSpec {
 }
 
 /** Runs `use` with a fresh container view and destroys the view afterwards, whatever happened. */
-export async function withContainerView<T>(caller: VimCaller, viewManager: MoRef, container: MoRef, types: readonly string[], use: (view: MoRef) => Promise<T>): Promise<T> {
+export async function withContainerView<T>(
+  caller: VimCaller,
+  viewManager: MoRef,
+  container: MoRef,
+  types: readonly string[],
+  use: (view: MoRef) => Promise<T>,
+): Promise<T> {
   const view = await createContainerView(caller, viewManager, container, types);
   try {
     return await use(view);

@@ -1,13 +1,33 @@
 // Client side of NTLMv2 with extended session security, key exchange and MIC (MS-NLMP §3.1).
 import { randomBytes } from 'node:crypto';
 import { computeNtlmv2, encryptSessionKey, fileTime, hmacMd5, NegotiateFlags as F, ntlmv2Temp, ntowfv2 } from './crypto.js';
-import { AvId, decodeAvPairs, decodeChallenge, encodeAuthenticate, encodeAvPairs, encodeNegotiate, MIC_OFFSET, type AvPair } from './messages.js';
+import {
+  AvId,
+  decodeAvPairs,
+  decodeChallenge,
+  encodeAuthenticate,
+  encodeAvPairs,
+  encodeNegotiate,
+  MIC_OFFSET,
+  type AvPair,
+} from './messages.js';
 import { NtlmSession } from './session.js';
 
 /** What we ask for: Unicode, NTLM, sign + seal, extended session security, 128-bit, key exchange, version. */
 export const CLIENT_NEGOTIATE_FLAGS =
-  F.UNICODE | F.OEM | F.REQUEST_TARGET | F.SIGN | F.SEAL | F.NTLM | F.ALWAYS_SIGN | F.EXTENDED_SESSIONSECURITY |
-  F.TARGET_INFO | F.VERSION | F.NEGOTIATE_128 | F.KEY_EXCH | F.NEGOTIATE_56;
+  F.UNICODE |
+  F.OEM |
+  F.REQUEST_TARGET |
+  F.SIGN |
+  F.SEAL |
+  F.NTLM |
+  F.ALWAYS_SIGN |
+  F.EXTENDED_SESSIONSECURITY |
+  F.TARGET_INFO |
+  F.VERSION |
+  F.NEGOTIATE_128 |
+  F.KEY_EXCH |
+  F.NEGOTIATE_56;
 
 /** "DOMAIN\user" -> { domain, user }; "user@domain" and "user" are sent as the user name with an empty domain. */
 export function splitAccount(account: string): { domain: string; user: string } {

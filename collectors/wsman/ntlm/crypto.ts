@@ -36,14 +36,7 @@ export function ntowfv2FromHash(hash: Buffer, user: string, domain: string): Buf
 
 /** The NTLMv2 "temp" blob: version, time, client challenge and the AV pairs the client signs. */
 export function ntlmv2Temp(timestamp: Buffer, clientChallenge: Buffer, avPairs: Buffer): Buffer {
-  return Buffer.concat([
-    Buffer.from([1, 1, 0, 0, 0, 0, 0, 0]),
-    timestamp,
-    clientChallenge,
-    Buffer.alloc(4),
-    avPairs,
-    Buffer.alloc(4),
-  ]);
+  return Buffer.concat([Buffer.from([1, 1, 0, 0, 0, 0, 0, 0]), timestamp, clientChallenge, Buffer.alloc(4), avPairs, Buffer.alloc(4)]);
 }
 
 export interface Ntlmv2Response {

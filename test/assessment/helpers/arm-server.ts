@@ -91,26 +91,45 @@ export class ArmServer {
       call.status = status;
       json(res, status, payload, headers);
     };
-    const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) => send(status, { error: { code, message } }, headers);
+    const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+      send(status, { error: { code, message } }, headers);
 
     // Authentication first, as ARM does.
     const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
     const check = m ? this.tokens.verifyToken(m[1]!, this.url, this.revokedBeforeMs) : { ok: false as const, problem: 'missing' };
     if (!check.ok) {
-      return fail(401, m ? 'ExpiredAuthenticationToken' : 'AuthenticationFailed', m ? `The access token is invalid: ${check.problem}.` : "Authentication failed. The 'Authorization' header is missing.", { 'www-authenticate': 'Bearer authorization_uri="x", error="invalid_token"' });
+      return fail(
+        401,
+        m ? 'ExpiredAuthenticationToken' : 'AuthenticationFailed',
+        m ? `The access token is invalid: ${check.problem}.` : "Authentication failed. The 'Authorization' header is missing.",
+        { 'www-authenticate': 'Bearer authorization_uri="x", error="invalid_token"' },
+      );
     }
-    if (!apiVersion) return fail(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+    if (!apiVersion)
+      return fail(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     const fault = this.faults.find((f) => f.match.test(`${method} ${path}`));
     if (fault) {
       fault.times = (fault.times ?? 1) - 1;
       if (fault.times <= 0) this.faults.splice(this.faults.indexOf(fault), 1);
-      return fail(fault.status, fault.code ?? (fault.status === 429 ? 'TooManyRequests' : 'InternalServerError'), `injected ${fault.status}`, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
+      return fail(
+        fault.status,
+        fault.code ?? (fault.status === 429 ? 'TooManyRequests' : 'InternalServerError'),
+        `injected ${fault.status}`,
+        fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
+      );
     }
     if (this.denied) {
-      return fail(403, 'AuthorizationFailed', `The client 'x' with object id 'y' does not have authorization to perform action 'Microsoft.OffAzure/importSites/read' over scope '${path}' or the scope is invalid.`);
+      return fail(
+        403,
+        'AuthorizationFailed',
+        `The client 'x' with object id 'y' does not have authorization to perform action 'Microsoft.OffAzure/importSites/read' over scope '${path}' or the scope is invalid.`,
+      );
     }
     const { subscriptionId: sub, resourceGroup: rg } = this.opts;
-    const seg = /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+)(?:\/providers\/Microsoft\.OffAzure\/importSites\/([^/]+)(\/.*)?)?)?$/i.exec(path);
+    const seg =
+      /^\/subscriptions\/([^/]+)(?:\/resourceGroups\/([^/]+)(?:\/providers\/Microsoft\.OffAzure\/importSites\/([^/]+)(\/.*)?)?)?$/i.exec(
+        path,
+      );
     const opMatch = /^\/providers\/Microsoft\.OffAzure\/locations\/[^/]+\/operationStatuses\/([^/]+)$/i.exec(path);
     if (opMatch) {
       const op = this.operations.get(opMatch[1]!);
@@ -126,31 +145,60 @@ export class ArmServer {
     if (!g) return fail(404, 'InvalidResourceType', 'no route');
     if (g.toLowerCase() !== rg.toLowerCase()) return fail(404, 'ResourceGroupNotFound', `Resource group '${g}' could not be found.`);
     if (!site) {
-      if (apiVersion !== '2021-04-01') return fail(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid for resource groups here.`);
+      if (apiVersion !== '2021-04-01')
+        return fail(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid for resource groups here.`);
       return send(200, { id: path, name: rg, location: this.opts.location ?? 'westus2', properties: { provisioningState: 'Succeeded' } });
     }
     if (apiVersion !== (this.opts.apiVersion ?? '2023-06-06')) {
-      return fail(400, 'InvalidApiVersionParameter', `The api-version '${apiVersion}' is invalid. The supported versions are '2023-06-06'.`);
+      return fail(
+        400,
+        'InvalidApiVersionParameter',
+        `The api-version '${apiVersion}' is invalid. The supported versions are '2023-06-06'.`,
+      );
     }
     const siteId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.OffAzure/importSites/${site}`;
     if (!rest) {
       if (method === 'GET') {
-        if (!this.sites.has(site)) return fail(404, 'ResourceNotFound', `The Resource 'Microsoft.OffAzure/importSites/${site}' under resource group '${rg}' was not found.`);
-        return send(200, { id: siteId, name: site, type: 'Microsoft.OffAzure/importSites', location: this.opts.location ?? 'westus2', properties: { provisioningState: 'Succeeded' } });
+        if (!this.sites.has(site))
+          return fail(
+            404,
+            'ResourceNotFound',
+            `The Resource 'Microsoft.OffAzure/importSites/${site}' under resource group '${rg}' was not found.`,
+          );
+        return send(200, {
+          id: siteId,
+          name: site,
+          type: 'Microsoft.OffAzure/importSites',
+          location: this.opts.location ?? 'westus2',
+          properties: { provisioningState: 'Succeeded' },
+        });
       }
       if (method === 'PUT') {
         const b = JSON.parse(body.toString('utf8') || '{}') as { location?: string };
         if (!b.location) return fail(400, 'LocationRequired', 'The location property is required for this definition.');
         const op = randomUUID();
         this.operations.set(op, { polls: 0, site });
-        return send(201, { id: siteId, name: site, location: b.location, properties: { provisioningState: 'Creating' } }, { 'azure-asyncoperation': `${this.url}/providers/Microsoft.OffAzure/locations/${b.location}/operationStatuses/${op}?api-version=${apiVersion}`, 'retry-after': '0' });
+        return send(
+          201,
+          { id: siteId, name: site, location: b.location, properties: { provisioningState: 'Creating' } },
+          {
+            'azure-asyncoperation': `${this.url}/providers/Microsoft.OffAzure/locations/${b.location}/operationStatuses/${op}?api-version=${apiVersion}`,
+            'retry-after': '0',
+          },
+        );
       }
       return fail(405, 'MethodNotAllowed', method);
     }
-    if (!this.sites.has(site)) return fail(404, 'ResourceNotFound', `The Resource 'Microsoft.OffAzure/importSites/${site}' under resource group '${rg}' was not found.`);
+    if (!this.sites.has(site))
+      return fail(
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.OffAzure/importSites/${site}' under resource group '${rg}' was not found.`,
+      );
     if (rest === '/importUri' && method === 'POST') {
       const b = JSON.parse(body.toString('utf8') || '{}') as { importType?: string };
-      if (b.importType !== 'AzureMigrateCSV' && b.importType !== 'RVToolsXlsx') return fail(400, 'InvalidImportType', `importType ${String(b.importType)} is not supported.`);
+      if (b.importType !== 'AzureMigrateCSV' && b.importType !== 'RVToolsXlsx')
+        return fail(400, 'InvalidImportType', `importType ${String(b.importType)} is not supported.`);
       const name = randomUUID();
       const blobName = `${site}/${name}.csv`;
       this.jobs.push({ name, site, blobName, importType: b.importType, polls: 0, status: 'WaitingForUpload', errors: [], imported: 0 });
@@ -189,7 +237,8 @@ export class ArmServer {
       for (const col of ['Server name', 'Cores', 'Memory', 'OS name']) {
         if (!r[col]) job.errors.push({ rowNumber: i + 2, errorCode: 'MandatoryFieldMissing', errorMessage: `${col} is empty` });
       }
-      if (r.Cores && !(Number(r.Cores) > 0)) job.errors.push({ rowNumber: i + 2, errorCode: 'InvalidValue', errorMessage: `Cores "${r.Cores}" is not a positive number` });
+      if (r.Cores && !(Number(r.Cores) > 0))
+        job.errors.push({ rowNumber: i + 2, errorCode: 'InvalidValue', errorMessage: `Cores "${r.Cores}" is not a positive number` });
     });
     job.imported = rows.length - new Set(job.errors.map((e) => e.rowNumber)).size;
     job.status = job.errors.length > 0 ? 'Failed' : 'Completed';

@@ -27,8 +27,38 @@ export function makePki(): TestPki {
   o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=collector test CA');
   o('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  o('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext');
-  o('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'client.key', '-out', 'client.crt', '-days', '2', '-subj', '/CN=collector-appliance');
+  o(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  );
+  o(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'client.key',
+    '-out',
+    'client.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=collector-appliance',
+  );
   const clientPem = readFileSync(join(dir, 'client.key'), 'utf8') + readFileSync(join(dir, 'client.crt'), 'utf8');
   writeFileSync(join(dir, 'client.pem'), clientPem, { mode: 0o600 });
   return {
@@ -97,7 +127,10 @@ export class TokenServer {
   url = '';
   private server!: https.Server;
   private sockets!: Set<Socket>;
-  constructor(private readonly pki: TestPki, readonly opts: TokenServerOptions) {}
+  constructor(
+    private readonly pki: TestPki,
+    readonly opts: TokenServerOptions,
+  ) {}
 
   get issued(): number {
     return this.requests.filter((r) => r.grantType && r.ok).length;
@@ -155,26 +188,51 @@ export class TokenServer {
       const form = new URLSearchParams((await readBody(req)).toString('utf8'));
       const rec: TokenServer['requests'][number] = { path: url.pathname, grantType: form.get('grant_type') ?? undefined, ok: false };
       this.requests.push(rec);
-      if (form.get('grant_type') !== 'client_credentials') return json(res, 400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003: only client_credentials here' });
-      if (form.get('client_id') !== this.opts.clientId) return json(res, 400, { error: 'unauthorized_client', error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.` });
+      if (form.get('grant_type') !== 'client_credentials')
+        return json(res, 400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003: only client_credentials here' });
+      if (form.get('client_id') !== this.opts.clientId)
+        return json(res, 400, {
+          error: 'unauthorized_client',
+          error_description: `AADSTS700016: Application with identifier '${form.get('client_id')}' was not found in the directory.`,
+        });
       const scope = form.get('scope') ?? '';
-      const resource = scope.split(' ').find((s) => s.endsWith('/.default'))?.replace(/\/\.default$/, '');
-      if (!resource) return json(res, 400, { error: 'invalid_scope', error_description: 'AADSTS1002012: The provided value for scope is not valid.' });
+      const resource = scope
+        .split(' ')
+        .find((s) => s.endsWith('/.default'))
+        ?.replace(/\/\.default$/, '');
+      if (!resource)
+        return json(res, 400, { error: 'invalid_scope', error_description: 'AADSTS1002012: The provided value for scope is not valid.' });
       if (form.has('client_secret')) {
         rec.clientAuth = 'secret';
         if (!this.opts.clientSecret || form.get('client_secret') !== this.opts.clientSecret) {
-          return json(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.' });
+          return json(res, 401, {
+            error: 'invalid_client',
+            error_description:
+              'AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value.',
+          });
         }
       } else if (form.get('client_assertion_type') === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') {
         rec.clientAuth = 'assertion';
         const problem = this.checkAssertion(form.get('client_assertion') ?? '', `${this.url}/${t}/oauth2/v2.0/token`);
-        if (problem) return json(res, 401, { error: 'invalid_client', error_description: `AADSTS700027: Client assertion failed signature validation: ${problem}` });
+        if (problem)
+          return json(res, 401, {
+            error: 'invalid_client',
+            error_description: `AADSTS700027: Client assertion failed signature validation: ${problem}`,
+          });
       } else {
-        return json(res, 401, { error: 'invalid_client', error_description: 'AADSTS7000216: client_assertion or client_secret is required.' });
+        return json(res, 401, {
+          error: 'invalid_client',
+          error_description: 'AADSTS7000216: client_assertion or client_secret is required.',
+        });
       }
       rec.ok = true;
       const expiresIn = this.opts.expiresInSec ?? 3599;
-      return json(res, 200, { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: this.issue(resource, expiresIn) });
+      return json(res, 200, {
+        token_type: 'Bearer',
+        expires_in: expiresIn,
+        ext_expires_in: expiresIn,
+        access_token: this.issue(resource, expiresIn),
+      });
     }
     json(res, 404, { error: 'not_found', path: url.pathname });
   }
@@ -204,13 +262,29 @@ export class TokenServer {
   private issue(aud: string, expiresIn: number): string {
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-    const body = b64url(JSON.stringify({ aud, iss: `${this.url}/${this.opts.tenant}/v2.0`, tid: this.opts.tenant, appid: this.opts.clientId, iat: now, nbf: now, exp: now + expiresIn, jti: randomUUID(), iatMs: Date.now() }));
+    const body = b64url(
+      JSON.stringify({
+        aud,
+        iss: `${this.url}/${this.opts.tenant}/v2.0`,
+        tid: this.opts.tenant,
+        appid: this.opts.clientId,
+        iat: now,
+        nbf: now,
+        exp: now + expiresIn,
+        jti: randomUUID(),
+        iatMs: Date.now(),
+      }),
+    );
     const sig = b64url(createHmac('sha256', this.signingKey).update(`${header}.${body}`).digest());
     return `${header}.${body}.${sig}`;
   }
 
   /** Checks a bearer token as a resource server would: signature, audience, expiry; returns the claims or a problem. */
-  verifyToken(token: string, audience: string, revokedBeforeMs: number): { ok: true; claims: Record<string, unknown> } | { ok: false; problem: string } {
+  verifyToken(
+    token: string,
+    audience: string,
+    revokedBeforeMs: number,
+  ): { ok: true; claims: Record<string, unknown> } | { ok: false; problem: string } {
     const [h, p, s] = token.split('.');
     if (!h || !p || !s) return { ok: false, problem: 'malformed token' };
     const expect = b64url(createHmac('sha256', this.signingKey).update(`${h}.${p}`).digest());
@@ -247,10 +321,13 @@ export class ConnectProxy {
       }
       const target = new URL(req.url);
       this.forwarded.push(target.host);
-      const up = http.request({ host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers: req.headers }, (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      });
+      const up = http.request(
+        { host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
       up.on('error', () => res.destroy());
       req.pipe(up);
     });

@@ -6,7 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BlobServiceClient, StorageSharedKeyCredential, generateBlobSASQueryParameters, BlobSASPermissions, type ContainerClient } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+  BlobSASPermissions,
+  type ContainerClient,
+} from '@azure/storage-blob';
 
 /** Azurite's well-known development account (documented by Microsoft; not a secret). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -52,7 +58,23 @@ export class Azurite {
   async start(): Promise<this> {
     if (!this.port) this.port = await freePort();
     const main = join(process.cwd(), 'node_modules/azurite/dist/src/blob/main.js');
-    this.child = spawn(process.execPath, [main, '--blobHost', '127.0.0.1', '--blobPort', String(this.port), '--location', this.location, '--silent', '--skipApiVersionCheck', '--loose', '--disableTelemetry'], { stdio: 'ignore' });
+    this.child = spawn(
+      process.execPath,
+      [
+        main,
+        '--blobHost',
+        '127.0.0.1',
+        '--blobPort',
+        String(this.port),
+        '--location',
+        this.location,
+        '--silent',
+        '--skipApiVersionCheck',
+        '--loose',
+        '--disableTelemetry',
+      ],
+      { stdio: 'ignore' },
+    );
     await waitForPort(this.port, 20_000);
     return this;
   }
@@ -79,7 +101,13 @@ export class Azurite {
   /** A SAS URI for one blob, signed with the account key, as Azure Migrate hands out (create + write). */
   sasFor(container: string, blob: string, ttlMs = 3600_000): string {
     const sas = generateBlobSASQueryParameters(
-      { containerName: container, blobName: blob, permissions: BlobSASPermissions.parse('cw'), startsOn: new Date(Date.now() - 60_000), expiresOn: new Date(Date.now() + ttlMs) },
+      {
+        containerName: container,
+        blobName: blob,
+        permissions: BlobSASPermissions.parse('cw'),
+        startsOn: new Date(Date.now() - 60_000),
+        expiresOn: new Date(Date.now() + ttlMs),
+      },
       this.credential,
     ).toString();
     return `${this.url}/${container}/${blob}?${sas}`;

@@ -27,7 +27,12 @@ export class DceServer {
   revokedBeforeMs = 0;
   private server!: https.Server;
   private sockets!: Set<Socket>;
-  constructor(private readonly pki: TestPki, private readonly tokens: TokenServer, readonly ruleId: string, readonly audience = 'https://monitor.azure.com') {}
+  constructor(
+    private readonly pki: TestPki,
+    private readonly tokens: TokenServer,
+    readonly ruleId: string,
+    readonly audience = 'https://monitor.azure.com',
+  ) {}
 
   async start(): Promise<this> {
     this.server = https.createServer({ key: this.pki.serverKey, cert: this.pki.serverCert }, (req, res) => {
@@ -53,20 +58,30 @@ export class DceServer {
       json(res, status, { error: { code, message } }, headers);
     };
     if (req.method !== 'POST' || !m) return fail(404, 'NotFound', 'no such route');
-    if (url.searchParams.get('api-version') !== '2023-01-01') return fail(400, 'InvalidApiVersion', `api-version ${url.searchParams.get('api-version')} is not supported`);
+    if (url.searchParams.get('api-version') !== '2023-01-01')
+      return fail(400, 'InvalidApiVersion', `api-version ${url.searchParams.get('api-version')} is not supported`);
     const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-    const check = bearer ? this.tokens.verifyToken(bearer[1]!, this.audience, this.revokedBeforeMs) : { ok: false as const, problem: 'missing' };
+    const check = bearer
+      ? this.tokens.verifyToken(bearer[1]!, this.audience, this.revokedBeforeMs)
+      : { ok: false as const, problem: 'missing' };
     if (!check.ok) return fail(401, 'InvalidToken', `token: ${check.problem}`);
     if (m[1] !== this.ruleId) return fail(404, 'DcrNotFound', `data collection rule ${m[1]} not found`);
     if (req.headers['content-encoding'] !== 'gzip') return fail(400, 'InvalidContentEncoding', 'expected gzip');
     const text = gunzipSync(raw).toString('utf8');
     rec.bytes = Buffer.byteLength(text);
-    if (rec.bytes > this.limitBytes) return fail(413, 'ContentLengthLimitExceeded', `The request body is ${rec.bytes} bytes; the limit is ${this.limitBytes}.`);
+    if (rec.bytes > this.limitBytes)
+      return fail(413, 'ContentLengthLimitExceeded', `The request body is ${rec.bytes} bytes; the limit is ${this.limitBytes}.`);
     const rows = JSON.parse(text) as Record<string, unknown>[];
     if (!Array.isArray(rows)) return fail(400, 'InvalidPayload', 'expected a JSON array');
     rec.rows = rows.length;
     const fault = this.faults.shift();
-    if (fault && 'status' in fault) return fail(fault.status, fault.status === 429 ? 'TooManyRequests' : fault.status === 400 ? 'InvalidPayload' : 'ServiceError', fault.message ?? `injected ${fault.status}`, fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
+    if (fault && 'status' in fault)
+      return fail(
+        fault.status,
+        fault.status === 429 ? 'TooManyRequests' : fault.status === 400 ? 'InvalidPayload' : 'ServiceError',
+        fault.message ?? `injected ${fault.status}`,
+        fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
+      );
     this.rows.set(m[2]!, [...this.all(m[2]!), ...rows]);
     if (fault && 'kind' in fault) return fail(500, 'ServiceError', 'stored, but the answer was lost');
     rec.status = 204;

@@ -24,7 +24,11 @@ export function machine(over: Partial<Machine> & { diskGiB?: number[]; nicCount?
     cluster: 'Prod',
     datacenter: 'DC',
     disks: diskGiB.map((g, i) => ({ id: String(2000 + i), capacityBytes: g * GIB, label: `Hard disk ${i + 1}` })),
-    nics: Array.from({ length: nicCount }, (_, i) => ({ id: String(4000 + i), mac: `00:50:56:00:00:${(i + 16).toString(16)}`, network: 'VM Network' })),
+    nics: Array.from({ length: nicCount }, (_, i) => ({
+      id: String(4000 + i),
+      mac: `00:50:56:00:00:${(i + 16).toString(16)}`,
+      network: 'VM Network',
+    })),
     ipAddresses: [],
     ...rest,
   };

@@ -20,7 +20,10 @@ export class SinkEnv {
   tokens!: TokenServer;
 
   /** `secretEnv` names the environment variable the config reads the client secret from. */
-  constructor(private readonly tag: string, private readonly secretEnv: string) {
+  constructor(
+    private readonly tag: string,
+    private readonly secretEnv: string,
+  ) {
     process.env[secretEnv] = this.secret;
   }
 
@@ -60,7 +63,12 @@ export class SinkEnv {
   }
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000, detail = () => ''): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 60_000,
+  detail = () => '',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -15,7 +15,11 @@ import { expectedMachine } from '../../lab/hyperv/direct.js';
 
 const PASSWORD = 'Cli-Passw0rd!';
 let lab: ChildProcess;
-let info: { endpoints: Array<{ host: string; httpPort: number; httpsPort: number }>; sources: Array<Record<string, unknown>>; certificateThumbprint: string };
+let info: {
+  endpoints: Array<{ host: string; httpPort: number; httpsPort: number }>;
+  sources: Array<Record<string, unknown>>;
+  certificateThumbprint: string;
+};
 let dir: string;
 
 beforeAll(async () => {

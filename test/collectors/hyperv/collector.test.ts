@@ -65,7 +65,13 @@ function byMachine(samples: Sample[], id: string): Map<string, Sample> {
 }
 
 beforeAll(async () => {
-  lab = await startHypervLab({ estate, users: { collector: 'Lab-Passw0rd!', viewer: 'Lab-Passw0rd!' }, deniedUsers: ['viewer'], clock: () => now, log });
+  lab = await startHypervLab({
+    estate,
+    users: { collector: 'Lab-Passw0rd!', viewer: 'Lab-Passw0rd!' },
+    deniedUsers: ['viewer'],
+    clock: () => now,
+    log,
+  });
 });
 
 afterAll(async () => {

@@ -4,7 +4,9 @@ import { parseConfig } from '../../../config/load.js';
 import type { HypervSourceConfig } from '../../../config/schema/hyperv.js';
 
 function source(extra: Record<string, unknown>): HypervSourceConfig {
-  const cfg = parseConfig({ sources: [{ name: 'hv', kind: 'hyperv', host: 'HVCLU01', username: 'collector', password: { env: 'X' }, ...extra }] });
+  const cfg = parseConfig({
+    sources: [{ name: 'hv', kind: 'hyperv', host: 'HVCLU01', username: 'collector', password: { env: 'X' }, ...extra }],
+  });
   return cfg.sources[0] as HypervSourceConfig;
 }
 
@@ -21,7 +23,9 @@ describe('Hyper-V source config', () => {
 
   it('refuses Basic over HTTP and a malformed hostMap entry, naming the key and the fix', () => {
     expect(() => source({ transport: 'http', auth: 'basic' })).toThrow(/sources\[0\]\.auth[\s\S]*Basic authentication over plain HTTP/);
-    expect(() => source({ hostMap: { hv01: '127.0.0.1:port' } })).toThrow(/sources\[0\]\.hostMap\.hv01: expected "address" or "address:port"/);
+    expect(() => source({ hostMap: { hv01: '127.0.0.1:port' } })).toThrow(
+      /sources\[0\]\.hostMap\.hv01: expected "address" or "address:port"/,
+    );
     expect(() => source({ hostMap: { hv01: { address: '127.0.0.1', httpsPort: 70000 } } })).toThrow(/hostMap/);
   });
 });

@@ -36,7 +36,17 @@ describe('Hyper-V inventory join (simulator data, no wire)', () => {
   });
 
   it('maps power states, InstanceIDs and KVP items defensively', () => {
-    expect([2, 3, 6, 9, 10, 32768, 32769, 32770, null].map(powerStateOf)).toEqual(['poweredOn', 'poweredOff', 'suspended', 'suspended', 'poweredOn', 'suspended', 'suspended', 'poweredOn', 'poweredOff']);
+    expect([2, 3, 6, 9, 10, 32768, 32769, 32770, null].map(powerStateOf)).toEqual([
+      'poweredOn',
+      'poweredOff',
+      'suspended',
+      'suspended',
+      'poweredOn',
+      'suspended',
+      'suspended',
+      'poweredOn',
+      'poweredOff',
+    ]);
     expect(vmGuidOf('Microsoft:a1b2c3d4-1111-2222-3333-444455556666\\83F8638B\\0\\0\\L')).toBe('A1B2C3D4-1111-2222-3333-444455556666');
     expect(vmGuidOf('Microsoft:GuestNetwork\\A1B2C3D4-1111-2222-3333-444455556666\\X')).toBe('A1B2C3D4-1111-2222-3333-444455556666');
     expect(vmGuidOf('Microsoft:Definition\\x')).toBeNull();
@@ -45,7 +55,13 @@ describe('Hyper-V inventory join (simulator data, no wire)', () => {
       '<INSTANCE CLASSNAME="Msvm_KvpExchangeDataItem"><PROPERTY NAME="Data" TYPE="string"><VALUE>10.0.0.1;fe80::1</VALUE></PROPERTY><PROPERTY NAME="Name" TYPE="string"><VALUE>NetworkAddressIPv4</VALUE></PROPERTY></INSTANCE>',
       '<not xml',
     ]);
-    expect(guestFacts(kvp)).toEqual({ osName: 'Ubuntu & friends', osVersion: null, fqdn: null, architecture: null, ipAddresses: ['10.0.0.1', 'fe80::1'] });
+    expect(guestFacts(kvp)).toEqual({
+      osName: 'Ubuntu & friends',
+      osVersion: null,
+      fqdn: null,
+      architecture: null,
+      ipAddresses: ['10.0.0.1', 'fe80::1'],
+    });
   });
 
   it('keeps one machine per VM GUID when a VM shows on two nodes, preferring the running copy', async () => {

@@ -32,7 +32,9 @@ describe('Hyper-V perf sampler (simulator data, no wire)', () => {
       expect(resets).toBe(0);
       for (const v of world.vmsOn('hv02').filter((x) => x.powerState === 'poweredOn')) {
         const want = truth(world, v.vm.name, t0);
-        const got = new Map(samples.filter((s) => s.machine === machines.find((m) => m.name === v.vm.name)!.id).map((s) => [`${s.metric}|${s.instance}`, s]));
+        const got = new Map(
+          samples.filter((s) => s.machine === machines.find((m) => m.name === v.vm.name)!.id).map((s) => [`${s.metric}|${s.instance}`, s]),
+        );
         expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
         for (const [key, value] of want) {
           const s = got.get(key)!;
@@ -61,7 +63,10 @@ describe('Hyper-V perf sampler (simulator data, no wire)', () => {
     expect(after.some((s) => s.machine !== web && s.metric === 'cpu.usage.percent')).toBe(true);
     now += SLOT;
     const resumed = sampler.sample(await readPerf(reader), mapping, now).samples.filter((s) => s.machine === web);
-    expect(resumed.find((s) => s.metric === 'cpu.usage.percent')!.value).toBeCloseTo(truth(world, 'hv-web01', now - SLOT).get('cpu.usage.percent|')!, 6);
+    expect(resumed.find((s) => s.metric === 'cpu.usage.percent')!.value).toBeCloseTo(
+      truth(world, 'hv-web01', now - SLOT).get('cpu.usage.percent|')!,
+      6,
+    );
   });
 
   it('does not map counters of two VMs sharing a name on one host, and does not call them unknown', () => {
@@ -69,7 +74,14 @@ describe('Hyper-V perf sampler (simulator data, no wire)', () => {
     const mapping = new InventoryMapping([m('a'), m('b')]);
     const vp = (n: string, base: string): CimInstance => ({
       className: 'x',
-      properties: { Name: 'twin:Hv VP 0', PercentGuestRunTime: n, PercentGuestRunTime_Base: base, Timestamp_PerfTime: base, Frequency_PerfTime: '10000000', Timestamp_Sys100NS: null },
+      properties: {
+        Name: 'twin:Hv VP 0',
+        PercentGuestRunTime: n,
+        PercentGuestRunTime_Base: base,
+        Timestamp_PerfTime: base,
+        Frequency_PerfTime: '10000000',
+        Timestamp_Sys100NS: null,
+      },
     });
     const sampler = new PerfSampler();
     const empty = { memory: [], storage: [], network: [] };
@@ -84,7 +96,14 @@ describe('Hyper-V perf sampler (simulator data, no wire)', () => {
     const mapping = new InventoryMapping([{ id: 'm', name: 'vm', memoryMB: 4096, disks: [], nics: [] } as unknown as Machine]);
     const mem = (pressure: string, perf: string): CimInstance => ({
       className: 'x',
-      properties: { Name: 'vm', CurrentPressure: pressure, GuestVisiblePhysicalMemory: pressure === '0' ? '0' : '4096', Timestamp_PerfTime: perf, Frequency_PerfTime: '10000000', Timestamp_Sys100NS: null },
+      properties: {
+        Name: 'vm',
+        CurrentPressure: pressure,
+        GuestVisiblePhysicalMemory: pressure === '0' ? '0' : '4096',
+        Timestamp_PerfTime: perf,
+        Frequency_PerfTime: '10000000',
+        Timestamp_Sys100NS: null,
+      },
     });
     const sampler = new PerfSampler();
     const none = { vp: [], storage: [], network: [] };
@@ -97,7 +116,13 @@ describe('Hyper-V perf sampler (simulator data, no wire)', () => {
   it('maps a storage instance by its whole VHD path, else by a VHD file name that only one disk has', () => {
     const disk = (id: string, path: string) => ({ id, capacityBytes: 1, path });
     const mapping = new InventoryMapping([
-      { id: 'm1', name: 'a', memoryMB: 1, disks: [disk('d1', 'C:\\VMs\\a\\a-os.vhdx'), disk('d2', 'C:\\VMs\\a\\data.vhdx')], nics: [] } as unknown as Machine,
+      {
+        id: 'm1',
+        name: 'a',
+        memoryMB: 1,
+        disks: [disk('d1', 'C:\\VMs\\a\\a-os.vhdx'), disk('d2', 'C:\\VMs\\a\\data.vhdx')],
+        nics: [],
+      } as unknown as Machine,
       { id: 'm2', name: 'b', memoryMB: 1, disks: [disk('d3', 'D:\\VMs\\b\\data.vhdx')], nics: [] } as unknown as Machine,
     ]);
     expect(mapping.diskByInstance('C:-VMs-a-a-os.vhdx')).toEqual({ machine: 'm1', disk: 'd1' });
@@ -111,7 +136,9 @@ describe('Hyper-V perf sampler (simulator data, no wire)', () => {
   it('parses instance names robustly', () => {
     expect(vmNameOfVp('hv:app 02:Hv VP 3')).toBe('hv:app 02');
     expect(vmNameOfVp('_Total')).toBeNull();
-    expect(nicGuidOfInstance('a_b_Network Adapter_A1B2C3D4-1111-2222-3333-444455556666--0E2C7A9B-1111-2222-3333-444455556666')).toBe('0e2c7a9b-1111-2222-3333-444455556666');
+    expect(nicGuidOfInstance('a_b_Network Adapter_A1B2C3D4-1111-2222-3333-444455556666--0E2C7A9B-1111-2222-3333-444455556666')).toBe(
+      '0e2c7a9b-1111-2222-3333-444455556666',
+    );
     expect(nicGuidOfInstance('__DEVICE')).toBeNull();
   });
 });

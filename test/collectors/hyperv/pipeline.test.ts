@@ -39,11 +39,27 @@ describe('Hyper-V samples in the shared pipeline', () => {
     const w0 = Math.floor(Date.now() / WINDOW) * WINDOW - 2 * 86_400_000; // two days ago, on a window start
     let now = w0;
     process.env.HV_PIPE_PASSWORD = 'Pipe-Passw0rd!';
-    const lab: HypervLab = await startHypervLab({ estate: loadEstate('lab/estates/sample.yaml'), hosts: ['hv02'], users: { collector: 'Pipe-Passw0rd!' }, clock: () => now, log });
+    const lab: HypervLab = await startHypervLab({
+      estate: loadEstate('lab/estates/sample.yaml'),
+      hosts: ['hv02'],
+      users: { collector: 'Pipe-Passw0rd!' },
+      clock: () => now,
+      log,
+    });
     cleanups.push(() => lab.close());
     const config = parseConfig({
       redis: { url: 'redis://127.0.0.1:6379/4', prefix },
-      sources: [{ name: 'hv', kind: 'hyperv', host: 'hv02', transport: 'http', username: 'collector', password: { env: 'HV_PIPE_PASSWORD' }, hostMap: lab.hostMap() }],
+      sources: [
+        {
+          name: 'hv',
+          kind: 'hyperv',
+          host: 'hv02',
+          transport: 'http',
+          username: 'collector',
+          password: { env: 'HV_PIPE_PASSWORD' },
+          hostMap: lab.hostMap(),
+        },
+      ],
     });
     const { queue, connection } = createSamplesQueue(config);
     cleanups.push(async () => {
@@ -77,11 +93,15 @@ describe('Hyper-V samples in the shared pipeline', () => {
     expect(running.length).toBeGreaterThan(2);
     for (const m of running) {
       const want = new Map<string, number>();
-      for (let k = 0; k < 19; k++) for (const [key, v] of truth(lab.world, m.name, w0 + k * SLOT)) want.set(key, Math.max(want.get(key) ?? -Infinity, v));
+      for (let k = 0; k < 19; k++)
+        for (const [key, v] of truth(lab.world, m.name, w0 + k * SLOT)) want.set(key, Math.max(want.get(key) ?? -Infinity, v));
       for (const [key, peak] of want) {
         const [metric, instance] = key.split('|') as [string, string];
         const points = await readPoints(redis, prefix, { machine: m.id, metric: metric as never, instance, from: w0, to: w0 + 2 * WINDOW });
-        expect(points.map((p) => p.windowStart), `${m.name} ${key}`).toEqual([w0, w0 + WINDOW]);
+        expect(
+          points.map((p) => p.windowStart),
+          `${m.name} ${key}`,
+        ).toEqual([w0, w0 + WINDOW]);
         expect(points[0]!.samples).toBe(19);
         expect(points[1]!.samples).toBe(1);
         expect(Math.abs(points[0]!.peak - peak), `${m.name} ${key}`).toBeLessThan(Math.max(0.05, Math.abs(peak) * 1e-6));

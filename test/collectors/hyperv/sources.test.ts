@@ -27,14 +27,44 @@ describe('Hyper-V sources under the scheduler', () => {
     const log = createLogger({ level: 'silent' });
     // The lab runs 150x faster than real time, so 200 ms polls read 30 s of counters.
     const start = Date.now();
-    lab = await startHypervLab({ estate: loadEstate('lab/estates/sample.yaml'), hosts: ['hv02', 'hv03'], users: { collector: 'Good-Passw0rd!' }, clock: () => start + (Date.now() - start) * 150, log });
+    lab = await startHypervLab({
+      estate: loadEstate('lab/estates/sample.yaml'),
+      hosts: ['hv02', 'hv03'],
+      users: { collector: 'Good-Passw0rd!' },
+      clock: () => start + (Date.now() - start) * 150,
+      log,
+    });
     process.env.HV_SRC_GOOD = 'Good-Passw0rd!';
     process.env.HV_SRC_BAD = 'Bad-Passw0rd!';
     const cfg = (name: string, host: string, env: string) =>
-      hypervSource.parse({ name, kind: 'hyperv', host, transport: 'http', username: 'collector', password: { env }, hostMap: lab!.hostMap() });
+      hypervSource.parse({
+        name,
+        kind: 'hyperv',
+        host,
+        transport: 'http',
+        username: 'collector',
+        password: { env },
+        hostMap: lab!.hostMap(),
+      });
     const batches: Sample[][] = [];
-    const good = new SourceScheduler({ name: 'good', create: async () => createHypervCollector(cfg('good', 'hv02', 'HV_SRC_GOOD'), { log }), inventory: null, sink: (b) => void batches.push(b), pollIntervalMs: 200, inventoryIntervalMs: 600_000, log });
-    const bad = new SourceScheduler({ name: 'bad', create: async () => createHypervCollector(cfg('bad', 'hv03', 'HV_SRC_BAD'), { log }), inventory: null, sink: () => {}, pollIntervalMs: 200, inventoryIntervalMs: 600_000, log });
+    const good = new SourceScheduler({
+      name: 'good',
+      create: async () => createHypervCollector(cfg('good', 'hv02', 'HV_SRC_GOOD'), { log }),
+      inventory: null,
+      sink: (b) => void batches.push(b),
+      pollIntervalMs: 200,
+      inventoryIntervalMs: 600_000,
+      log,
+    });
+    const bad = new SourceScheduler({
+      name: 'bad',
+      create: async () => createHypervCollector(cfg('bad', 'hv03', 'HV_SRC_BAD'), { log }),
+      inventory: null,
+      sink: () => {},
+      pollIntervalMs: 200,
+      inventoryIntervalMs: 600_000,
+      log,
+    });
     good.start();
     bad.start();
     try {

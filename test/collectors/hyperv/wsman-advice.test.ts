@@ -1,9 +1,23 @@
 // The Hyper-V edge adds the admin advice the WS-Man layer cannot give, keeping the error's class and facts.
 import { describe, expect, it } from 'vitest';
 import { REQUIRED_GROUPS, withHypervAdvice } from '../../../collectors/hyperv/wsman-advice.js';
-import { WsmanAccessDeniedError, WsmanAuthError, WsmanInvalidNamespaceError, WsmanTimeoutError, type FaultInfo } from '../../../collectors/wsman/index.js';
+import {
+  WsmanAccessDeniedError,
+  WsmanAuthError,
+  WsmanInvalidNamespaceError,
+  WsmanTimeoutError,
+  type FaultInfo,
+} from '../../../collectors/wsman/index.js';
 
-const fault: FaultInfo = { code: 'Sender', subcode: 'AccessDenied', subcodeNamespace: '', wsmanFaultCode: 5, detail: null, message: 'Access is denied.', machine: 'hv01' };
+const fault: FaultInfo = {
+  code: 'Sender',
+  subcode: 'AccessDenied',
+  subcodeNamespace: '',
+  wsmanFaultCode: 5,
+  detail: null,
+  message: 'Access is denied.',
+  machine: 'hv01',
+};
 const EP = 'http://hv01:5985/wsman';
 
 describe('Hyper-V advice on WS-Man errors', () => {
@@ -21,7 +35,12 @@ describe('Hyper-V advice on WS-Man errors', () => {
   });
 
   it('invalid namespace: the Hyper-V role', () => {
-    const raw = new WsmanInvalidNamespaceError(EP, 'Invalid namespace', null, 'http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/*');
+    const raw = new WsmanInvalidNamespaceError(
+      EP,
+      'Invalid namespace',
+      null,
+      'http://schemas.microsoft.com/wbem/wsman/1/wmi/root/virtualization/v2/*',
+    );
     expect(raw.fix).not.toMatch(/Hyper-V/);
     const e = withHypervAdvice(raw) as WsmanInvalidNamespaceError;
     expect(e).toBeInstanceOf(WsmanInvalidNamespaceError);

@@ -32,7 +32,10 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('collector discover / collect (bu
     env.VC_LAB_PASSWORD = sim.password;
     dir = mkdtempSync(join(tmpdir(), 'vc-cli-'));
     deadPort = await closedPort();
-    writeFileSync(join(dir, 'good.yaml'), `sources:${source('lab-vc', sim.port, '\n    inventory: { pageSize: 10 }')}${source('gone-vc', deadPort)}\n`);
+    writeFileSync(
+      join(dir, 'good.yaml'),
+      `sources:${source('lab-vc', sim.port, '\n    inventory: { pageSize: 10 }')}${source('gone-vc', deadPort)}\n`,
+    );
     writeFileSync(join(dir, 'bad.yaml'), `sources:${source('gone-vc', deadPort)}\n`);
   });
   afterAll(async () => {
@@ -72,7 +75,10 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('collector discover / collect (bu
     const first = join(dir, 's1.ndjson');
     const r1 = await runCli(['collect', '--config', cfg, '--once', '--state-dir', state, '--out', first], { env });
     expect(r1.code, r1.stderr).toBe(0);
-    const lines1 = readFileSync(first, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines1 = readFileSync(first, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines1.length).toBeGreaterThan(1000); // the backfilled hour
     for (const s of lines1) expect(validateSample(s), JSON.stringify(validateSample.errors)).toBe(true);
 
@@ -80,7 +86,11 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('collector discover / collect (bu
     const second = join(dir, 's2.ndjson');
     const r2 = await runCli(['collect', '--config', cfg, '--once', '--state-dir', state, '--out', second], { env });
     expect(r2.code, r2.stderr).toBe(0);
-    const lines2 = readFileSync(second, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const lines2 = readFileSync(second, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(lines2.length).toBeGreaterThan(0);
     const key = (s: Pick<Sample, 'machine' | 'metric' | 'instance' | 'ts'>) => `${s.machine}|${s.metric}|${s.instance}|${s.ts}`;
     const seen = new Set(lines1.map(key));
@@ -93,7 +103,10 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('collector discover / collect (bu
     const cfg = join(dir, 'loop.yaml');
     writeFileSync(cfg, `sources:${source('lab-vc', sim.port)}\n`);
     const out = join(dir, 'loop.ndjson');
-    const child = spawn(process.execPath, [CLI, 'collect', '--config', cfg, '--out', out], { env: { ...process.env, ...env, COLLECTOR_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'collect', '--config', cfg, '--out', out], {
+      env: { ...process.env, ...env, COLLECTOR_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     const firstPoll = new Promise<void>((resolve) =>
       child.stderr.on('data', (d) => {

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../common/errors.js';
 import { vcenterError } from '../../../collectors/vcenter/errors.js';
-import { BadResponseError, NotVimEndpointError, UnreachableError, VimFault, VimTimeoutError } from '../../../collectors/vcenter/soap/errors.js';
+import {
+  BadResponseError,
+  NotVimEndpointError,
+  UnreachableError,
+  VimFault,
+  VimTimeoutError,
+} from '../../../collectors/vcenter/soap/errors.js';
 
 // Config keys of a vCenter source: the wire layer must not know them; the edge names them.
 const CONFIG_WORDS = /timeoutSec|vmsPerQuery|perf\.concurrency|\burl\b|\btls\b/;

@@ -18,7 +18,10 @@ import { PEERS, requirePeer } from '../../helpers/peers.js';
 import { SIM_BIN, startSim, type Sim } from './helpers/sim.js';
 
 /** An HTTPS server on 127.0.0.1 that is not a vCenter, answering every request with `reply`. */
-async function fakeServer(dir: string, reply: (res: import('node:http').ServerResponse) => void): Promise<{ server: Server; port: number; thumbprint: string }> {
+async function fakeServer(
+  dir: string,
+  reply: (res: import('node:http').ServerResponse) => void,
+): Promise<{ server: Server; port: number; thumbprint: string }> {
   // The simulator binary mints the certificate (no openssl needed).
   execFileSync(SIM_BIN, ['-gencert', dir], { stdio: 'ignore' });
   const cert = readFileSync(join(dir, 'cert.pem'));
@@ -92,7 +95,9 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('vCenter faults: clear errors, no
   });
 
   it('wrong pinned thumbprint is refused; the right pin, the CA file and insecure all work', async () => {
-    const wrong = new VcenterCollector(simConfig(sim, { tls: { thumbprint: Array(32).fill('AB').join(':') } }), { log: capturingLogger().log });
+    const wrong = new VcenterCollector(simConfig(sim, { tls: { thumbprint: Array(32).fill('AB').join(':') } }), {
+      log: capturingLogger().log,
+    });
     const err = await failure(wrong.discover());
     expect(err).toBeInstanceOf(TlsTrustError);
     expect(err.message).toMatch(/does not match the pinned thumbprint AB:AB/);
@@ -112,7 +117,9 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('vCenter faults: clear errors, no
       res.end('<html><body><h1>Welcome to nginx!</h1></body></html>');
     });
     servers.push(fake.server);
-    const c = new VcenterCollector(simConfig(sim, { url: `https://127.0.0.1:${fake.port}/sdk`, tls: { thumbprint: fake.thumbprint } }), { log: capturingLogger().log });
+    const c = new VcenterCollector(simConfig(sim, { url: `https://127.0.0.1:${fake.port}/sdk`, tls: { thumbprint: fake.thumbprint } }), {
+      log: capturingLogger().log,
+    });
     const err = await failure(c.discover());
     expect(err.message).toMatch(/is not a vSphere SDK endpoint: RetrieveServiceContent got HTTP 200 with text\/html/);
     expect(err.message).toMatch(/Welcome to nginx/);
@@ -123,10 +130,14 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('vCenter faults: clear errors, no
   it('hostile XML (DOCTYPE with an external entity) and oversize responses are refused', async () => {
     const xxe = await fakeServer(mkdtempSync(join(dir, 'xxe-')), (res) => {
       res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
-      res.end('<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><R>&x;</R></soapenv:Body></soapenv:Envelope>');
+      res.end(
+        '<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><R>&x;</R></soapenv:Body></soapenv:Envelope>',
+      );
     });
     servers.push(xxe.server);
-    const c = new VcenterCollector(simConfig(sim, { url: `https://127.0.0.1:${xxe.port}/sdk`, tls: { thumbprint: xxe.thumbprint } }), { log: capturingLogger().log });
+    const c = new VcenterCollector(simConfig(sim, { url: `https://127.0.0.1:${xxe.port}/sdk`, tls: { thumbprint: xxe.thumbprint } }), {
+      log: capturingLogger().log,
+    });
     const err = await failure(c.discover());
     expect(err.message).toMatch(/unacceptable response to RetrieveServiceContent: the document has a DOCTYPE/);
     expect(err.message).not.toMatch(/root:/);
@@ -139,7 +150,12 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('vCenter faults: clear errors, no
       res.end('</R></soapenv:Body></soapenv:Envelope>');
     });
     servers.push(big.server);
-    const client = new VimClient({ url: `https://127.0.0.1:${big.port}/sdk`, tls: { thumbprint: big.thumbprint }, timeoutMs: 10_000, limits: { maxBytes: 256 * 1024, maxDepth: 64 } });
+    const client = new VimClient({
+      url: `https://127.0.0.1:${big.port}/sdk`,
+      tls: { thumbprint: big.thumbprint },
+      timeoutMs: 10_000,
+      limits: { maxBytes: 256 * 1024, maxDepth: 64 },
+    });
     const tooBig = await failure(client.call('RetrieveServiceContent', { type: 'ServiceInstance', value: 'ServiceInstance' }));
     expect(tooBig.message).toMatch(/unacceptable response to RetrieveServiceContent: the response is larger than 256 KB/);
     await client.close();
@@ -192,7 +208,12 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('vCenter faults: clear errors, no
   it('keeps one session alive with CurrentTime, and backs off exponentially on repeated login failures', async () => {
     const logs = capturingLogger();
     const client = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutMs: 10_000 });
-    const live = new VimSession(client, { username: sim.username, password: () => new Secret(sim.password), log: logs.log, keepAliveSec: 0.5 });
+    const live = new VimSession(client, {
+      username: sim.username,
+      password: () => new Secret(sim.password),
+      log: logs.log,
+      keepAliveSec: 0.5,
+    });
     await live.ensure();
     await sim.control('/lab/stats?reset=1');
     await new Promise((r) => setTimeout(r, 2600));
@@ -203,7 +224,13 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('vCenter faults: clear errors, no
     await client.close();
 
     const badClient = new VimClient({ url: sim.url, tls: { thumbprint: sim.thumbprint }, timeoutMs: 10_000 });
-    const bad = new VimSession(badClient, { username: sim.username, password: () => new Secret('nope'), log: logs.log, backoffSec: 1, maxBackoffSec: 10 });
+    const bad = new VimSession(badClient, {
+      username: sim.username,
+      password: () => new Secret('nope'),
+      log: logs.log,
+      backoffSec: 1,
+      maxBackoffSec: 10,
+    });
     const waits: number[] = [];
     for (let i = 0; i < 3; i++) {
       await failure(bad.ensure());

@@ -9,10 +9,26 @@ import { startSim, type Sim, type SimShape } from './helpers/sim.js';
 const validateInventory = schemaValidator('inventory');
 
 const SHAPES: Array<{ title: string; shape: SimShape; pageSize: number }> = [
-  { title: 'two datacenters, clusters and standalone hosts, powered-off VMs and templates, paged at 10', shape: { datacenters: 2, clusters: 2, clusterHosts: 2, hosts: 1, vms: 3, poweredOff: 0.3, templates: 2 }, pageSize: 10 },
-  { title: 'standalone hosts only, all powered on, no templates, one page', shape: { datacenters: 1, clusters: 0, hosts: 3, vms: 4, poweredOff: 0, templates: 0 }, pageSize: 500 },
-  { title: 'many small clusters, paged at 25', shape: { datacenters: 3, clusters: 3, clusterHosts: 1, hosts: 0, vms: 5, poweredOff: 0.5, templates: 3 }, pageSize: 25 },
-  { title: 'datacenters inside folders (nested parent chains), paged at 10', shape: { datacenters: 2, folders: 2, clusters: 1, clusterHosts: 2, hosts: 1, vms: 2, poweredOff: 0.2, templates: 1 }, pageSize: 10 },
+  {
+    title: 'two datacenters, clusters and standalone hosts, powered-off VMs and templates, paged at 10',
+    shape: { datacenters: 2, clusters: 2, clusterHosts: 2, hosts: 1, vms: 3, poweredOff: 0.3, templates: 2 },
+    pageSize: 10,
+  },
+  {
+    title: 'standalone hosts only, all powered on, no templates, one page',
+    shape: { datacenters: 1, clusters: 0, hosts: 3, vms: 4, poweredOff: 0, templates: 0 },
+    pageSize: 500,
+  },
+  {
+    title: 'many small clusters, paged at 25',
+    shape: { datacenters: 3, clusters: 3, clusterHosts: 1, hosts: 0, vms: 5, poweredOff: 0.5, templates: 3 },
+    pageSize: 25,
+  },
+  {
+    title: 'datacenters inside folders (nested parent chains), paged at 10',
+    shape: { datacenters: 2, folders: 2, clusters: 1, clusterHosts: 2, hosts: 1, vms: 2, poweredOff: 0.2, templates: 1 },
+    pageSize: 10,
+  },
 ];
 
 function comparable(m: PeerMachine) {

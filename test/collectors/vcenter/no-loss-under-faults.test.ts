@@ -16,7 +16,9 @@ import { startVcenterLab, type VcenterLab } from '../../../lab/vcenter/index.js'
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const estate = loadEstate(join(ROOT, 'lab/estates/sample.yaml'));
-const on = estate.vms.filter((v) => v.host.platform === 'vmware' && v.host.vcenter === 'vc01' && !v.template && v.powerState === 'poweredOn');
+const on = estate.vms.filter(
+  (v) => v.host.platform === 'vmware' && v.host.vcenter === 'vc01' && !v.template && v.powerState === 'poweredOn',
+);
 const PASSWORD_ENV = `NO_LOSS_LAB_PW_${process.pid}`;
 const log = createLogger({ level: 'silent' });
 const SLOT = 20_000;
@@ -43,12 +45,19 @@ function collector(perf: Record<string, unknown> = {}): VcenterCollector {
 const seriesOf = (vm: EstateVm) => [
   'cpu.usage.percent|',
   'memory.usage.percent|',
-  ...vm.disks.flatMap((d) => ['disk.read.bytesPerSec', 'disk.write.bytesPerSec', 'disk.read.opsPerSec', 'disk.write.opsPerSec'].map((m) => `${m}|${d.id}`)),
+  ...vm.disks.flatMap((d) =>
+    ['disk.read.bytesPerSec', 'disk.write.bytesPerSec', 'disk.read.opsPerSec', 'disk.write.opsPerSec'].map((m) => `${m}|${d.id}`),
+  ),
   ...vm.nics.flatMap((n) => ['net.received.bytesPerSec', 'net.transmitted.bytesPerSec'].map((m) => `${m}|${n.id}`)),
 ];
 
 /** Slots missing and slots delivered more than once, per series, over (from, to]. */
-function check(samples: Sample[], machineOf: Map<string, EstateVm>, from: number, to: number): { expected: number; missing: string[]; duplicates: string[] } {
+function check(
+  samples: Sample[],
+  machineOf: Map<string, EstateVm>,
+  from: number,
+  to: number,
+): { expected: number; missing: string[]; duplicates: string[] } {
   const seen = new Map<string, number>();
   for (const s of samples) {
     const k = `${s.machine}|${s.metric}|${s.instance}|${s.ts}`;
@@ -161,8 +170,12 @@ describe('vCenter perf: no sample lost when a QueryPerf fails half-way', () => {
     });
     await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
     const cfg = vcenterSource.parse({
-      name: 'lab-vc01', kind: 'vcenter', url: `https://127.0.0.1:${(relay.address() as AddressInfo).port}/sdk`,
-      username: 'collector@vsphere.local', password: { env: PASSWORD_ENV }, tls: { thumbprint: lab.thumbprint },
+      name: 'lab-vc01',
+      kind: 'vcenter',
+      url: `https://127.0.0.1:${(relay.address() as AddressInfo).port}/sdk`,
+      username: 'collector@vsphere.local',
+      password: { env: PASSWORD_ENV },
+      tls: { thumbprint: lab.thumbprint },
       perf: { vmsPerQuery: 4, concurrency: 1, lookbackSamples: 3 },
     });
     // timeoutSec below the schema's minimum to keep the test short; the client takes it as given.
@@ -231,14 +244,33 @@ describe('vCenter perf through the scheduler: polls slower than the cadence are 
     // each poll (CurrentTime + QueryPerf batches) outlasts the 200-ms cadence, so ticks are skipped.
     const t0 = Date.now();
     const fast = () => START + (Date.now() - t0) * 100;
-    const slow = await startVcenterLab({ estate, users: [{ username: 'collector@vsphere.local', password: 'collector-Lab-1' }], clock: fast, delayMs: 250, log });
+    const slow = await startVcenterLab({
+      estate,
+      users: [{ username: 'collector@vsphere.local', password: 'collector-Lab-1' }],
+      clock: fast,
+      delayMs: 250,
+      log,
+    });
     const cfg = vcenterSource.parse({
-      name: 'lab-vc01', kind: 'vcenter', url: slow.url, username: 'collector@vsphere.local', password: { env: PASSWORD_ENV },
-      tls: { thumbprint: slow.thumbprint }, perf: { vmsPerQuery: 3, concurrency: 2, lookbackSamples: 3 },
+      name: 'lab-vc01',
+      kind: 'vcenter',
+      url: slow.url,
+      username: 'collector@vsphere.local',
+      password: { env: PASSWORD_ENV },
+      tls: { thumbprint: slow.thumbprint },
+      perf: { vmsPerQuery: 3, concurrency: 2, lookbackSamples: 3 },
     });
     const c = new VcenterCollector(cfg, { log });
     const samples: Sample[] = [];
-    const scheduler = new SourceScheduler({ name: 'lab-vc01', create: async () => c, inventory: null, sink: (b) => void samples.push(...b), pollIntervalMs: 200, inventoryIntervalMs: 3600_000, log });
+    const scheduler = new SourceScheduler({
+      name: 'lab-vc01',
+      create: async () => c,
+      inventory: null,
+      sink: (b) => void samples.push(...b),
+      pollIntervalMs: 200,
+      inventoryIntervalMs: 3600_000,
+      log,
+    });
     try {
       const machineOf = await discoverOn(c);
       scheduler.start();

@@ -158,7 +158,10 @@ describe.skipIf(requirePeer(PEERS.govmomiSim))('vCenter perf against govmomi sim
     await c.close();
 
     // The batch-mate's cpu series has no hole across the failed poll (its window started at its mark).
-    const mateCpu = all.filter((s) => s.machine === mate.id && s.metric === 'cpu.usage.percent').map((s) => s.ts).sort((a, b) => a - b);
+    const mateCpu = all
+      .filter((s) => s.machine === mate.id && s.metric === 'cpu.usage.percent')
+      .map((s) => s.ts)
+      .sort((a, b) => a - b);
     expect(new Set(mateCpu).size).toBe(mateCpu.length);
     const expected: number[] = [];
     for (let ts = mateCpu[0]!; ts <= mateCpu[mateCpu.length - 1]!; ts += 20_000) {

@@ -105,7 +105,14 @@ describe.skipIf(!simAvailable())('vim/ alone against the govmomi simulator', () 
     const endSec = Math.floor(now / 1000);
     const window = { startSec: endSec - 300, endSec, maxSample: 15 };
     const items = on.map((entity) => ({
-      spec: new PreparedQuerySpec({ entity, metricId: [{ counterId: cpu, instance: '' }, { counterId: diskRead, instance: '*' }], intervalId: 20 }),
+      spec: new PreparedQuerySpec({
+        entity,
+        metricId: [
+          { counterId: cpu, instance: '' },
+          { counterId: diskRead, instance: '*' },
+        ],
+        intervalId: 20,
+      }),
       window,
     }));
     const tuples: PerfSeries[] = [];

@@ -21,14 +21,34 @@ export function makeCert(cn = 'hv01.lab.local'): TestCert {
   const dir = mkdtempSync(join(tmpdir(), 'wsman-cert-'));
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '2',
-    '-keyout', keyFile, '-out', certFile, '-subj', `/CN=${cn}`,
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '2',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-subj',
+      `/CN=${cn}`,
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   const cert = readFileSync(certFile, 'utf8');
   return {
-    dir, cert, key: readFileSync(keyFile, 'utf8'), certFile,
+    dir,
+    cert,
+    key: readFileSync(keyFile, 'utf8'),
+    certFile,
     thumbprint: new X509Certificate(cert).fingerprint256,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -48,9 +68,16 @@ export function thing(i: number): Record<string, CimValue> {
     Tags: [`t${i}`, 'x\\y', 'z'],
     When: { datetime: `2024-03-01T09:12:${String(i % 60).padStart(2, '0')}.123Z` },
     Uptime: { interval: 'P0DT0H1M40S' },
-    Ref: { address: 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous', resourceUri: `${NS_URI}/Test_Thing`, selectors: { Name: `thing-${i}` } },
+    Ref: {
+      address: 'http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous',
+      resourceUri: `${NS_URI}/Test_Thing`,
+      selectors: { Name: `thing-${i}` },
+    },
     Items: [
-      renderEmbeddedInstance({ className: 'Test_KV', properties: { Name: 'OSName', Data: `Windows <${i}>`, Source: '2' } }, { Source: 'uint16' }),
+      renderEmbeddedInstance(
+        { className: 'Test_KV', properties: { Name: 'OSName', Data: `Windows <${i}>`, Source: '2' } },
+        { Source: 'uint16' },
+      ),
     ],
   };
 }
@@ -86,17 +113,23 @@ export function testBackend(o: BackendOptions): WsmanBackend {
       if (cls !== 'Test_Thing') throw new WsmanServerFault('InvalidClass', 'Invalid class ');
       return rows
         .filter((r) => !where || r[where[0]] === where[1])
-        .map((r): RenderedItem => ({
-          className: 'Test_Thing',
-          namespaceUri: NS_URI,
-          fragment: props !== null,
-          properties: props ? Object.fromEntries(props.map((p) => [p, r[p] ?? null])) : r,
-        }));
+        .map(
+          (r): RenderedItem => ({
+            className: 'Test_Thing',
+            namespaceUri: NS_URI,
+            fragment: props !== null,
+            properties: props ? Object.fromEntries(props.map((p) => [p, r[p] ?? null])) : r,
+          }),
+        );
     },
     get(req) {
       check(req.user);
       const row = rows.find((r) => r.Name === req.selectors.Name);
-      if (!row) throw new WsmanServerFault('InvalidSelectors', 'The WS-Management service cannot process the request because the request contained invalid selectors for the resource.');
+      if (!row)
+        throw new WsmanServerFault(
+          'InvalidSelectors',
+          'The WS-Management service cannot process the request because the request contained invalid selectors for the resource.',
+        );
       return { className: 'Test_Thing', namespaceUri: NS_URI, fragment: false, properties: row };
     },
     invoke(req) {
@@ -108,7 +141,10 @@ export function testBackend(o: BackendOptions): WsmanBackend {
         namespaceUri: NS_URI,
         fragment: false,
         properties: {
-          SettingData: renderEmbeddedInstance({ className: 'Test_Described', properties: { Path: paths[0] ?? null, Count: String(paths.length), Selector: req.selectors.Name ?? null } }),
+          SettingData: renderEmbeddedInstance({
+            className: 'Test_Described',
+            properties: { Path: paths[0] ?? null, Count: String(paths.length), Selector: req.selectors.Name ?? null },
+          }),
           ReturnValue: '0',
         },
       };

@@ -34,7 +34,8 @@ beforeAll(async () => {
   server = https.createServer({ cert: cert.cert, key: cert.key }, (req, res) => {
     req.resume();
     req.on('end', () => {
-      const envelope = '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><n:EnumerateResponse xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"><n:Items>';
+      const envelope =
+        '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><n:EnumerateResponse xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"><n:Items>';
       if (mode === 'declared') {
         res.writeHead(200, { 'content-type': 'application/soap+xml;charset=UTF-8', 'content-length': String(10 * 1024 * MB) });
         res.write(envelope);
@@ -57,8 +58,15 @@ afterAll(async () => {
 
 function client(limits: ConstructorParameters<typeof WsmanClient>[0]['limits'] = {}): WsmanClient {
   return new WsmanClient({
-    host: '127.0.0.1', port, scheme: 'https', auth: 'basic', username: 'collector', password: new Secret('pw'),
-    tls: { thumbprint: cert.thumbprint }, timeoutMs: 60_000, limits,
+    host: '127.0.0.1',
+    port,
+    scheme: 'https',
+    auth: 'basic',
+    username: 'collector',
+    password: new Secret('pw'),
+    tls: { thumbprint: cert.thumbprint },
+    timeoutMs: 60_000,
+    limits,
   });
 }
 

@@ -1,6 +1,13 @@
 // MS-NLMP §4.2.4 (NTLMv2) test vectors: keys, responses, messages and GSS_WrapEx, for both sides.
 import { describe, expect, it } from 'vitest';
-import { computeNtlmv2, deriveSessionKeys, encryptSessionKey, NegotiateFlags, ntlmv2Temp, ntowfv2 } from '../../../collectors/wsman/ntlm/crypto.js';
+import {
+  computeNtlmv2,
+  deriveSessionKeys,
+  encryptSessionKey,
+  NegotiateFlags,
+  ntlmv2Temp,
+  ntowfv2,
+} from '../../../collectors/wsman/ntlm/crypto.js';
 import { decodeAuthenticate, decodeAvPairs, decodeChallenge, encodeNegotiate, AvId } from '../../../collectors/wsman/ntlm/messages.js';
 import { NtlmClientContext } from '../../../collectors/wsman/ntlm/client.js';
 import { NtlmServerContext, NtlmAuthFailure } from '../../../lab/wsman-server/ntlm-acceptor.js';
@@ -117,20 +124,33 @@ describe('MS-NLMP 4.2.4 NTLMv2 vectors', () => {
 
   it('the server accepts the spec AUTHENTICATE message and unwraps the spec sealed message', () => {
     const lookup = (user: string, domain: string) => (user === 'User' && domain === 'Domain' ? 'Password' : undefined);
-    const server = new NtlmServerContext({ computerName: 'Server', domainName: 'Domain', lookup, testing: { serverChallenge: SERVER_CHALLENGE } });
+    const server = new NtlmServerContext({
+      computerName: 'Server',
+      domainName: 'Domain',
+      lookup,
+      testing: { serverChallenge: SERVER_CHALLENGE },
+    });
     server.challenge(encodeNegotiate(SPEC_FLAGS));
     const res = server.authenticate(SPEC_AUTHENTICATE);
     expect(res.account).toBe('Domain\\User');
     expect(res.session.unwrap(SEALED, SIGNATURE).equals(PLAINTEXT)).toBe(true);
 
-    const wrong = new NtlmServerContext({ computerName: 'Server', lookup: () => 'NotThePassword', testing: { serverChallenge: SERVER_CHALLENGE } });
+    const wrong = new NtlmServerContext({
+      computerName: 'Server',
+      lookup: () => 'NotThePassword',
+      testing: { serverChallenge: SERVER_CHALLENGE },
+    });
     wrong.challenge(encodeNegotiate(SPEC_FLAGS));
     expect(() => wrong.authenticate(SPEC_AUTHENTICATE)).toThrow(NtlmAuthFailure);
   });
 
   it('client and server complete a handshake with timestamp, MIC and channel binding', () => {
     const cbt = Buffer.alloc(16, 7);
-    const server = new NtlmServerContext({ computerName: 'HV01', lookup: (u) => (u === 'collector' ? 's3cret!' : undefined), channelBinding: cbt });
+    const server = new NtlmServerContext({
+      computerName: 'HV01',
+      lookup: (u) => (u === 'collector' ? 's3cret!' : undefined),
+      channelBinding: cbt,
+    });
     const client = new NtlmClientContext({ account: 'HV01\\collector', password: 's3cret!', channelBinding: cbt });
     const challenge = server.challenge(client.negotiate());
     const auth = client.authenticate(challenge);

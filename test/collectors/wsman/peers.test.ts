@@ -34,7 +34,10 @@ beforeAll(async () => {
   );
   const backend = testBackend({ count: COUNT });
   server = await startWsmanServer({
-    backend, users: USERS, computerName: 'HV01', maxBatchItems: 4,
+    backend,
+    users: USERS,
+    computerName: 'HV01',
+    maxBatchItems: 4,
     http: { port: 0 },
     https: { port: 0, cert: cert.cert, key: cert.key, basic: true, ntlm: true },
   });
@@ -62,8 +65,13 @@ describe.skipIf(requirePeer(PEERS.pywinrm))('pywinrm (python3-winrm) against the
   it('completes NTLM with message encryption over HTTP and enumerates every item through Pulls', async () => {
     const before = server.stats();
     const r = await pywinrm({
-      endpoint: `http://127.0.0.1:${server.httpPort}/wsman`, username: 'HV01\\collector', password: USERS['HV01\\collector'],
-      resource_uri: wmiResourceUri(TEST_NS), wql: 'SELECT Name FROM Test_Thing', max_elements: 4, encryption: 'always',
+      endpoint: `http://127.0.0.1:${server.httpPort}/wsman`,
+      username: 'HV01\\collector',
+      password: USERS['HV01\\collector'],
+      resource_uri: wmiResourceUri(TEST_NS),
+      wql: 'SELECT Name FROM Test_Thing',
+      max_elements: 4,
+      encryption: 'always',
     });
     expect(r.names).toEqual(NAMES);
     expect(r.pulls).toBe(Math.ceil(COUNT / 4) - 1);
@@ -75,8 +83,13 @@ describe.skipIf(requirePeer(PEERS.pywinrm))('pywinrm (python3-winrm) against the
   it('completes NTLM with channel binding over HTTPS', async () => {
     const bound = server.stats().channelBound;
     const r = await pywinrm({
-      endpoint: `https://127.0.0.1:${server.httpsPort}/wsman`, username: 'HV01\\collector', password: USERS['HV01\\collector'],
-      resource_uri: wmiResourceUri(TEST_NS), wql: "SELECT * FROM Test_Thing WHERE Name = 'thing-9'", max_elements: 100, encryption: 'auto',
+      endpoint: `https://127.0.0.1:${server.httpsPort}/wsman`,
+      username: 'HV01\\collector',
+      password: USERS['HV01\\collector'],
+      resource_uri: wmiResourceUri(TEST_NS),
+      wql: "SELECT * FROM Test_Thing WHERE Name = 'thing-9'",
+      max_elements: 100,
+      encryption: 'auto',
       ca_trust_path: cert.certFile,
     });
     expect(r.names).toEqual(['thing-9']);
@@ -86,16 +99,26 @@ describe.skipIf(requirePeer(PEERS.pywinrm))('pywinrm (python3-winrm) against the
 
   it('gets InvalidCredentialsError for a wrong password', async () => {
     const r = await pywinrm({
-      endpoint: `http://127.0.0.1:${server.httpPort}/wsman`, username: 'HV01\\collector', password: 'not-it',
-      resource_uri: wmiResourceUri(TEST_NS), wql: 'SELECT Name FROM Test_Thing', max_elements: 4, encryption: 'always',
+      endpoint: `http://127.0.0.1:${server.httpPort}/wsman`,
+      username: 'HV01\\collector',
+      password: 'not-it',
+      resource_uri: wmiResourceUri(TEST_NS),
+      wql: 'SELECT Name FROM Test_Thing',
+      max_elements: 4,
+      encryption: 'always',
     });
     expect(r.error).toBe('InvalidCredentialsError');
   });
 
   it('reads a fault (invalid namespace) with its WSManFault code through the encrypted channel', async () => {
     const r = await pywinrm({
-      endpoint: `http://127.0.0.1:${server.httpPort}/wsman`, username: 'HV01\\collector', password: USERS['HV01\\collector'],
-      resource_uri: wmiResourceUri('root/virtualization/v2'), wql: 'SELECT * FROM Msvm_ComputerSystem', max_elements: 4, encryption: 'always',
+      endpoint: `http://127.0.0.1:${server.httpPort}/wsman`,
+      username: 'HV01\\collector',
+      password: USERS['HV01\\collector'],
+      resource_uri: wmiResourceUri('root/virtualization/v2'),
+      wql: 'SELECT * FROM Msvm_ComputerSystem',
+      max_elements: 4,
+      encryption: 'always',
     });
     expect(r.error).toBe('WinRMError');
     expect(r.wsmanfault_code).toBe('2147749902');
@@ -104,8 +127,13 @@ describe.skipIf(requirePeer(PEERS.pywinrm))('pywinrm (python3-winrm) against the
   it('is refused with HTTP 500 when it sends plaintext over HTTP (AllowUnencrypted=false)', async () => {
     const before = server.stats().plaintextRefused;
     const r = await pywinrm({
-      endpoint: `http://127.0.0.1:${server.httpPort}/wsman`, username: 'HV01\\collector', password: USERS['HV01\\collector'],
-      resource_uri: wmiResourceUri(TEST_NS), wql: 'SELECT Name FROM Test_Thing', max_elements: 4, encryption: 'never',
+      endpoint: `http://127.0.0.1:${server.httpPort}/wsman`,
+      username: 'HV01\\collector',
+      password: USERS['HV01\\collector'],
+      resource_uri: wmiResourceUri(TEST_NS),
+      wql: 'SELECT Name FROM Test_Thing',
+      max_elements: 4,
+      encryption: 'never',
     });
     expect(r.error).toBe('WinRMTransportError');
     expect(r.code).toBe(500);
@@ -128,13 +156,29 @@ describe.skipIf(requirePeer(PEERS.wslenum))('wslenum (Debian wsl) over Basic', (
 
   async function wslenum(endpoint: string, noSsl: boolean, out: string, wql: string): Promise<{ names: string[]; responses: number }> {
     const env: NodeJS.ProcessEnv = {
-      ...process.env, PATH: pathWithUuidgen(), HOME: work, WSAUTOMATED: '1', KEEPHISTORY: '0', OUTPREFIX: out,
-      WSENDPOINT: endpoint, WSUSER: 'wsl', WSPASS: USERS.wsl, OUTLEVEL: '0',
+      ...process.env,
+      PATH: pathWithUuidgen(),
+      HOME: work,
+      WSAUTOMATED: '1',
+      KEEPHISTORY: '0',
+      OUTPREFIX: out,
+      WSENDPOINT: endpoint,
+      WSUSER: 'wsl',
+      WSPASS: USERS.wsl,
+      OUTLEVEL: '0',
     };
     if (noSsl) env.WSNOSSL = '1';
-    await run('wslenum', [wmiResourceUri(TEST_NS), '-dialect', 'http://schemas.microsoft.com/wbem/wsman/1/WQL', '-filter', wql, '-opti', '5'], { env, cwd: out, timeout: 60_000 });
-    const responses = readdirSync(out).filter((f) => /^response-\d+\.xml$/.test(f)).sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
-    const names = responses.flatMap((f) => [...readFileSync(join(out, f), 'utf8').matchAll(/<(?:\w+:)?Name>([^<]*)<\/(?:\w+:)?Name>/g)].map((m) => m[1] ?? ''));
+    await run(
+      'wslenum',
+      [wmiResourceUri(TEST_NS), '-dialect', 'http://schemas.microsoft.com/wbem/wsman/1/WQL', '-filter', wql, '-opti', '5'],
+      { env, cwd: out, timeout: 60_000 },
+    );
+    const responses = readdirSync(out)
+      .filter((f) => /^response-\d+\.xml$/.test(f))
+      .sort((a, b) => Number(a.match(/\d+/)![0]) - Number(b.match(/\d+/)![0]));
+    const names = responses.flatMap((f) =>
+      [...readFileSync(join(out, f), 'utf8').matchAll(/<(?:\w+:)?Name>([^<]*)<\/(?:\w+:)?Name>/g)].map((m) => m[1] ?? ''),
+    );
     return { names, responses: responses.length };
   }
 
@@ -151,4 +195,3 @@ describe.skipIf(requirePeer(PEERS.wslenum))('wslenum (Debian wsl) over Basic', (
     expect(r.names).toEqual(NAMES);
   });
 });
-

@@ -2,7 +2,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../../common/secret-value.js';
 import { TlsTrustError } from '../../../common/tls.js';
-import { WsmanClient, wmiResourceUri, parseEmbeddedInstance, propBigInt, propString, WsmanAuthError, WsmanAccessDeniedError, WsmanTimeoutError, WsmanInvalidNamespaceError, WsmanEnumerationContextError, WsmanTransportError, WsmanFault, connectWithFallback, type CimInstance, type WsmanClientOptions } from '../../../collectors/wsman/index.js';
+import {
+  WsmanClient,
+  wmiResourceUri,
+  parseEmbeddedInstance,
+  propBigInt,
+  propString,
+  WsmanAuthError,
+  WsmanAccessDeniedError,
+  WsmanTimeoutError,
+  WsmanInvalidNamespaceError,
+  WsmanEnumerationContextError,
+  WsmanTransportError,
+  WsmanFault,
+  connectWithFallback,
+  type CimInstance,
+  type WsmanClientOptions,
+} from '../../../collectors/wsman/index.js';
 import { withHypervAdvice } from '../../../collectors/hyperv/wsman-advice.js';
 import { startWsmanServer, type WsmanServerHandle } from '../../../lab/wsman-server/index.js';
 import { makeCert, testBackend, thing, TEST_NS, type TestCert } from './helpers.js';
@@ -122,10 +138,19 @@ describe('WS-Man client and server on loopback', () => {
 
   it('Get and Invoke round-trip selectors, array parameters and the embedded output', async () => {
     const c = client();
-    const out = await c.invoke(wmiResourceUri(TEST_NS, 'Test_Service'), 'Describe', { Name: 'svc' }, { Path: ['C:\\VMs\\a b.vhdx', 'D:\\x&y.vhdx'] });
+    const out = await c.invoke(
+      wmiResourceUri(TEST_NS, 'Test_Service'),
+      'Describe',
+      { Name: 'svc' },
+      { Path: ['C:\\VMs\\a b.vhdx', 'D:\\x&y.vhdx'] },
+    );
     expect(out.className).toBe('Describe_OUTPUT');
     expect(out.properties.ReturnValue).toBe('0');
-    expect(parseEmbeddedInstance(propString(out, 'SettingData')!).properties).toEqual({ Path: 'C:\\VMs\\a b.vhdx', Count: '2', Selector: 'svc' });
+    expect(parseEmbeddedInstance(propString(out, 'SettingData')!).properties).toEqual({
+      Path: 'C:\\VMs\\a b.vhdx',
+      Count: '2',
+      Selector: 'svc',
+    });
     const e = await c.get(wmiResourceUri(TEST_NS, 'Test_Thing'), { Name: 'missing' }).catch((x) => x);
     expect(e).toBeInstanceOf(WsmanFault);
     expect(e.fault.subcode).toBe('InvalidSelectors');
@@ -231,7 +256,15 @@ describe('WS-Man client and server on loopback', () => {
     expect(e.message).toContain('connection refused');
     await dead.close();
 
-    const base = { host: '127.0.0.1', port: deadPort, scheme: 'https' as const, auth: 'ntlm' as const, username: 'HV01\\collector', password: new Secret(USERS['HV01\\collector']), httpPort: server.httpPort };
+    const base = {
+      host: '127.0.0.1',
+      port: deadPort,
+      scheme: 'https' as const,
+      auth: 'ntlm' as const,
+      username: 'HV01\\collector',
+      password: new Secret(USERS['HV01\\collector']),
+      httpPort: server.httpPort,
+    };
     const fb = await connectWithFallback(base, false);
     expect(fb.endpoint).toBe(`http://127.0.0.1:${server.httpPort}/wsman`);
     expect(await fb.enumerateAll(ALL, { wql: "SELECT Name FROM Test_Thing WHERE Name = 'thing-5'" })).toHaveLength(1);
@@ -246,12 +279,25 @@ describe('WS-Man client and server on loopback', () => {
 describe('enumeration context expiry', () => {
   let short: WsmanServerHandle;
   beforeAll(async () => {
-    short = await startWsmanServer({ backend: testBackend({ count: 30 }), users: USERS, http: { port: 0 }, maxBatchItems: 5, enumerationTimeoutMs: 1500 });
+    short = await startWsmanServer({
+      backend: testBackend({ count: 30 }),
+      users: USERS,
+      http: { port: 0 },
+      maxBatchItems: 5,
+      enumerationTimeoutMs: 1500,
+    });
   });
   afterAll(async () => short?.close());
 
   it('a context idle past EnumerationTimeoutms -> WsmanEnumerationContextError; used contexts are single-use', async () => {
-    const c = new WsmanClient({ host: '127.0.0.1', port: short.httpPort!, scheme: 'http', auth: 'ntlm', username: 'collector', password: new Secret(USERS['HV01\\collector']) });
+    const c = new WsmanClient({
+      host: '127.0.0.1',
+      port: short.httpPort!,
+      scheme: 'http',
+      auth: 'ntlm',
+      username: 'collector',
+      password: new Secret(USERS['HV01\\collector']),
+    });
     let n = 0;
     const e = await (async () => {
       for await (const _ of c.enumerate(ALL, { wql: 'SELECT Name FROM Test_Thing' })) {
@@ -289,7 +335,14 @@ describe('enumerateAll restarts once after an expired context', () => {
   afterAll(async () => srv?.close());
 
   it('returns every item exactly once, from the second enumeration', async () => {
-    const c = new WsmanClient({ host: '127.0.0.1', port: srv.httpPort!, scheme: 'http', auth: 'ntlm', username: 'collector', password: new Secret(USERS['HV01\\collector']) });
+    const c = new WsmanClient({
+      host: '127.0.0.1',
+      port: srv.httpPort!,
+      scheme: 'http',
+      auth: 'ntlm',
+      username: 'collector',
+      password: new Secret(USERS['HV01\\collector']),
+    });
     const items = await c.enumerateAll(ALL, { wql: 'SELECT Name FROM Test_Thing' });
     expect(items.map((x) => x.properties.Name)).toEqual(Array.from({ length: 12 }, (_, i) => `thing-${i}`));
     expect(calls).toBe(2);
@@ -316,7 +369,15 @@ describe('timeouts', () => {
   afterAll(async () => slow?.close());
 
   const slowClient = (over: Partial<WsmanClientOptions>) =>
-    new WsmanClient({ host: '127.0.0.1', port: slow.httpPort!, scheme: 'http', auth: 'ntlm', username: 'HV01\\collector', password: new Secret(USERS['HV01\\collector']), ...over });
+    new WsmanClient({
+      host: '127.0.0.1',
+      port: slow.httpPort!,
+      scheme: 'http',
+      auth: 'ntlm',
+      username: 'HV01\\collector',
+      password: new Secret(USERS['HV01\\collector']),
+      ...over,
+    });
 
   it('the host answers w:TimedOut past OperationTimeout -> WsmanTimeoutError carrying the fault', async () => {
     const c = slowClient({ operationTimeoutSec: 1, timeoutMs: 20_000 });

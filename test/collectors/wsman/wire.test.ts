@@ -8,8 +8,19 @@ import { decryptMessage, encryptMessage, decodeSoap, EncryptionFramingError } fr
 import { enumerateRequest } from '../../../collectors/wsman/envelope.js';
 import { NtlmSession, NtlmIntegrityError } from '../../../collectors/wsman/ntlm/session.js';
 import {
-  parseEmbeddedInstance, renderEmbeddedInstance, parseWmiResourceUri, wmiResourceUri, wqlString, propBoolean, propBigInt, propArray,
-  WsmanAccessDeniedError, WsmanEnumerationContextError, WsmanInvalidNamespaceError, WsmanTimeoutError, WsmanFault,
+  parseEmbeddedInstance,
+  renderEmbeddedInstance,
+  parseWmiResourceUri,
+  wmiResourceUri,
+  wqlString,
+  propBoolean,
+  propBigInt,
+  propArray,
+  WsmanAccessDeniedError,
+  WsmanEnumerationContextError,
+  WsmanInvalidNamespaceError,
+  WsmanTimeoutError,
+  WsmanFault,
 } from '../../../collectors/wsman/index.js';
 
 // docs/winrm-wire.md §1.3: an optimized EnumerateResponse as Windows writes it (w:Items, w:EndOfSequence).
@@ -91,12 +102,20 @@ describe('faults', () => {
     };
     const denied = parse(faultEnvelope('Sender', 'w:AccessDenied', 5, 'Access is denied. '));
     expect(denied.e).toBeInstanceOf(WsmanAccessDeniedError);
-    expect(denied.f).toMatchObject({ code: 'Sender', subcode: 'AccessDenied', subcodeNamespace: 'http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd', wsmanFaultCode: 5, machine: 'hv01.lab.local' });
+    expect(denied.f).toMatchObject({
+      code: 'Sender',
+      subcode: 'AccessDenied',
+      subcodeNamespace: 'http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd',
+      wsmanFaultCode: 5,
+      machine: 'hv01.lab.local',
+    });
     const ns = parse(faultEnvelope('Receiver', 'w:InternalError', 2147749902, 'Invalid namespace ', true));
     expect(ns.e).toBeInstanceOf(WsmanInvalidNamespaceError);
     expect(ns.f.message).toBe('Invalid namespace');
     expect(ns.f.wsmanFaultCode).toBe(2147749902);
-    expect(parse(faultEnvelope('Receiver', 'wsen:InvalidEnumerationContext', 2150858779, 'expired')).e).toBeInstanceOf(WsmanEnumerationContextError);
+    expect(parse(faultEnvelope('Receiver', 'wsen:InvalidEnumerationContext', 2150858779, 'expired')).e).toBeInstanceOf(
+      WsmanEnumerationContextError,
+    );
     const pullTimeout = parse(faultEnvelope('Receiver', 'wsen:TimedOut', 2150858780, 'no data'));
     expect(pullTimeout.e).toBeInstanceOf(WsmanTimeoutError);
     expect(isPullTimeout(pullTimeout.f)).toBe(true);
@@ -134,7 +153,9 @@ describe('multipart/encrypted framing', () => {
     for (const text of ['<a/>', '--Encrypted Boundary--\r\n'.repeat(50), 'x'.repeat(70_000)]) {
       const body = encryptMessage(client, Buffer.from(text));
       expect(body.subarray(body.length - 24).toString()).toBe('--Encrypted Boundary--\r\n');
-      expect(body.toString('latin1')).toContain(`OriginalContent: type=application/soap+xml;charset=UTF-8;Length=${Buffer.byteLength(text)}\r\n`);
+      expect(body.toString('latin1')).toContain(
+        `OriginalContent: type=application/soap+xml;charset=UTF-8;Length=${Buffer.byteLength(text)}\r\n`,
+      );
       expect(decryptMessage(server, body).plaintext.toString()).toBe(text);
     }
   });
@@ -164,7 +185,13 @@ describe('request envelopes and resource URIs', () => {
   it('escapes the WQL and reads back as the same query and headers', () => {
     const wql = `SELECT * FROM Msvm_X WHERE InstanceID = ${wqlString("Microsoft:A\\B'c")} AND Size < 5 & 1`;
     const req = enumerateRequest(
-      { to: 'http://hv01:5985/wsman', resourceUri: wmiResourceUri('root\\virtualization\\v2'), maxEnvelopeSize: 512000, operationTimeoutSec: 60, sessionId: 'uuid:S' },
+      {
+        to: 'http://hv01:5985/wsman',
+        resourceUri: wmiResourceUri('root\\virtualization\\v2'),
+        maxEnvelopeSize: 512000,
+        operationTimeoutSec: 60,
+        sessionId: 'uuid:S',
+      },
       { wql, maxElements: 32000 },
     );
     const env = parseXml(req.xml);
@@ -176,8 +203,14 @@ describe('request envelopes and resource URIs', () => {
   });
 
   it('reads both resource URI forms', () => {
-    expect(parseWmiResourceUri(wmiResourceUri('root/cimv2', 'Win32_PerfRawData_X'))).toEqual({ namespace: 'root/cimv2', className: 'Win32_PerfRawData_X' });
-    expect(parseWmiResourceUri('http://schemas.dmtf.org/wbem/wscim/1/*', { __cimnamespace: 'root\\virtualization\\v2' })).toEqual({ namespace: 'root/virtualization/v2', className: '*' });
+    expect(parseWmiResourceUri(wmiResourceUri('root/cimv2', 'Win32_PerfRawData_X'))).toEqual({
+      namespace: 'root/cimv2',
+      className: 'Win32_PerfRawData_X',
+    });
+    expect(parseWmiResourceUri('http://schemas.dmtf.org/wbem/wscim/1/*', { __cimnamespace: 'root\\virtualization\\v2' })).toEqual({
+      namespace: 'root/virtualization/v2',
+      className: '*',
+    });
     expect(parseWmiResourceUri('http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd')).toBeNull();
   });
 });

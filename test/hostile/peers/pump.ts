@@ -32,15 +32,16 @@ export async function pump(res: ServerResponse, prefix: Buffer, opts: PumpOption
   });
   const write = async (buf: Buffer): Promise<void> => {
     meter.bytes += buf.length;
-    if (!res.write(buf)) await new Promise<void>((r) => {
-      const done = () => {
-        res.off('drain', done);
-        res.off('close', done);
-        r();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
+    if (!res.write(buf))
+      await new Promise<void>((r) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          r();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
   };
   await write(prefix);
   // The budget is the case's (the meter's), not this body's: a source that retries cannot make us send more.

@@ -32,7 +32,8 @@ const ENVELOPE_END = Buffer.from('</s:Body></s:Envelope>');
 function floodReply(mode: WinrmMode, res: ServerResponse, meter: SentMeter, maxBytes: number): void {
   res.writeHead(200, { 'content-type': 'application/soap+xml;charset=UTF-8', server: 'Microsoft-HTTPAPI/2.0' });
   res.flushHeaders();
-  const chunk = mode === 'flood' ? Buffer.from('<a/>'.repeat(16_384)) : mode === 'trickle' ? Buffer.from(' ') : Buffer.alloc(64 * 1024, 'x');
+  const chunk =
+    mode === 'flood' ? Buffer.from('<a/>'.repeat(16_384)) : mode === 'trickle' ? Buffer.from(' ') : Buffer.alloc(64 * 1024, 'x');
   const intervalMs = mode === 'trickle' ? 2000 : 0;
   pump(res, ENVELOPE, { chunk, intervalMs, maxBytes, suffix: ENVELOPE_END }, meter).catch(() => res.destroy());
 }
@@ -53,13 +54,20 @@ function multipartReply(req: IncomingMessage, res: ServerResponse, ntlm: WeakMap
   }
   // A sealed request: answer with a multipart/encrypted body that is junk from the boundary on.
   const junk = Buffer.concat([
-    Buffer.from('--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=999999\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n'),
+    Buffer.from(
+      '--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=999999\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n',
+    ),
     randomBytes(256 * 1024),
     Buffer.from('\r\n--Encrypted Boundary--\r\n'),
   ]);
   meter.bodies++;
   meter.bytes += junk.length;
-  res.writeHead(200, { 'content-type': 'multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"', 'content-length': String(junk.length) }).end(junk);
+  res
+    .writeHead(200, {
+      'content-type': 'multipart/encrypted;protocol="application/HTTP-SPNEGO-session-encrypted";boundary="Encrypted Boundary"',
+      'content-length': String(junk.length),
+    })
+    .end(junk);
 }
 
 export async function startHostileWinrm(mode: WinrmMode, opts: { maxBytes?: number } = {}): Promise<HostileWinrm> {
@@ -74,7 +82,9 @@ export async function startHostileWinrm(mode: WinrmMode, opts: { maxBytes?: numb
   } else {
     const cert = selfSignedCertificate({ commonName: 'hostile-winrm', ipAddresses: ['127.0.0.1'] });
     thumbprint = cert.thumbprint;
-    server = createHttpsServer({ cert: cert.cert, key: cert.key }, (req, res) => withBody(req, () => floodReply(mode, res, meter, maxBytes)));
+    server = createHttpsServer({ cert: cert.cert, key: cert.key }, (req, res) =>
+      withBody(req, () => floodReply(mode, res, meter, maxBytes)),
+    );
   }
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {

@@ -51,7 +51,9 @@ describe('Hyper-V simulator on the wire', () => {
   it('renders SELECT * (class elements) and projections (XmlFragment) with the same values, paging 2 items per batch', async () => {
     const c = client('hv02');
     const full = await c.enumerateAll(V2, { wql: "SELECT * FROM Msvm_ComputerSystem WHERE Caption = 'Virtual Machine'" });
-    const proj = await c.enumerateAll(V2, { wql: "SELECT Name, ElementName, EnabledState FROM Msvm_ComputerSystem WHERE Caption = 'Virtual Machine'" });
+    const proj = await c.enumerateAll(V2, {
+      wql: "SELECT Name, ElementName, EnabledState FROM Msvm_ComputerSystem WHERE Caption = 'Virtual Machine'",
+    });
     expect(full.length).toBe(lab.world.vmsOn('hv02').length);
     expect(full.length).toBeGreaterThan(2);
     expect(proj.map((i) => [propString(i, 'Name'), propString(i, 'ElementName'), propString(i, 'EnabledState')])).toEqual(
@@ -65,32 +67,62 @@ describe('Hyper-V simulator on the wire', () => {
   it('serves KVP items as embedded CIM-XML and the VHD settings through GetVirtualHardDiskSettingData', async () => {
     const c = client('hv01', 'https');
     const web = lab.world.vmByName('hv-web01');
-    const kvp = await c.enumerateAll(V2, { wql: `SELECT SystemName, GuestIntrinsicExchangeItems FROM Msvm_KvpExchangeComponent WHERE SystemName = '${web.guid}'` });
+    const kvp = await c.enumerateAll(V2, {
+      wql: `SELECT SystemName, GuestIntrinsicExchangeItems FROM Msvm_KvpExchangeComponent WHERE SystemName = '${web.guid}'`,
+    });
     expect(kvp).toHaveLength(1);
-    const items = new Map(propStrings(kvp[0]!, 'GuestIntrinsicExchangeItems').map((x) => parseEmbeddedInstance(x)).map((i: CimInstance) => [propString(i, 'Name'), propString(i, 'Data')]));
+    const items = new Map(
+      propStrings(kvp[0]!, 'GuestIntrinsicExchangeItems')
+        .map((x) => parseEmbeddedInstance(x))
+        .map((i: CimInstance) => [propString(i, 'Name'), propString(i, 'Data')]),
+    );
     expect(items.get('OSName')).toBe('Windows Server 2022 Datacenter');
     expect(items.get('FullyQualifiedDomainName')).toBe('hv-web01.lab.local');
     const svc = await c.get(wmiResourceUri('root/virtualization/v2', 'Msvm_ImageManagementService'), { Name: 'vhdsvc' });
     expect(propString(svc, 'SystemName')).toBe('HV01');
-    const out = await c.invoke(wmiResourceUri('root/virtualization/v2', 'Msvm_ImageManagementService'), 'GetVirtualHardDiskSettingData', { CreationClassName: 'Msvm_ImageManagementService', Name: 'vhdsvc', SystemCreationClassName: 'Msvm_ComputerSystem', SystemName: 'HV01' }, { Path: web.disks[0]!.path });
+    const out = await c.invoke(
+      wmiResourceUri('root/virtualization/v2', 'Msvm_ImageManagementService'),
+      'GetVirtualHardDiskSettingData',
+      {
+        CreationClassName: 'Msvm_ImageManagementService',
+        Name: 'vhdsvc',
+        SystemCreationClassName: 'Msvm_ComputerSystem',
+        SystemName: 'HV01',
+      },
+      { Path: web.disks[0]!.path },
+    );
     expect(propString(out, 'ReturnValue')).toBe('0');
     const sd = parseEmbeddedInstance(propString(out, 'SettingData')!);
-    expect(sd.properties).toMatchObject({ Path: web.disks[0]!.path, Type: '3', MaxInternalSize: String(127 * 1024 ** 3), VirtualDiskId: `{${web.disks[0]!.virtualDiskId}}` });
-    const missing = await c.invoke(wmiResourceUri('root/virtualization/v2', 'Msvm_ImageManagementService'), 'GetVirtualHardDiskSettingData', { Name: 'vhdsvc' }, { Path: 'C:\\nope.vhdx' });
+    expect(sd.properties).toMatchObject({
+      Path: web.disks[0]!.path,
+      Type: '3',
+      MaxInternalSize: String(127 * 1024 ** 3),
+      VirtualDiskId: `{${web.disks[0]!.virtualDiskId}}`,
+    });
+    const missing = await c.invoke(
+      wmiResourceUri('root/virtualization/v2', 'Msvm_ImageManagementService'),
+      'GetVirtualHardDiskSettingData',
+      { Name: 'vhdsvc' },
+      { Path: 'C:\\nope.vhdx' },
+    );
     expect(propString(missing, 'ReturnValue')).not.toBe('0');
   });
 
   it('answers root/MSCluster only on cluster nodes: a standalone host says invalid namespace', async () => {
     const nodes = await client('hv01').enumerateAll(wmiResourceUri('root/MSCluster'), { wql: 'SELECT Name, State FROM MSCluster_Node' });
     expect(nodes.map((n) => propString(n, 'Name'))).toEqual(['hv01', 'hv02']);
-    await expect(client('hv03').enumerateAll(wmiResourceUri('root/MSCluster'), { wql: 'SELECT Name FROM MSCluster_Node' })).rejects.toBeInstanceOf(WsmanInvalidNamespaceError);
+    await expect(
+      client('hv03').enumerateAll(wmiResourceUri('root/MSCluster'), { wql: 'SELECT Name FROM MSCluster_Node' }),
+    ).rejects.toBeInstanceOf(WsmanInvalidNamespaceError);
   });
 
   it('faults like Windows on an unknown class, bad WQL, a concrete class with a filter and an unknown property', async () => {
     const c = client('hv03');
     await expect(c.enumerateAll(V2, { wql: 'SELECT * FROM Msvm_Nothing' })).rejects.toThrow(WsmanFault);
     await expect(c.enumerateAll(V2, { wql: 'SELECT * FROM' })).rejects.toThrow(/WQL|query/i);
-    await expect(c.enumerateAll(wmiResourceUri('root/virtualization/v2', 'Msvm_ComputerSystem'), { wql: 'SELECT * FROM Msvm_ComputerSystem' })).rejects.toThrow(/class name must be/);
+    await expect(
+      c.enumerateAll(wmiResourceUri('root/virtualization/v2', 'Msvm_ComputerSystem'), { wql: 'SELECT * FROM Msvm_ComputerSystem' }),
+    ).rejects.toThrow(/class name must be/);
     await expect(c.enumerateAll(V2, { wql: 'SELECT Bogus FROM Msvm_ComputerSystem' })).rejects.toThrow(/no property Bogus/);
     await expect(c.enumerateAll(wmiResourceUri('root/cimv2'), { wql: 'SELECT * FROM Win32_Process' })).rejects.toThrow(WsmanFault);
     // A plain concrete-class enumeration without a filter works, and lists checkpoints too (which is why the collector filters).

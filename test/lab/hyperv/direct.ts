@@ -20,7 +20,11 @@ export function directReader(world: HypervWorld, hostName: string, counter?: { n
   return {
     async enumerateAll(uri, opts) {
       if (counter) counter.n++;
-      const items = backend.enumerate({ ...parse(uri), filter: opts?.wql ? { dialect: 'http://schemas.microsoft.com/wbem/wsman/1/WQL', text: opts.wql } : undefined, user: 'test' });
+      const items = backend.enumerate({
+        ...parse(uri),
+        filter: opts?.wql ? { dialect: 'http://schemas.microsoft.com/wbem/wsman/1/WQL', text: opts.wql } : undefined,
+        user: 'test',
+      });
       return items.map((i) => ({ className: i.className, properties: i.properties as CimInstance['properties'] }));
     },
     async invoke(uri, method, selectors, params) {
@@ -48,7 +52,9 @@ export function expectedMachine(v: SimVm, source: string, cluster: string | null
     instanceId: vm.instanceUuid.toUpperCase(),
     cpuCores: vm.cpus,
     memoryMB: vm.memoryMB,
-    os: on ? { name: vm.os.name, id: null, version: vm.os.version, architecture: 'x64' } : { name: null, id: null, version: null, architecture: null },
+    os: on
+      ? { name: vm.os.name, id: null, version: vm.os.version, architecture: 'x64' }
+      : { name: null, id: null, version: null, architecture: null },
     firmware: vm.generation === 2 ? 'uefi' : 'bios',
     powerState: v.powerState,
     host: v.host,
@@ -100,9 +106,14 @@ export function truth(world: HypervWorld, vmName: string, t0: number): Map<strin
   v.nics.forEach((n) => {
     const id = n.guid.toLowerCase();
     const inst = String(4000 + n.index);
-    out.set(`net.received.bytesPerSec|${id}`, workloadValue(w.netReceivedBytesPerSec, k('netReceivedBytesPerSec', inst), t0, SLOT_SEC, false));
-    out.set(`net.transmitted.bytesPerSec|${id}`, workloadValue(w.netTransmittedBytesPerSec, k('netTransmittedBytesPerSec', inst), t0, SLOT_SEC, false));
+    out.set(
+      `net.received.bytesPerSec|${id}`,
+      workloadValue(w.netReceivedBytesPerSec, k('netReceivedBytesPerSec', inst), t0, SLOT_SEC, false),
+    );
+    out.set(
+      `net.transmitted.bytesPerSec|${id}`,
+      workloadValue(w.netTransmittedBytesPerSec, k('netTransmittedBytesPerSec', inst), t0, SLOT_SEC, false),
+    );
   });
   return out;
 }
-

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { matches, parseWql, project, WqlError } from '../../../lab/hyperv/wql.js';
 
-const vm = { Caption: 'Virtual Machine', Name: 'A1B2', ElementName: "o'brien\\box", EnabledState: '2', Notes: ['x'], OtherEnabledState: null };
+const vm = {
+  Caption: 'Virtual Machine',
+  Name: 'A1B2',
+  ElementName: "o'brien\\box",
+  EnabledState: '2',
+  Notes: ['x'],
+  OtherEnabledState: null,
+};
 
 describe('WQL subset', () => {
   it('parses SELECT * and projections, case-insensitively', () => {

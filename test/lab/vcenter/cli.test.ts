@@ -12,11 +12,27 @@ afterAll(async () => {
 
 describe('collector lab vcenter', () => {
   it('prints URL, thumbprint and login hint, serves logins, and stops cleanly on SIGINT', async () => {
-    const child = spawn(process.execPath, [CLI, 'lab', 'vcenter', '--estate', 'lab/estates/sample.yaml', '--port', '0', '--user', 'cli@vsphere.local', '--password-env', 'E1_LAB_PW'], {
-      cwd: ROOT,
-      env: { ...process.env, E1_LAB_PW: 'cli-secret-1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'lab',
+        'vcenter',
+        '--estate',
+        'lab/estates/sample.yaml',
+        '--port',
+        '0',
+        '--user',
+        'cli@vsphere.local',
+        '--password-env',
+        'E1_LAB_PW',
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, E1_LAB_PW: 'cli-secret-1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     child.stderr.on('data', (d) => (err += d));
@@ -59,7 +75,9 @@ describe('collector lab vcenter', () => {
   });
 
   it('names the estate vCenters when asked for one that is not there', async () => {
-    const r = await runCli(['lab', 'vcenter', '--estate', 'lab/estates/sample.yaml', '--port', '0', '--vcenter', 'vc99'], { env: { ...process.env, LAB_VCENTER_PASSWORD: 'x' } });
+    const r = await runCli(['lab', 'vcenter', '--estate', 'lab/estates/sample.yaml', '--port', '0', '--vcenter', 'vc99'], {
+      env: { ...process.env, LAB_VCENTER_PASSWORD: 'x' },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('vc99');
     expect(r.stderr).toContain('vc01');

@@ -98,7 +98,9 @@ describe('vCenter collector against the lab vCenter', () => {
       expect(m.disks.map((d) => ({ id: d.id, capacityBytes: d.capacityBytes, path: d.path, type: d.type }))).toEqual(
         vm.disks.map((d) => ({ id: d.id, capacityBytes: d.capacityBytes, path: d.path, type: d.type })),
       );
-      expect(m.nics.map((n) => ({ id: n.id, mac: n.mac, network: n.network }))).toEqual(vm.nics.map((n) => ({ id: n.id, mac: n.mac, network: n.network })));
+      expect(m.nics.map((n) => ({ id: n.id, mac: n.mac, network: n.network }))).toEqual(
+        vm.nics.map((n) => ({ id: n.id, mac: n.mac, network: n.network })),
+      );
     }
     expect(lab.calls().RetrievePropertiesEx).toBe(1);
     expect(lab.calls().ContinueRetrievePropertiesEx).toBeGreaterThan(0);
@@ -128,7 +130,9 @@ describe('vCenter collector against the lab vCenter', () => {
       const vm = byId.get(s.machine);
       if (!vm) wrong.push(`unknown machine ${s.machine}`);
       else if (s.ts % 20_000 !== 0 || s.intervalSec !== 20 || Math.abs(s.value - expectedValue(vm, s)) > 1e-9) {
-        wrong.push(`${vm.name} ${s.metric} ${s.instance} @${s.ts} (interval ${s.intervalSec}): got ${s.value}, want ${expectedValue(vm, s)}`);
+        wrong.push(
+          `${vm.name} ${s.metric} ${s.instance} @${s.ts} (interval ${s.intervalSec}): got ${s.value}, want ${expectedValue(vm, s)}`,
+        );
       }
     }
     expect(wrong.slice(0, 10)).toEqual([]);

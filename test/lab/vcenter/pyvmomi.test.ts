@@ -37,11 +37,27 @@ const noPyvmomi = requirePeer(PEERS.pyvmomi);
 
 beforeAll(async () => {
   if (noPyvmomi) return;
-  lab = await startVcenterLab({ estate, users: [{ username: 'reader@vsphere.local', password: PASSWORD }], log: createLogger({ level: 'warn' }) });
-  started = Date.now();
-  const out = await runPython([join(ROOT, 'test/lab/vcenter/vcenter_pyvmomi.py'), '127.0.0.1', String(lab.port), 'reader@vsphere.local', '--perf', 'sql01', '--page-size', '7'], {
-    LAB_VC_PASSWORD: PASSWORD,
+  lab = await startVcenterLab({
+    estate,
+    users: [{ username: 'reader@vsphere.local', password: PASSWORD }],
+    log: createLogger({ level: 'warn' }),
   });
+  started = Date.now();
+  const out = await runPython(
+    [
+      join(ROOT, 'test/lab/vcenter/vcenter_pyvmomi.py'),
+      '127.0.0.1',
+      String(lab.port),
+      'reader@vsphere.local',
+      '--perf',
+      'sql01',
+      '--page-size',
+      '7',
+    ],
+    {
+      LAB_VC_PASSWORD: PASSWORD,
+    },
+  );
   py = JSON.parse(out) as PyOut;
 });
 
@@ -158,7 +174,8 @@ describe.skipIf(noPyvmomi)('lab vCenter read by pyVmomi', () => {
     const vm = vmwareVms.find((v) => v.name === 'sql01') as EstateVm;
     const expected = new Set<string>(['cpu.usage.average|', 'mem.usage.average|']);
     vm.disks.forEach((_, i) => {
-      for (const c of ['read', 'write', 'numberReadAveraged', 'numberWriteAveraged']) expected.add(`virtualDisk.${c}.average|${diskSlot(i).instance}`);
+      for (const c of ['read', 'write', 'numberReadAveraged', 'numberWriteAveraged'])
+        expected.add(`virtualDisk.${c}.average|${diskSlot(i).instance}`);
     });
     for (const n of vm.nics) for (const c of ['received', 'transmitted']) expected.add(`net.${c}.average|${n.id}`);
     for (const c of ['received', 'transmitted']) expected.add(`net.${c}.average|`);
@@ -180,7 +197,14 @@ describe.skipIf(noPyvmomi)('lab vCenter read by pyVmomi', () => {
         if (group === 'cpu') want = toHundredths(rate('cpu', ''));
         else if (group === 'mem') want = toHundredths(rate('memory', ''));
         else if (group === 'virtualDisk') {
-          const key = ({ read: 'diskReadBytesPerSec', write: 'diskWriteBytesPerSec', numberReadAveraged: 'diskReadOpsPerSec', numberWriteAveraged: 'diskWriteOpsPerSec' } as const)[name as 'read']!;
+          const key = (
+            {
+              read: 'diskReadBytesPerSec',
+              write: 'diskWriteBytesPerSec',
+              numberReadAveraged: 'diskReadOpsPerSec',
+              numberWriteAveraged: 'diskWriteOpsPerSec',
+            } as const
+          )[name as 'read']!;
           want = name.startsWith('number') ? toOps(rate(key, disk!.id)) : toKBps(rate(key, disk!.id));
         } else {
           const key = name === 'received' ? 'netReceivedBytesPerSec' : 'netTransmittedBytesPerSec';

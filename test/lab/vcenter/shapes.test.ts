@@ -25,7 +25,13 @@ const estate = buildEstate({
     { name: 'b1.lab', platform: 'vmware', vcenter: 'vcB', datacenter: 'DC9', cluster: 'Other' },
   ],
   vms: [
-    { name: 'wide', host: 'a1.lab', cpus: 16, disks: Array.from({ length: 17 }, (_, i) => ({ sizeGB: 10 + i, type: i % 3 === 0 ? 'eagerZeroedThick' : 'thin' })), nics: [{ network: 'A' }, { network: 'B' }, { network: 'C' }] },
+    {
+      name: 'wide',
+      host: 'a1.lab',
+      cpus: 16,
+      disks: Array.from({ length: 17 }, (_, i) => ({ sizeGB: 10 + i, type: i % 3 === 0 ? 'eagerZeroedThick' : 'thin' })),
+      nics: [{ network: 'A' }, { network: 'B' }, { network: 'C' }],
+    },
     { name: 'nonet', host: 'a2.lab', nics: [], os: { name: 'Microsoft Windows Server 2003 (32-bit)', id: 'winNetStandardGuest' } },
     { name: 'sleepy', host: 'a2.lab', powerState: 'suspended' },
     { name: 'off', host: 'a1.lab', powerState: 'poweredOff' },
@@ -40,7 +46,15 @@ beforeAll(async () => {
   process.env[PASSWORD_ENV] = PASSWORD;
   lab = await startVcenterLab({ estate, vcenter: 'vcA', users: [{ username: USER, password: PASSWORD }], log });
   collector = createVcenterCollector(
-    vcenterSource.parse({ name: 'shapes', kind: 'vcenter', url: lab.url, username: USER, password: { env: PASSWORD_ENV }, tls: { thumbprint: lab.thumbprint }, inventory: { pageSize: 10 } }),
+    vcenterSource.parse({
+      name: 'shapes',
+      kind: 'vcenter',
+      url: lab.url,
+      username: USER,
+      password: { env: PASSWORD_ENV },
+      tls: { thumbprint: lab.thumbprint },
+      inventory: { pageSize: 10 },
+    }),
     { log },
   );
 });
@@ -74,7 +88,9 @@ describe('lab vCenter estate shapes, read by the collector', () => {
     for (const s of reads.filter((x) => x.instance === '2016')) {
       expect(s.value).toBe(toKBps(estateRate(estate.seed, wide, 'diskReadBytesPerSec', '2016', s.ts)) * 1024);
     }
-    expect(new Set(samples.filter((s) => s.metric === 'net.received.bytesPerSec').map((s) => s.instance))).toEqual(new Set(['4000', '4001', '4002']));
+    expect(new Set(samples.filter((s) => s.metric === 'net.received.bytesPerSec').map((s) => s.instance))).toEqual(
+      new Set(['4000', '4001', '4002']),
+    );
   });
 });
 
@@ -100,9 +116,19 @@ describe('lab vCenter at 50,000 VMs', () => {
 
   it('pages every VM exactly once and answers QueryPerf for the last one', async () => {
     const vim = c.vim!;
-    const viewRes = await vim.call('CreateContainerView', 'ViewManager', 'ViewManager', '<container type="Folder">group-d1</container><type>VirtualMachine</type><recursive>true</recursive>');
+    const viewRes = await vim.call(
+      'CreateContainerView',
+      'ViewManager',
+      'ViewManager',
+      '<container type="Folder">group-d1</container><type>VirtualMachine</type><recursive>true</recursive>',
+    );
     const view = childText(viewRes.response!, 'returnval')!;
-    let r = await vim.call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', viewSpec(view, 'VirtualMachine', ['name'], 5000));
+    let r = await vim.call(
+      'RetrievePropertiesEx',
+      'PropertyCollector',
+      'propertyCollector',
+      viewSpec(view, 'VirtualMachine', ['name'], 5000),
+    );
     const names = new Set<string>();
     let pages = 0;
     for (;;) {
@@ -118,9 +144,16 @@ describe('lab vCenter at 50,000 VMs', () => {
     expect(names.has('big-50000')).toBe(true);
 
     const last = big.vms[49_999]!;
-    const perf = await vim.call('QueryPerf', 'PerformanceManager', 'PerfMgr', `<querySpec><entity type="VirtualMachine">vm-${last.index + 1000}</entity><maxSample>2</maxSample><metricId><counterId>148</counterId><instance>4000</instance></metricId><intervalId>20</intervalId></querySpec>`);
+    const perf = await vim.call(
+      'QueryPerf',
+      'PerformanceManager',
+      'PerfMgr',
+      `<querySpec><entity type="VirtualMachine">vm-${last.index + 1000}</entity><maxSample>2</maxSample><metricId><counterId>148</counterId><instance>4000</instance></metricId><intervalId>20</intervalId></querySpec>`,
+    );
     const series = child(returnvals(perf)[0], 'value')!;
     const stamps = children(returnvals(perf)[0], 'sampleInfo').map((s) => Date.parse(childText(s, 'timestamp')!));
-    expect(children(series, 'value').map((v) => Number(v.text))).toEqual(stamps.map((t) => toKBps(estateRate(big.seed, last, 'netReceivedBytesPerSec', '4000', t))));
+    expect(children(series, 'value').map((v) => Number(v.text))).toEqual(
+      stamps.map((t) => toKBps(estateRate(big.seed, last, 'netReceivedBytesPerSec', '4000', t))),
+    );
   }, 120_000);
 });

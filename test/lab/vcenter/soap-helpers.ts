@@ -30,7 +30,11 @@ export class RawVim {
     const res = await request(this.url, {
       method: 'POST',
       dispatcher: this.agent,
-      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'urn:vim25/7.0.3.0', ...(this.cookie ? { cookie: this.cookie } : {}) },
+      headers: {
+        'content-type': 'text/xml; charset=utf-8',
+        soapaction: 'urn:vim25/7.0.3.0',
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+      },
       body,
     });
     const text = await res.body.text();
@@ -61,10 +65,15 @@ export const returnvals = (r: SoapResult): XmlNode[] => (r.response ? children(r
 /** A PropertyFilterSpec over a ContainerView of `type`, as govmomi and pyVmomi build it. */
 export function viewSpec(view: string, type: string, paths: string[], maxObjects?: number): string {
   return (
-    '<specSet><propSet><type>' + type + '</type>' + paths.map((p) => `<pathSet>${p}</pathSet>`).join('') + '</propSet>' +
+    '<specSet><propSet><type>' +
+    type +
+    '</type>' +
+    paths.map((p) => `<pathSet>${p}</pathSet>`).join('') +
+    '</propSet>' +
     `<objectSet><obj type="ContainerView">${view}</obj><skip>true</skip>` +
     '<selectSet xsi:type="TraversalSpec"><name>traverseEntities</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet>' +
-    '</objectSet></specSet>' + (maxObjects ? `<options><maxObjects>${maxObjects}</maxObjects></options>` : '<options></options>')
+    '</objectSet></specSet>' +
+    (maxObjects ? `<options><maxObjects>${maxObjects}</maxObjects></options>` : '<options></options>')
   );
 }
 

@@ -35,13 +35,24 @@ async function client(login = true): Promise<RawVim> {
 }
 
 async function createView(c: RawVim, type: string): Promise<string> {
-  const r = await c.call('CreateContainerView', 'ViewManager', 'ViewManager', `<container type="Folder">group-d1</container><type>${type}</type><recursive>true</recursive>`);
+  const r = await c.call(
+    'CreateContainerView',
+    'ViewManager',
+    'ViewManager',
+    `<container type="Folder">group-d1</container><type>${type}</type><recursive>true</recursive>`,
+  );
   expect(r.fault).toBeUndefined();
   return child(r.response!, 'returnval')!.text;
 }
 
 beforeAll(async () => {
-  lab = await startVcenterLab({ estate, users: [{ username: USER, password: PASSWORD }], sessionIdleSec: 600, clock, log: createLogger({ level: 'warn' }) });
+  lab = await startVcenterLab({
+    estate,
+    users: [{ username: USER, password: PASSWORD }],
+    sessionIdleSec: 600,
+    clock,
+    log: createLogger({ level: 'warn' }),
+  });
 });
 
 afterAll(async () => {
@@ -96,13 +107,36 @@ describe('sessions', () => {
   it('reports SessionIsActive and ends another session with TerminateSession', async () => {
     const a = await client();
     const b = await client();
-    const bKey = childText(kids(kids(child((await b.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector',
-      '<specSet><propSet><type>SessionManager</type><pathSet>currentSession</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></specSet>')).response!, 'returnval'))[1])[1], 'key')!;
-    const active = await a.call('SessionIsActive', 'SessionManager', 'SessionManager', `<sessionID>${bKey}</sessionID><userName>${USER}</userName>`);
+    const bKey = childText(
+      kids(
+        kids(
+          child(
+            (
+              await b.call(
+                'RetrieveProperties',
+                'PropertyCollector',
+                'propertyCollector',
+                '<specSet><propSet><type>SessionManager</type><pathSet>currentSession</pathSet></propSet><objectSet><obj type="SessionManager">SessionManager</obj></objectSet></specSet>',
+              )
+            ).response!,
+            'returnval',
+          ),
+        )[1],
+      )[1],
+      'key',
+    )!;
+    const active = await a.call(
+      'SessionIsActive',
+      'SessionManager',
+      'SessionManager',
+      `<sessionID>${bKey}</sessionID><userName>${USER}</userName>`,
+    );
     expect(childText(active.response!, 'returnval')).toBe('true');
     expect((await a.call('TerminateSession', 'SessionManager', 'SessionManager', `<sessionId>${bKey}</sessionId>`)).fault).toBeUndefined();
     expect((await b.call('CurrentTime', 'ServiceInstance', 'ServiceInstance')).fault?.name).toBe('NotAuthenticated');
-    expect((await a.call('TerminateSession', 'SessionManager', 'SessionManager', `<sessionId>${bKey}</sessionId>`)).fault?.name).toBe('NotFound');
+    expect((await a.call('TerminateSession', 'SessionManager', 'SessionManager', `<sessionId>${bKey}</sessionId>`)).fault?.name).toBe(
+      'NotFound',
+    );
   });
 
   it('delays every answer by the configured time (a slow vCenter), and stops when set back to 0', async () => {
@@ -130,7 +164,12 @@ describe('inventory', () => {
   it('pages a ContainerView at maxObjects with ContinueRetrievePropertiesEx and returns each VM once', async () => {
     const c = await client();
     const view = await createView(c, 'VirtualMachine');
-    let r = await c.call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', viewSpec(view, 'VirtualMachine', ['name', 'config.hardware.numCPU'], 6));
+    let r = await c.call(
+      'RetrievePropertiesEx',
+      'PropertyCollector',
+      'propertyCollector',
+      viewSpec(view, 'VirtualMachine', ['name', 'config.hardware.numCPU'], 6),
+    );
     const seen: string[] = [];
     let pages = 0;
     for (;;) {
@@ -158,7 +197,9 @@ describe('inventory', () => {
     const view = await createView(c, 'VirtualMachine');
     const r = await c.call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', viewSpec(view, 'VirtualMachine', ['name'], 5));
     const token = childText(child(r.response!, 'returnval')!, 'token')!;
-    expect((await c.call('CancelRetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', `<token>${token}</token>`)).fault).toBeUndefined();
+    expect(
+      (await c.call('CancelRetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', `<token>${token}</token>`)).fault,
+    ).toBeUndefined();
     const again = await c.call('ContinueRetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', `<token>${token}</token>`);
     expect(again.fault?.name).toBe('InvalidArgument');
   });
@@ -166,7 +207,12 @@ describe('inventory', () => {
   it('encodes devices, morefs and enums with their vim25 types', async () => {
     const c = await client();
     const view = await createView(c, 'VirtualMachine');
-    const r = await c.call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', viewSpec(view, 'VirtualMachine', ['config.hardware.device', 'runtime.host', 'runtime.powerState', 'guest.net', 'config.firmware']));
+    const r = await c.call(
+      'RetrievePropertiesEx',
+      'PropertyCollector',
+      'propertyCollector',
+      viewSpec(view, 'VirtualMachine', ['config.hardware.device', 'runtime.host', 'runtime.powerState', 'guest.net', 'config.firmware']),
+    );
     const objs = objectsOf(child(r.response!, 'returnval') ?? undefined);
     const sql = objs.find((o) => o.moref === `vm-${vc01.find((v) => v.name === 'sql01')!.index + 1000}`)!;
     const devices = sql.props.get('config.hardware.device')!;
@@ -175,7 +221,11 @@ describe('inventory', () => {
     expect(disks.map((d) => childText(d, 'capacityInBytes'))).toEqual(['107374182400', '1099511627776', '549755813888']);
     expect(child(disks[1], 'backing')!.type).toBe('VirtualDiskFlatVer2BackingInfo');
     expect(childText(child(disks[1], 'backing')!, 'thinProvisioned')).toBe('false');
-    expect(children(devices, 'VirtualDevice').filter((d) => d.type === 'VirtualE1000e').map((d) => childText(d, 'key'))).toEqual(['4000', '4001']);
+    expect(
+      children(devices, 'VirtualDevice')
+        .filter((d) => d.type === 'VirtualE1000e')
+        .map((d) => childText(d, 'key')),
+    ).toEqual(['4000', '4001']);
     const host = sql.props.get('runtime.host')!;
     expect({ type: host.refType, xsiType: host.type }).toEqual({ type: 'HostSystem', xsiType: 'ManagedObjectReference' });
     expect(sql.props.get('runtime.powerState')!.type).toBe('VirtualMachinePowerState');
@@ -199,7 +249,12 @@ describe('inventory', () => {
     const r = await c.call('RetrieveProperties', 'PropertyCollector', 'propertyCollector', spec);
     expect(r.fault).toBeUndefined();
     const objs = objectsOf(r.response, 'returnval');
-    expect(objs.filter((o) => o.type === 'HostSystem').map((o) => o.props.get('name')!.text).sort()).toEqual(['esx01.lab.local', 'esx02.lab.local', 'esx10.lab.local']);
+    expect(
+      objs
+        .filter((o) => o.type === 'HostSystem')
+        .map((o) => o.props.get('name')!.text)
+        .sort(),
+    ).toEqual(['esx01.lab.local', 'esx02.lab.local', 'esx10.lab.local']);
     expect(objs.filter((o) => o.type === 'ClusterComputeResource').map((o) => o.props.get('name')!.text)).toEqual(['Prod']);
     expect(objs.filter((o) => o.type === 'ComputeResource').map((o) => o.props.get('name')!.text)).toEqual(['esx10.lab.local']);
   });
@@ -207,20 +262,40 @@ describe('inventory', () => {
   it('faults on an unknown property path and an unknown object', async () => {
     const c = await client();
     const view = await createView(c, 'VirtualMachine');
-    const bad = await c.call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', viewSpec(view, 'VirtualMachine', ['config.hardware.nope']));
+    const bad = await c.call(
+      'RetrievePropertiesEx',
+      'PropertyCollector',
+      'propertyCollector',
+      viewSpec(view, 'VirtualMachine', ['config.hardware.nope']),
+    );
     expect(bad.fault?.name).toBe('InvalidProperty');
-    const gone = await c.call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', viewSpec('session[x]y', 'VirtualMachine', ['name']));
+    const gone = await c.call(
+      'RetrievePropertiesEx',
+      'PropertyCollector',
+      'propertyCollector',
+      viewSpec('session[x]y', 'VirtualMachine', ['name']),
+    );
     expect(gone.fault?.name).toBe('ManagedObjectNotFound');
   });
 
   it('caps pages at maxObjectsCap even when the client asks for more', async () => {
-    const capped = await startVcenterLab({ estate, users: [{ username: USER, password: PASSWORD }], maxObjectsCap: 4, log: createLogger({ level: 'warn' }) });
+    const capped = await startVcenterLab({
+      estate,
+      users: [{ username: USER, password: PASSWORD }],
+      maxObjectsCap: 4,
+      log: createLogger({ level: 'warn' }),
+    });
     try {
       const c = new RawVim(capped.url);
       clients.push(c);
       await c.login(USER, PASSWORD);
       const view = await createView(c, 'VirtualMachine');
-      const r = await c.call('RetrievePropertiesEx', 'PropertyCollector', 'propertyCollector', viewSpec(view, 'VirtualMachine', ['name'], 1000));
+      const r = await c.call(
+        'RetrievePropertiesEx',
+        'PropertyCollector',
+        'propertyCollector',
+        viewSpec(view, 'VirtualMachine', ['name'], 1000),
+      );
       const ret = child(r.response!, 'returnval')!;
       expect(objectsOf(ret)).toHaveLength(4);
       expect(childText(ret, 'token')).toBeTruthy();
@@ -235,7 +310,12 @@ describe('performance', () => {
   const web = `vm-${web01.index + 1000}`;
   const iso = (ms: number) => new Date(ms).toISOString();
   const query = (c: RawVim, entity: string, extra: string) =>
-    c.call('QueryPerf', 'PerformanceManager', 'PerfMgr', `<querySpec><entity type="VirtualMachine">${entity}</entity>${extra}<metricId><counterId>2</counterId><instance></instance></metricId><intervalId>20</intervalId></querySpec>`);
+    c.call(
+      'QueryPerf',
+      'PerformanceManager',
+      'PerfMgr',
+      `<querySpec><entity type="VirtualMachine">${entity}</entity>${extra}<metricId><counterId>2</counterId><instance></instance></metricId><intervalId>20</intervalId></querySpec>`,
+    );
   const times = (r: Awaited<ReturnType<RawVim['call']>>) =>
     returnvals(r).flatMap((rv) => children(rv, 'sampleInfo').map((s) => Date.parse(childText(s, 'timestamp')!)));
 
@@ -258,7 +338,13 @@ describe('performance', () => {
   });
 
   it('posts samples late when asked to (perfLatencySec)', async () => {
-    const late = await startVcenterLab({ estate, users: [{ username: USER, password: PASSWORD }], perfLatencySec: 45, clock, log: createLogger({ level: 'warn' }) });
+    const late = await startVcenterLab({
+      estate,
+      users: [{ username: USER, password: PASSWORD }],
+      perfLatencySec: 45,
+      clock,
+      log: createLogger({ level: 'warn' }),
+    });
     try {
       const c = new RawVim(late.url);
       clients.push(c);
@@ -274,18 +360,33 @@ describe('performance', () => {
     const c = await client();
     const old = `vm-${vc01.find((v) => v.name === 'old01')!.index + 1000}`;
     expect(returnvals(await query(c, old, ''))).toHaveLength(0);
-    const host = await c.call('QueryPerf', 'PerformanceManager', 'PerfMgr', '<querySpec><entity type="HostSystem">host-9</entity><intervalId>20</intervalId></querySpec>');
+    const host = await c.call(
+      'QueryPerf',
+      'PerformanceManager',
+      'PerfMgr',
+      '<querySpec><entity type="HostSystem">host-9</entity><intervalId>20</intervalId></querySpec>',
+    );
     expect(host.fault).toBeUndefined();
     expect(returnvals(host)).toHaveLength(0);
     expect((await query(c, 'vm-999999', '')).fault?.name).toBe('ManagedObjectNotFound');
-    const csv = await c.call('QueryPerf', 'PerformanceManager', 'PerfMgr', `<querySpec><entity type="VirtualMachine">${web}</entity><format>csv</format></querySpec>`);
+    const csv = await c.call(
+      'QueryPerf',
+      'PerformanceManager',
+      'PerfMgr',
+      `<querySpec><entity type="VirtualMachine">${web}</entity><format>csv</format></querySpec>`,
+    );
     expect(csv.fault?.name).toBe('NotSupported');
   });
 
   it('answers several VMs in one QueryPerf, one PerfEntityMetric each', async () => {
     const c = await client();
     const on = vc01.filter((v) => v.powerState === 'poweredOn' && !v.template).slice(0, 5);
-    const specs = on.map((v) => `<querySpec><entity type="VirtualMachine">vm-${v.index + 1000}</entity><maxSample>2</maxSample><metricId><counterId>173</counterId><instance>*</instance></metricId><intervalId>20</intervalId></querySpec>`).join('');
+    const specs = on
+      .map(
+        (v) =>
+          `<querySpec><entity type="VirtualMachine">vm-${v.index + 1000}</entity><maxSample>2</maxSample><metricId><counterId>173</counterId><instance>*</instance></metricId><intervalId>20</intervalId></querySpec>`,
+      )
+      .join('');
     const r = await c.call('QueryPerf', 'PerformanceManager', 'PerfMgr', specs);
     const rv = returnvals(r);
     expect(rv.map((x) => child(x, 'entity')!.text)).toEqual(on.map((v) => `vm-${v.index + 1000}`));
@@ -323,7 +424,9 @@ describe('transport', () => {
 
   it('refuses a flood of elements at the shared reader cap, naming it, and keeps serving', async () => {
     const c = await client();
-    const flood = await c.post(`<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${'<a/>'.repeat(2_000_001)}</soapenv:Body></soapenv:Envelope>`);
+    const flood = await c.post(
+      `<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body>${'<a/>'.repeat(2_000_001)}</soapenv:Body></soapenv:Envelope>`,
+    );
     expect(flood.status).toBe(500);
     expect(flood.text).toContain('the request exceeded 2,000,000 elements');
     expect((await c.login(USER, PASSWORD)).status).toBe(200);

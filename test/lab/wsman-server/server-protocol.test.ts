@@ -25,7 +25,14 @@ beforeAll(async () => {
       // One class whose single item can never fit a small envelope.
       enumerate: (req) =>
         req.filter?.text.includes('Huge')
-          ? [{ className: 'Huge', namespaceUri: 'http://schemas.microsoft.com/wbem/wsman/1/wmi/root/test', fragment: false, properties: { Blob: 'x'.repeat(20_000) } }]
+          ? [
+              {
+                className: 'Huge',
+                namespaceUri: 'http://schemas.microsoft.com/wbem/wsman/1/wmi/root/test',
+                fragment: false,
+                properties: { Blob: 'x'.repeat(20_000) },
+              },
+            ]
           : base.enumerate(req),
     },
     users: USERS,
@@ -44,7 +51,11 @@ afterAll(async () => {
 });
 
 let seq = 0;
-function env(action: string, body: string, opts: { messageId?: string | null; maxEnvelopeSize?: number; localeMustUnderstand?: string } = {}): string {
+function env(
+  action: string,
+  body: string,
+  opts: { messageId?: string | null; maxEnvelopeSize?: number; localeMustUnderstand?: string } = {},
+): string {
   const mid = opts.messageId === undefined ? `uuid:00000000-0000-0000-0000-${String(++seq).padStart(12, '0')}` : opts.messageId;
   return `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header><a:To>https://x/wsman</a:To><w:ResourceURI s:mustUnderstand="true">${URI}</w:ResourceURI><a:ReplyTo><a:Address s:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo><a:Action s:mustUnderstand="true">${action}</a:Action><w:MaxEnvelopeSize s:mustUnderstand="true">${opts.maxEnvelopeSize ?? 512000}</w:MaxEnvelopeSize>${mid === null ? '' : `<a:MessageID>${mid}</a:MessageID>`}<w:Locale xml:lang="en-US" s:mustUnderstand="${opts.localeMustUnderstand ?? 'false'}"/></s:Header><s:Body>${body}</s:Body></s:Envelope>`;
 }
@@ -53,11 +64,14 @@ const PULL = 'http://schemas.xmlsoap.org/ws/2004/09/enumeration/Pull';
 const RELEASE = 'http://schemas.xmlsoap.org/ws/2004/09/enumeration/Release';
 const enumBody = (wql: string, max?: number, optimize = true) =>
   `<n:Enumerate>${optimize ? '<w:OptimizeEnumeration/>' : ''}${max ? `<w:MaxElements>${max}</w:MaxElements>` : ''}<w:Filter Dialect="http://schemas.microsoft.com/wbem/wsman/1/WQL">${wql}</w:Filter></n:Enumerate>`;
-const pullBody = (ctx: string, max: number) => `<n:Pull><n:EnumerationContext>${ctx}</n:EnumerationContext><n:MaxElements>${max}</n:MaxElements></n:Pull>`;
+const pullBody = (ctx: string, max: number) =>
+  `<n:Pull><n:EnumerationContext>${ctx}</n:EnumerationContext><n:MaxElements>${max}</n:MaxElements></n:Pull>`;
 
 async function post(xml: string | Buffer, headers: Record<string, string> = {}, client = https) {
   const res = await client.request({
-    path: '/wsman', method: 'POST', body: xml,
+    path: '/wsman',
+    method: 'POST',
+    body: xml,
     headers: { authorization: BASIC, 'content-type': 'application/soap+xml;charset=UTF-8', ...headers },
   });
   const text = await res.body.text();
@@ -135,7 +149,9 @@ describe('WS-Man server protocol', () => {
 
   it('accepts UTF-16 requests as Windows clients send them', async () => {
     const xml = env(ENUM, enumBody("SELECT Name FROM Test_Thing WHERE Name = 'thing-1'", 10));
-    const r = await post(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml, 'utf16le')]), { 'content-type': 'application/soap+xml;charset=UTF-16' });
+    const r = await post(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml, 'utf16le')]), {
+      'content-type': 'application/soap+xml;charset=UTF-16',
+    });
     expect(r.status).toBe(200);
     expect(r.text).toContain('<Name>thing-1</Name>');
   });

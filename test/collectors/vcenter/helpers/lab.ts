@@ -52,15 +52,16 @@ export function fnv1a(text: string): number {
 export function simRawValue(moref: string, counter: string, instance: string, tsSec: number): number | null {
   const v = fnv1a(`${moref}|${counter}|${instance}|${tsSec}`);
   if (v % 97 === 0) return null;
-  const r = counter.startsWith('cpu.') || counter.startsWith('mem.')
-    ? v % 10001
-    : counter === 'virtualDisk.read.average' || counter === 'virtualDisk.write.average'
-      ? v % 100000
-      : counter.startsWith('virtualDisk.number')
-        ? v % 5000
-        : counter.startsWith('net.')
-          ? v % 50000
-          : v % 1000;
+  const r =
+    counter.startsWith('cpu.') || counter.startsWith('mem.')
+      ? v % 10001
+      : counter === 'virtualDisk.read.average' || counter === 'virtualDisk.write.average'
+        ? v % 100000
+        : counter.startsWith('virtualDisk.number')
+          ? v % 5000
+          : counter.startsWith('net.')
+            ? v % 50000
+            : v % 1000;
   // The simulator never serves 0 (govmomi's encoder would drop it from the series): see lab/govmomi/main.go.
   return r === 0 ? 1 : r;
 }
