@@ -1,6 +1,6 @@
 import { DeadlineExceeded, settlesWithin, withDeadline } from '../common/deadline.js';
-import { errorMessage } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
+import { errorMessage, UserError } from '../common/errors.js';
+import { redactText, type Logger } from '../common/log.js';
 import type { InventoryStore } from '../queue/inventory-store.js';
 import type { Sample, SourceCollector, SourceStatus } from '../model/index.js';
 
@@ -98,17 +98,22 @@ export class SourceScheduler {
     }
     if (this.#stopped) return void (await this.#closeCollector());
     this.#status.state = 'running';
-    await this.#discover();
+    const discovered = await this.#discover();
+    if (!this.#collector) return; // abandoned after a deadline: #begin runs again
     const pollMs = this.#o.pollIntervalMs ?? this.#collector.pollIntervalSec * 1000;
-    this.#tickPoll();
+    // After a failed discovery the first poll waits one interval: a poll without inventory discovers again, and
+    // against a flooding peer two back-to-back attempts would hold two capped answers' garbage at once.
+    if (discovered) this.#tickPoll();
     this.#timers.push(setInterval(() => this.#tickPoll(), pollMs));
     this.#timers.push(setInterval(() => void this.#discover(), this.#o.inventoryIntervalMs));
   }
 
-  async #discover(): Promise<void> {
-    if (this.#stopped || !this.#collector || this.#discovering) return;
+  /** True when the inventory was read and saved. */
+  async #discover(): Promise<boolean> {
+    if (this.#stopped || !this.#collector || this.#discovering) return false;
     const c = this.#collector;
     const generation = this.#generation;
+    let ok = false;
     this.#discovering = (async () => {
       try {
         const { source, machines } = await withDeadline(
@@ -125,6 +130,7 @@ export class SourceScheduler {
         this.#status.lastDiscoveryAt = Date.now();
         this.#log.info({ machines: machines.length, templatesSkipped: source.templatesSkipped }, 'inventory discovered');
         this.#ok();
+        ok = true;
       } catch (err) {
         if (generation !== this.#generation) return;
         this.#fail('discovery failed', err);
@@ -133,6 +139,7 @@ export class SourceScheduler {
     })();
     await this.#discovering;
     this.#discovering = null;
+    return ok;
   }
 
   #tickPoll(): void {
@@ -207,7 +214,9 @@ export class SourceScheduler {
   #fail(what: string, err: unknown): void {
     const msg = `${what}: ${errorMessage(err)}`;
     // Logged once per state change (and when the reason changes), not on every poll.
-    if (!this.#failing || this.#status.lastError !== msg) this.#log.error({ err: errorMessage(err) }, what);
+    // The fix (e.g. which limit or timeout to raise) goes with it: the log is where an administrator looks first.
+    const fix = err instanceof UserError && err.fix ? redactText(err.fix) : undefined;
+    if (!this.#failing || this.#status.lastError !== msg) this.#log.error({ err: errorMessage(err), ...(fix ? { fix } : {}) }, what);
     this.#failing = true;
     this.#status.errors++;
     this.#status.lastError = msg;

@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { settlesWithin, withDeadline } from '../../common/deadline.js';
 import { errorMessage, UserError } from '../../common/errors.js';
 import { redactText, type Logger } from '../../common/log.js';
 import type { SourceConfig } from '../../config/load.js';
@@ -57,10 +58,28 @@ function withState(cfg: SourceConfig, dir: string | undefined): SourceConfig {
   return { ...cfg, perf: { ...cfg.perf, stateFile: join(dir, `${cfg.name}.json`) } };
 }
 
-async function pollOnce(c: SourceCollector, out: NdjsonOut, log: Logger, what = ''): Promise<{ ok: boolean; samples: number }> {
+/** How long a source's close (Logout) may take when the command ends. */
+const CLOSE_WITHIN_MS = 10_000;
+
+async function pollOnce(
+  c: SourceCollector,
+  out: NdjsonOut,
+  log: Logger,
+  deadlineMs: number,
+  once: boolean,
+  what = '',
+): Promise<{ ok: boolean; samples: number }> {
   const started = Date.now();
   try {
-    const stats = await c.poll((batch) => out.write(batch, c.name));
+    // Bounded by service.pollDeadlineSec (each request by the source's timeoutSec): a stuck peer fails its source
+    // and the command ends. With --once the collector is closed then, which aborts its requests; a continuous run
+    // keeps it for the next poll (its stuck request still ends at the source's per-request deadline).
+    const stats = await withDeadline(
+      c.poll((batch) => out.write(batch, c.name)),
+      deadlineMs,
+      'poll',
+      { setting: 'service.pollDeadlineSec', onTimeout: once ? () => void c.close().catch(() => undefined) : undefined },
+    );
     const refused = [...(out.refused.get(c.name) ?? [])].map(([reason, n]) => `${n} ${reason}`).join(', ');
     const line = `${c.name}: ${what}${stats.samples} sample(s) from ${stats.machinesPolled} machine(s) in ${stats.requests} request(s), ${((Date.now() - started) / 1000).toFixed(1)} s${refused ? `; refused so far (not written): ${refused}` : ''}`;
     process.stderr.write(`${line}${stats.errors.length ? `; errors: ${redactText(stats.errors.join('; '))}` : ''}\n`);
@@ -80,14 +99,14 @@ const TWO_READINGS: ReadonlySet<SourceCollector['kind']> = new Set(['hyperv', 'w
  * `collect --once`: one poll, except for sources that need two raw readings, which take the first, say
  * that they are waiting, and take the second one interval later (a single poll would give 0 samples).
  */
-async function collectOnce(c: SourceCollector, out: NdjsonOut, log: Logger): Promise<boolean> {
-  if (!TWO_READINGS.has(c.kind)) return (await pollOnce(c, out, log)).ok;
-  const first = await pollOnce(c, out, log, 'first reading (rates need two): ');
+async function collectOnce(c: SourceCollector, out: NdjsonOut, log: Logger, deadlineMs: number): Promise<boolean> {
+  if (!TWO_READINGS.has(c.kind)) return (await pollOnce(c, out, log, deadlineMs, true)).ok;
+  const first = await pollOnce(c, out, log, deadlineMs, true, 'first reading (rates need two): ');
   if (!first.ok) return false;
   if (first.samples > 0) return true;
   process.stderr.write(`${c.name}: waiting ${c.pollIntervalSec} s for the second reading...\n`);
   await new Promise((resolve) => setTimeout(resolve, c.pollIntervalSec * 1000));
-  return (await pollOnce(c, out, log)).ok;
+  return (await pollOnce(c, out, log, deadlineMs, true)).ok;
 }
 
 export async function runCollect(opts: CollectOptions): Promise<void> {
@@ -95,10 +114,11 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
   const sources = selectSources(config.sources, opts.source).map((s) => withState(s, opts.stateDir));
   const out = new NdjsonOut(opts.out, config.rollup.retentionDays);
   const collectors: SourceCollector[] = [];
+  const deadlineMs = config.service.pollDeadlineSec * 1000;
   try {
     for (const cfg of sources) collectors.push(await createCollector(cfg, { log }));
     if (opts.once) {
-      const ok = await Promise.all(collectors.map((c) => collectOnce(c, out, log)));
+      const ok = await Promise.all(collectors.map((c) => collectOnce(c, out, log, deadlineMs)));
       const failed = collectors.filter((_, i) => !ok[i]).map((c) => c.name);
       if (failed.length > 0) {
         throw new UserError(
@@ -117,7 +137,7 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
       collectors.map(async (c) => {
         while (!stop.signal.aborted) {
           const started = Date.now();
-          await pollOnce(c, out, log);
+          await pollOnce(c, out, log, deadlineMs, false);
           const wait = Math.max(0, c.pollIntervalSec * 1000 - (Date.now() - started));
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, wait);
@@ -135,7 +155,7 @@ export async function runCollect(opts: CollectOptions): Promise<void> {
     );
     process.stderr.write(`stopped; ${out.lines} sample(s) written\n`);
   } finally {
-    await Promise.all(collectors.map((c) => c.close().catch(() => undefined)));
+    await Promise.all(collectors.map((c) => settlesWithin(c.close(), CLOSE_WITHIN_MS)));
     await out.close();
   }
 }

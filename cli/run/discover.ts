@@ -1,3 +1,4 @@
+import { settlesWithin, withDeadline } from '../../common/deadline.js';
 import { errorMessage, UserError } from '../../common/errors.js';
 import { redactText } from '../../common/log.js';
 import type { SourceConfig } from '../../config/load.js';
@@ -6,10 +7,16 @@ import type { Inventory, Machine, SourceSummary } from '../../model/index.js';
 import { loadCommandContext, writeOutput, type CommonOptions } from '../command-context.js';
 import { progress, selectSources, sourceEndpoint } from './sources.js';
 
+/** How long a source's close (Logout) may take once its discovery is over. */
+const CLOSE_WITHIN_MS = 10_000;
+
 export async function runDiscover(opts: CommonOptions & { out: string; source?: string[] }): Promise<void> {
   const { config, log } = loadCommandContext(opts);
   const sources = selectSources(config.sources, opts.source);
-  const results = await Promise.all(sources.map((cfg) => discoverOne(cfg, log)));
+  // Each source's discovery is bounded by service.discoveryDeadlineSec (every request by the source's timeoutSec):
+  // a peer that trickles or never ends its answer fails its source, and the command still ends.
+  const deadlineMs = config.service.discoveryDeadlineSec * 1000;
+  const results = await Promise.all(sources.map((cfg) => discoverOne(cfg, log, deadlineMs)));
   const inventory: Inventory = {
     sources: results.map((r) => r.source),
     machines: results.flatMap((r) => r.machines),
@@ -39,13 +46,19 @@ export async function runDiscover(opts: CommonOptions & { out: string; source?: 
 async function discoverOne(
   cfg: SourceConfig,
   log: import('../../common/log.js').Logger,
+  deadlineMs: number,
 ): Promise<{ source: SourceSummary; machines: Machine[] }> {
   const tick = progress(cfg.name, 'objects read');
   let collector: Awaited<ReturnType<typeof createCollector>> | undefined;
   try {
     const options = { log, onInventoryPage: tick }; // the vCenter collector reports inventory pages
     collector = await createCollector(cfg, options);
-    return await collector.discover();
+    const c = collector;
+    // On the deadline the collector is closed, which aborts its requests; close() is bounded below too.
+    return await withDeadline(c.discover(), deadlineMs, 'discovery', {
+      setting: 'service.discoveryDeadlineSec',
+      onTimeout: () => void c.close().catch(() => undefined),
+    });
   } catch (err) {
     const fix = err instanceof UserError && err.fix ? ` Fix: ${err.fix}` : '';
     return {
@@ -63,6 +76,6 @@ async function discoverOne(
     };
   } finally {
     tick.done();
-    await collector?.close().catch(() => undefined);
+    if (collector) await settlesWithin(collector.close(), CLOSE_WITHIN_MS);
   }
 }

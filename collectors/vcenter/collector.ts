@@ -1,4 +1,5 @@
 import { UserError } from '../../common/errors.js';
+import { DEFAULT_LIMITS } from '../../common/xml/limits.js';
 import type { Logger } from '../../common/log.js';
 import type { VcenterSourceConfig } from '../../config/load.js';
 import { resolveSecret } from '../../config/secret-refs.js';
@@ -47,6 +48,7 @@ export class VcenterCollector implements SourceCollector {
       url: cfg.url,
       tls: cfg.tls,
       timeoutMs: cfg.timeoutSec * 1000,
+      limits: { ...DEFAULT_LIMITS, maxBytes: cfg.limits.maxResponseMB * 1024 * 1024, maxElements: cfg.limits.maxElements },
       connections: cfg.perf.concurrency + 1,
       log,
       tlsKeyPath: `${cfg.name}.tls`,

@@ -14,6 +14,8 @@ export interface WinrmOptions {
   timeoutSec: number;
   httpsOnly?: boolean;
   allowHttpFallback?: boolean;
+  /** Caps on one reply (the source's limits: maxResponseMB, maxElements). */
+  limits?: { maxResponseMB: number; maxElements: number };
 }
 
 export interface WinrmAddress {
@@ -49,6 +51,7 @@ export function openWinrm(where: WinrmAddress, o: WinrmOptions, password: Secret
       tls: o.tls,
       timeoutMs: o.timeoutSec * 1000,
       operationTimeoutSec: Math.max(5, o.timeoutSec - 5),
+      ...(o.limits ? { limits: { maxBytes: o.limits.maxResponseMB * 1024 * 1024, maxElements: o.limits.maxElements } } : {}),
       ...(log ? { log } : {}),
     },
     httpsOnlyFor(o),

@@ -22,6 +22,7 @@ export interface TransportOptions {
   username: string;
   password: Secret;
   tls?: TlsSettings;
+  /** Per request: the idle timers (headers, each body chunk) and the wall-clock deadline of the whole POST. */
   timeoutMs: number;
   /** A reply body larger than this is cut off while it streams in (default: common/xml's maxBytes). */
   maxReplyBytes?: number;
@@ -294,12 +295,27 @@ export class WsmanTransport {
     return { status: r.status, body };
   }
 
+  /**
+   * One POST, bounded in time as a whole: undici's headersTimeout/bodyTimeout are idle timers a host trickling
+   * a byte every few seconds never trips, so a timer aborts the request (and its socket) after timeoutMs.
+   */
   async #post(body: Buffer, headers: Record<string, string>): Promise<RawResponse> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.#opts.timeoutMs);
+    let answered = false;
     try {
-      const res = await this.#client.request({ path: '/wsman', method: 'POST', headers, body });
+      const res = await this.#client.request({ path: '/wsman', method: 'POST', headers, body, signal: deadline.signal });
+      answered = true;
       return { status: res.statusCode, headers: res.headers, body: await this.#readCapped(res) };
     } catch (e) {
+      // A cap that fired before the deadline keeps its own error; anything else after the abort is the deadline.
+      if (deadline.signal.aborted && !(e instanceof WsmanError)) {
+        const what = answered ? 'no complete answer' : 'no answer';
+        throw new WsmanTimeoutError(this.endpoint, `${what} within ${this.#opts.timeoutMs} ms (whole-request deadline)`, null, e);
+      }
       throw await this.#networkError(e);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -33,3 +33,19 @@ export const tlsSettings = z
 export const sourceName = z.string({ error: 'expected a short name for the source' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
   error: 'expected letters, digits, ".", "_" or "-" (up to 63, starting with a letter or digit). Fix: rename the source, e.g. lab-vcenter',
 });
+
+/**
+ * Caps on each answer read from a source's peer (issue 10): bytes and elements are checked while the answer
+ * streams in, so a broken or hostile peer fails at the cap instead of exhausting the appliance's memory. A genuine
+ * peer stays far below the defaults (a 500-object vim25 page is about 3 MB and 100,000 elements).
+ */
+export const peerLimits = z
+  .object({
+    /** Megabytes of one answer (vim25 response, WS-Man reply). */
+    maxResponseMB: z.number().int().min(1).max(1024).default(64),
+    /** XML elements in one answer, counted as they are read. */
+    maxElements: z.number().int().min(10_000).max(50_000_000).default(2_000_000),
+  })
+  .strict()
+  .default({ maxResponseMB: 64, maxElements: 2_000_000 });
+export type PeerLimits = z.infer<typeof peerLimits>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretRef, sourceName, tlsSettings } from './common.js';
+import { peerLimits, secretRef, sourceName, tlsSettings } from './common.js';
 import { dependencySettings, softwareSettings } from './guest-settings.js';
 
 export const hypervSource = z
@@ -54,7 +54,10 @@ export const hypervSource = z
     dependencies: dependencySettings.optional(),
     pollIntervalSec: z.number().int().min(30).max(1800).default(30),
     inventoryIntervalSec: z.number().int().min(60).max(86_400).default(900),
+    /** Per request: the idle timeout and the wall-clock deadline of one whole request (send to last byte). */
     timeoutSec: z.number().int().min(5).max(600).default(60),
+    /** Caps on each WS-Man reply (maxResponseMB, maxElements); a reply past one fails with the cap's name. */
+    limits: peerLimits,
     /** Hosts polled at once. */
     concurrency: z.number().int().min(1).max(64).default(16),
   })

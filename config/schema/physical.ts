@@ -81,6 +81,7 @@ export const windowsSource = z
     hostMap: winrm.hostMap,
     httpsOnly: winrm.httpsOnly,
     allowHttpFallback: winrm.allowHttpFallback,
+    limits: winrm.limits,
   })
   .strict()
   .refine((s) => !(s.auth === 'basic' && s.transport === 'http'), {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { secretRef, sourceName, tlsSettings } from './common.js';
+import { peerLimits, secretRef, sourceName, tlsSettings } from './common.js';
 import { dependencySettings, softwareSettings } from './guest-settings.js';
 
 export const vcenterSource = z
@@ -20,8 +20,10 @@ export const vcenterSource = z
     pollIntervalSec: z.number().int().min(20).max(1800).default(20),
     /** Seconds between inventory refreshes. */
     inventoryIntervalSec: z.number().int().min(60).max(86_400).default(900),
-    /** Per-request timeout. */
+    /** Per request: the idle timeout and the wall-clock deadline of one whole request (send to last byte). */
     timeoutSec: z.number().int().min(5).max(600).default(60),
+    /** Caps on each answer (maxResponseMB, maxElements); an answer past one fails with the cap's name. */
+    limits: peerLimits,
     perf: z
       .object({
         /** VMs per QueryPerf call (VMware guidance: 10-50 entities). */

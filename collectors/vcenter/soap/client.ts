@@ -9,6 +9,7 @@ import {
   DEFAULT_LIMITS,
   SaxReader,
   TreeBuilder,
+  XmlLimitError,
   XmlRejected,
   child,
   type ParseLimits,
@@ -21,7 +22,10 @@ export interface VimClientOptions {
   /** https://host[:port]/sdk */
   url: string;
   tls: TlsSettings;
-  /** Per request: connect, headers and each body chunk. */
+  /**
+   * Per request: connect, headers and each body chunk (idle timers), and the whole exchange from sending to
+   * the last byte parsed (a wall-clock deadline: a server trickling a byte every few seconds trips it too).
+   */
   timeoutMs: number;
   /** Connections kept alive to this vCenter (bounded concurrency needs no more). */
   connections?: number;
@@ -139,12 +143,42 @@ export class VimClient {
     if (this.#cookie) headers.cookie = this.#cookie;
     this.requests++;
     const started = Date.now();
+    // undici's headersTimeout/bodyTimeout are idle timers; this one bounds the whole exchange. Aborting
+    // destroys the connection, so a peer that keeps trickling costs one socket for timeoutMs, no more.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.#opts.timeoutMs);
+    const progress = { headers: false };
+    try {
+      return await this.#exchangeWithin(method, xml, headers, events, deadline.signal, started, progress);
+    } catch (err) {
+      // The abort surfaces as a socket error (UND_ERR_ABORTED) wherever the exchange was; a fault or a
+      // refused document that arrived before the deadline keeps its own, more telling error. Without headers
+      // it is the plain "did not answer"; with them, the answer was started and never completed.
+      if (deadline.signal.aborted && (err instanceof UnreachableError || err instanceof VimTimeoutError)) {
+        throw new VimTimeoutError(this.endpoint, method, this.#opts.timeoutMs, progress.headers);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #exchangeWithin(
+    method: string,
+    xml: string,
+    headers: Record<string, string>,
+    events: XmlEvents,
+    signal: AbortSignal,
+    started: number,
+    progress: { headers: boolean },
+  ): Promise<number> {
     let res: Awaited<ReturnType<Pool['request']>>;
     try {
-      res = await this.#pool.request({ path: this.#path, method: 'POST', headers, body: xml });
+      res = await this.#pool.request({ path: this.#path, method: 'POST', headers, body: xml, signal });
     } catch (err) {
       throw await this.#transportError(err, method);
     }
+    progress.headers = true;
     this.#takeCookie(res.headers['set-cookie']);
     const type = String(res.headers['content-type'] ?? '');
     if (!/xml/i.test(type)) {
@@ -176,6 +210,8 @@ export class VimClient {
       await feed(null);
     } catch (err) {
       res.body.destroy();
+      if (err instanceof XmlLimitError)
+        throw new BadResponseError(this.endpoint, method, err.message, res.statusCode, { limit: err.limit, value: err.value });
       if (err instanceof XmlRejected) throw new BadResponseError(this.endpoint, method, err.message, res.statusCode);
       if (err === parseError) throw err;
       throw await this.#transportError(err, method);

@@ -51,20 +51,34 @@ export class NotVimEndpointError extends VimWireError {
 /** The response could not be accepted: malformed, hostile (DOCTYPE / entities), too large or too deep. */
 export class BadResponseError extends VimWireError {
   readonly status: number | undefined;
-  constructor(endpoint: string, method: string, what: string, status?: number) {
+  /** Set when a reader cap refused the answer: the cap's name (an XmlLimits key) and its value. */
+  readonly limit: { name: string; value: number } | undefined;
+  constructor(endpoint: string, method: string, what: string, status?: number, limit?: { limit: string; value: number }) {
     super(endpoint, method, `${endpoint} sent an unacceptable response to ${method}: ${what}.`);
     this.name = 'BadResponseError';
     this.status = status;
+    this.limit = limit ? { name: limit.limit, value: limit.value } : undefined;
   }
 }
 
-/** No answer (headers or body) within the client's timeout. */
+/**
+ * No answer within the client's timeout: nothing for that long (headers, a body chunk), or, with `whole`,
+ * the answer was still not complete when the per-request wall-clock deadline passed (a trickling peer).
+ */
 export class VimTimeoutError extends VimWireError {
   readonly timeoutMs: number;
-  constructor(endpoint: string, method: string, timeoutMs: number) {
-    super(endpoint, method, `${endpoint} did not answer ${method} within ${timeoutMs} ms.`);
+  readonly whole: boolean;
+  constructor(endpoint: string, method: string, timeoutMs: number, whole = false) {
+    super(
+      endpoint,
+      method,
+      whole
+        ? `${endpoint} did not complete its answer to ${method} within ${timeoutMs} ms.`
+        : `${endpoint} did not answer ${method} within ${timeoutMs} ms.`,
+    );
     this.name = 'VimTimeoutError';
     this.timeoutMs = timeoutMs;
+    this.whole = whole;
   }
 }
 
