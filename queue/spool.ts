@@ -1,22 +1,26 @@
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  readdirSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
-import { join } from 'node:path';
-import { UserError, errorMessage } from '../common/errors.js';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import type { Logger } from '../common/log.js';
+import {
+  closeReadFd,
+  frameRecord,
+  fsyncDir,
+  HEADER_BYTES,
+  newSegment,
+  readAck,
+  readRecord,
+  recordAt,
+  removeFiles,
+  SEGMENT_RE,
+  type Segment,
+  scanSegment,
+  segmentName,
+  writeAck,
+  writeAll,
+} from './spool-segment.js';
+import { releaseLock, takeLock } from './spool-lock.js';
+
+export { crc32, frameRecord } from './spool-segment.js';
 
 /**
  * The on-disk spool: sample batches that could not be queued (Redis away) wait here, durable across a
@@ -30,42 +34,6 @@ import type { Logger } from '../common/log.js';
  * in `<segment>.ack` ("offset samples records"); a segment fully delivered is deleted. Past maxBytes the oldest
  * segments are deleted (oldest data dropped), with one error line per episode.
  */
-
-const HEADER_BYTES = 20;
-/** A record larger than this is corruption, not data (a batch is a few MB at most). */
-const MAX_RECORD_BYTES = 256 * 1024 * 1024;
-const SEGMENT_RE = /^seg-(\d{16})\.spool$/;
-
-const CRC_TABLE = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-
-export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
-  let c = -1;
-  for (let i = start; i < end; i++) {
-    // Both reads are in range (i < end <= buf.length, the table index masked to 0..255); `?? 0` only
-    // satisfies the type, and is what `^` would make of undefined anyway.
-    c = (CRC_TABLE[(c ^ (buf[i] ?? 0)) & 0xff] ?? 0) ^ (c >>> 8);
-  }
-  return (c ^ -1) >>> 0;
-}
-
-/** Frames one record (exported for tests). */
-export function frameRecord(payload: Buffer, samples: number, at: number): Buffer {
-  const f = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
-  f.writeUInt32LE(payload.length, 0);
-  f.writeUInt32LE(samples, 8);
-  f.writeDoubleLE(at, 12);
-  payload.copy(f, HEADER_BYTES);
-  f.writeUInt32LE(crc32(f, 8), 4);
-  return f;
-}
 
 export interface SpoolRecord {
   /** Content id: the same batch spooled twice (re-sent after a crash) has the same id. */
@@ -92,23 +60,6 @@ export interface SpoolStats {
   spooledSamples: number;
   replayedSamples: number;
   droppedSamples: number;
-}
-
-interface Segment {
-  name: string;
-  path: string;
-  seq: number;
-  /** Valid bytes (a torn tail cut off). */
-  size: number;
-  samples: number;
-  records: number;
-  /** Delivery cursor: bytes, samples and records acknowledged. */
-  readOffset: number;
-  ackedSamples: number;
-  ackedRecords: number;
-  /** spooled-at of the record at readOffset (null when none). */
-  nextAt: number | null;
-  readFd: number | null;
 }
 
 export interface SpoolOptions {
@@ -147,74 +98,20 @@ export class Spool {
   static open(dir: string, opts: SpoolOptions): Spool {
     const s = new Spool(dir, opts);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    s.#lock();
+    takeLock(dir);
     s.#scan();
     return s;
-  }
-
-  #lock(): void {
-    const file = join(this.dir, 'lock');
-    if (existsSync(file)) {
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new UserError(`the sample spool ${this.dir} is in use by process ${pid}.`, {
-          fix: 'Stop the other collecting process, or give each one its own rollup.spoolDir.',
-          code: 'SPOOL_IN_USE',
-        });
-      }
-    }
-    writeFileSync(file, String(process.pid));
   }
 
   #scan(): void {
     for (const name of readdirSync(this.dir).sort()) {
       const m = SEGMENT_RE.exec(name);
       if (!m?.[1]) continue; // not a segment file
-      const path = join(this.dir, name);
       const seq = Number(m[1]);
       this.#nextSeq = Math.max(this.#nextSeq, seq + 1);
-      const seg: Segment = {
-        name,
-        path,
-        seq,
-        size: 0,
-        samples: 0,
-        records: 0,
-        readOffset: 0,
-        ackedSamples: 0,
-        ackedRecords: 0,
-        nextAt: null,
-        readFd: null,
-      };
-      const fileSize = statSync(path).size;
-      const fd = openSync(path, 'r+');
-      try {
-        const header = Buffer.alloc(HEADER_BYTES);
-        let off = 0;
-        while (off + HEADER_BYTES <= fileSize) {
-          readExact(fd, header, off);
-          const len = header.readUInt32LE(0);
-          if (len > MAX_RECORD_BYTES || off + HEADER_BYTES + len > fileSize) break;
-          const rec = Buffer.allocUnsafe(HEADER_BYTES + len);
-          readExact(fd, rec, off);
-          if (crc32(rec, 8) !== header.readUInt32LE(4)) break;
-          seg.samples += header.readUInt32LE(8);
-          seg.records++;
-          off += HEADER_BYTES + len;
-        }
-        seg.size = off;
-        if (off < fileSize) {
-          this.#log.warn(
-            { segment: name, validBytes: off, cutBytes: fileSize - off },
-            'sample spool: a torn or corrupt record ends a segment (a crash mid-write); the rest of the segment is ignored',
-          );
-          ftruncateSync(fd, off);
-          fsyncSync(fd);
-        }
-      } finally {
-        closeSync(fd);
-      }
-      const ack = readAck(`${path}.ack`);
+      const seg = newSegment(this.dir, name, seq);
+      scanSegment(seg, this.#log);
+      const ack = readAck(`${seg.path}.ack`);
       if (ack && ack.offset <= seg.size) {
         seg.readOffset = ack.offset;
         seg.ackedSamples = Math.min(ack.samples, seg.samples);
@@ -224,7 +121,7 @@ export class Spool {
         removeFiles(seg.path);
         continue;
       }
-      seg.nextAt = this.#atOf(seg, seg.readOffset);
+      seg.nextAt = recordAt(seg, seg.readOffset);
       this.#segments.push(seg);
       this.#bytes += seg.size;
     }
@@ -264,20 +161,9 @@ export class Spool {
     for (const seg of this.#segments) {
       let off = seg.readOffset;
       while (off < seg.size && out.length < maxRecords) {
-        const fd = readFdOf(seg);
-        readExact(fd, header, off);
-        const len = header.readUInt32LE(0);
-        const payload = Buffer.allocUnsafe(len);
-        readExact(fd, payload, off + HEADER_BYTES);
-        off += HEADER_BYTES + len;
-        out.push({
-          id: contentId(payload),
-          segment: seg.name,
-          end: off,
-          samples: header.readUInt32LE(8),
-          at: header.readDoubleLE(12),
-          payload,
-        });
+        const r = readRecord(seg, off, header);
+        off = r.end;
+        out.push({ id: contentId(r.payload), segment: seg.name, end: r.end, samples: r.samples, at: r.at, payload: r.payload });
       }
       if (out.length >= maxRecords) break;
     }
@@ -303,9 +189,8 @@ export class Spool {
     }
     for (const seg of touched) {
       if (!this.#segments.includes(seg)) continue;
-      seg.nextAt = this.#atOf(seg, seg.readOffset);
-      // Not fsync'd: after a crash the last records may be delivered again, which the content job id makes harmless.
-      writeFileSync(`${seg.path}.ack`, `${seg.readOffset} ${seg.ackedSamples} ${seg.ackedRecords}`);
+      seg.nextAt = recordAt(seg, seg.readOffset);
+      writeAck(seg);
     }
     if (this.#segments.length === 0) this.#dropLogged = false;
   }
@@ -343,11 +228,7 @@ export class Spool {
       s.readFd = null;
     }
     this.#closed = true;
-    try {
-      unlinkSync(join(this.dir, 'lock'));
-    } catch {
-      /* already gone */
-    }
+    releaseLock(this.dir);
   }
 
   #sync(): void {
@@ -367,20 +248,7 @@ export class Spool {
     this.#closeWrite();
     const seq = Math.max(this.#nextSeq, Date.now());
     this.#nextSeq = seq + 1;
-    const name = `seg-${String(seq).padStart(16, '0')}.spool`;
-    const seg: Segment = {
-      name,
-      path: join(this.dir, name),
-      seq,
-      size: 0,
-      samples: 0,
-      records: 0,
-      readOffset: 0,
-      ackedSamples: 0,
-      ackedRecords: 0,
-      nextAt: null,
-      readFd: null,
-    };
+    const seg = newSegment(this.dir, segmentName(seq), seq);
     const fd = openSync(seg.path, 'wx', 0o600);
     fsyncDir(this.dir); // the new file's name survives a power loss
     this.#segments.push(seg);
@@ -416,85 +284,14 @@ export class Spool {
   }
 
   #remove(seg: Segment): void {
-    if (seg.readFd !== null) closeSync(seg.readFd);
-    seg.readFd = null;
+    closeReadFd(seg);
     removeFiles(seg.path);
     this.#segments.splice(this.#segments.indexOf(seg), 1);
     this.#bytes -= seg.size;
   }
-
-  #atOf(seg: Segment, off: number): number | null {
-    if (off + HEADER_BYTES > seg.size) return null;
-    const fd = readFdOf(seg);
-    const h = Buffer.alloc(HEADER_BYTES);
-    readExact(fd, h, off);
-    return h.readDoubleLE(12);
-  }
-}
-
-/** The segment's read descriptor, opened on first use. */
-function readFdOf(seg: Segment): number {
-  if (seg.readFd === null) seg.readFd = openSync(seg.path, 'r');
-  return seg.readFd;
 }
 
 /** The job id of a spooled batch: a hash of its content, so a batch delivered twice is one job. */
 export function contentId(payload: Buffer | string): string {
   return `sp-${createHash('sha1').update(payload).digest('hex')}`;
-}
-
-function readExact(fd: number, buf: Buffer, position: number): void {
-  let got = 0;
-  while (got < buf.length) {
-    const n = readSync(fd, buf, got, buf.length - got, position + got);
-    if (n === 0) throw new Error('sample spool: unexpected end of segment');
-    got += n;
-  }
-}
-
-function writeAll(fd: number, buf: Buffer, position: number): void {
-  let done = 0;
-  while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, position + done);
-}
-
-function readAck(file: string): { offset: number; samples: number; records: number } | null {
-  try {
-    const [o, s, r] = readFileSync(file, 'utf8').trim().split(/\s+/).map(Number);
-    const n = (x: number | undefined): number => (x !== undefined && Number.isSafeInteger(x) && x >= 0 ? x : 0);
-    return o !== undefined && Number.isSafeInteger(o) && o >= 0 ? { offset: o, samples: n(s), records: n(r) } : null;
-  } catch {
-    return null;
-  }
-}
-
-function removeFiles(path: string): void {
-  for (const f of [path, `${path}.ack`]) {
-    try {
-      unlinkSync(f);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`sample spool: cannot delete ${f}: ${errorMessage(err)}`);
-    }
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    /* some file systems refuse a directory fsync; the file's data is still fsync'd */
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -85,6 +85,218 @@ function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
+/** One sample() call's working state, shared by the per-class passes below. */
+interface Pass {
+  prev: Map<string, CimInstance>;
+  next: Map<string, CimInstance>;
+  map: PerfMapping;
+  pollMs: number;
+  samples: Sample[];
+  unmapped: string[];
+  resets: number;
+}
+
+/** Records the current reading for next time and returns the previous one of the same instance. */
+function keep(p: Pass, cls: string, i: CimInstance): CimInstance | undefined {
+  const name = propString(i, 'Name') ?? '';
+  const key = `${cls}|${name}`;
+  const before = p.prev.get(key);
+  p.next.set(key, i);
+  return before;
+}
+
+/** Seconds between two readings, or null when the time base went backwards or changed. */
+function interval(t0: Timing, t1: Timing): number | null {
+  const dt = t1.perf - t0.perf;
+  if (dt <= 0n || t1.freq !== t0.freq) return null;
+  return ratio(dt, t1.freq);
+}
+
+interface VpSums {
+  n: bigint;
+  d: bigint;
+  t0: Timing;
+  t1: Timing;
+  broken: boolean;
+}
+
+/** Sums dGuestRunTime and dBase per VM over its virtual processors (one VM, many VP instances). */
+function sumVpDeltas(p: Pass, list: CimInstance[]): Map<string, VpSums> {
+  const byVm = new Map<string, VpSums>();
+  for (const i of list) {
+    const name = propString(i, 'Name') ?? '';
+    const before = keep(p, 'vp', i);
+    const vm = vmNameOfVp(name);
+    if (vm === null) continue; // _Total and anything that is not a VM's processor
+    if (!before) continue;
+    const n1 = propBigInt(i, 'PercentGuestRunTime');
+    const b1 = propBigInt(i, 'PercentGuestRunTime_Base');
+    const n0 = propBigInt(before, 'PercentGuestRunTime');
+    const b0 = propBigInt(before, 'PercentGuestRunTime_Base');
+    const t0 = timing(before);
+    const t1 = timing(i);
+    if (n1 === null || b1 === null || n0 === null || b0 === null || !t0 || !t1) continue;
+    const acc = byVm.get(vm) ?? { n: 0n, d: 0n, t0, t1, broken: false };
+    if (n1 < n0 || b1 <= b0) acc.broken = true;
+    else {
+      acc.n += n1 - n0;
+      acc.d += b1 - b0;
+    }
+    byVm.set(vm, acc);
+  }
+  return byVm;
+}
+
+/** CPU: 100 * sum(dGuestRunTime) / sum(dBase) over the VM's virtual processors. */
+function cpuSamples(p: Pass, list: CimInstance[]): void {
+  for (const [vm, acc] of sumVpDeltas(p, list)) {
+    const target = p.map.vmByName(vm);
+    if (!target) {
+      if (!p.map.ambiguous?.(vm)) p.unmapped.push(`vp:${vm}`);
+      continue;
+    }
+    const sec = interval(acc.t0, acc.t1);
+    if (acc.broken || acc.d <= 0n || sec === null) {
+      p.resets++;
+      continue;
+    }
+    const value = Math.min(100, Math.max(0, round6(100 * ratio(acc.n, acc.d))));
+    p.samples.push({
+      machine: target.machine,
+      metric: 'cpu.usage.percent',
+      instance: '',
+      ts: endMs(acc.t1, p.pollMs),
+      value,
+      intervalSec: Math.round(sec),
+    });
+  }
+}
+
+/** Memory: used MB = CurrentPressure x GuestVisiblePhysicalMemory / 100, as a percent of startup memory. */
+function memorySamples(p: Pass, list: CimInstance[]): void {
+  for (const i of list) {
+    const name = propString(i, 'Name') ?? '';
+    const before = keep(p, 'memory', i);
+    const target = p.map.vmByName(name);
+    if (!target) {
+      if (name && name !== '_Total' && !p.map.ambiguous?.(name)) p.unmapped.push(`memory:${name}`);
+      continue;
+    }
+    const t0 = before ? timing(before) : null;
+    const t1 = timing(i);
+    const sec = t0 && t1 ? interval(t0, t1) : null;
+    const pressure = propNumber(i, 'CurrentPressure');
+    const visible = propNumber(i, 'GuestVisiblePhysicalMemory');
+    // A VM without working integration services reports 0 pressure / 0 visible memory: no data, not 0 %.
+    if (sec === null || !t1 || pressure === null || visible === null || pressure <= 0 || visible <= 0 || target.memoryMB <= 0) continue;
+    const usedMB = (pressure * visible) / 100;
+    const value = Math.min(100, Math.max(0, round6((usedMB / target.memoryMB) * 100)));
+    p.samples.push({
+      machine: target.machine,
+      metric: 'memory.usage.percent',
+      instance: '',
+      ts: endMs(t1, p.pollMs),
+      value,
+      intervalSec: Math.round(sec),
+    });
+  }
+}
+
+type CounterTarget = (name: string) => { machine: string; instance: string } | null;
+
+/**
+ * Rates of one instance's counters, (N1 - N0) / ((T1 - T0) / F); null when one went backwards, which
+ * drops the whole instance for this poll (a reset, not a partial reading).
+ */
+function instanceRates(
+  i: CimInstance,
+  before: CimInstance,
+  t1: Timing,
+  dt: bigint,
+  props: Array<[string, Sample['metric']]>,
+  to: { machine: string; instance: string },
+  pollMs: number,
+): Sample[] | null {
+  const out: Sample[] = [];
+  for (const [prop, metric] of props) {
+    const n1 = propBigInt(i, prop);
+    const n0 = propBigInt(before, prop);
+    if (n1 === null || n0 === null) continue;
+    if (n1 < n0) return null;
+    const value = round6(ratio((n1 - n0) * t1.freq, dt));
+    out.push({
+      machine: to.machine,
+      metric,
+      instance: to.instance,
+      ts: endMs(t1, pollMs),
+      value,
+      intervalSec: Math.round(ratio(dt, t1.freq)),
+    });
+  }
+  return out;
+}
+
+/** Counter classes (storage, network): a rate per mapped instance and counter. */
+function counterRates(p: Pass, cls: string, list: CimInstance[], props: Array<[string, Sample['metric']]>, target: CounterTarget): void {
+  for (const i of list) {
+    const name = propString(i, 'Name') ?? '';
+    const before = keep(p, cls, i);
+    const to = target(name);
+    if (!to) continue;
+    if (!before) continue;
+    const t0 = timing(before);
+    const t1 = timing(i);
+    if (!t0 || !t1) continue;
+    const dt = t1.perf - t0.perf;
+    if (dt <= 0n || t0.freq !== t1.freq) {
+      p.resets++;
+      continue;
+    }
+    const out = instanceRates(i, before, t1, dt, props, to, p.pollMs);
+    if (out === null) p.resets++;
+    else p.samples.push(...out);
+  }
+}
+
+const STORAGE_COUNTERS: Array<[string, Sample['metric']]> = [
+  ['ReadBytesPersec', 'disk.read.bytesPerSec'],
+  ['WriteBytesPersec', 'disk.write.bytesPerSec'],
+  ['ReadOperationsPerSec', 'disk.read.opsPerSec'],
+  ['WriteOperationsPerSec', 'disk.write.opsPerSec'],
+];
+
+const NETWORK_COUNTERS: Array<[string, Sample['metric']]> = [
+  ['BytesReceivedPersec', 'net.received.bytesPerSec'],
+  ['BytesSentPersec', 'net.transmitted.bytesPerSec'],
+];
+
+/** Storage instance name -> the VM's disk (unmapped names are reported). */
+function storageTarget(p: Pass): CounterTarget {
+  return (name) => {
+    const d = p.map.diskByInstance(name.toLowerCase());
+    if (!d) {
+      p.unmapped.push(`storage:${name}`);
+      return null;
+    }
+    return { machine: d.machine, instance: d.disk };
+  };
+}
+
+/** Network adapter instance name -> the VM's NIC (unmapped names are reported). */
+function networkTarget(p: Pass): CounterTarget {
+  return (name) => {
+    // Host-side adapters (the switch's own ports, teamed NICs) belong to no VM.
+    if (name.startsWith('__') || name.startsWith('Default Switch_')) return null;
+    const guid = nicGuidOfInstance(name);
+    const n = guid ? p.map.nicByGuid(guid) : null;
+    if (!n) {
+      p.unmapped.push(`network:${name}`);
+      return null;
+    }
+    return { machine: n.machine, instance: n.nic };
+  };
+}
+
 /** Per-host sampler: keeps the previous raw reading of every counter instance between polls. */
 export class PerfSampler {
   private prev = new Map<string, CimInstance>();
@@ -100,180 +312,12 @@ export class PerfSampler {
    * the inventory when there are some).
    */
   sample(cur: PerfReadings, map: PerfMapping, pollMs: number): { samples: Sample[]; unmapped: string[]; resets: number } {
-    const samples: Sample[] = [];
-    const unmapped: string[] = [];
-    let resets = 0;
-    const next = new Map<string, CimInstance>();
-    const keep = (cls: string, i: CimInstance): CimInstance | undefined => {
-      const name = propString(i, 'Name') ?? '';
-      const key = `${cls}|${name}`;
-      const before = this.prev.get(key);
-      next.set(key, i);
-      return before;
-    };
-    const interval = (t0: Timing, t1: Timing): number | null => {
-      const dt = t1.perf - t0.perf;
-      if (dt <= 0n || t1.freq !== t0.freq) return null;
-      return ratio(dt, t1.freq);
-    };
-
-    // CPU: 100 * sum(dGuestRunTime) / sum(dBase) over the VM's virtual processors.
-    const byVm = new Map<string, { n: bigint; d: bigint; t0: Timing; t1: Timing; broken: boolean }>();
-    for (const i of cur.vp) {
-      const name = propString(i, 'Name') ?? '';
-      const before = keep('vp', i);
-      const vm = vmNameOfVp(name);
-      if (vm === null) continue; // _Total and anything that is not a VM's processor
-      if (!before) continue;
-      const n1 = propBigInt(i, 'PercentGuestRunTime');
-      const b1 = propBigInt(i, 'PercentGuestRunTime_Base');
-      const n0 = propBigInt(before, 'PercentGuestRunTime');
-      const b0 = propBigInt(before, 'PercentGuestRunTime_Base');
-      const t0 = timing(before);
-      const t1 = timing(i);
-      if (n1 === null || b1 === null || n0 === null || b0 === null || !t0 || !t1) continue;
-      const acc = byVm.get(vm) ?? { n: 0n, d: 0n, t0, t1, broken: false };
-      if (n1 < n0 || b1 <= b0) acc.broken = true;
-      else {
-        acc.n += n1 - n0;
-        acc.d += b1 - b0;
-      }
-      byVm.set(vm, acc);
-    }
-    for (const [vm, acc] of byVm) {
-      const target = map.vmByName(vm);
-      if (!target) {
-        if (!map.ambiguous?.(vm)) unmapped.push(`vp:${vm}`);
-        continue;
-      }
-      const sec = interval(acc.t0, acc.t1);
-      if (acc.broken || acc.d <= 0n || sec === null) {
-        resets++;
-        continue;
-      }
-      const value = Math.min(100, Math.max(0, round6(100 * ratio(acc.n, acc.d))));
-      samples.push({
-        machine: target.machine,
-        metric: 'cpu.usage.percent',
-        instance: '',
-        ts: endMs(acc.t1, pollMs),
-        value,
-        intervalSec: Math.round(sec),
-      });
-    }
-
-    // Memory: used MB = CurrentPressure x GuestVisiblePhysicalMemory / 100, as a percent of startup memory.
-    for (const i of cur.memory) {
-      const name = propString(i, 'Name') ?? '';
-      const before = keep('memory', i);
-      const target = map.vmByName(name);
-      if (!target) {
-        if (name && name !== '_Total' && !map.ambiguous?.(name)) unmapped.push(`memory:${name}`);
-        continue;
-      }
-      const t0 = before ? timing(before) : null;
-      const t1 = timing(i);
-      const sec = t0 && t1 ? interval(t0, t1) : null;
-      const pressure = propNumber(i, 'CurrentPressure');
-      const visible = propNumber(i, 'GuestVisiblePhysicalMemory');
-      // A VM without working integration services reports 0 pressure / 0 visible memory: no data, not 0 %.
-      if (sec === null || !t1 || pressure === null || visible === null || pressure <= 0 || visible <= 0 || target.memoryMB <= 0) continue;
-      const usedMB = (pressure * visible) / 100;
-      const value = Math.min(100, Math.max(0, round6((usedMB / target.memoryMB) * 100)));
-      samples.push({
-        machine: target.machine,
-        metric: 'memory.usage.percent',
-        instance: '',
-        ts: endMs(t1, pollMs),
-        value,
-        intervalSec: Math.round(sec),
-      });
-    }
-
-    // Counters: (N1 - N0) / ((T1 - T0) / F).
-    const rates = (
-      cls: string,
-      list: CimInstance[],
-      props: Array<[string, Sample['metric']]>,
-      target: (name: string) => { machine: string; instance: string } | null,
-    ): void => {
-      for (const i of list) {
-        const name = propString(i, 'Name') ?? '';
-        const before = keep(cls, i);
-        const to = target(name);
-        if (!to) continue;
-        if (!before) continue;
-        const t0 = timing(before);
-        const t1 = timing(i);
-        if (!t0 || !t1) continue;
-        const dt = t1.perf - t0.perf;
-        if (dt <= 0n || t0.freq !== t1.freq) {
-          resets++;
-          continue;
-        }
-        const out: Sample[] = [];
-        let broken = false;
-        for (const [prop, metric] of props) {
-          const n1 = propBigInt(i, prop);
-          const n0 = propBigInt(before, prop);
-          if (n1 === null || n0 === null) continue;
-          if (n1 < n0) {
-            broken = true;
-            break;
-          }
-          const value = round6(ratio((n1 - n0) * t1.freq, dt));
-          out.push({
-            machine: to.machine,
-            metric,
-            instance: to.instance,
-            ts: endMs(t1, pollMs),
-            value,
-            intervalSec: Math.round(ratio(dt, t1.freq)),
-          });
-        }
-        if (broken) resets++;
-        else samples.push(...out);
-      }
-    };
-    rates(
-      'storage',
-      cur.storage,
-      [
-        ['ReadBytesPersec', 'disk.read.bytesPerSec'],
-        ['WriteBytesPersec', 'disk.write.bytesPerSec'],
-        ['ReadOperationsPerSec', 'disk.read.opsPerSec'],
-        ['WriteOperationsPerSec', 'disk.write.opsPerSec'],
-      ],
-      (name) => {
-        const d = map.diskByInstance(name.toLowerCase());
-        if (!d) {
-          unmapped.push(`storage:${name}`);
-          return null;
-        }
-        return { machine: d.machine, instance: d.disk };
-      },
-    );
-    rates(
-      'network',
-      cur.network,
-      [
-        ['BytesReceivedPersec', 'net.received.bytesPerSec'],
-        ['BytesSentPersec', 'net.transmitted.bytesPerSec'],
-      ],
-      (name) => {
-        // Host-side adapters (the switch's own ports, teamed NICs) belong to no VM.
-        if (name.startsWith('__') || name.startsWith('Default Switch_')) return null;
-        const guid = nicGuidOfInstance(name);
-        const n = guid ? map.nicByGuid(guid) : null;
-        if (!n) {
-          unmapped.push(`network:${name}`);
-          return null;
-        }
-        return { machine: n.machine, instance: n.nic };
-      },
-    );
-
-    this.prev = next;
-    return { samples, unmapped, resets };
+    const p: Pass = { prev: this.prev, next: new Map(), map, pollMs, samples: [], unmapped: [], resets: 0 };
+    cpuSamples(p, cur.vp);
+    memorySamples(p, cur.memory);
+    counterRates(p, 'storage', cur.storage, STORAGE_COUNTERS, storageTarget(p));
+    counterRates(p, 'network', cur.network, NETWORK_COUNTERS, networkTarget(p));
+    this.prev = p.next;
+    return { samples: p.samples, unmapped: p.unmapped, resets: p.resets };
   }
 }

@@ -57,17 +57,12 @@ function computerSystem(v: SimVm, now: number): SimInstance {
   };
 }
 
-/** Every inventory class of one host, keyed by class name. */
-export function inventoryClasses(world: HypervWorld, host: SimHost): Map<string, SimInstance[]> {
-  const out = new Map<string, SimInstance[]>();
-  const push = (inst: SimInstance): void => {
-    const list = out.get(inst.className) ?? [];
-    list.push(inst);
-    out.set(inst.className, list);
-  };
-  const H = host.name.toUpperCase();
+type Push = (inst: SimInstance) => void;
 
-  push({
+/** The host itself, as Msvm_ComputerSystem lists it ahead of its VMs. */
+function hostSystem(host: SimHost): SimInstance {
+  const H = host.name.toUpperCase();
+  return {
     className: 'Msvm_ComputerSystem',
     properties: {
       Caption: 'Hosting Computer System',
@@ -86,198 +81,235 @@ export function inventoryClasses(world: HypervWorld, host: SimHost): Map<string,
       NumberOfNumaNodes: '2',
       AvailableRequestedStates: [],
     },
-  });
+  };
+}
 
-  const switches = new Map<string, string>();
-  for (const v of world.vmsOn(host.name)) {
-    const G = v.guid;
-    const vm = v.vm;
-    push(computerSystem(v, world.clock()));
-    if (vm.index % 3 === 0) pushCheckpoint(push, world, v);
+/** The VM's realized settings row (a checkpoint's rows differ in VirtualSystemType). */
+function systemSettings(v: SimVm): SimInstance {
+  const G = v.guid;
+  const vm = v.vm;
+  return {
+    className: 'Msvm_VirtualSystemSettingData',
+    properties: {
+      InstanceID: `Microsoft:${G}`,
+      Caption: 'Virtual Machine Settings',
+      ElementName: vm.name,
+      VirtualSystemIdentifier: G,
+      VirtualSystemType: 'Microsoft:Hyper-V:System:Realized',
+      VirtualSystemSubType: `Microsoft:Hyper-V:SubType:${vm.generation}`,
+      Version: '9.0',
+      BIOSGUID: `{${vm.biosUuid.toUpperCase()}}`,
+      BIOSSerialNumber: `${(vm.index * 7919 + 1000).toString().padStart(4, '0')}-${(vm.index * 104729).toString().padStart(7, '0').slice(0, 4)}-${G.slice(0, 4)}`,
+      SecureBootEnabled: vm.generation === 2 ? 'true' : 'false',
+      ConfigurationDataRoot: `C:\\VMs\\${vm.name}`,
+      CreationTime: datetime(v.startedMs - 86_400_000 * 30),
+      Notes: vm.annotation ? [vm.annotation] : [],
+    },
+  };
+}
+
+function processorSettings(v: SimVm): SimInstance {
+  return {
+    className: 'Msvm_ProcessorSettingData',
+    properties: {
+      InstanceID: `Microsoft:${v.guid}\\B637F346-6A0E-4DEC-AF52-BD70CB80A21D\\0`,
+      Caption: 'Processor',
+      ElementName: 'Processor',
+      ResourceType: '3',
+      ResourceSubType: 'Microsoft:Hyper-V:Processor',
+      VirtualQuantity: String(v.vm.cpus),
+      Reservation: '0',
+      Limit: '100000',
+      Weight: '100',
+      AllocationUnits: 'percent / 1000',
+    },
+  };
+}
+
+/** Startup memory; with dynamic memory, Reservation/Limit are its minimum and maximum. */
+function memorySettings(v: SimVm): SimInstance {
+  const vm = v.vm;
+  const dyn = vm.dynamicMemory?.enabled ?? false;
+  return {
+    className: 'Msvm_MemorySettingData',
+    properties: {
+      InstanceID: `Microsoft:${v.guid}\\4764334D-E001-4176-82EE-5594EC9B530E`,
+      Caption: 'Memory',
+      ElementName: 'Memory',
+      ResourceType: '4',
+      ResourceSubType: 'Microsoft:Hyper-V:Memory',
+      AllocationUnits: 'byte * 2^20',
+      VirtualQuantity: String(vm.memoryMB),
+      Reservation: String(dyn && vm.dynamicMemory ? vm.dynamicMemory.minimumMB : vm.memoryMB),
+      Limit: String(dyn && vm.dynamicMemory ? vm.dynamicMemory.maximumMB : vm.memoryMB),
+      DynamicMemoryEnabled: dyn ? 'true' : 'false',
+      TargetMemoryBuffer: '20',
+      Weight: '5000',
+    },
+  };
+}
+
+/** Disks: IDE for generation 1, SCSI for generation 2; a DVD drive on generation 1 holding an ISO. */
+function pushStorage(push: Push, H: string, v: SimVm): void {
+  const G = v.guid;
+  const gen1 = v.vm.generation === 1;
+  const controller = gen1 ? '83F8638B-8DCA-4152-9EDA-2CA8B33039B4' : 'D422512D-2BF2-4752-809D-7B82B5FCB1B4';
+  for (const d of v.disks) {
+    const ctrl = gen1 ? Math.floor(d.index / 2) : 0;
+    const unit = gen1 ? d.index % 2 : d.index;
+    const driveId = `Microsoft:${G}\\${controller}\\${ctrl}\\${unit}\\D`;
     push({
-      className: 'Msvm_VirtualSystemSettingData',
+      className: 'Msvm_StorageAllocationSettingData',
       properties: {
-        InstanceID: `Microsoft:${G}`,
-        Caption: 'Virtual Machine Settings',
-        ElementName: vm.name,
-        VirtualSystemIdentifier: G,
-        VirtualSystemType: 'Microsoft:Hyper-V:System:Realized',
-        VirtualSystemSubType: `Microsoft:Hyper-V:SubType:${vm.generation}`,
-        Version: '9.0',
-        BIOSGUID: `{${vm.biosUuid.toUpperCase()}}`,
-        BIOSSerialNumber: `${(vm.index * 7919 + 1000).toString().padStart(4, '0')}-${(vm.index * 104729).toString().padStart(7, '0').slice(0, 4)}-${G.slice(0, 4)}`,
-        SecureBootEnabled: vm.generation === 2 ? 'true' : 'false',
-        ConfigurationDataRoot: `C:\\VMs\\${vm.name}`,
-        CreationTime: datetime(v.startedMs - 86_400_000 * 30),
-        Notes: vm.annotation ? [vm.annotation] : [],
-      },
-    });
-    push({
-      className: 'Msvm_ProcessorSettingData',
-      properties: {
-        InstanceID: `Microsoft:${G}\\B637F346-6A0E-4DEC-AF52-BD70CB80A21D\\0`,
-        Caption: 'Processor',
-        ElementName: 'Processor',
-        ResourceType: '3',
-        ResourceSubType: 'Microsoft:Hyper-V:Processor',
-        VirtualQuantity: String(vm.cpus),
-        Reservation: '0',
-        Limit: '100000',
-        Weight: '100',
-        AllocationUnits: 'percent / 1000',
-      },
-    });
-    const dyn = vm.dynamicMemory?.enabled ?? false;
-    push({
-      className: 'Msvm_MemorySettingData',
-      properties: {
-        InstanceID: `Microsoft:${G}\\4764334D-E001-4176-82EE-5594EC9B530E`,
-        Caption: 'Memory',
-        ElementName: 'Memory',
-        ResourceType: '4',
-        ResourceSubType: 'Microsoft:Hyper-V:Memory',
-        AllocationUnits: 'byte * 2^20',
-        VirtualQuantity: String(vm.memoryMB),
-        Reservation: String(dyn && vm.dynamicMemory ? vm.dynamicMemory.minimumMB : vm.memoryMB),
-        Limit: String(dyn && vm.dynamicMemory ? vm.dynamicMemory.maximumMB : vm.memoryMB),
-        DynamicMemoryEnabled: dyn ? 'true' : 'false',
-        TargetMemoryBuffer: '20',
-        Weight: '5000',
-      },
-    });
-    // Disks: IDE for generation 1, SCSI for generation 2; a DVD drive on generation 1 holding an ISO.
-    const controller = vm.generation === 1 ? '83F8638B-8DCA-4152-9EDA-2CA8B33039B4' : 'D422512D-2BF2-4752-809D-7B82B5FCB1B4';
-    for (const d of v.disks) {
-      const ctrl = vm.generation === 1 ? Math.floor(d.index / 2) : 0;
-      const unit = vm.generation === 1 ? d.index % 2 : d.index;
-      const driveId = `Microsoft:${G}\\${controller}\\${ctrl}\\${unit}\\D`;
-      push({
-        className: 'Msvm_StorageAllocationSettingData',
-        properties: {
-          InstanceID: `Microsoft:${G}\\${controller}\\${ctrl}\\${unit}\\L`,
-          Caption: 'Hard Disk Image',
-          ElementName: 'Hard Disk Image',
-          ResourceType: '31',
-          ResourceSubType: 'Microsoft:Hyper-V:Virtual Hard Disk',
-          HostResource: [d.path],
-          Parent: wmiPath(H, 'Msvm_ResourceAllocationSettingData', `InstanceID="${driveId.replace(/\\/g, '\\\\')}"`),
-          Access: '3',
-          IOPSLimit: '0',
-          IOPSReservation: '0',
-          PersistentReservationsSupported: 'false',
-        },
-      });
-    }
-    if (vm.generation === 1) {
-      push({
-        className: 'Msvm_StorageAllocationSettingData',
-        properties: {
-          InstanceID: `Microsoft:${G}\\83F8638B-8DCA-4152-9EDA-2CA8B33039B4\\1\\0\\L`,
-          Caption: 'ISO Disk Image',
-          ElementName: 'ISO Disk Image',
-          ResourceType: '31',
-          ResourceSubType: 'Microsoft:Hyper-V:Virtual CD/DVD Disk',
-          HostResource: ['C:\\ISO\\ubuntu-22.04.iso'],
-          Parent: wmiPath(
-            H,
-            'Msvm_ResourceAllocationSettingData',
-            `InstanceID="Microsoft:${G}\\\\83F8638B-8DCA-4152-9EDA-2CA8B33039B4\\\\1\\\\0\\\\D"`,
-          ),
-          Access: '1',
-          IOPSLimit: '0',
-          IOPSReservation: '0',
-          PersistentReservationsSupported: 'false',
-        },
-      });
-    }
-    for (const n of v.nics) {
-      if (!switches.has(n.switchName)) switches.set(n.switchName, stableUuid(world.estate.seed, 'switch', n.switchName).toUpperCase());
-      push({
-        className: 'Msvm_SyntheticEthernetPortSettingData',
-        properties: {
-          InstanceID: `Microsoft:${G}\\${n.guid}`,
-          Caption: 'Virtual Ethernet Port',
-          ElementName: 'Network Adapter',
-          ResourceType: '10',
-          ResourceSubType: 'Microsoft:Hyper-V:Synthetic Ethernet Port',
-          Address: macHex(n.mac),
-          StaticMacAddress: 'false',
-          VirtualSystemIdentifiers: [`{${n.guid}}`],
-        },
-      });
-      push({
-        className: 'Msvm_EthernetPortAllocationSettingData',
-        properties: {
-          InstanceID: `Microsoft:${G}\\${n.guid}\\C`,
-          Caption: 'Ethernet Switch Port Settings',
-          ElementName: 'Dynamic Ethernet Switch Port',
-          ResourceType: '33',
-          ResourceSubType: 'Microsoft:Hyper-V:Ethernet Connection',
-          Parent: wmiPath(H, 'Msvm_SyntheticEthernetPortSettingData', `InstanceID="Microsoft:${G}\\\\${n.guid}"`),
-          HostResource: [
-            `\\\\${H}\\root\\virtualization\\v2:Msvm_VirtualEthernetSwitch.CreationClassName="Msvm_VirtualEthernetSwitch",Name="${switches.get(n.switchName)}"`,
-          ],
-          EnabledState: '2',
-          LastKnownSwitchName: n.switchName,
-        },
-      });
-      if (v.powerState === 'poweredOn') {
-        const ips = n.index === 0 ? vm.ipAddresses : [];
-        push({
-          className: 'Msvm_GuestNetworkAdapterConfiguration',
-          properties: {
-            InstanceID: `Microsoft:GuestNetwork\\${G}\\${n.guid}`,
-            IPAddresses: ips,
-            Subnets: ips.map((ip) => (ip.includes(':') ? '/64' : '255.255.255.0')),
-            DefaultGateways: [],
-            DNSServers: [],
-            DHCPEnabled: 'true',
-            IPAddressOrigins: ips.map(() => '4'),
-            ProtocolIFType: '4096',
-          },
-        });
-      }
-    }
-    const items: SimInstance[] = [];
-    if (v.powerState === 'poweredOn') {
-      if (vm.fqdn) items.push(kvpItem('FullyQualifiedDomainName', vm.fqdn));
-      items.push(kvpItem('OSName', vm.os.name));
-      if (vm.os.version) {
-        items.push(kvpItem('OSVersion', vm.os.version));
-        const [major, minor, build] = vm.os.version.split('.');
-        if (major) items.push(kvpItem('OSMajorVersion', major));
-        if (minor) items.push(kvpItem('OSMinorVersion', minor));
-        if (build) items.push(kvpItem('OSBuildNumber', build));
-      }
-      items.push(kvpItem('ProcessorArchitecture', '9'));
-      items.push(kvpItem('IntegrationServicesVersion', '10.0.20348.1'));
-      const v4 = vm.ipAddresses.filter((ip) => !ip.includes(':'));
-      const v6 = vm.ipAddresses.filter((ip) => ip.includes(':'));
-      if (v4.length) items.push(kvpItem('NetworkAddressIPv4', v4.join(';')));
-      if (v6.length) items.push(kvpItem('NetworkAddressIPv6', v6.join(';')));
-    }
-    push({
-      className: 'Msvm_KvpExchangeComponent',
-      properties: {
-        Caption: 'Key-Value Pair Exchange',
-        CreationClassName: 'Msvm_KvpExchangeComponent',
-        DeviceID: `Microsoft:${G}\\KvpExchange`,
-        ElementName: 'Key-Value Pair Exchange',
-        EnabledState: v.powerState === 'poweredOn' ? '2' : '3',
-        SystemName: G,
-        SystemCreationClassName: 'Msvm_ComputerSystem',
-        GuestIntrinsicExchangeItems: items,
-        GuestExchangeItems: [],
+        InstanceID: `Microsoft:${G}\\${controller}\\${ctrl}\\${unit}\\L`,
+        Caption: 'Hard Disk Image',
+        ElementName: 'Hard Disk Image',
+        ResourceType: '31',
+        ResourceSubType: 'Microsoft:Hyper-V:Virtual Hard Disk',
+        HostResource: [d.path],
+        Parent: wmiPath(H, 'Msvm_ResourceAllocationSettingData', `InstanceID="${driveId.replace(/\\/g, '\\\\')}"`),
+        Access: '3',
+        IOPSLimit: '0',
+        IOPSReservation: '0',
+        PersistentReservationsSupported: 'false',
       },
     });
   }
-  for (const [name, guid] of switches) {
-    push({
-      className: 'Msvm_VirtualEthernetSwitch',
-      properties: { CreationClassName: 'Msvm_VirtualEthernetSwitch', ElementName: name, Name: guid, EnabledState: '2', HealthState: '5' },
-    });
-  }
+  if (gen1) push(isoDisk(H, G));
+}
+
+function isoDisk(H: string, G: string): SimInstance {
+  return {
+    className: 'Msvm_StorageAllocationSettingData',
+    properties: {
+      InstanceID: `Microsoft:${G}\\83F8638B-8DCA-4152-9EDA-2CA8B33039B4\\1\\0\\L`,
+      Caption: 'ISO Disk Image',
+      ElementName: 'ISO Disk Image',
+      ResourceType: '31',
+      ResourceSubType: 'Microsoft:Hyper-V:Virtual CD/DVD Disk',
+      HostResource: ['C:\\ISO\\ubuntu-22.04.iso'],
+      Parent: wmiPath(
+        H,
+        'Msvm_ResourceAllocationSettingData',
+        `InstanceID="Microsoft:${G}\\\\83F8638B-8DCA-4152-9EDA-2CA8B33039B4\\\\1\\\\0\\\\D"`,
+      ),
+      Access: '1',
+      IOPSLimit: '0',
+      IOPSReservation: '0',
+      PersistentReservationsSupported: 'false',
+    },
+  };
+}
+
+type SimNic = SimVm['nics'][number];
+
+/** One NIC: its port settings, its switch connection and (running VMs only) the guest's IP configuration. */
+function pushNic(push: Push, H: string, v: SimVm, n: SimNic, switchGuid: string | undefined): void {
+  const G = v.guid;
   push({
+    className: 'Msvm_SyntheticEthernetPortSettingData',
+    properties: {
+      InstanceID: `Microsoft:${G}\\${n.guid}`,
+      Caption: 'Virtual Ethernet Port',
+      ElementName: 'Network Adapter',
+      ResourceType: '10',
+      ResourceSubType: 'Microsoft:Hyper-V:Synthetic Ethernet Port',
+      Address: macHex(n.mac),
+      StaticMacAddress: 'false',
+      VirtualSystemIdentifiers: [`{${n.guid}}`],
+    },
+  });
+  push({
+    className: 'Msvm_EthernetPortAllocationSettingData',
+    properties: {
+      InstanceID: `Microsoft:${G}\\${n.guid}\\C`,
+      Caption: 'Ethernet Switch Port Settings',
+      ElementName: 'Dynamic Ethernet Switch Port',
+      ResourceType: '33',
+      ResourceSubType: 'Microsoft:Hyper-V:Ethernet Connection',
+      Parent: wmiPath(H, 'Msvm_SyntheticEthernetPortSettingData', `InstanceID="Microsoft:${G}\\\\${n.guid}"`),
+      HostResource: [
+        `\\\\${H}\\root\\virtualization\\v2:Msvm_VirtualEthernetSwitch.CreationClassName="Msvm_VirtualEthernetSwitch",Name="${switchGuid}"`,
+      ],
+      EnabledState: '2',
+      LastKnownSwitchName: n.switchName,
+    },
+  });
+  if (v.powerState !== 'poweredOn') return;
+  const ips = n.index === 0 ? v.vm.ipAddresses : [];
+  push({
+    className: 'Msvm_GuestNetworkAdapterConfiguration',
+    properties: {
+      InstanceID: `Microsoft:GuestNetwork\\${G}\\${n.guid}`,
+      IPAddresses: ips,
+      Subnets: ips.map((ip) => (ip.includes(':') ? '/64' : '255.255.255.0')),
+      DefaultGateways: [],
+      DNSServers: [],
+      DHCPEnabled: 'true',
+      IPAddressOrigins: ips.map(() => '4'),
+      ProtocolIFType: '4096',
+    },
+  });
+}
+
+/** The guest's intrinsic KVP items; a VM that is not running exchanges none. */
+function guestKvpItems(v: SimVm): SimInstance[] {
+  const items: SimInstance[] = [];
+  if (v.powerState !== 'poweredOn') return items;
+  const vm = v.vm;
+  if (vm.fqdn) items.push(kvpItem('FullyQualifiedDomainName', vm.fqdn));
+  items.push(kvpItem('OSName', vm.os.name));
+  if (vm.os.version) {
+    items.push(kvpItem('OSVersion', vm.os.version));
+    const [major, minor, build] = vm.os.version.split('.');
+    if (major) items.push(kvpItem('OSMajorVersion', major));
+    if (minor) items.push(kvpItem('OSMinorVersion', minor));
+    if (build) items.push(kvpItem('OSBuildNumber', build));
+  }
+  items.push(kvpItem('ProcessorArchitecture', '9'));
+  items.push(kvpItem('IntegrationServicesVersion', '10.0.20348.1'));
+  const v4 = vm.ipAddresses.filter((ip) => !ip.includes(':'));
+  const v6 = vm.ipAddresses.filter((ip) => ip.includes(':'));
+  if (v4.length) items.push(kvpItem('NetworkAddressIPv4', v4.join(';')));
+  if (v6.length) items.push(kvpItem('NetworkAddressIPv6', v6.join(';')));
+  return items;
+}
+
+function kvpComponent(v: SimVm): SimInstance {
+  const G = v.guid;
+  return {
+    className: 'Msvm_KvpExchangeComponent',
+    properties: {
+      Caption: 'Key-Value Pair Exchange',
+      CreationClassName: 'Msvm_KvpExchangeComponent',
+      DeviceID: `Microsoft:${G}\\KvpExchange`,
+      ElementName: 'Key-Value Pair Exchange',
+      EnabledState: v.powerState === 'poweredOn' ? '2' : '3',
+      SystemName: G,
+      SystemCreationClassName: 'Msvm_ComputerSystem',
+      GuestIntrinsicExchangeItems: guestKvpItems(v),
+      GuestExchangeItems: [],
+    },
+  };
+}
+
+/** Every row of one VM, in the order a host lists them; switches collects the switches its NICs use. */
+function pushVm(push: Push, world: HypervWorld, H: string, v: SimVm, switches: Map<string, string>): void {
+  push(computerSystem(v, world.clock()));
+  if (v.vm.index % 3 === 0) pushCheckpoint(push, world, v);
+  push(systemSettings(v));
+  push(processorSettings(v));
+  push(memorySettings(v));
+  pushStorage(push, H, v);
+  for (const n of v.nics) {
+    if (!switches.has(n.switchName)) switches.set(n.switchName, stableUuid(world.estate.seed, 'switch', n.switchName).toUpperCase());
+    pushNic(push, H, v, n, switches.get(n.switchName));
+  }
+  push(kvpComponent(v));
+}
+
+function imageManagementService(H: string): SimInstance {
+  return {
     className: 'Msvm_ImageManagementService',
     properties: {
       CreationClassName: 'Msvm_ImageManagementService',
@@ -287,7 +319,28 @@ export function inventoryClasses(world: HypervWorld, host: SimHost): Map<string,
       SystemName: H,
       EnabledState: '2',
     },
-  });
+  };
+}
+
+/** Every inventory class of one host, keyed by class name (in first-listed order, as the lab always had it). */
+export function inventoryClasses(world: HypervWorld, host: SimHost): Map<string, SimInstance[]> {
+  const out = new Map<string, SimInstance[]>();
+  const push = (inst: SimInstance): void => {
+    const list = out.get(inst.className) ?? [];
+    list.push(inst);
+    out.set(inst.className, list);
+  };
+  const H = host.name.toUpperCase();
+  push(hostSystem(host));
+  const switches = new Map<string, string>();
+  for (const v of world.vmsOn(host.name)) pushVm(push, world, H, v, switches);
+  for (const [name, guid] of switches) {
+    push({
+      className: 'Msvm_VirtualEthernetSwitch',
+      properties: { CreationClassName: 'Msvm_VirtualEthernetSwitch', ElementName: name, Name: guid, EnabledState: '2', HealthState: '5' },
+    });
+  }
+  push(imageManagementService(H));
   return out;
 }
 
@@ -296,7 +349,7 @@ export function inventoryClasses(world: HypervWorld, host: SimHost): Map<string,
  * values than the VM's, listed before the VM's own rows. Enumerating the classes host-wide returns them
  * too; a client must join on the VM GUID and keep only the realized settings.
  */
-function pushCheckpoint(push: (i: SimInstance) => void, world: HypervWorld, v: SimVm): void {
+function pushCheckpoint(push: Push, world: HypervWorld, v: SimVm): void {
   const S = stableUuid(world.estate.seed, 'checkpoint', v.vm.name).toUpperCase();
   push({
     className: 'Msvm_VirtualSystemSettingData',

@@ -77,152 +77,156 @@ function timestamps(host: SimHost, t: number): Record<string, string> {
   };
 }
 
-/** The perf classes of one host at time t (epoch ms), keyed by class name. */
-export function perfClasses(
-  world: HypervWorld,
-  host: SimHost,
-  integ: SeriesIntegrator,
-  t: number,
-  only?: string,
-): Map<string, SimInstance[]> {
-  const want = (cls: string): boolean => !only || only.toLowerCase() === cls.toLowerCase();
-  const ts = timestamps(host, t);
-  const seed = world.estate.seed;
-  const slotStart = Math.floor(t / (SLOT_SEC * 1000)) * SLOT_SEC * 1000;
-  const vps: SimInstance[] = [];
-  const mem: SimInstance[] = [];
-  const disks: SimInstance[] = [];
-  const nics: SimInstance[] = [];
-  let totalGuest = 0n;
-  let totalBase = 0n;
-  const bulk = (v: SimVm, series: WorkloadKey, instance: string): bigint => {
-    const id = `${v.guid}|${series}|${instance}`;
-    const centi = integ.integral(id, v.vm.workload[series], seriesKey(seed, v.vm.name, series, instance), false, v.startedMs, t);
-    return v.counterOffset + BigInt(hash32(id)) + centi / 100_000n;
-  };
+/** What every class builder of one perfClasses() call reads. */
+interface PerfPass {
+  integ: SeriesIntegrator;
+  t: number;
+  seed: number;
+  ts: Record<string, string>;
+  slotStart: number;
+}
 
-  for (const v of world.vmsOn(host.name)) {
-    if (v.powerState !== 'poweredOn' || t < v.startedMs) continue;
-    const vm = v.vm;
-    // CPU: every virtual processor runs at the VM's workload, so their mean is the workload.
-    const guest = want(VP_CLASS)
-      ? integ.integral(`${v.guid}|cpu`, vm.workload.cpu, seriesKey(seed, vm.name, 'cpu'), true, v.startedMs, t)
-      : 0n;
-    const base = BigInt(t - v.startedMs) * 10_000n;
-    for (let n = 0; want(VP_CLASS) && n < vm.cpus; n++) {
-      const off = v.counterOffset + BigInt(n) * 1_000_003n;
-      const hv = guest / 50n;
-      vps.push({
-        className: VP_CLASS,
-        properties: {
-          Caption: null,
-          Description: null,
-          Name: `${vm.name}:Hv VP ${n}`,
-          PercentGuestRunTime: String(off + guest),
-          PercentGuestRunTime_Base: String(off + base),
-          PercentHypervisorRunTime: String(off + hv),
-          PercentHypervisorRunTime_Base: String(off + base),
-          PercentRemoteRunTime: String(off),
-          PercentRemoteRunTime_Base: String(off + base),
-          PercentTotalRunTime: String(off + guest + hv),
-          PercentTotalRunTime_Base: String(off + base),
-          ...ts,
-        },
-      });
-      totalGuest += off + guest;
-      totalBase += off + base;
-    }
-    if (want(MEMORY_CLASS)) {
-      const gvpm = guestVisibleMemoryMB(vm);
-      const usage = workloadValue(vm.workload.memory, seriesKey(seed, vm.name, 'memory'), slotStart, SLOT_SEC, true);
-      const pressure = Math.round((usage * vm.memoryMB) / gvpm);
-      mem.push({
-        className: MEMORY_CLASS,
-        properties: {
-          Caption: null,
-          Description: null,
-          Name: vm.name,
-          AddedMemory: String(Math.max(0, gvpm - vm.memoryMB)),
-          AveragePressure: String(pressure),
-          CurrentPressure: String(pressure),
-          GuestVisiblePhysicalMemory: String(gvpm),
-          MaximumPressure: String(Math.min(200, pressure + 10)),
-          MemoryAddOperations: gvpm > vm.memoryMB ? '1' : '0',
-          MemoryRemoveOperations: '0',
-          MinimumPressure: String(Math.max(0, pressure - 10)),
-          PhysicalMemory: String(gvpm),
-          RemovedMemory: '0',
-          ...ts,
-        },
-      });
-    }
-    if (want(STORAGE_CLASS))
-      v.disks.forEach((d) => {
-        const inst = String(2000 + d.index);
-        disks.push({
-          className: STORAGE_CLASS,
-          properties: {
-            Caption: null,
-            Description: null,
-            Name: storageInstanceName(d.path),
-            ErrorCount: '0',
-            FlushCount: '0',
-            Latency: '0',
-            QueueLength: '0',
-            ReadBytesPersec: String(bulk(v, 'diskReadBytesPerSec', inst)),
-            ReadCount: String(bulk(v, 'diskReadOpsPerSec', inst)),
-            ReadOperationsPerSec: String(bulk(v, 'diskReadOpsPerSec', inst)),
-            WriteBytesPersec: String(bulk(v, 'diskWriteBytesPerSec', inst)),
-            WriteCount: String(bulk(v, 'diskWriteOpsPerSec', inst)),
-            WriteOperationsPerSec: String(bulk(v, 'diskWriteOpsPerSec', inst)),
-            ...ts,
-          },
-        });
-      });
-    if (want(NETWORK_CLASS))
-      v.nics.forEach((n) => {
-        const inst = String(4000 + n.index);
-        const rx = bulk(v, 'netReceivedBytesPerSec', inst);
-        const tx = bulk(v, 'netTransmittedBytesPerSec', inst);
-        nics.push({
-          className: NETWORK_CLASS,
-          properties: {
-            Caption: null,
-            Description: null,
-            Name: networkInstanceName(vm.name, v.guid, n.guid),
-            BytesPersec: String(rx + tx),
-            BytesReceivedPersec: String(rx),
-            BytesSentPersec: String(tx),
-            DroppedPacketsIncomingPersec: '0',
-            DroppedPacketsOutgoingPersec: '0',
-            PacketsReceivedPersec: String(rx / 1500n),
-            PacketsSentPersec: String(tx / 1500n),
-            ...ts,
-          },
-        });
-      });
-  }
-  if (want(VP_CLASS))
-    vps.push({
+/** A bulk counter (bytes or operations since the VM started), offset per VM and instance so none starts at 0. */
+function bulk(p: PerfPass, v: SimVm, series: WorkloadKey, instance: string): bigint {
+  const id = `${v.guid}|${series}|${instance}`;
+  const centi = p.integ.integral(id, v.vm.workload[series], seriesKey(p.seed, v.vm.name, series, instance), false, v.startedMs, p.t);
+  return v.counterOffset + BigInt(hash32(id)) + centi / 100_000n;
+}
+
+/** The VM's virtual processors, with their guest and base sums for the host's _Total instance. */
+function vpInstances(p: PerfPass, v: SimVm): { list: SimInstance[]; guest: bigint; base: bigint } {
+  const vm = v.vm;
+  // CPU: every virtual processor runs at the VM's workload, so their mean is the workload.
+  const guest = p.integ.integral(`${v.guid}|cpu`, vm.workload.cpu, seriesKey(p.seed, vm.name, 'cpu'), true, v.startedMs, p.t);
+  const base = BigInt(p.t - v.startedMs) * 10_000n;
+  const out = { list: [] as SimInstance[], guest: 0n, base: 0n };
+  for (let n = 0; n < vm.cpus; n++) {
+    const off = v.counterOffset + BigInt(n) * 1_000_003n;
+    const hv = guest / 50n;
+    out.list.push({
       className: VP_CLASS,
       properties: {
-        ...(vps[0]?.properties ?? {}),
-        Name: '_Total',
-        PercentGuestRunTime: String(totalGuest),
-        PercentGuestRunTime_Base: String(totalBase),
-        PercentHypervisorRunTime: String(totalGuest / 50n),
-        PercentHypervisorRunTime_Base: String(totalBase),
-        PercentRemoteRunTime: '0',
-        PercentRemoteRunTime_Base: String(totalBase),
-        PercentTotalRunTime: String(totalGuest + totalGuest / 50n),
-        PercentTotalRunTime_Base: String(totalBase),
         Caption: null,
         Description: null,
-        ...ts,
+        Name: `${vm.name}:Hv VP ${n}`,
+        PercentGuestRunTime: String(off + guest),
+        PercentGuestRunTime_Base: String(off + base),
+        PercentHypervisorRunTime: String(off + hv),
+        PercentHypervisorRunTime_Base: String(off + base),
+        PercentRemoteRunTime: String(off),
+        PercentRemoteRunTime_Base: String(off + base),
+        PercentTotalRunTime: String(off + guest + hv),
+        PercentTotalRunTime_Base: String(off + base),
+        ...p.ts,
       },
     });
-  // Host-side adapters that belong to no VM (a client must skip them).
-  const hostNic = (name: string): SimInstance => ({
+    out.guest += off + guest;
+    out.base += off + base;
+  }
+  return out;
+}
+
+/** The host's _Total processor instance; its other properties copy the first VP's. */
+function vpTotal(p: PerfPass, first: SimInstance | undefined, totalGuest: bigint, totalBase: bigint): SimInstance {
+  return {
+    className: VP_CLASS,
+    properties: {
+      ...(first?.properties ?? {}),
+      Name: '_Total',
+      PercentGuestRunTime: String(totalGuest),
+      PercentGuestRunTime_Base: String(totalBase),
+      PercentHypervisorRunTime: String(totalGuest / 50n),
+      PercentHypervisorRunTime_Base: String(totalBase),
+      PercentRemoteRunTime: '0',
+      PercentRemoteRunTime_Base: String(totalBase),
+      PercentTotalRunTime: String(totalGuest + totalGuest / 50n),
+      PercentTotalRunTime_Base: String(totalBase),
+      Caption: null,
+      Description: null,
+      ...p.ts,
+    },
+  };
+}
+
+/** Dynamic memory: pressure is a gauge (the current slot's workload), not a counter. */
+function memoryInstance(p: PerfPass, v: SimVm): SimInstance {
+  const vm = v.vm;
+  const gvpm = guestVisibleMemoryMB(vm);
+  const usage = workloadValue(vm.workload.memory, seriesKey(p.seed, vm.name, 'memory'), p.slotStart, SLOT_SEC, true);
+  const pressure = Math.round((usage * vm.memoryMB) / gvpm);
+  return {
+    className: MEMORY_CLASS,
+    properties: {
+      Caption: null,
+      Description: null,
+      Name: vm.name,
+      AddedMemory: String(Math.max(0, gvpm - vm.memoryMB)),
+      AveragePressure: String(pressure),
+      CurrentPressure: String(pressure),
+      GuestVisiblePhysicalMemory: String(gvpm),
+      MaximumPressure: String(Math.min(200, pressure + 10)),
+      MemoryAddOperations: gvpm > vm.memoryMB ? '1' : '0',
+      MemoryRemoveOperations: '0',
+      MinimumPressure: String(Math.max(0, pressure - 10)),
+      PhysicalMemory: String(gvpm),
+      RemovedMemory: '0',
+      ...p.ts,
+    },
+  };
+}
+
+function storageInstances(p: PerfPass, v: SimVm): SimInstance[] {
+  return v.disks.map((d) => {
+    const inst = String(2000 + d.index);
+    return {
+      className: STORAGE_CLASS,
+      properties: {
+        Caption: null,
+        Description: null,
+        Name: storageInstanceName(d.path),
+        ErrorCount: '0',
+        FlushCount: '0',
+        Latency: '0',
+        QueueLength: '0',
+        ReadBytesPersec: String(bulk(p, v, 'diskReadBytesPerSec', inst)),
+        ReadCount: String(bulk(p, v, 'diskReadOpsPerSec', inst)),
+        ReadOperationsPerSec: String(bulk(p, v, 'diskReadOpsPerSec', inst)),
+        WriteBytesPersec: String(bulk(p, v, 'diskWriteBytesPerSec', inst)),
+        WriteCount: String(bulk(p, v, 'diskWriteOpsPerSec', inst)),
+        WriteOperationsPerSec: String(bulk(p, v, 'diskWriteOpsPerSec', inst)),
+        ...p.ts,
+      },
+    };
+  });
+}
+
+function networkInstances(p: PerfPass, v: SimVm): SimInstance[] {
+  return v.nics.map((n) => {
+    const inst = String(4000 + n.index);
+    const rx = bulk(p, v, 'netReceivedBytesPerSec', inst);
+    const tx = bulk(p, v, 'netTransmittedBytesPerSec', inst);
+    return {
+      className: NETWORK_CLASS,
+      properties: {
+        Caption: null,
+        Description: null,
+        Name: networkInstanceName(v.vm.name, v.guid, n.guid),
+        BytesPersec: String(rx + tx),
+        BytesReceivedPersec: String(rx),
+        BytesSentPersec: String(tx),
+        DroppedPacketsIncomingPersec: '0',
+        DroppedPacketsOutgoingPersec: '0',
+        PacketsReceivedPersec: String(rx / 1500n),
+        PacketsSentPersec: String(tx / 1500n),
+        ...p.ts,
+      },
+    };
+  });
+}
+
+/** A host-side adapter that belongs to no VM (a client must skip it). */
+function hostNic(p: PerfPass, name: string): SimInstance {
+  return {
     className: NETWORK_CLASS,
     properties: {
       Caption: null,
@@ -235,11 +239,52 @@ export function perfClasses(
       DroppedPacketsOutgoingPersec: '0',
       PacketsReceivedPersec: '1000',
       PacketsSentPersec: '1000',
-      ...ts,
+      ...p.ts,
     },
-  });
+  };
+}
+
+/** The perf classes of one host at time t (epoch ms), keyed by class name. */
+export function perfClasses(
+  world: HypervWorld,
+  host: SimHost,
+  integ: SeriesIntegrator,
+  t: number,
+  only?: string,
+): Map<string, SimInstance[]> {
+  const want = (cls: string): boolean => !only || only.toLowerCase() === cls.toLowerCase();
+  const p: PerfPass = {
+    integ,
+    t,
+    seed: world.estate.seed,
+    ts: timestamps(host, t),
+    slotStart: Math.floor(t / (SLOT_SEC * 1000)) * SLOT_SEC * 1000,
+  };
+  const vps: SimInstance[] = [];
+  const mem: SimInstance[] = [];
+  const disks: SimInstance[] = [];
+  const nics: SimInstance[] = [];
+  let totalGuest = 0n;
+  let totalBase = 0n;
+  for (const v of world.vmsOn(host.name)) {
+    if (v.powerState !== 'poweredOn' || t < v.startedMs) continue;
+    // Classes not asked for are not computed: the integrals are the expensive part.
+    if (want(VP_CLASS)) {
+      const cpu = vpInstances(p, v);
+      vps.push(...cpu.list);
+      totalGuest += cpu.guest;
+      totalBase += cpu.base;
+    }
+    if (want(MEMORY_CLASS)) mem.push(memoryInstance(p, v));
+    if (want(STORAGE_CLASS)) disks.push(...storageInstances(p, v));
+    if (want(NETWORK_CLASS)) nics.push(...networkInstances(p, v));
+  }
+  if (want(VP_CLASS)) vps.push(vpTotal(p, vps[0], totalGuest, totalBase));
   if (want(NETWORK_CLASS))
-    nics.push(hostNic('Default Switch_312FF9C7-1F07-4EBA-81FE-F5B4F445B810'), hostNic('__DEVICE_{A1E2B3C4-0000-4000-8000-000000000001}'));
+    nics.push(
+      hostNic(p, 'Default Switch_312FF9C7-1F07-4EBA-81FE-F5B4F445B810'),
+      hostNic(p, '__DEVICE_{A1E2B3C4-0000-4000-8000-000000000001}'),
+    );
   return new Map<string, SimInstance[]>([
     [VP_CLASS, vps],
     [MEMORY_CLASS, mem],
