@@ -34,7 +34,6 @@ let lab: LinuxLab;
 let hole: Server;
 const held: Socket[] = [];
 let holePort = 0;
-let closedPort = 0;
 const portOf = new Map<string, number>();
 
 function config(creds: Array<{ name: string; password: string; known: string }>): CollectorConfig {
@@ -76,7 +75,6 @@ beforeAll(async () => {
   });
   lab = await startLinuxLab({ estate, users: [{ username: 'collector', password: 'right' }] });
   for (const e of lab.endpoints) portOf.set(e.name, e.port);
-  closedPort = lab.endpoints.find((e) => e.name === 'gone')?.port ?? 0;
   hole = createServer((s) => void held.push(s));
   await new Promise<void>((r) => hole.listen(0, '127.0.0.1', () => r()));
   holePort = (hole.address() as { port: number }).port;
