@@ -171,6 +171,7 @@ describe.skipIf(!canRunSshd)('Linux guest over a real OpenSSH: dependencies and 
     try {
       expect(await pollers.pollSoftware()).toMatchObject({ read: 1 });
       const inv = await software.get(machine.id);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's format, not a template
       const expected = sh('dpkg-query', ['-W', '-f', '${Package} ${Version}\n']).split('\n').filter(Boolean).sort();
       const got = (inv?.applications ?? [])
         .filter((a) => a.source === 'dpkg')
