@@ -9,7 +9,8 @@ import { LabSshServer, type LabSshUser, type ServerStats } from './server.js';
 import { SimLinuxServer } from './world.js';
 
 export { clientKeyFromPem, labHostKey, newClientKey, type LabKey } from './keys.js';
-export { LAB_INVENTORY_COMMAND, LAB_PERF_COMMAND } from './commands.js';
+export { LAB_INVENTORY_COMMAND, LAB_PERF_COMMAND, LAB_SOCKETS_COMMAND, LAB_SOFTWARE_COMMAND } from './commands.js';
+export { labService, labSocketsText, labSoftwareText } from './guest.js';
 export type { LabSshUser } from './server.js';
 export { serverSeriesKey, SimLinuxServer, SLOT_SEC } from './world.js';
 
@@ -59,6 +60,10 @@ export async function startLinuxLab(opts: LinuxLabOptions): Promise<LinuxLab> {
   const wanted = opts.servers ? new Set(opts.servers) : null;
   const servers = opts.estate.servers.filter((s) => s.family === 'linux' && (!wanted || wanted.has(s.name)));
   const running: LabSshServer[] = [];
+  const peers = opts.estate.servers.flatMap((s) => {
+    const ip = s.nics[0]?.ipAddresses.find((a) => !a.includes(':'));
+    return ip ? [{ name: s.name, ip }] : [];
+  });
   const endpoints: LinuxLabEndpoint[] = [];
   try {
     for (const s of servers) {
@@ -68,6 +73,7 @@ export async function startLinuxLab(opts: LinuxLabOptions): Promise<LinuxLab> {
       if (s.down) port = await closedPort();
       else {
         const srv = new LabSshServer(sim, key.pem, opts.users, clock, opts.log);
+        srv.peers = peers;
         running.push(srv);
         port = await srv.listen(0);
       }
