@@ -105,12 +105,12 @@ describe('guest access with Windows credentials', () => {
     expect(await access([{ name: 'right', password: 'AC_TEST_WIN_GUEST_RIGHT', hostMap }]).reader(closed)).toBeNull();
     expect((await store.get(closed.id))?.failure).toBe('port-closed');
 
-    const before = lab.stats()['sql01']?.authentications ?? 0;
+    const before = lab.stats().sql01?.authentications ?? 0;
     const untrusted = vm('sql01');
     // A valid thumbprint of another certificate.
     const bad = lab.certificateThumbprint.replace(/^./, (c) => (c === '0' ? '1' : '0'));
     expect(await access([{ name: 'right', password: 'AC_TEST_WIN_GUEST_RIGHT', thumbprint: bad }]).reader(untrusted)).toBeNull();
     expect((await store.get(untrusted.id))?.failure).toBe('host-key-unknown');
-    expect(lab.stats()['sql01']?.authentications ?? 0).toBe(before);
+    expect(lab.stats().sql01?.authentications ?? 0).toBe(before);
   });
 });
