@@ -67,10 +67,8 @@ const defaultOpeners: Record<GuestOs, () => Promise<GuestOpener>> = {
     return (target, cred, opts) => openLinuxGuest(target, cred as Parameters<typeof openLinuxGuest>[1], opts);
   },
   windows: async () => {
-    // collectors/windows/guest-reader.ts (the Windows engineer's) exports openWindowsGuest with the same shape.
-    const path = '../../collectors/windows/guest-reader.js';
-    const mod = (await import(path)) as { openWindowsGuest: GuestOpener };
-    return mod.openWindowsGuest;
+    const { openWindowsGuest } = await import('../../collectors/windows/guest-reader.js');
+    return (target, cred, opts) => openWindowsGuest(target, cred as Parameters<typeof openWindowsGuest>[1], opts);
   },
 };
 

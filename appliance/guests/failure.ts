@@ -36,6 +36,11 @@ export function classifyGuestError(err: unknown): GuestAccessFailure {
   // A reader (the Windows one) may say it itself.
   const own = (e as { failure?: unknown } | null)?.failure;
   if (typeof own === 'string' && FAILURE_RANK.includes(own as GuestAccessFailure)) return own as GuestAccessFailure;
+  // The Windows guest reader's errors (collectors/wsman, collectors/windows) carry a code.
+  const named = (e as { code?: unknown } | null)?.code;
+  if (named === 'WSMAN_AUTH' || named === 'WSMAN_ACCESS_DENIED') return 'wrong-credential';
+  if (named === 'WSMAN_TIMEOUT') return 'timeout';
+  if (named === 'WINDOWS_GUEST_UNTRUSTED') return 'host-key-unknown';
   if (e instanceof SshHostKeyError) return e.problem === 'unknown' ? 'host-key-unknown' : 'host-key-changed';
   if (e instanceof SshAuthError || e instanceof SshPrivateKeyError) return 'wrong-credential';
   if (e instanceof SshTimeoutError) return 'timeout';
@@ -50,7 +55,7 @@ export function classifyGuestError(err: unknown): GuestAccessFailure {
   }
   const msg = e instanceof Error ? e.message : String(e);
   if (/\b401\b|unauthori[sz]ed|access is denied|logon failure/i.test(msg)) return 'wrong-credential';
-  if (/certificate|self[- ]signed|thumbprint|trust/i.test(msg)) return 'host-key-unknown';
+  if (/certificate|self[- ]signed|thumbprint|unable to verify|untrusted/i.test(msg)) return 'host-key-unknown';
   if (/timed? ?out|deadline/i.test(msg)) return 'timeout';
   if (/ECONNREFUSED|connection refused/i.test(msg)) return 'port-closed';
   return 'error';
