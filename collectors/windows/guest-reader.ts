@@ -40,6 +40,8 @@ export const GUEST_QUERIES = {
   connections:
     'SELECT LocalAddress, LocalPort, RemoteAddress, RemotePort, State, OwningProcess FROM MSFT_NetTCPConnection WHERE State = 2 OR State = 5',
   processes: 'SELECT ProcessId, Name, ExecutablePath, CommandLine FROM Win32_Process',
+  /** Sent once when the reader opens, so a closed port, an untrusted peer or a wrong credential shows at once. */
+  probe: 'SELECT ProcessId FROM Win32_Process WHERE ProcessId = 4',
 } as const;
 /** MSFT_NetTCPConnection.State values. */
 export const TCP_STATE = { listen: 2, established: 5 } as const;
@@ -258,8 +260,58 @@ export interface WindowsGuestOptions {
   client?: GuestWsman & { close(): Promise<void> };
 }
 
+/** Why a guest could not be opened, in GuestAccessFailure terms (read by the guest access layer). */
+export type WindowsGuestFailure = 'port-closed' | 'refused' | 'wrong-credential' | 'host-key-unknown' | 'timeout' | 'error';
+
+function codeOf(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function hasCause(err: unknown, name: string): boolean {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
+    if ((e as { name?: unknown }).name === name) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The failure reason of an error from opening a Windows guest. */
+export function windowsGuestFailure(err: unknown): WindowsGuestFailure {
+  if (err instanceof WindowsGuestTrustError) return 'error';
+  if (err instanceof WsmanAuthError || err instanceof WsmanAccessDeniedError || hasCause(err, 'WindowsAccessDeniedError'))
+    return 'wrong-credential';
+  if (hasCause(err, 'TlsTrustError') || /TLS verification failed|certificate/i.test((err as Error)?.message ?? ''))
+    return 'host-key-unknown';
+  const code = codeOf(err);
+  if (code === 'ECONNREFUSED') return 'port-closed';
+  if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN') return 'timeout';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'refused';
+  if (/timed? ?out/i.test((err as Error)?.message ?? '')) return 'timeout';
+  if (/ECONNREFUSED|no HTTPS listener/i.test((err as Error)?.message ?? '')) return 'port-closed';
+  return 'error';
+}
+
+/** Opening a Windows guest failed; `failure` says why in the guest access layer's terms. */
+export class WindowsGuestOpenError extends UserError {
+  readonly failure: WindowsGuestFailure;
+  constructor(host: string, err: unknown) {
+    const fix = (err as { fix?: string })?.fix;
+    super(`${host}: ${(err as Error)?.message ?? String(err)}`, { code: 'WINDOWS_GUEST_OPEN', cause: err, ...(fix ? { fix } : {}) });
+    this.name = 'WindowsGuestOpenError';
+    this.failure = windowsGuestFailure(err);
+  }
+}
+
 /** A guest credential that would be sent to an unverified peer, refused before connecting. */
 export class WindowsGuestTrustError extends UserError {
+  readonly failure = 'error';
   constructor(host: string, why: string) {
     super(`${host}: not sending the guest credential: ${why}`, {
       code: 'WINDOWS_GUEST_UNTRUSTED',
@@ -322,25 +374,36 @@ export async function openWindowsGuest(
     throw new WindowsGuestTrustError(target.host, 'Basic authentication to an HTTPS peer whose certificate is not verified (tls.insecure)');
   const timeoutMs = opts.timeoutMs ?? (cred.timeoutSec ? cred.timeoutSec * 1000 : 30_000);
   const password = passwordOf(cred, opts.where);
-  const client =
-    opts.client ??
-    (await connectWithFallback(
-      {
-        host: where.address,
-        port: where.https ? where.httpsPort : where.httpPort,
-        httpPort: where.httpPort,
-        scheme: where.https ? 'https' : 'http',
-        auth: where.https ? auth : 'ntlm',
-        username: cred.username,
-        password,
-        tls: cred.tls,
-        timeoutMs,
-        operationTimeoutSec: Math.max(5, Math.floor(timeoutMs / 1000) - 5),
-        probeTimeoutMs: Math.min(5000, timeoutMs),
-        log: opts.log,
-      },
-      (cred.httpsOnly ?? false) || auth === 'basic',
-    ));
+  let client: GuestWsman & { close(): Promise<void> };
+  try {
+    client =
+      opts.client ??
+      (await connectWithFallback(
+        {
+          host: where.address,
+          port: where.https ? where.httpsPort : where.httpPort,
+          httpPort: where.httpPort,
+          scheme: where.https ? 'https' : 'http',
+          auth: where.https ? auth : 'ntlm',
+          username: cred.username,
+          password,
+          tls: cred.tls,
+          timeoutMs,
+          operationTimeoutSec: Math.max(5, Math.floor(timeoutMs / 1000) - 5),
+          probeTimeoutMs: Math.min(5000, timeoutMs),
+          log: opts.log,
+        },
+        (cred.httpsOnly ?? false) || auth === 'basic',
+      ));
+  } catch (err) {
+    throw new WindowsGuestOpenError(target.host, err);
+  }
+  try {
+    await client.enumerateAll(wmiResourceUri('root/cimv2'), { wql: GUEST_QUERIES.probe });
+  } catch (err) {
+    await client.close().catch(() => undefined);
+    throw new WindowsGuestOpenError(target.host, err);
+  }
   return windowsGuestReader(target.host, client);
 }
 
