@@ -50,12 +50,8 @@ export function suggestGroups(edges: readonly DependencyEdge[], o: GroupOptions,
       continue;
     }
     const k = pairKey(e.sourceMachine, e.destinationMachine);
-    const p = pairs.get(k) ?? {
-      a: e.sourceMachine < e.destinationMachine ? e.sourceMachine : e.destinationMachine,
-      b: e.sourceMachine < e.destinationMachine ? e.destinationMachine : e.sourceMachine,
-      ports: new Set<number>(),
-      polls: 0,
-    };
+    const [a, b] = [e.sourceMachine, e.destinationMachine].sort() as [string, string];
+    const p = pairs.get(k) ?? { a, b, ports: new Set<number>(), polls: 0 };
     p.ports.add(e.destinationPort);
     p.polls += e.polls;
     pairs.set(k, p);
@@ -82,7 +78,8 @@ export function suggestGroups(edges: readonly DependencyEdge[], o: GroupOptions,
     kept.push({ a: p.a, b: p.b, ports: [...p.ports].sort((x, y) => x - y), polls: p.polls });
     const ra = find(p.a);
     const rb = find(p.b);
-    if (ra !== rb) parent.set(ra < rb ? rb : ra, ra < rb ? ra : rb);
+    const [lo, hi] = [ra, rb].sort() as [string, string];
+    if (lo !== hi) parent.set(hi, lo);
   }
   const components = new Map<string, string[]>();
   for (const n of nodes) {
