@@ -186,6 +186,75 @@ const serverGenerator = z
   })
   .strict();
 
+// Applications (issue 12): multi-tier apps and shared services over the estate's machines, so that the guests'
+// software inventories and TCP connections (lab/guest-world.ts) show who talks to whom. A machine is named by its
+// VM name or its server name; a server with sameAs is its VM's machine.
+const port = z.number().int().min(1).max(65_535);
+const processSpec = z
+  .object({
+    /** Process image name as the OS shows it: w3wp.exe, java, postgres. */
+    name: z.string().min(1),
+    /** Executable path; defaults to C:\Windows\System32\<name> (windows) or /usr/bin/<name> (linux). */
+    path: z.string().optional(),
+    /** Arguments after the executable (command line without argv[0]). */
+    args: z.string().default(''),
+  })
+  .strict();
+const softwareSpec = z
+  .object({
+    name: z.string().min(1),
+    version: z.string().optional(),
+    publisher: z.string().optional(),
+  })
+  .strict();
+const sqlInstanceSpec = z
+  .object({
+    /** Instance name (MSSQLSERVER for the default instance). */
+    name: z.string().min(1),
+    edition: z.string().default('Standard Edition'),
+    version: z.string().default('15.0.2000.5'),
+    servicePack: z.string().optional(),
+  })
+  .strict();
+const guestSoftwareFields = {
+  /** Installed software the tier adds to its machines (Windows Uninstall keys / Linux packages). */
+  software: z.array(softwareSpec).default([]),
+  /** Windows roles and features (Win32_ServerFeature display names), e.g. "Web Server (IIS)". */
+  features: z.array(z.string().min(1)).default([]),
+  /** SQL Server instances (Windows registry). */
+  sqlInstances: z.array(sqlInstanceSpec).default([]),
+};
+const tier = z
+  .object({
+    name: z.string().min(1),
+    machines: z.array(z.string().min(1)).min(1),
+    process: processSpec,
+    listen: z.array(port).default([]),
+    /** Connections to another tier of the same application, on a port that tier listens on. */
+    connectsTo: z.array(z.object({ tier: z.string().min(1), port }).strict()).default([]),
+    ...guestSoftwareFields,
+  })
+  .strict();
+const application = z
+  .object({
+    name: z.string().min(1),
+    tiers: z.array(tier).min(1),
+  })
+  .strict();
+const sharedService = z
+  .object({
+    name: z.string().min(1),
+    machines: z.array(z.string().min(1)).min(1),
+    process: processSpec,
+    listen: z.array(port).min(1),
+    /** Machines that connect to it; default every machine of every application. */
+    clients: z.array(z.string().min(1)).optional(),
+    /** The client side's process per OS (e.g. svchost.exe / sssd); defaults to a system process. */
+    clientProcess: z.object({ windows: processSpec.optional(), linux: processSpec.optional() }).strict().default({}),
+    ...guestSoftwareFields,
+  })
+  .strict();
+
 export const estateSchema = z
   .object({
     /** Seeds GUIDs, MACs and workload noise so the same file always gives the same estate. */
@@ -196,6 +265,10 @@ export const estateSchema = z
     /** Physical servers, read directly over SSH (linux) or WinRM (windows). */
     servers: z.array(server).default([]),
     generateServers: z.array(serverGenerator).default([]),
+    /** Multi-tier applications over the machines above (web -> app -> database). */
+    applications: z.array(application).default([]),
+    /** Services every application machine uses (DNS, AD): ports that dependency groups usually ignore. */
+    sharedServices: z.array(sharedService).default([]),
   })
   .strict();
 
@@ -254,11 +327,50 @@ export interface EstateServer {
   index: number;
 }
 
+export interface EstateProcess {
+  name: string;
+  /** null: the OS default directory for the machine (see lab/guest-world.ts). */
+  path: string | null;
+  args: string;
+}
+
+export interface EstateSoftware {
+  software: Array<{ name: string; version: string | null; publisher: string | null }>;
+  features: string[];
+  sqlInstances: Array<{ name: string; edition: string; version: string; servicePack: string | null }>;
+}
+
+/** A tier after resolution: machines are canonical machine names (a server with sameAs becomes its VM). */
+export interface EstateTier extends EstateSoftware {
+  application: string;
+  name: string;
+  machines: string[];
+  process: EstateProcess;
+  listen: number[];
+  connectsTo: Array<{ tier: string; port: number }>;
+}
+
+export interface EstateApplication {
+  name: string;
+  tiers: EstateTier[];
+}
+
+export interface EstateSharedService extends EstateSoftware {
+  name: string;
+  machines: string[];
+  process: EstateProcess;
+  listen: number[];
+  clients: string[];
+  clientProcess: { windows: EstateProcess | null; linux: EstateProcess | null };
+}
+
 export interface Estate {
   seed: number;
   hosts: EstateHost[];
   vms: EstateVm[];
   servers: EstateServer[];
+  applications: EstateApplication[];
+  sharedServices: EstateSharedService[];
 }
 
 const DEFAULT_SERVER_OS = {
@@ -373,7 +485,101 @@ export function buildEstate(raw: unknown, file = 'estate'): Estate {
     }
   }
   const servers = buildServers(e, vms, file);
-  return { seed: e.seed, hosts: e.hosts, vms, servers };
+  const { applications, sharedServices } = buildApplications(e, vms, servers, file);
+  return { seed: e.seed, hosts: e.hosts, vms, servers, applications, sharedServices };
+}
+
+/**
+ * The canonical machine name for a VM or server name: a server with sameAs is its VM's machine. Throws a
+ * UserError naming `where` when the name is unknown or names two VMs (one per platform).
+ */
+export function canonicalMachine(vms: EstateVm[], servers: EstateServer[], name: string, where: string, file = 'estate'): string {
+  const server = servers.find((s) => s.name === name);
+  if (server) return server.sameAs ?? server.name;
+  const matches = vms.filter((v) => v.name === name);
+  if (matches.length === 1) return name;
+  throw new UserError(
+    matches.length === 0
+      ? `${file}: ${where} names machine ${name}, which is neither a VM nor a server of the estate.`
+      : `${file}: ${where} names machine ${name}, which is a VM on two platforms.`,
+    { fix: 'Name a VM (vms or generate) or a server (servers or generateServers) of the estate.' },
+  );
+}
+
+function buildApplications(
+  e: z.infer<typeof estateSchema>,
+  vms: EstateVm[],
+  servers: EstateServer[],
+  file: string,
+): { applications: EstateApplication[]; sharedServices: EstateSharedService[] } {
+  const proc = (p: z.infer<typeof processSpec>): EstateProcess => ({ name: p.name, path: p.path ?? null, args: p.args });
+  const soft = (t: {
+    software: Array<z.infer<typeof softwareSpec>>;
+    features: string[];
+    sqlInstances: Array<z.infer<typeof sqlInstanceSpec>>;
+  }) => ({
+    software: t.software.map((s) => ({ name: s.name, version: s.version ?? null, publisher: s.publisher ?? null })),
+    features: [...t.features],
+    sqlInstances: t.sqlInstances.map((i) => ({ name: i.name, edition: i.edition, version: i.version, servicePack: i.servicePack ?? null })),
+  });
+  const machines = (names: string[], where: string): string[] => [
+    ...new Set(names.map((n) => canonicalMachine(vms, servers, n, where, file))),
+  ];
+  const appNames = new Set<string>();
+  const applications = e.applications.map((a): EstateApplication => {
+    if (appNames.has(a.name))
+      throw new UserError(`${file}: application ${a.name} appears twice.`, { fix: 'Give every application its own name.' });
+    appNames.add(a.name);
+    const tiers = a.tiers.map(
+      (t): EstateTier => ({
+        application: a.name,
+        name: t.name,
+        machines: machines(t.machines, `application ${a.name} tier ${t.name}`),
+        process: proc(t.process),
+        listen: [...t.listen],
+        connectsTo: t.connectsTo.map((c) => ({ ...c })),
+        ...soft(t),
+      }),
+    );
+    for (const t of tiers) {
+      if (tiers.filter((o) => o.name === t.name).length > 1)
+        throw new UserError(`${file}: application ${a.name} has two tiers named ${t.name}.`, { fix: 'Give every tier its own name.' });
+      for (const c of t.connectsTo) {
+        const target = tiers.find((o) => o.name === c.tier);
+        if (!target)
+          throw new UserError(
+            `${file}: application ${a.name} tier ${t.name} connects to tier ${c.tier}, which is not a tier of ${a.name}.`,
+            {
+              fix: `Name one of: ${tiers.map((o) => o.name).join(', ')}.`,
+            },
+          );
+        if (!target.listen.includes(c.port))
+          throw new UserError(
+            `${file}: application ${a.name} tier ${t.name} connects to ${c.tier} on port ${c.port}, where ${c.tier} does not listen.`,
+            {
+              fix: `Add ${c.port} to listen of tier ${c.tier}, or use one of its ports (${target.listen.join(', ') || 'none'}).`,
+            },
+          );
+      }
+    }
+    return { name: a.name, tiers };
+  });
+  const appMachines = [...new Set(applications.flatMap((a) => a.tiers.flatMap((t) => t.machines)))];
+  const sharedServices = e.sharedServices.map(
+    (s): EstateSharedService => ({
+      name: s.name,
+      machines: machines(s.machines, `shared service ${s.name}`),
+      process: proc(s.process),
+      listen: [...s.listen],
+      clients: s.clients ? machines(s.clients, `shared service ${s.name} clients`) : appMachines,
+      clientProcess: {
+        windows: s.clientProcess.windows ? proc(s.clientProcess.windows) : null,
+        linux: s.clientProcess.linux ? proc(s.clientProcess.linux) : null,
+      },
+      ...soft(s),
+    }),
+  );
+  return { applications, sharedServices };
 }
 
 function buildServers(e: z.infer<typeof estateSchema>, vms: EstateVm[], file: string): EstateServer[] {
