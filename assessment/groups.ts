@@ -23,26 +23,34 @@ export interface GroupSuggestion {
   /** Machines seen in the dependency data that no kept edge joins to another machine. */
   standalone: string[];
   /** Edges left out, and why (counts). */
-  ignored: { ignoredPort: number; belowMinPolls: number; undiscoveredDestination: number; selfLoop: number };
+  ignored: { ignoredPort: number; belowMinPolls: number; undiscoveredPeer: number; selfLoop: number };
 }
 
 const pairKey = (a: string, b: string) => (a < b ? `${a}\u0000${b}` : `${b}\u0000${a}`);
 
-/** The connected components of the machines joined by edges that pass the thresholds, largest first. */
-export function suggestGroups(edges: readonly DependencyEdge[], o: GroupOptions, machines: readonly string[] = []): GroupSuggestion {
+/**
+ * The connected components of the machines joined by edges that pass the thresholds, largest first. `machines`
+ * (the inventory's ids) says which ends are discovered machines; without it, an edge's source is a machine unless it
+ * is an address (an inbound connection from an undiscovered client has its IP as source).
+ */
+export function suggestGroups(edges: readonly DependencyEdge[], o: GroupOptions, machines?: readonly string[]): GroupSuggestion {
   const ignorePorts = new Set(o.ignorePorts);
-  const ignored = { ignoredPort: 0, belowMinPolls: 0, undiscoveredDestination: 0, selfLoop: 0 };
-  const nodes = new Set<string>(machines);
+  const ignored = { ignoredPort: 0, belowMinPolls: 0, undiscoveredPeer: 0, selfLoop: 0 };
+  const known = machines ? new Set(machines) : null;
+  const isMachine = (id: string | null, ip: string): id is string => id !== null && (known ? known.has(id) : id !== ip);
+  const nodes = new Set<string>();
   const pairs = new Map<string, { a: string; b: string; ports: Set<number>; polls: number }>();
   for (const e of edges) {
-    nodes.add(e.sourceMachine);
-    if (e.destinationMachine) nodes.add(e.destinationMachine);
+    const src = isMachine(e.sourceMachine, e.sourceIp);
+    const dst = isMachine(e.destinationMachine, '');
+    if (src) nodes.add(e.sourceMachine);
+    if (dst && e.destinationMachine) nodes.add(e.destinationMachine);
     if (ignorePorts.has(e.destinationPort)) {
       ignored.ignoredPort++;
       continue;
     }
-    if (!e.destinationMachine) {
-      ignored.undiscoveredDestination++;
+    if (!src || !dst || !e.destinationMachine) {
+      ignored.undiscoveredPeer++;
       continue;
     }
     if (e.destinationMachine === e.sourceMachine) {
