@@ -15,6 +15,8 @@ import { RollupWorker, type WorkerStats } from '../rollup/worker.js';
 import { openSampleSpool } from './sample-spool.js';
 import { openApplianceSecrets } from './credential-store.js';
 import { WebRole } from './web/role.js';
+import { GuestsRole } from './guests/role.js';
+import { dependencyTickSec, softwareEnabled } from './guests/pollers.js';
 
 /**
  * `collector run` is a small composition of roles, each with start() and stop(). Roles start in the
@@ -180,6 +182,8 @@ export interface ServiceOptions {
   /** Run the Azure sink (periodic assessment into the outbox and its sender) when sink.enabled. */
   sink?: boolean;
   concurrency?: number;
+  /** Run the guest pollers (software, dependencies) when enabled in the config; default true with collect. */
+  guests?: boolean;
   /** Tests inject synthetic collectors. */
   createCollector?: typeof createCollector;
   staggerSpanMs?: number;
@@ -192,6 +196,7 @@ export class ApplianceService {
   collectors: CollectorsRole | null = null;
   workers: WorkersRole | null = null;
   web: WebRole | null = null;
+  guests: GuestsRole | null = null;
   #started: Role[] = [];
 
   constructor(
@@ -262,6 +267,11 @@ export function buildService(config: CollectorConfig, log: Logger, opts: Service
       configFile: opts.configFile,
     });
     svc.add(svc.collectors);
+  }
+  // Inside the guests (issue 12): software inventory and connection snapshots, when enabled globally or per source.
+  if ((opts.collect ?? true) && (opts.guests ?? true) && (dependencyTickSec(config) !== null || softwareEnabled(config))) {
+    svc.guests = new GuestsRole(config, { log, redis: svc.redis });
+    svc.add(svc.guests);
   }
   if (opts.rollup ?? true) {
     svc.workers = new WorkersRole(config, { log, concurrency: opts.concurrency });

@@ -7,8 +7,12 @@ import { resolveSecret } from '../../config/secret-refs.js';
 import type { LinuxSourceConfig } from '../../config/schema/physical.js';
 import type { SshCredentials } from '../ssh/index.js';
 
-export function resolveCredentials(cfg: LinuxSourceConfig): SshCredentials {
-  const key = `sources.${cfg.name}`;
+/** What a Linux source and a linux guest credential share. */
+export type LinuxCredentialConfig = Pick<LinuxSourceConfig, 'name' | 'username' | 'password' | 'privateKey' | 'privateKeyPassphrase'>;
+
+/** `where` names the config list in messages: "sources" (a Linux source) or "guestCredentials". */
+export function resolveCredentials(cfg: LinuxCredentialConfig, where = 'sources'): SshCredentials {
+  const key = `${where}.${cfg.name}`;
   let privateKey: Secret | undefined;
   if (cfg.privateKey) {
     if ('file' in cfg.privateKey) {
