@@ -19,6 +19,10 @@ import { SoftwareStore } from '../../queue/software-store.js';
 import { DependencyStore } from '../../rollup/dependency-store.js';
 import { machine, REDIS_BASE, summary, tempDir, uniquePrefix, writeConfig } from './fixtures.js';
 import { WebClient } from './http-client.js';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, PEERS, requirePeer } from '../helpers/peers.js';
+import { ROOT } from '../helpers/cli.js';
+import { mkdirSync } from 'node:fs';
 
 const PASSWORD = 'correct horse battery staple';
 const tmp = tempDir('depmap');
@@ -200,6 +204,13 @@ describe('dependency map', () => {
     const empty = JSON.parse((await client.get(`/dependencies/graph.json?group=orders&from=${old}&to=${old + 3_600_000}`)).text);
     expect(empty.edges).toEqual([]);
     expect((await client.get('/dependencies/graph.json?group=nope')).status).toBe(404);
+    // A suggested group (not saved) has a map too, computed over the same range.
+    const suggested = JSON.parse((await client.get('/dependencies/graph.json?group=suggested-1&range=1h')).text);
+    expect(suggested.nodes.filter((n: { focus: boolean }) => n.focus).map((n: { label: string }) => n.label)).toEqual([
+      'app01',
+      'db01',
+      'web01',
+    ]);
     const page = await client.get('/dependencies?range=1h');
     expect(page.text).toContain('orders');
     expect(page.text).toMatch(/suggested-1<\/a><\/td><td>suggested<\/td><td>app01, db01, web01/);
@@ -219,4 +230,46 @@ describe('dependency map', () => {
     expect(health.text).toContain('0 of 1 guest(s) reachable');
     expect(health.text).toContain('host-key-unknown');
   });
+});
+
+describe.skipIf(requirePeer(PEERS.chromium))('dependency map in Chromium', () => {
+  it('draws the group graph under the CSP: no violation, no request off the appliance, a canvas with the nodes', async () => {
+    const context = await chromium.launchPersistentContext(join(tmp.dir, 'chromium-profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      ignoreHTTPSErrors: true,
+      viewport: { width: 1280, height: 900 },
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      page.setDefaultTimeout(30_000);
+      const requests: string[] = [];
+      const errors: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${app.url}/dependencies?group=orders&range=1h`);
+      await page.fill('#password', PASSWORD);
+      await Promise.all([page.waitForURL(/\/dependencies/), page.click('button[type=submit]')]);
+      await page.waitForSelector('#dependency-map[data-ready="true"]');
+      expect(await page.textContent('#map-status')).toMatch(/^4 machine\(s\), 3 connection\(s\)/);
+      expect(await page.locator('#dependency-map canvas').count()).toBeGreaterThan(0);
+      expect(errors).toEqual([]);
+      expect(requests.filter((u) => !u.startsWith(app.url))).toEqual([]);
+      expect(requests).toContain(`${app.url}/static/vendor/cytoscape.min.js`);
+      const shots = join(ROOT, 'test-results', 'screenshots');
+      mkdirSync(shots, { recursive: true });
+      await page.screenshot({ path: join(shots, 'dependency-map-group.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });

@@ -48,14 +48,20 @@ export function registerDependencyRoutes(app: FastifyInstance, ctx: WebContext):
   app.get('/dependencies/graph.json', async (req, reply) => {
     const q = query(req);
     const range = rangeOfQuery(q);
+    const edges = await deps.edges(range.from, range.to);
+    const known = await names();
     let focus: Set<string>;
     if (q.group) {
-      const g = await groups.get(q.group);
+      // A saved group, else a suggestion over the same range (the page links both).
+      const g =
+        (await groups.get(q.group))?.machines ??
+        suggestGroups(edges, ctx.current().groups, known.size > 0 ? [...known.keys()] : undefined).groups.find((x) => x.name === q.group)
+          ?.machines;
       if (!g) return reply.code(404).send({ error: `no group named ${q.group}` });
-      focus = new Set(g.machines);
+      focus = new Set(g);
     } else if (q.machine) focus = new Set([q.machine]);
     else return reply.code(400).send({ error: 'give ?machine=ID or ?group=NAME' });
-    const graph = dependencyGraph(await deps.edges(range.from, range.to), focus, await names(), range);
+    const graph = dependencyGraph(edges, focus, known, range);
     return reply.type('application/json').send(graph);
   });
 
@@ -95,6 +101,10 @@ export function registerDependencyRoutes(app: FastifyInstance, ctx: WebContext):
         <div><label for="f-machine">Machine</label><select name="machine" id="f-machine"><option value="">—</option>${options(
           all.map((m) => [m.id, m.name]),
           q.machine,
+        )}</select></div>
+        <div><label for="f-group">Group</label><select name="group" id="f-group"><option value="">—</option>${options(
+          [...saved.map((g) => g.name), ...suggestion.groups.map((g) => g.name)].map((n) => [n, n]),
+          q.group,
         )}</select></div>
         <div><label for="f-range">Time range</label><select name="range" id="f-range">${options(
           Object.keys(RANGES).map((r) => [r, `last ${r}`]),

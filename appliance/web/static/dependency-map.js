@@ -15,6 +15,13 @@
       return r.json();
     })
     .then((g) => {
+      // cytoscape adds a <style> element (position: relative on its container) unless one with this id exists; the
+      // CSP (style-src 'self') would block it, so a placeholder stands in and app.css gives #dependency-map the rule.
+      if (!document.getElementById('__________cytoscape_stylesheet')) {
+        const placeholder = document.createElement('meta');
+        placeholder.id = '__________cytoscape_stylesheet';
+        document.head.appendChild(placeholder);
+      }
       say(`${g.nodes.length} machine(s), ${g.edges.length} connection(s) from ${g.from} to ${g.to}`);
       const cy = cytoscape({
         container: el,
