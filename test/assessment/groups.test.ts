@@ -6,14 +6,7 @@ import type { DependencyEdge } from '../../model/guest.js';
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 11, 1);
 
-function edge(
-  src: string,
-  dst: string | null,
-  port: number,
-  polls = 12,
-  hour = T0,
-  extra: Partial<DependencyEdge> = {},
-): DependencyEdge {
+function edge(src: string, dst: string | null, port: number, polls = 12, hour = T0, extra: Partial<DependencyEdge> = {}): DependencyEdge {
   return {
     hour,
     sourceMachine: src,
