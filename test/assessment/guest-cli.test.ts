@@ -170,6 +170,11 @@ describe('guest exports and groups from the command line', () => {
     // 4 polls in all: a minimum of 5 joins nothing.
     const strict = JSON.parse((await cli('groups', 'suggest', ...range, '--format', 'json', '--min-polls', '5')).stdout);
     expect(strict.groups).toEqual([]);
+    // --save keeps the suggestions as named groups.
+    expect((await cli('groups', 'suggest', ...range, '--save')).code).toBe(0);
+    const listed = JSON.parse((await cli('groups', 'list', '--format', 'json')).stdout);
+    expect(listed).toEqual([expect.objectContaining({ name: 'suggested-1', machines: [idOf('app01'), idOf('db01'), idOf('web01')] })]);
+    expect((await cli('groups', 'remove', 'suggested-1')).code).toBe(0);
     const bad = await cli('groups', 'suggest', '--min-polls', 'many');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--min-polls');
