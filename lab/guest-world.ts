@@ -396,3 +396,18 @@ export function applicationMachines(estate: Estate): string[] {
   ];
   return [...new Set(names)];
 }
+
+/**
+ * The migration groups the estate implies: one per application, its machines (canonical names, sorted), sorted
+ * by name. Dependency groups suggested while ignoring the shared services' ports must equal these.
+ */
+export function applicationGroups(estate: Estate): Array<{ name: string; machines: string[] }> {
+  return estate.applications
+    .map((a) => ({ name: a.name, machines: [...new Set(a.tiers.flatMap((t) => t.machines))].sort() }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The ports of the shared services (DNS, AD...): what group suggestion ignores. */
+export function sharedServicePorts(estate: Estate): number[] {
+  return [...new Set(estate.sharedServices.flatMap((s) => s.listen))].sort((a, b) => a - b);
+}

@@ -6,10 +6,13 @@ import { knownHostsLine, sha256Fingerprint } from '../../collectors/ssh/index.js
 import type { Estate } from '../estate.js';
 import { labHostKey } from './keys.js';
 import { LabSshServer, type LabSshUser, type ServerStats } from './server.js';
+import { hasApplications, linuxGuestsOfEstate } from './guest-estate.js';
 import { SimLinuxServer } from './world.js';
 
 export { clientKeyFromPem, labHostKey, newClientKey, type LabKey } from './keys.js';
-export { LAB_INVENTORY_COMMAND, LAB_PERF_COMMAND } from './commands.js';
+export { LAB_INVENTORY_COMMAND, LAB_PERF_COMMAND, LAB_SOCKETS_COMMAND, LAB_SOFTWARE_COMMAND } from './commands.js';
+export { labService, labSocketsText, labSoftwareText } from './guest.js';
+export { estateSocketsText, estateSoftwareText, hasApplications, linuxGuestsOfEstate } from './guest-estate.js';
 export type { LabSshUser } from './server.js';
 export { serverSeriesKey, SimLinuxServer, SLOT_SEC } from './world.js';
 
@@ -21,6 +24,8 @@ export interface LinuxLabOptions {
   /** The lab clock (epoch ms); tests pin it to slot boundaries. */
   clock?: () => number;
   log?: Logger;
+  /** Also serve the estate's powered-on Linux VMs (not already servers) as guests at their inventory IPs (issue 12). */
+  vmGuests?: boolean;
 }
 
 export interface LinuxLabEndpoint {
@@ -57,8 +62,15 @@ export async function startLinuxLab(opts: LinuxLabOptions): Promise<LinuxLab> {
   const clock = opts.clock ?? Date.now;
   const startMs = clock();
   const wanted = opts.servers ? new Set(opts.servers) : null;
-  const servers = opts.estate.servers.filter((s) => s.family === 'linux' && (!wanted || wanted.has(s.name)));
+  const servers = [...opts.estate.servers, ...(opts.vmGuests ? linuxGuestsOfEstate(opts.estate) : [])].filter(
+    (s) => s.family === 'linux' && (!wanted || wanted.has(s.name)),
+  );
+  const fromApplications = hasApplications(opts.estate) ? opts.estate : null;
   const running: LabSshServer[] = [];
+  const peers = opts.estate.servers.flatMap((s) => {
+    const ip = s.nics[0]?.ipAddresses.find((a) => !a.includes(':'));
+    return ip ? [{ name: s.name, ip }] : [];
+  });
   const endpoints: LinuxLabEndpoint[] = [];
   try {
     for (const s of servers) {
@@ -68,6 +80,8 @@ export async function startLinuxLab(opts: LinuxLabOptions): Promise<LinuxLab> {
       if (s.down) port = await closedPort();
       else {
         const srv = new LabSshServer(sim, key.pem, opts.users, clock, opts.log);
+        srv.peers = peers;
+        srv.estate = fromApplications;
         running.push(srv);
         port = await srv.listen(0);
       }

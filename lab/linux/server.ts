@@ -3,7 +3,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import ssh2, { type AuthContext, type Connection } from 'ssh2';
 import type { Logger } from '../../common/log.js';
-import { LAB_INVENTORY_COMMAND, LAB_PERF_COMMAND } from './commands.js';
+import { LAB_INVENTORY_COMMAND, LAB_PERF_COMMAND, LAB_SOCKETS_COMMAND, LAB_SOFTWARE_COMMAND } from './commands.js';
+import type { Estate } from '../estate.js';
+import { estateSocketsText, estateSoftwareText } from './guest-estate.js';
+import { labSocketsText, labSoftwareText } from './guest.js';
 import type { SimLinuxServer } from './world.js';
 
 export interface LabSshUser {
@@ -17,6 +20,8 @@ export interface ServerStats {
   connections: number;
   open: number;
   authFailures: number;
+  /** User-auth requests of any method, "none" included: 0 means no credential was ever offered. */
+  authAttempts: number;
   commands: number;
 }
 
@@ -25,7 +30,11 @@ const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(
 export class LabSshServer {
   private server: ssh2.Server | null = null;
   private readonly clients = new Set<Connection>();
-  readonly stats: ServerStats = { connections: 0, open: 0, authFailures: 0, commands: 0 };
+  readonly stats: ServerStats = { connections: 0, open: 0, authFailures: 0, authAttempts: 0, commands: 0 };
+  /** The estate's other servers, for the guest reader's connection list (issue 12). */
+  peers: { name: string; ip: string }[] = [];
+  /** An estate with applications: the guest commands answer from its applications (lab/guest-world.ts). */
+  estate: Estate | null = null;
 
   constructor(
     readonly sim: SimLinuxServer,
@@ -49,6 +58,7 @@ export class LabSshServer {
   }
 
   private authenticate(ctx: AuthContext): void {
+    this.stats.authAttempts++;
     if (this.accepts(ctx)) {
       ctx.accept();
       return;
@@ -61,6 +71,21 @@ export class LabSshServer {
   answer(command: string): { stdout: string; stderr: string; code: number } {
     if (command === LAB_PERF_COMMAND) return { stdout: this.sim.perfText(this.clock()), stderr: '', code: 0 };
     if (command === LAB_INVENTORY_COMMAND) return { stdout: this.sim.inventoryText(), stderr: '', code: 0 };
+    const name = this.sim.server.name;
+    if (command === LAB_SOFTWARE_COMMAND)
+      return {
+        stdout: this.estate ? estateSoftwareText(this.estate, name) : labSoftwareText(this.sim.seed, this.sim.server),
+        stderr: '',
+        code: 0,
+      };
+    if (command === LAB_SOCKETS_COMMAND)
+      return {
+        stdout: this.estate
+          ? estateSocketsText(this.estate, name, this.clock())
+          : labSocketsText(this.sim.seed, this.sim.server, this.peers, this.clock()),
+        stderr: '',
+        code: 0,
+      };
     return { stdout: '', stderr: `sh: 1: ${command.split(/\s+/)[0] ?? ''}: not found\n`, code: 127 };
   }
 

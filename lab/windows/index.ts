@@ -8,11 +8,13 @@ import { labCertificate } from '../hyperv/index.js';
 import { startWsmanServer, type WsmanServerHandle } from '../wsman-server/index.js';
 import { WindowsServerBackend } from './backend.js';
 import { SeriesIntegrator } from './cim.js';
+import type { GuestView } from './guest.js';
 import type { SimServerSpec } from './servers.js';
 import { WindowsWorld } from './world.js';
 
 export type { SimServerSpec } from './servers.js';
-export { serverSpec, windowsServersOfEstate } from './servers.js';
+export { serverSpec, windowsServersOfEstate, windowsGuestsOfEstate } from './servers.js';
+export { estateGuestView, type GuestView } from './guest.js';
 
 export interface WindowsLabOptions {
   servers: SimServerSpec[];
@@ -25,6 +27,8 @@ export interface WindowsLabOptions {
   tls?: { cert: string; key: string };
   clock?: () => number;
   log?: Logger;
+  /** Inside the guests (issue 12): a server's registry, features, processes and connections; null for none. */
+  guests?: (server: string) => GuestView | null;
 }
 
 export interface WindowsLabEndpoint {
@@ -41,6 +45,8 @@ export interface WindowsLab {
   world: WindowsWorld;
   /** A hostMap for a windows source: every server name on 127.0.0.1 with its ports. */
   hostMap(): Record<string, { address: string; httpsPort?: number; httpPort?: number }>;
+  /** As hostMap, keyed also by every IP address of every server: how a guest reader reaches an inventory IP. */
+  guestHostMap(): Record<string, { address: string; httpsPort?: number; httpPort?: number }>;
   stats(): Record<string, ReturnType<WsmanServerHandle['stats']> | null>;
   close(): Promise<void>;
 }
@@ -73,7 +79,13 @@ export async function startWindowsLab(opts: WindowsLabOptions): Promise<WindowsL
         ep.httpsPort = wantHttps ? await freePort() : null;
       } else {
         handle = await startWsmanServer({
-          backend: new WindowsServerBackend({ world, server: s, integrator, deniedUsers: opts.deniedUsers }),
+          backend: new WindowsServerBackend({
+            world,
+            server: s,
+            integrator,
+            deniedUsers: opts.deniedUsers,
+            guest: opts.guests?.(s.name) ?? null,
+          }),
           users: opts.users,
           host: '127.0.0.1',
           computerName: (s.name.split('.')[0] ?? s.name).toUpperCase(),
@@ -90,19 +102,29 @@ export async function startWindowsLab(opts: WindowsLabOptions): Promise<WindowsL
     await Promise.all(running.map((r) => r.handle?.close()));
     throw err;
   }
+  const hostMap = (): Record<string, { address: string; httpsPort?: number; httpPort?: number }> => {
+    const map: Record<string, { address: string; httpsPort?: number; httpPort?: number }> = {};
+    for (const { ep } of running)
+      map[ep.server] = {
+        address: '127.0.0.1',
+        ...(ep.httpsPort ? { httpsPort: ep.httpsPort } : {}),
+        ...(ep.httpPort ? { httpPort: ep.httpPort } : {}),
+      };
+    return map;
+  };
   return {
     endpoints: running.map((r) => r.ep),
     certificateThumbprint: tls ? new X509Certificate(tls.cert).fingerprint256 : '',
     certificatePem: tls?.cert ?? '',
     world,
-    hostMap() {
-      const map: Record<string, { address: string; httpsPort?: number; httpPort?: number }> = {};
-      for (const { ep } of running)
-        map[ep.server] = {
-          address: '127.0.0.1',
-          ...(ep.httpsPort ? { httpsPort: ep.httpsPort } : {}),
-          ...(ep.httpPort ? { httpPort: ep.httpPort } : {}),
-        };
+    hostMap,
+    guestHostMap() {
+      const map = hostMap();
+      for (const s of world.servers.values()) {
+        const entry = map[s.name];
+        if (!entry) continue;
+        for (const nic of s.spec.nics) for (const ip of nic.ipAddresses) map[ip] = entry;
+      }
       return map;
     },
     stats() {

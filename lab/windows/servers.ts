@@ -93,3 +93,34 @@ export function windowsServersOfEstate(estate: Estate): SimServerSpec[] {
       };
     });
 }
+
+/**
+ * The estate's powered-on Windows VMs that no server of the estate already is (sameAs), as Windows guests the
+ * lab serves over WS-Man (issue 12): same name, the VM's inventory IP addresses, so guest readers that connect
+ * to an inventory IP (through the lab's guestHostMap) reach the right machine.
+ */
+export function windowsGuestsOfEstate(estate: Estate): SimServerSpec[] {
+  const twins = new Set(estate.servers.map((s) => s.sameAs).filter((n): n is string => n !== null));
+  return estate.vms
+    .filter((v) => v.powerState === 'poweredOn' && !v.template && /windows/i.test(v.os.name) && !twins.has(v.name))
+    .map((v, i) =>
+      serverSpec(
+        estate.seed,
+        v.name,
+        {
+          cpuCores: v.cpus,
+          memoryMB: v.memoryMB,
+          firmware: v.firmware,
+          os: { name: v.os.name, version: v.os.version ?? '10.0.17763', architecture: 'x64' },
+          biosUuid: v.biosUuid.toUpperCase(),
+          disks: v.disks.map((d) => ({
+            sizeGB: d.sizeGB,
+            model: v.host.platform === 'hyperv' ? 'Msft Virtual Disk' : 'VMware Virtual disk SCSI Disk Device',
+          })),
+          nics: v.nics.map((n, j) => ({ mac: n.mac, ipAddresses: j === 0 ? v.ipAddresses : [], virtual: false })),
+          workload: v.workload,
+        },
+        i,
+      ),
+    );
+}
