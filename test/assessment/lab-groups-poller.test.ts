@@ -1,7 +1,10 @@
 // The lab through the product's own path (issue 12): the sample estate's application machines in the inventory,
-// guest access with the lab's guests behind the openers (lab/guest-world.ts: software and the TCP sockets at the
-// injected clock's time), the dependency poller for three 5-minute polls, the dependency store, then
-// `collector groups suggest` (built CLI): the suggested groups are the estate's applications.
+// guest access with the lab's guests behind the openers, the dependency poller for three 5-minute polls on an
+// injected clock, the dependency store, then `collector groups suggest` (built CLI): the suggested groups are the
+// estate's applications. The sockets are what the lab guests serve at the clock's time, decoded by the real readers'
+// decoders: Linux `ss -tanpH` + /proc output (lab/linux/guest-estate.ts -> collectors/linux parseSockets, the
+// non-root view), Windows MSFT_NetTCPConnection and Win32_Process instances (lab/windows/guest.ts ->
+// collectors/windows joinSockets); the wire (SSH, WS-Man) is tested by the readers' own tests.
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +15,11 @@ import { GuestPollers } from '../../appliance/guests/pollers.js';
 import { createLogger } from '../../common/log.js';
 import { parseConfig } from '../../config/load.js';
 import { loadEstate } from '../../lab/estate.js';
-import { applicationMachines, CONNECTION_SLOT_MS, guestMachine, guestProcesses, guestSockets } from '../../lab/guest-world.js';
+import { applicationGroups, applicationMachines, CONNECTION_SLOT_MS, guestMachine } from '../../lab/guest-world.js';
+import { estateSocketsText } from '../../lab/linux/guest-estate.js';
+import { estateGuestView, guestClasses } from '../../lab/windows/guest.js';
+import { parseSockets } from '../../collectors/linux/guest-parse.js';
+import { joinSockets } from '../../collectors/windows/guest-reader.js';
 import type { GuestReader } from '../../model/guest.js';
 import type { Machine } from '../../model/index.js';
 import { GuestAccessStore } from '../../queue/guest-access-store.js';
@@ -89,13 +96,16 @@ describe('lab estate through the dependency poller', () => {
         os,
         software: async () => ({ os, applications: [], features: [], sqlInstances: [], notes: [] }),
         sockets: async () => {
-          const procs = new Map(guestProcesses(estate, name).map((p) => [p.pid, p]));
+          if (os === 'linux') {
+            const r = parseSockets(estateSocketsText(estate, name, now));
+            return { sockets: r.sockets, notes: r.notes };
+          }
+          const view = estateGuestView(estate, name);
+          if (!view) throw new Error(`${name}: no Windows guest view`);
+          const classes = guestClasses(view, now);
           return {
+            sockets: joinSockets(classes.standard.get('MSFT_NetTCPConnection') ?? [], classes.cimv2.get('Win32_Process') ?? []),
             notes: [],
-            sockets: guestSockets(estate, name, now).map((s) => {
-              const p = procs.get(s.pid);
-              return { ...s, process: p ? { pid: p.pid, name: p.name, path: p.path, args: p.args } : null };
-            }),
           };
         },
         close: async () => undefined,
@@ -150,10 +160,27 @@ describe('lab estate through the dependency poller', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout) as { groups: { machines: string[] }[]; standalone: string[] };
     const byFirst = (a: string[], b: string[]) => (a[0] ?? '').localeCompare(b[0] ?? '');
-    const expected = estate.applications.map((a) => [...new Set(a.tiers.flatMap((t) => t.machines))].map(id).sort()).sort(byFirst);
+    const expected = applicationGroups(estate)
+      .map((a) => a.machines.map(id).sort())
+      .sort(byFirst);
     expect(s.groups.map((g) => g.machines).sort(byFirst)).toEqual(expected);
     const sharedOnly = [...new Set(estate.sharedServices.flatMap((x) => x.machines))].filter((m) => !expected.flat().includes(id(m)));
     expect(sharedOnly.length).toBeGreaterThan(0);
+    // The export carries the processes the readers decoded (Windows: Win32_Process names; Linux: the non-root view).
+    const d = await runCli([
+      'dependencies',
+      '--config',
+      join(dir, 'collector.yaml'),
+      '--from',
+      String(T0),
+      '--to',
+      String(T0 + 3_600_000),
+      '--format',
+      'json',
+    ]);
+    const edges = JSON.parse(d.stdout).edges as { destinationPort: number; destinationProcess: string | null; polls: number }[];
+    expect(edges.some((e) => e.destinationPort === 1433 && e.destinationProcess === 'sqlservr.exe' && e.polls === 3)).toBe(true);
+    expect(edges.some((e) => e.destinationPort === 5432)).toBe(true);
     for (const m of sharedOnly) expect(s.standalone).toContain(id(m));
   }, 120_000);
 });
