@@ -12,6 +12,7 @@ import type { SoftwareStore } from '../../queue/software-store.js';
 import type { DependencyStore } from '../../rollup/dependency-store.js';
 import type { GuestAccess } from './access.js';
 
+/** guests: of the last round; read, unreachable, failed: totals since the pollers started. */
 export interface GuestPollStats {
   polls: number;
   guests: number;
@@ -142,7 +143,12 @@ export class GuestPollers {
     // IPs resolve to discovered machines through the inventory (every source, merged).
     const byIp = new Map<string, string>();
     for (const m of all) for (const ip of m.ipAddresses) if (!byIp.has(ip.toLowerCase())) byIp.set(ip.toLowerCase(), m.id);
-    const resolve = { machineOfIp: (ip: string) => byIp.get(ip.toLowerCase()) ?? null };
+    // Listening ports of every machine as of its last snapshot, read once per round (not once per guest).
+    const listeners = await this.deps.dependencies.listeners();
+    const resolve = {
+      machineOfIp: (ip: string) => byIp.get(ip.toLowerCase()) ?? null,
+      processOfListener: (machine: string, port: number) => listeners.get(machine)?.get(port) ?? null,
+    };
     stats.polls++;
     stats.guests = machines.length;
     await eachLimited(machines, this.#concurrency, async (m) => {

@@ -9,7 +9,8 @@ import { loadEstate, type Estate } from '../../lab/estate.js';
 import { startHypervLab, type HypervLab } from '../../lab/hyperv/index.js';
 import { clientKeyFromPem, newClientKey, startLinuxLab, type LinuxLab } from '../../lab/linux/index.js';
 import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
-import { startWindowsLab, windowsServersOfEstate } from '../../lab/windows/index.js';
+import { estateGuestView, startWindowsLab, windowsGuestsOfEstate, windowsServersOfEstate } from '../../lab/windows/index.js';
+import { hasApplications } from '../../lab/linux/index.js';
 import { ConfigStore } from '../../appliance/config-store.js';
 import { writeFileAtomically } from '../../common/atomic-file.js';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from '../../appliance/private-redis.js';
@@ -163,11 +164,39 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
     }
 
     // The estate's Windows servers: one simulated server per WS-Man listener, one windows source for all.
+    // With applications (issue 12), the estate's Windows VMs are served as guests too (not as a source's servers),
+    // and a lab guest credential reaches every Windows guest at its inventory IP through the lab's hostMap.
     const winServers = windowsServersOfEstate(estate);
-    if (winServers.length) {
+    const winGuests = hasApplications(estate) ? windowsGuestsOfEstate(estate) : [];
+    let labGuestCredentials: Record<string, unknown>[] = [];
+    let winLab: Awaited<ReturnType<typeof startWindowsLab>> | null = null;
+    if (winServers.length || winGuests.length) {
       const pw = secretFile(secrets, 'windows');
-      const win = await startWindowsLab({ servers: winServers, seed: estate.seed, users: { [WINDOWS_USER]: pw.value }, log: opts.log });
+      const win = await startWindowsLab({
+        servers: [...winServers, ...winGuests],
+        seed: estate.seed,
+        users: { [WINDOWS_USER]: pw.value },
+        log: opts.log,
+        guests: hasApplications(estate) ? (name) => estateGuestView(estate, name) : undefined,
+      });
       cleanups.push(() => win.close());
+      winLab = win;
+      if (winGuests.length)
+        labGuestCredentials = [
+          {
+            name: `${LAB_PREFIX}windows`,
+            os: 'windows',
+            username: WINDOWS_USER,
+            password: { file: pw.file },
+            transport: 'https',
+            tls: { thumbprint: win.certificateThumbprint },
+            hostMap: win.guestHostMap(),
+          },
+        ];
+    }
+    if (winServers.length && winLab) {
+      const win = winLab;
+      const pw = secretFile(secrets, 'windows');
       sources.push({
         name: `${LAB_PREFIX}windows`,
         kind: 'windows',
@@ -226,6 +255,10 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
     await store.setIn(['redis', 'url'], redisUrl);
     if (opts.webPort !== undefined) await store.setIn(['web', 'port'], opts.webPort);
     if (opts.webHost !== undefined) await store.setIn(['web', 'host'], opts.webHost);
+    // Lab guest credentials (lab-*) are rewritten on every start; the user's own entries are kept.
+    const ownCredentials = (store.read().guestCredentials ?? []).filter((c) => !c.name.startsWith(LAB_PREFIX));
+    if (labGuestCredentials.length || ownCredentials.length !== (store.read().guestCredentials ?? []).length)
+      await store.setIn(['guestCredentials'], [...ownCredentials, ...(opts.noLabSources ? [] : labGuestCredentials)]);
     if (opts.noLabSources) sources.splice(0, sources.length, ...sources.filter((s) => !String(s.name).startsWith(LAB_PREFIX)));
     const wanted = new Set(sources.map((s) => String(s.name)));
     for (const s of store.sources()) if (s.name.startsWith(LAB_PREFIX) && !wanted.has(s.name)) await store.removeSource(s.name);

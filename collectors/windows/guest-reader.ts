@@ -7,7 +7,9 @@
 // Basic only over verified HTTPS, so the password never goes to a peer whose identity is unverified.
 import { UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import type { Secret } from '../../common/secret-value.js';
+import { Secret } from '../../common/secret-value.js';
+import { resolveSecret } from '../../config/secret-refs.js';
+import type { SecretRef } from '../../config/schema/common.js';
 import type { TlsSettings } from '../../common/tls.js';
 import type { GuestProcess, GuestReader, InstalledApplication, SqlServerInstance, TcpSocket, WindowsFeature } from '../../model/guest.js';
 import {
@@ -224,9 +226,19 @@ export interface WindowsGuestTarget {
   port?: number;
 }
 
+/**
+ * A guestCredentials entry (os: windows) or a Windows source's config (its own credential for its servers), or
+ * the same with the password already resolved.
+ */
 export interface WindowsGuestCredential {
+  /** Names the config entry in messages (guestCredentials.<name>). */
+  name?: string;
   username: string;
-  password: Secret;
+  password?: Secret | SecretRef;
+  /** A Windows source's hostMap (its servers' addresses); opts.hostMap wins. */
+  hostMap?: WindowsGuestOptions['hostMap'];
+  /** A Windows source's deadline; opts.timeoutMs wins. */
+  timeoutSec?: number;
   transport?: 'https' | 'http';
   auth?: 'ntlm' | 'basic';
   tls?: TlsSettings;
@@ -240,6 +252,8 @@ export interface WindowsGuestOptions {
   timeoutMs?: number;
   /** Lab and NAT setups: host -> "address:port" or { address, httpsPort, httpPort } (names case-insensitive). */
   hostMap?: Record<string, string | { address: string; httpsPort?: number; httpPort?: number }>;
+  /** "guestCredentials" (default) or "sources": names the config list in errors. */
+  where?: string;
   /** Tests: an already open client instead of connecting. */
   client?: GuestWsman & { close(): Promise<void> };
 }
@@ -286,19 +300,28 @@ async function optional<T>(what: string, notes: string[], host: string, fn: () =
   }
 }
 
+function passwordOf(cred: WindowsGuestCredential, where = 'guestCredentials'): Secret {
+  const key = `${where}.${cred.name ?? cred.username}.password`;
+  if (cred.password instanceof Secret) return cred.password;
+  if (!cred.password)
+    throw new UserError(`${key}: a Windows guest credential needs a password.`, { fix: 'Set password: { env: NAME } or { file: PATH }.' });
+  return resolveSecret(cred.password, key);
+}
+
 /** Opens a reader on one Windows guest with one credential. The connection (one keep-alive socket) is reused until close(). */
 export async function openWindowsGuest(
   target: WindowsGuestTarget,
   cred: WindowsGuestCredential,
   opts: WindowsGuestOptions,
 ): Promise<GuestReader> {
-  const where = resolve(target, cred, opts.hostMap);
+  const where = resolve(target, cred, opts.hostMap ?? cred.hostMap);
   const auth = cred.auth ?? 'ntlm';
   if (auth === 'basic' && !where.https)
     throw new WindowsGuestTrustError(target.host, 'Basic authentication over plain HTTP sends the password in the clear');
   if (auth === 'basic' && cred.tls?.insecure)
     throw new WindowsGuestTrustError(target.host, 'Basic authentication to an HTTPS peer whose certificate is not verified (tls.insecure)');
-  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const timeoutMs = opts.timeoutMs ?? (cred.timeoutSec ? cred.timeoutSec * 1000 : 30_000);
+  const password = passwordOf(cred, opts.where);
   const client =
     opts.client ??
     (await connectWithFallback(
@@ -309,7 +332,7 @@ export async function openWindowsGuest(
         scheme: where.https ? 'https' : 'http',
         auth: where.https ? auth : 'ntlm',
         username: cred.username,
-        password: cred.password,
+        password,
         tls: cred.tls,
         timeoutMs,
         operationTimeoutSec: Math.max(5, Math.floor(timeoutMs / 1000) - 5),

@@ -27,6 +27,8 @@ export const guestCredential = z
     tls: winrm.tls.optional(),
     httpsOnly: winrm.httpsOnly.optional(),
     port: winrm.port,
+    /** Windows: addresses for guest IPs or names behind NAT (the lab's guests on 127.0.0.1), as a Hyper-V source's hostMap. */
+    hostMap: winrm.hostMap.optional(),
   })
   .strict()
   .refine((c) => c.password !== undefined || (c.os === 'linux' && c.privateKey !== undefined), {

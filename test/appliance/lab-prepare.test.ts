@@ -73,6 +73,20 @@ describe('lab up: preparation', () => {
     expect(counts['lab-windows']).toBe(lab.estate.servers.filter((s) => s.family === 'windows' && !s.down).length);
   }, 120_000);
 
+  it("a lab guest credential reaches the estate's Windows VMs at their inventory IPs (sql01's SQL Server instance)", async () => {
+    const { openWindowsGuest } = await import('../../collectors/windows/guest-reader.js');
+    const cred = loadConfig(lab.configFile).guestCredentials.find((c) => c.name === 'lab-windows');
+    expect(cred?.os).toBe('windows');
+    const ip = lab.estate.vms.find((v) => v.name === 'sql01')?.ipAddresses[0] ?? '';
+    expect(Object.keys(cred?.hostMap ?? {})).toContain(ip);
+    const r = await openWindowsGuest({ host: ip }, cred as NonNullable<typeof cred>, { log });
+    try {
+      expect((await r.software()).sqlInstances.map((i) => i.name)).toEqual(['MSSQLSERVER']);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('keeps sources added by the admin and rewrites only the lab ones on the next start', async () => {
     const { ConfigStore } = await import('../../appliance/config-store.js');
     await new ConfigStore(lab.configFile).upsertSource({

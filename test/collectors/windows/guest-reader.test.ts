@@ -288,6 +288,33 @@ describe('over the lab: the sample estate applications', () => {
     }
   });
 
+  it('takes a config-shaped credential: a Windows source (password by env reference, its own hostMap, timeoutSec)', async () => {
+    process.env.AC_TEST_WIN_GUEST_PW = PASSWORD;
+    const r = await openWindowsGuest(
+      { host: 'win-app01' },
+      {
+        name: 'win',
+        username: 'LAB\\guest',
+        password: { env: 'AC_TEST_WIN_GUEST_PW' },
+        transport: 'https',
+        auth: 'ntlm',
+        tls: { thumbprint: lab.certificateThumbprint },
+        hostMap: lab.hostMap(),
+        timeoutSec: 20,
+      },
+      { log, where: 'sources' },
+    );
+    try {
+      const sw = await r.software();
+      expect(sw.applications.map((a) => a.name)).toContain('Orders API');
+    } finally {
+      await r.close();
+    }
+    await expect(openWindowsGuest({ host: 'win-app01' }, { name: 'nopw', username: 'u' }, { log })).rejects.toThrow(
+      /guestCredentials\.nopw\.password/,
+    );
+  });
+
   it('a reader over a fake client reports a missing Win32_ServerFeature (client Windows) as a note', async () => {
     const r = windowsGuestReader('pc01', {
       enumerateAll: async () => {
