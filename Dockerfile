@@ -24,6 +24,7 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/lab/estates ./lab/estates
 COPY --from=build /app/assessment/catalog ./assessment/catalog
 COPY --from=build /app/schemas ./schemas
+COPY --from=build /app/appliance/web/static ./appliance/web/static
 USER collector
 ENV NODE_ENV=production
 EXPOSE 44368

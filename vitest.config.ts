@@ -11,6 +11,8 @@ export const UNIT_TESTS = [
   'test/assessment/catalog.test.ts',
   'test/assessment/config.test.ts',
   'test/assessment/exports.test.ts',
+  'test/assessment/groups.test.ts',
+  'test/assessment/guest-exports.test.ts',
   'test/assessment/readiness-sizing.test.ts',
   'test/config/readme-examples.test.ts',
   'test/queue/pipeline-config.test.ts',

@@ -15,6 +15,8 @@ import { resolveProperties, type PropertyOverrides } from './properties.js';
 import { connectRedis } from '../queue/redis-connect.js';
 import { schemaErrors } from './schemas.js';
 import { buildPlan, enqueuePlan, type EnqueueSummary } from './sink/enqueue.js';
+import { GroupStore, type MigrationGroup } from './group-store.js';
+import type { Redis } from 'ioredis';
 
 export interface AssessOptions extends PropertyOverrides {
   /** End of the performance history, epoch ms (default: now, or the percentile file's asOf). */
@@ -23,6 +25,8 @@ export interface AssessOptions extends PropertyOverrides {
   percentiles?: string;
   vmSizes?: string;
   diskTiers?: string;
+  /** Assess only the machines of this saved migration group (`collector groups save`), as Azure Migrate assesses a group. */
+  group?: string;
 }
 
 function readInputFile(option: string, file: string): unknown {
@@ -83,7 +87,15 @@ export async function assess(config: CollectorConfig, o: AssessOptions, log: Log
         fix: 'Give both files, or neither to read from Redis.',
         code: 'BAD_OPTION',
       });
-    const machines = readInventoryFile(o.inventory);
+    let machines = readInventoryFile(o.inventory);
+    if (o.group) {
+      const redis = await connectRedis(config, { name: 'collector-assess' });
+      try {
+        machines = inGroup(machines, await readGroup(redis, config.redis.prefix, o.group), log);
+      } finally {
+        redis.disconnect();
+      }
+    }
     const percentiles = o.percentiles ? readPercentilesFile(o.percentiles) : null;
     if (percentiles && percentiles.history !== properties.history) {
       log.warn(
@@ -94,7 +106,8 @@ export async function assess(config: CollectorConfig, o: AssessOptions, log: Log
   }
   const redis = await connectRedis(config, { name: 'collector-assess' });
   try {
-    const machines = await new InventoryStore(redis, config.redis.prefix).machines();
+    let machines = await new InventoryStore(redis, config.redis.prefix).machines();
+    if (o.group) machines = inGroup(machines, await readGroup(redis, config.redis.prefix, o.group), log);
     if (machines.length === 0) {
       log.warn('the inventory in Redis is empty: run `collector run` (or `collector discover`) first; the assessment has no machines');
     }
@@ -103,6 +116,26 @@ export async function assess(config: CollectorConfig, o: AssessOptions, log: Log
   } finally {
     redis.disconnect();
   }
+}
+
+async function readGroup(redis: Redis, prefix: string, name: string): Promise<MigrationGroup> {
+  const g = await new GroupStore(redis, prefix).get(name);
+  if (!g)
+    throw new UserError(`--group: there is no group named ${JSON.stringify(name)}.`, {
+      fix: 'List the groups with `collector groups list`; save one with `collector groups save NAME --machines a,b`.',
+      code: 'BAD_OPTION',
+    });
+  return g;
+}
+
+/** The machines of the group (matched by id, or by name for members saved by name); members not discovered are warned about. */
+export function inGroup(machines: Machine[], g: MigrationGroup, log: Logger): Machine[] {
+  const members = new Set(g.machines);
+  const out = machines.filter((m) => members.has(m.id) || members.has(m.name));
+  const found = new Set(out.flatMap((m) => [m.id, m.name]));
+  const missing = g.machines.filter((x) => !found.has(x));
+  if (missing.length > 0) log.warn(`group ${g.name}: ${missing.length} member(s) not in the inventory: ${missing.slice(0, 10).join(', ')}`);
+  return out;
 }
 
 /** Reads an assessment JSON file and checks it against schemas/assessment.schema.json. */

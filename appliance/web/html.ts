@@ -44,6 +44,7 @@ const NAV: Array<[string, string, string]> = [
   ['discovery', '/discovery', 'Discovery'],
   ['sources', '/sources', 'Sources'],
   ['assessment', '/assessment', 'Assessment'],
+  ['dependencies', '/dependencies', 'Dependencies'],
   ['health', '/health', 'Health'],
   ['queues', '/queues', 'Queues'],
 ];
@@ -93,6 +94,7 @@ export function formatAge(ms: number | null | undefined, now = Date.now()): stri
 }
 
 export const STYLESHEET = `
+#dependency-map{position:relative;height:560px;background:#fff;border:1px solid var(--line);border-radius:6px}
 :root{--fg:#1b1f24;--muted:#5b6470;--line:#d7dce2;--bg:#f6f7f9;--accent:#0b5cad;--ok:#1a7f37;--warn:#9a6700;--bad:#c62828}
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
 header{display:flex;align-items:center;gap:24px;background:#12263f;color:#fff;padding:0 20px;height:48px}

@@ -21,6 +21,7 @@ import { registerDiscoveryRoutes } from './routes/discovery.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerQueueBoard } from './routes/queues.js';
 import { registerAssessmentRoutes } from './routes/assessment.js';
+import { registerDependencyRoutes } from './routes/dependencies.js';
 
 export interface WebApp {
   url: string;
@@ -76,7 +77,8 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
     req.sessionId = req.session && id ? id : null;
     if (PUBLIC.some((re) => re.test(path))) return;
     if (!req.session) {
-      if (req.method === 'GET' && !path.startsWith('/queues/api')) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
+      if (req.method === 'GET' && !path.startsWith('/queues/api') && path !== '/dependencies/graph.json')
+        return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
       return reply.code(401).send({ error: 'not signed in' });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -147,6 +149,7 @@ export async function startWebApp(opts: WebAppOptions): Promise<WebApp> {
   registerSourceRoutes(app, ctx);
   registerDiscoveryRoutes(app, ctx);
   registerAssessmentRoutes(app, ctx);
+  registerDependencyRoutes(app, ctx);
   registerHealthRoutes(app, ctx, statusSources);
   await registerQueueBoard(app, ctx);
 

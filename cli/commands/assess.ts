@@ -15,7 +15,8 @@ export function withAssessOptions(cmd: Command): Command {
     .option('--inventory <file>', 'offline: inventory JSON (collector discover --out) instead of Redis')
     .option('--percentiles <file>', 'offline: percentile report JSON (collector percentiles --out), with --inventory')
     .option('--vm-sizes <file>', 'a newer VM-size catalogue (default: assessment.catalog.vmSizes or the built-in one)')
-    .option('--disk-tiers <file>', 'a newer disk-tier catalogue (default: assessment.catalog.diskTiers or the built-in one)');
+    .option('--disk-tiers <file>', 'a newer disk-tier catalogue (default: assessment.catalog.diskTiers or the built-in one)')
+    .option('--group <name>', 'assess only the machines of this migration group (collector groups save)');
 }
 
 export function assessOptionsOf(opts: Record<string, string | undefined>) {
@@ -31,6 +32,7 @@ export function assessOptionsOf(opts: Record<string, string | undefined>) {
     percentiles: opts.percentiles,
     vmSizes: opts.vmSizes,
     diskTiers: opts.diskTiers,
+    group: opts.group,
   };
 }
 

@@ -8,6 +8,7 @@ import { logSettings, serviceSettings, webSettings } from './appliance.js';
 import { sinkSettings } from './sink.js';
 import { guestCredential } from './guest.js';
 import { dependencySettings, softwareSettings } from './guest-settings.js';
+import { DEFAULT_IGNORE_PORTS, groupSettings } from './groups.js';
 
 export const sourceConfig = z.discriminatedUnion('kind', [vcenterSource, hypervSource, linuxSource, windowsSource], {
   error: 'expected kind: vcenter, hyperv, linux or windows',
@@ -31,6 +32,7 @@ export const configSchema = z
     guestCredentials: z.array(guestCredential).default([]),
     dependencies: dependencySettings.default({ enabled: false, pollIntervalSec: 300 }),
     software: softwareSettings.default({ enabled: false, intervalHours: 24 }),
+    groups: groupSettings.default({ ignorePorts: [...DEFAULT_IGNORE_PORTS], minPolls: 2 }),
   })
   .strict();
 

@@ -6,6 +6,9 @@ import { readPoints } from '../../../rollup/point-store.js';
 import { requiredSeries } from '../../../rollup/series.js';
 import { historyRange, type History } from '../../../rollup/window.js';
 import { renderChart } from '../chart.js';
+import { SoftwareStore } from '../../../queue/software-store.js';
+import { GuestAccessStore } from '../../../queue/guest-access-store.js';
+import { guestAccessText } from '../guest-access-view.js';
 import type { WebContext } from '../context.js';
 import { formatBytes, h, page, raw, table } from '../html.js';
 import { csrfOf, query } from '../request.js';
@@ -184,6 +187,23 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
       fact('Managed object', m.moref),
       fact('Readiness (allocated size)', quickReadiness(m)),
     ];
+    const software = await new SoftwareStore(ctx.redis, ctx.prefix).get(m.id);
+    const access = await new GuestAccessStore(ctx.redis, ctx.prefix).get(m.id);
+    const softwareRows = software
+      ? [
+          ...software.applications.map((a) => [a.name, a.version ?? '', a.publisher ?? '', a.source]),
+          ...software.features.map((f) => [f.name, '', '', 'windows-feature']),
+          ...software.sqlInstances.map((i) => [
+            `SQL Server (${i.name})${i.edition ? ` ${i.edition}` : ''}`,
+            i.version ?? '',
+            '',
+            'sql-server',
+          ]),
+        ]
+      : [];
+    const softwareHtml = software
+      ? h`<p class="muted">Read inside the guest at ${software.collectedAt} (${software.os}): ${softwareRows.length} item(s).${software.notes.length ? ` Not read: ${software.notes.join('; ')}.` : ''}</p>${table(['Name', 'Version', 'Publisher', 'Source'], softwareRows, 'software')}`
+      : h`<p class="muted" id="no-software">No software inventory yet: the appliance reads it inside the guest with a guest credential (guestCredentials, software.enabled).</p>`;
     const stars = '★'.repeat(report.confidenceStars) + '☆'.repeat(5 - report.confidenceStars);
     return reply.type('text/html').send(
       page(
@@ -202,6 +222,8 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: WebContext): 
         ['Id', 'Label', 'MAC', 'Network', 'IP addresses'],
         m.nics.map((n) => [n.id, n.label ?? '', h`<code>${n.mac ?? ''}</code>`, n.network ?? '', (n.ipAddresses ?? []).join(', ')]),
       )}
+      <h2>Guest access</h2><p id="guest-access">${guestAccessText(access)} · <a href="/dependencies?machine=${encodeURIComponent(m.id)}">dependency map</a></p>
+      <h2>Software</h2>${softwareHtml}
       <h2>Performance: 10-minute peaks with percentiles</h2>
       <p class="muted">View: ${['6h', '1d', '7d', '30d'].map((x) => (x === (view || hist) ? h`<strong>${x}</strong> ` : h`<a href="?view=${x}">${x}</a> `))}· percentiles over ${hist} (${new Date(range.from).toISOString()} to ${new Date(range.to).toISOString()}, ${range.expectedPoints} points expected per series)</p>
       ${table(

@@ -3,6 +3,8 @@ import type { WebContext } from '../context.js';
 import { formatAge, h, page, table } from '../html.js';
 import { csrfOf } from '../request.js';
 import { sampleHealthHtml } from '../sample-health.js';
+import { GuestAccessStore } from '../../../queue/guest-access-store.js';
+import { guestAccessTable } from '../guest-access-view.js';
 import { queueStatuses, sourceStatuses, type StatusSources } from '../status.js';
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, status: StatusSources): void {
@@ -45,6 +47,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, stat
       h`<span class="num">${s.errors}</span>`,
       s.lastError ?? '',
     ]);
+    const guests = await new GuestAccessStore(ctx.redis, ctx.prefix).list();
     const qRows = queues.map((q) => [q.name, q.waiting, q.active, q.delayed, q.failed, q.lagSec === null ? '—' : `${q.lagSec} s`]);
     return reply.type('text/html').send(
       page(
@@ -54,6 +57,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: WebContext, stat
       <h2>Queues</h2>${table(['Queue', 'Waiting', 'Active', 'Delayed', 'Failed', 'Oldest waiting'], qRows)}
       <p>Details and retries: <a href="/queues">queue dashboard</a>.</p>
       ${samples}
+      <h2>Guest access</h2>${guests.length ? guestAccessTable(guests) : h`<p class="muted">No guest has been tried yet (guestCredentials, dependencies.enabled, software.enabled).</p>`}
       <h2>Upload to Azure</h2><p>${backlog === null ? 'No Azure sink configured in this process.' : `${backlog} item(s) waiting to be sent.`}</p>${azure ? h`<pre class="azure-status">${azure}</pre>` : ''}
       <h2>Redis</h2><p>Memory used: ${redisInfo}</p>
       <p class="muted">Probes: <a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></p>`,
