@@ -37,6 +37,8 @@ function mergeGroup(group: Machine[]): Machine[] {
         family: out.os.family ?? o.os.family ?? null,
       },
       biosSerial: out.biosSerial ?? o.biosSerial ?? null,
+      // Where the server itself answers (its physical source's host entry): guest access goes there.
+      address: out.address ?? o.address ?? null,
       ipAddresses: union(out.ipAddresses, o.ipAddresses),
       seenBy: union(out.seenBy ?? [], o.seenBy ?? [o.source]),
     };

@@ -63,6 +63,8 @@ export interface Machine {
   generation?: number | null;
   /** Physical servers: the BIOS serial number (null when it needs rights the account lacks; see unavailable). */
   biosSerial?: string | null;
+  /** Physical servers: the source's host entry it was read through ("host" or "host:port"), where guests are reached. */
+  address?: string | null;
   /** Physical servers: the id of the disk the OS boots from (one of disks[].id). */
   bootDisk?: string | null;
   /** Fields a source could not read, with the reason (e.g. { biosSerial: "needs root: /sys/class/dmi/id/product_serial is 0400" }). */

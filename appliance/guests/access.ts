@@ -101,10 +101,22 @@ export class GuestAccess {
     return o;
   }
 
+  /**
+   * The physical source (linux or windows) that reads this machine directly, if any: its own source, or for a VM
+   * that is also a configured physical server (one machine after the BIOS UUID merge), the source in seenBy.
+   */
+  #physicalSourceOf(m: Machine): Extract<SourceConfig, { kind: 'linux' | 'windows' }> | undefined {
+    for (const name of [m.source, ...(m.seenBy ?? [])]) {
+      const src = this.config.sources.find((s) => s.name === name);
+      if (src && (src.kind === 'linux' || src.kind === 'windows')) return src;
+    }
+    return undefined;
+  }
+
   /** The credentials to try for a machine, in order: physical sources use their own; VMs the guestCredentials of their OS. */
   candidates(m: Machine): GuestCandidate[] {
-    const src = this.config.sources.find((s) => s.name === m.source);
-    if (src && (src.kind === 'linux' || src.kind === 'windows')) return [{ name: `source:${src.name}`, os: src.kind, cred: src }];
+    const src = this.#physicalSourceOf(m);
+    if (src) return [{ name: `source:${src.name}`, os: src.kind, cred: src }];
     const os = guestOsOf(m);
     const creds = this.config.guestCredentials.filter((c: GuestCredential) => os === null || c.os === os);
     // An OS the source could not name: Linux credentials first (a refused SSH key exchange sends nothing).
@@ -115,8 +127,13 @@ export class GuestAccess {
   /** Addresses to try: a physical source's configured host for this machine; a VM's IP addresses. */
   targets(m: Machine): GuestTarget[] {
     if (this.opts.targets) return this.opts.targets(m);
-    const src = this.config.sources.find((s) => s.name === m.source) as SourceConfig | undefined;
-    if (src && (src.kind === 'linux' || src.kind === 'windows')) {
+    const src = this.#physicalSourceOf(m);
+    if (src) {
+      // The host entry the collector read it through: never guess from the addresses the server reports about itself.
+      if (m.address) {
+        const a = parseHostAddress(m.address, src.kind === 'linux' ? 22 : 0);
+        return [{ host: a.host, port: a.port || undefined }];
+      }
       const names = new Set([m.name, m.fqdn ?? '', ...m.ipAddresses].filter(Boolean).map((n) => n.toLowerCase()));
       const labels = src.hosts.map((h) => parseHostAddress(h, src.kind === 'linux' ? 22 : 0));
       const match = labels.filter((a) => names.has(a.host.toLowerCase()) || names.has(a.host.toLowerCase().split('.')[0] ?? ''));

@@ -248,7 +248,7 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
     if (!existsSync(configFile)) {
       writeFileAtomically(
         configFile,
-        `# Written by \`collector lab up\`. Lab sources (${LAB_PREFIX}*) are rewritten on every start with the\n# simulators' new ports and certificates; sources added in the web app are kept.\nredis:\n  url: ${redisUrl}\n  prefix: lab\nweb:\n  dataDir: appliance\n  adminPassword: { file: ${admin.file} }\nsources: []\n`,
+        `# Written by \`collector lab up\`. Lab sources (${LAB_PREFIX}*) are rewritten on every start with the\n# simulators' new ports and certificates; sources added in the web app are kept.\nredis:\n  url: ${redisUrl}\n  prefix: lab\nweb:\n  dataDir: appliance\n  adminPassword: { file: ${admin.file} }\n# Inside the guests: the lab's applications show on the Dependencies page and as suggested groups.\nsoftware: { enabled: true, intervalHours: 24 }\ndependencies: { enabled: true, pollIntervalSec: 60 }\nsources: []\n`,
       );
     }
     const store = new ConfigStore(configFile);
@@ -321,6 +321,7 @@ export async function runLabUp(opts: LabOptions): Promise<RunningLab> {
       : []),
     `  Redis:    ${lab.config.redis.url}${lab.redis ? ` (private redis-server, data in ${resolve(opts.dataDir, 'redis')})` : ''}`,
     'Machines appear on the Discovery page within a minute; the one-hour backfill gives charts and a first assessment right after.',
+    'Guests are read 30 s after start and every minute in the lab (5 minutes by default): Dependencies shows the map, `collector groups suggest` the groups.',
     'Press Ctrl+C to stop.',
   ];
   return {

@@ -214,6 +214,7 @@ export function parseInventory(text: string, ctx: InventoryContext): LinuxInvent
     firmware: (s.get('firmware') ?? '').trim() === 'uefi' ? 'uefi' : 'bios',
     powerState: 'poweredOn',
     host: null,
+    address: ctx.label,
     cluster: null,
     datacenter: null,
     disks,

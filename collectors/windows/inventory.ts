@@ -163,6 +163,7 @@ export function toMachine(data: ServerInventoryData, ctx: InventoryContext): Ser
     firmware: esp ? 'uefi' : 'bios',
     powerState: 'poweredOn',
     host: null,
+    address: ctx.host,
     cluster: null,
     datacenter: null,
     disks,
