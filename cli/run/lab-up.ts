@@ -7,6 +7,7 @@ import type { Logger } from '../../common/log.js';
 import type { CollectorConfig } from '../../config/load.js';
 import { loadEstate, type Estate } from '../../lab/estate.js';
 import { startHypervLab, type HypervLab } from '../../lab/hyperv/index.js';
+import { linuxGuestsOfEstate } from '../../lab/linux/guest-estate.js';
 import { clientKeyFromPem, newClientKey, startLinuxLab, type LinuxLab } from '../../lab/linux/index.js';
 import { startVcenterLab, type VcenterLab } from '../../lab/vcenter/index.js';
 import { estateGuestView, startWindowsLab, windowsGuestsOfEstate, windowsServersOfEstate } from '../../lab/windows/index.js';
@@ -228,15 +229,37 @@ export async function prepareLab(opts: LabOptions): Promise<PreparedLab> {
         writeFileSync(keyFile, newClientKey().pem, { mode: 0o600 });
       }
       const key = clientKeyFromPem(readFileSync(keyFile, 'utf8'));
-      const servers = await startLinuxLab({ estate, users: [{ username: LINUX_USER, publicKey: key.blob }], log: opts.log });
+      // The estate's powered-on Linux VMs are served too, as guests reached through a host map (their inventory IPs
+      // are not on this machine); the physical servers are the lab-linux source.
+      const servers = await startLinuxLab({
+        estate,
+        users: [{ username: LINUX_USER, publicKey: key.blob }],
+        log: opts.log,
+        vmGuests: true,
+      });
       linux = servers;
       cleanups.push(() => servers.close());
       const knownHosts = join(dataDir, 'linux_known_hosts');
       writeFileSync(knownHosts, servers.knownHosts());
+      const physical = new Set(estate.servers.filter((s) => s.family === 'linux').map((s) => s.name));
+      const guestMap: Record<string, string> = {};
+      for (const g of linuxGuestsOfEstate(estate)) {
+        const ep = servers.endpoints.find((e) => e.name === g.name);
+        for (const ip of g.nics.flatMap((n) => n.ipAddresses)) if (ep) guestMap[ip] = ep.address;
+      }
+      if (Object.keys(guestMap).length)
+        labGuestCredentials.push({
+          name: `${LAB_PREFIX}linux-guests`,
+          os: 'linux',
+          username: LINUX_USER,
+          privateKey: { file: keyFile },
+          hostKeys: { file: knownHosts },
+          hostMap: guestMap,
+        });
       sources.push({
         name: `${LAB_PREFIX}linux`,
         kind: 'linux',
-        hosts: servers.endpoints.map((e) => e.address),
+        hosts: servers.endpoints.filter((e) => physical.has(e.name)).map((e) => e.address),
         username: LINUX_USER,
         privateKey: { file: keyFile },
         hostKeys: { file: knownHosts },

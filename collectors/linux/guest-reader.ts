@@ -19,7 +19,21 @@ import { SOCKETS_COMMAND, SOFTWARE_COMMAND } from './guest-commands.js';
 import { parseSockets, parseSoftware } from './guest-parse.js';
 
 /** A guest credential (os: linux) or a Linux source's own: name, user, secret references and the pinned host keys. */
-export type LinuxGuestCredential = LinuxCredentialConfig & { hostKeys?: LinuxSourceConfig['hostKeys'] };
+export type LinuxGuestCredential = LinuxCredentialConfig & {
+  hostKeys?: LinuxSourceConfig['hostKeys'];
+  /** Where a guest IP or name really answers ("address[:port]"), for guests behind NAT or the lab's on 127.0.0.1. */
+  hostMap?: Record<string, string | { address: string }>;
+};
+
+/** The address to dial for a target: the credential's hostMap entry (case-insensitive) when there is one. */
+function mapped(target: { host: string; port?: number }, hostMap: LinuxGuestCredential['hostMap']): { host: string; port?: number } {
+  const key = Object.keys(hostMap ?? {}).find((k) => k.toLowerCase() === target.host.toLowerCase());
+  const to = key === undefined ? undefined : hostMap?.[key];
+  if (to === undefined) return target;
+  if (typeof to !== 'string') return { host: to.address, port: target.port };
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(to);
+  return { host: (m?.[1] ?? to).replace(/^\[|\]$/g, ''), port: m?.[2] ? Number(m[2]) : target.port };
+}
 
 export interface LinuxGuestOptions {
   log: Logger;
@@ -93,8 +107,9 @@ export async function openLinuxGuest(
   cred: LinuxGuestCredential,
   opts: LinuxGuestOptions,
 ): Promise<GuestReader> {
-  const port = target.port ?? 22;
-  const addr: HostAddress = { host: target.host, port, label: port === 22 ? target.host : `${target.host}:${port}` };
+  const dial = mapped(target, cred.hostMap);
+  const port = dial.port ?? 22;
+  const addr: HostAddress = { host: dial.host, port, label: port === 22 ? dial.host : `${dial.host}:${port}` };
   const policy = opts.policy ?? hostKeyPolicyOf(cred);
   // No pinned keys, no credential: the schema requires hostKeys for linux guest credentials; this is the backstop.
   if (!policy)

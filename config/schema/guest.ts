@@ -27,7 +27,7 @@ export const guestCredential = z
     tls: winrm.tls.optional(),
     httpsOnly: winrm.httpsOnly.optional(),
     port: winrm.port,
-    /** Windows: addresses for guest IPs or names behind NAT (the lab's guests on 127.0.0.1), as a Hyper-V source's hostMap. */
+    /** Addresses for guest IPs or names behind NAT (the lab's guests on 127.0.0.1), as a Hyper-V source's hostMap (Linux: "address:port"). */
     hostMap: winrm.hostMap.optional(),
   })
   .strict()

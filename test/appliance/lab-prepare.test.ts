@@ -87,6 +87,21 @@ describe('lab up: preparation', () => {
     }
   });
 
+  it("a lab guest credential reaches the estate's Linux VMs at their inventory IPs through its host map, key pinned", async () => {
+    const { openLinuxGuest } = await import('../../collectors/linux/guest-reader.js');
+    const cred = loadConfig(lab.configFile).guestCredentials.find((c) => c.name === 'lab-linux-guests');
+    expect(cred?.os).toBe('linux');
+    const vm = lab.estate.vms.find((v) => v.name === 'hv:app 02');
+    const ip = vm?.ipAddresses[0] ?? '';
+    expect(Object.keys(cred?.hostMap ?? {})).toContain(ip);
+    const r = await openLinuxGuest({ host: ip }, cred as NonNullable<typeof cred>, { log, timeoutMs: 10_000 });
+    try {
+      expect((await r.sockets()).sockets.length).toBeGreaterThan(0);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('keeps sources added by the admin and rewrites only the lab ones on the next start', async () => {
     const { ConfigStore } = await import('../../appliance/config-store.js');
     await new ConfigStore(lab.configFile).upsertSource({
