@@ -80,19 +80,9 @@ beforeAll(async () => {
   const deps = new DependencyStore(redis, prefix);
   const byIp = new Map(Object.entries(IPS).map(([n, ip]) => [ip, id(n)]));
   const now = Date.now();
+  // app01 (the listener) first: then web01's edge names java even when the two polls straddle an hour boundary
+  // (the first 10 minutes of an hour), where the earlier hour's edge would otherwise keep an unknown process.
   for (const ts of [now - 600_000, now - 300_000]) {
-    await deps.record(
-      {
-        machine: id('web01'),
-        ts,
-        notes: [],
-        sockets: [
-          sock({ localIp: IPS.web01, localPort: 40_000, remoteIp: IPS.app01, remotePort: 8080 }, 'nginx'),
-          sock({ localIp: IPS.web01, localPort: 40_001, remoteIp: '203.0.113.5', remotePort: 443 }, 'nginx'),
-        ],
-      },
-      { machineOfIp: (ip) => byIp.get(ip) ?? null },
-    );
     await deps.record(
       {
         machine: id('app01'),
@@ -101,6 +91,18 @@ beforeAll(async () => {
         sockets: [
           sock({ state: 'listen', localPort: 8080 }, 'java'),
           sock({ localIp: IPS.app01, localPort: 40_002, remoteIp: IPS.db01, remotePort: 1433 }, 'java'),
+        ],
+      },
+      { machineOfIp: (ip) => byIp.get(ip) ?? null },
+    );
+    await deps.record(
+      {
+        machine: id('web01'),
+        ts,
+        notes: [],
+        sockets: [
+          sock({ localIp: IPS.web01, localPort: 40_000, remoteIp: IPS.app01, remotePort: 8080 }, 'nginx'),
+          sock({ localIp: IPS.web01, localPort: 40_001, remoteIp: '203.0.113.5', remotePort: 443 }, 'nginx'),
         ],
       },
       { machineOfIp: (ip) => byIp.get(ip) ?? null },
