@@ -11,7 +11,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-audit --no-fund --ignore-scripts
 fi
 # Build when dist/ is missing or a source file is newer than the compiled CLI.
-if [ ! -f dist/cli/main.js ] || [ -n "$(find cli collectors config common queue rollup assessment lab appliance -name '*.ts' -newer dist/cli/main.js -print -quit 2>/dev/null)" ]; then
+if [ ! -f dist/cli/main.js ] || [ -n "$(find cli collectors config common model queue rollup assessment lab appliance -name '*.ts' -newer dist/cli/main.js -print -quit 2>/dev/null)" ]; then
   # tsc still emits JavaScript when it reports type errors; show them, but start the lab anyway.
   npx tsc -p tsconfig.json >&2 || echo "lab.sh: the TypeScript build reported errors (output was still emitted)" >&2
 fi
