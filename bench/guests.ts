@@ -3,7 +3,7 @@
 // the pollers in THIS process: one software round, then connection snapshots at the 5-minute cadence into the
 // DependencyStore (Redis). Reports client CPU as % of one core over the dependency phase, peak RSS, connections,
 // edges. node dist/bench/guests.js --guests 1000 --duration 600 [--interval 300] [--concurrency 64]
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import type { Machine } from '../model/index.js';
 import { GuestAccessStore } from '../queue/guest-access-store.js';
 import { SoftwareStore } from '../queue/software-store.js';
 import { DependencyStore, HOUR_MS } from '../rollup/dependency-store.js';
+import { spawnLabChild } from './lab-child.js';
 
 interface LabGuest {
   name: string;
@@ -37,21 +38,10 @@ function benchEstate(guests: number) {
 }
 
 async function startLabChild(guests: number): Promise<{ child: ChildProcess; guests: LabGuest[]; knownHosts: string; keyPem: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--lab-child', String(guests)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let text = '';
-  const info = await new Promise<{ guests: LabGuest[]; knownHosts: string; keyPem: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the lab did not start within 300 s')), 300_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      text += d.toString();
-      const nl = text.indexOf('\n');
-      if (nl < 0) return;
-      clearTimeout(timer);
-      resolve(JSON.parse(text.slice(0, nl)) as { guests: LabGuest[]; knownHosts: string; keyPem: string });
-    });
-    child.once('exit', (code) => reject(new Error(`the lab exited (${code})`)));
-  });
+  const { child, info } = await spawnLabChild<{ guests: LabGuest[]; knownHosts: string; keyPem: string }>(
+    [fileURLToPath(import.meta.url), '--lab-child', String(guests)],
+    { what: 'the lab', timeoutMs: 300_000 },
+  );
   return { child, ...info };
 }
 

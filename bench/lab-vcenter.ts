@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { stringify } from 'yaml';
+import { VM_PATHS } from '../collectors/vcenter/inventory.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const arg = (name: string, dflt: number) => {
@@ -22,25 +23,6 @@ const PERF_CALLS = arg('perf-calls', 100);
 const PER_QUERY = arg('vms-per-query', 50);
 const CONCURRENCY = 4;
 const TICKS = 100; // USER_HZ on Linux
-
-const VM_PATHS = [
-  'name',
-  'config.uuid',
-  'config.instanceUuid',
-  'config.template',
-  'config.guestFullName',
-  'config.guestId',
-  'config.firmware',
-  'config.hardware.numCPU',
-  'config.hardware.memoryMB',
-  'config.hardware.device',
-  'config.annotation',
-  'runtime.powerState',
-  'runtime.host',
-  'guest.net',
-  'guest.ipAddress',
-  'guest.hostName',
-];
 
 function procCpuSec(pid: number): number {
   const f = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');

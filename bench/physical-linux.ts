@@ -3,7 +3,7 @@
 // Reports client CPU as % of one core, peak RSS, connections held, samples expected vs received, and the
 // first inventory's time and CPU. Run alone: node dist/bench/physical-linux.js --servers 500 --duration 600
 //   (--interval SEC, --concurrency N). The lead's bench/physical combines it with the Windows half.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { LinuxCollector } from '../collectors/linux/index.js';
 import { linuxSource } from '../config/schema/physical.js';
 import { buildEstate } from '../lab/estate.js';
 import { newClientKey, startLinuxLab } from '../lab/linux/index.js';
+import { spawnLabChild } from './lab-child.js';
 
 export interface LinuxBenchOptions {
   servers: number;
@@ -55,21 +56,10 @@ function benchEstate(servers: number) {
 
 /** The lab in a child process: prints one JSON line (addresses, known_hosts, client key) and serves until stdin closes. */
 async function startLabChild(servers: number): Promise<{ child: ChildProcess; addresses: string[]; knownHosts: string; keyPem: string }> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--lab-child', String(servers)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let text = '';
-  const info = await new Promise<{ addresses: string[]; knownHosts: string; keyPem: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the lab did not start within 180 s')), 180_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      text += d.toString();
-      const nl = text.indexOf('\n');
-      if (nl < 0) return;
-      clearTimeout(timer);
-      resolve(JSON.parse(text.slice(0, nl)) as { addresses: string[]; knownHosts: string; keyPem: string });
-    });
-    child.once('exit', (code) => reject(new Error(`the lab exited (${code})`)));
-  });
+  const { child, info } = await spawnLabChild<{ addresses: string[]; knownHosts: string; keyPem: string }>(
+    [fileURLToPath(import.meta.url), '--lab-child', String(servers)],
+    { what: 'the lab', timeoutMs: 180_000 },
+  );
   return { child, ...info };
 }
 

@@ -3,12 +3,13 @@
 // 30-s cadence. Reports client CPU as % of one core, peak RSS, connections held, samples expected vs
 // received, and the first inventory's wall time and CPU. The lead's bench:physical combines it with the
 // Linux half; run alone: node dist/bench/physical-windows.js --servers 500 --minutes 3 [--transport http]
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createWindowsCollector } from '../collectors/windows/index.js';
 import { createLogger } from '../common/log.js';
 import { windowsSource } from '../config/schema/physical.js';
 import { serverSpec, startWindowsLab } from '../lab/windows/index.js';
+import { spawnLabChild } from './lab-child.js';
 
 export interface WindowsBenchOptions {
   servers: number;
@@ -64,28 +65,12 @@ async function serve(n: number, password: string, transport: 'https' | 'http'): 
 }
 
 async function startLabChild(n: number, password: string, transport: 'https' | 'http'): Promise<{ child: ChildProcess; info: LabInfo }> {
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--serve', String(n), '--transport', transport],
-    {
-      env: { ...process.env, [PASSWORD_ENV]: password },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const info = await new Promise<LabInfo>((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error('the Windows lab did not start within 300 s')), 300_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      text += d.toString();
-      const nl = text.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(JSON.parse(text.slice(0, nl)) as LabInfo);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the Windows lab exited (${code})`)));
+  return spawnLabChild<LabInfo>([...process.execArgv, fileURLToPath(import.meta.url), '--serve', String(n), '--transport', transport], {
+    what: 'the Windows lab',
+    timeoutMs: 300_000,
+    env: { ...process.env, [PASSWORD_ENV]: password },
+    stdin: 'ignore',
   });
-  return { child, info };
 }
 
 const cpuSec = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;

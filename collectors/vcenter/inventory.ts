@@ -26,7 +26,8 @@ export interface InventoryResult {
   pages: number;
 }
 
-const VM_PATHS = [
+/** The VM properties the inventory reads (the lab benchmark asks for the same list). */
+export const VM_PATHS = [
   'name',
   'config.uuid',
   'config.instanceUuid',
